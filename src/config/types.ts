@@ -1,0 +1,48 @@
+// The resolved configuration of one gateway process: plain typed values, produced once by the loader
+// (src/config/load.ts) from sealgate.yaml. Relative paths are already absolute here.
+import type { Limits } from './limits.js';
+
+export interface HostPort {
+  host: string;
+  port: number;
+}
+
+export interface TlsConfig {
+  /** PEM certificate chain and PKCS#8 key files used for STARTTLS and HTTPS. */
+  certFile: string;
+  keyFile: string;
+  /** Minimum protocol for inbound STARTTLS. */
+  minVersion: 'TLSv1.2' | 'TLSv1.3';
+}
+
+export interface Config {
+  /** Absolute path of the config file and its folder (relative paths resolve against it). */
+  file: string;
+  dir: string;
+  /** Folder for spool files, generated keys, etc. */
+  dataDir: string;
+  /** Host name used in banners, Received headers and DSNs (no software name). */
+  hostname: string;
+  domains: string[];
+  /** 'sqlite' (file in dataDir) or a postgres:// URL. */
+  database: { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string };
+  smtp: {
+    inbound: { listen: HostPort };
+    outbound: { listen: HostPort; clients: string[] };
+    /** Require STARTTLS before AUTH (always), and optionally before MAIL on the outbound listener. */
+    requireTlsForAuth: true;
+  };
+  delivery: {
+    internal: HostPort;
+    external: { mode: 'mx' } | { mode: 'smarthost'; host: string; port: number };
+    /** Port used when delivering to MX hosts (25; tests point it elsewhere). */
+    mxPort: number;
+  };
+  web: { listen: HostPort };
+  tls: TlsConfig;
+  dns: { servers: string[] };
+  limits: Limits;
+  log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
+  /** Name of this node in a cluster (lease owner); default hostname:pid. */
+  nodeName: string;
+}

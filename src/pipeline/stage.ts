@@ -1,0 +1,34 @@
+// Pipeline stages between "accepted" and "delivered". A stage sees one message and its envelope and
+// returns a verdict. The runner (src/pipeline/run.ts) enforces the fail-closed rule: a stage that
+// throws or exceeds its time limit yields `tempfail`, never `continue`.
+import type { Envelope } from '../queue/types.js';
+
+export interface StageMessage {
+  id: string;
+  envelope: Envelope;
+  /** The whole RFC 5322 message, CRLF line endings. */
+  body: Buffer;
+}
+
+/** A message variant for a subset of the recipients (e.g. encrypted per recipient). */
+export interface Variant {
+  recipients: string[];
+  body: Buffer;
+}
+
+export type Verdict =
+  | { kind: 'continue'; body?: Buffer; variants?: Variant[]; note?: string }
+  | { kind: 'hold'; reason: string }
+  | { kind: 'reject'; reason: string }
+  | { kind: 'tempfail'; reason: string };
+
+export interface StageContext {
+  now(): Date;
+  signal: AbortSignal;
+}
+
+export interface Stage {
+  readonly name: string;
+  readonly directions: ReadonlyArray<'inbound' | 'outbound'>;
+  process(msg: StageMessage, ctx: StageContext): Promise<Verdict>;
+}
