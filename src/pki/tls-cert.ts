@@ -1,5 +1,6 @@
 // Self-signed TLS certificate for STARTTLS and HTTPS when the administrator configures none.
 // Generated once by `sealgate init`. Holds a private key: written with mode 0600.
+import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 

@@ -1,0 +1,109 @@
+// `sealgate init`: creates a complete, commented sealgate.yaml, the database and key material in a
+// new folder. Refuses to overwrite anything. Trust level: writes private keys (mode 0600).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { generateSelfSignedTls } from '../pki/tls-cert.js';
+import { LIMITS } from '../config/limits.js';
+
+export interface InitOptions {
+  dir: string;
+  domains: string[];
+  hostname?: string;
+  inboundListen?: string;
+  outboundListen?: string;
+  webListen?: string;
+  internal?: { host: string; port: number };
+  database?: string;
+}
+
+export function renderConfig(o: Required<Omit<InitOptions, 'dir'>>): string {
+  const limitLines = Object.entries(LIMITS)
+    .map(([k, s]) => `  # ${k}: ${s.default}    # ${s.doc} (${s.min}-${s.max} ${s.unit})`)
+    .join('\n');
+  return `# Sealgate configuration. Relative paths resolve against this file's folder.
+# Check it with: sealgate check-config --config ${'<this file>'}
+
+# Host name used in the SMTP banner, Received headers and DSNs (no software name is ever shown).
+hostname: ${o.hostname}
+
+# The domains this gateway serves: inbound mail is accepted only for these (no open relay).
+domains:
+${o.domains.map((d) => `  - ${d}`).join('\n')}
+
+# Where the queue, audit trail and keys' metadata live: "sqlite" (a file in dataDir) or a
+# postgres:// URL (several gateway processes may share one PostgreSQL database).
+database: ${o.database}
+dataDir: data
+
+smtp:
+  inbound:
+    # MX role: mail from the Internet for our domains.
+    listen: ${o.inboundListen}
+  outbound:
+    # The internal mail server relays mail for outside recipients here.
+    listen: ${o.outboundListen}
+    # Clients allowed to relay outbound (CIDRs). Anyone else must authenticate after STARTTLS.
+    clients:
+      - 127.0.0.0/8
+      - ::1/128
+
+delivery:
+  # Where inbound mail goes after screening: the hospital's internal mail server.
+  internal:
+    host: ${o.internal.host}
+    port: ${o.internal.port}
+  # Outbound: "mx" (look up the recipient domain's MX) or "smarthost" (with host and port).
+  external:
+    mode: mx
+  # Port used to reach MX hosts.
+  mxPort: 25
+
+web:
+  # Administration console and secure pickup portal (HTTPS).
+  listen: ${o.webListen}
+
+tls:
+  # STARTTLS and HTTPS certificate (PEM chain) and PKCS#8 key. init generated a self-signed pair.
+  cert: tls/cert.pem
+  key: tls/key.pem
+  minVersion: TLSv1.2
+
+dns:
+  # Resolvers for MX lookups, e.g. ["127.0.0.1:53"]. Empty: the system resolvers.
+  servers: []
+
+log:
+  level: info
+
+# Named limits, with their defaults. Uncomment to change; values outside the bounds are refused.
+limits:
+${limitLines}
+`;
+}
+
+export async function initGateway(o: InitOptions): Promise<{ configFile: string }> {
+  const dir = resolve(o.dir);
+  const configFile = join(dir, 'sealgate.yaml');
+  if (existsSync(configFile)) throw new Error(`${configFile} already exists; refusing to overwrite it`);
+  if (o.domains.length === 0) throw new Error('at least one --domain is required');
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  mkdirSync(join(dir, 'tls'), { recursive: true, mode: 0o700 });
+  const hostname = o.hostname ?? `mail.${o.domains[0]}`;
+  const tls = await generateSelfSignedTls([hostname, ...o.domains]);
+  writeFileSync(join(dir, 'tls', 'cert.pem'), tls.certPem, { mode: 0o644 });
+  writeFileSync(join(dir, 'tls', 'key.pem'), tls.keyPem, { mode: 0o600 });
+  writeFileSync(
+    configFile,
+    renderConfig({
+      domains: o.domains.map((d) => d.toLowerCase()),
+      hostname,
+      inboundListen: o.inboundListen ?? '0.0.0.0:25',
+      outboundListen: o.outboundListen ?? '127.0.0.1:10025',
+      webListen: o.webListen ?? '127.0.0.1:8443',
+      internal: o.internal ?? { host: '127.0.0.1', port: 25 },
+      database: o.database ?? 'sqlite',
+    }),
+    { flag: 'wx' },
+  );
+  return { configFile };
+}

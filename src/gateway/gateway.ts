@@ -1,0 +1,105 @@
+// Assembles one gateway process from its configuration: storage, the queue manager, the two SMTP
+// listeners, the delivery agents and the pipeline. Owns process lifecycle (start, graceful stop).
+// Trust level: holds everything; each part it wires keeps its own narrower trust boundary.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BlockList, isIPv6 } from 'node:net';
+import type { Config } from '../config/types.js';
+import { parseCidr } from '../config/load.js';
+import type { Logger } from '../log/logger.js';
+import { openStore } from '../store/index.js';
+import { createAcceptor } from '../queue/ingest.js';
+import { createQueueManager } from '../queue/manager.js';
+import { createSmtpListener } from '../smtp/server.js';
+import { createDeliveryAgent } from '../delivery/agent.js';
+import { createBounceBuilder } from '../delivery/dsn.js';
+import { createPipeline } from '../pipeline/run.js';
+import type { Stage } from '../pipeline/stage.js';
+import type { Store } from '../store/types.js';
+
+export interface GatewayOptions {
+  logger: Logger;
+  now?: () => Date;
+  /** Extra pipeline stages (later issues: antivirus, policy, crypto). */
+  stages?: Stage[];
+}
+
+export interface RunningGateway {
+  inbound: { host: string; port: number };
+  outbound: { host: string; port: number };
+  store: Store;
+  stop(): Promise<void>;
+}
+
+export function clientMatcher(cidrs: string[]): (ip: string) => boolean {
+  const list = new BlockList();
+  for (const c of cidrs) {
+    const p = parseCidr(c);
+    if (p) list.addSubnet(p.address, p.prefix, p.family);
+  }
+  return (ip: string) => {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
+    if (mapped) return list.check(mapped[1]!, 'ipv4');
+    return list.check(ip, isIPv6(ip) ? 'ipv6' : 'ipv4');
+  };
+}
+
+export async function startGateway(cfg: Config, opts: GatewayOptions): Promise<RunningGateway> {
+  const { logger } = opts;
+  const now = opts.now ?? (() => new Date());
+  const store = await openStore({ database: cfg.database, spoolDir: join(cfg.dataDir, 'spool'), logger });
+  const domains = new Set(cfg.domains);
+  const isLocalDomain = (d: string) => domains.has(d.toLowerCase());
+
+  const pipeline = createPipeline({ stages: opts.stages ?? [], timeoutMs: cfg.limits.stageTimeout * 1000, now, logger });
+  const common = { hostname: cfg.hostname, limits: cfg.limits, logger };
+  const inboundAgent = createDeliveryAgent({ mode: 'internal', host: cfg.delivery.internal.host, port: cfg.delivery.internal.port }, common);
+  const outboundAgent =
+    cfg.delivery.external.mode === 'smarthost'
+      ? createDeliveryAgent({ mode: 'smarthost', host: cfg.delivery.external.host, port: cfg.delivery.external.port }, common)
+      : createDeliveryAgent({ mode: 'mx', port: cfg.delivery.mxPort, dnsServers: cfg.dns.servers }, common);
+
+  const manager = createQueueManager({
+    store,
+    owner: cfg.nodeName,
+    limits: cfg.limits,
+    clock: { now },
+    pipeline,
+    delivery: { inbound: inboundAgent, outbound: outboundAgent },
+    bounce: createBounceBuilder({ hostname: cfg.hostname, postmaster: `postmaster@${cfg.domains[0]}` }),
+    isLocalDomain,
+    audit: store.audit,
+    logger,
+  });
+
+  const acceptor = createAcceptor({ store, hostname: cfg.hostname, limits: cfg.limits, clock: { now }, audit: store.audit, logger, onAccepted: () => manager.kick() });
+
+  const tls =
+    existsSync(cfg.tls.certFile) && existsSync(cfg.tls.keyFile)
+      ? { cert: readFileSync(cfg.tls.certFile), key: readFileSync(cfg.tls.keyFile), minVersion: cfg.tls.minVersion }
+      : undefined;
+  if (!tls) logger.warn({ cert: cfg.tls.certFile }, 'no TLS certificate: STARTTLS disabled');
+
+  const isAllowedClient = clientMatcher(cfg.smtp.outbound.clients);
+  const inbound = createSmtpListener({ role: 'inbound', hostname: cfg.hostname, limits: cfg.limits, tls, isLocalDomain, isAllowedClient: () => false, acceptor, logger });
+  const outbound = createSmtpListener({ role: 'outbound', hostname: cfg.hostname, limits: cfg.limits, tls, isLocalDomain, isAllowedClient, acceptor, logger });
+
+  const inAddr = await inbound.listen(cfg.smtp.inbound.listen.host, cfg.smtp.inbound.listen.port);
+  const outAddr = await outbound.listen(cfg.smtp.outbound.listen.host, cfg.smtp.outbound.listen.port);
+  manager.start();
+
+  let stopping: Promise<void> | undefined;
+  return {
+    inbound: { host: cfg.smtp.inbound.listen.host, port: inAddr.port },
+    outbound: { host: cfg.smtp.outbound.listen.host, port: outAddr.port },
+    store,
+    stop() {
+      stopping ??= (async () => {
+        await Promise.all([inbound.close(true), outbound.close(true)]);
+        await manager.stop();
+        await store.close();
+      })();
+      return stopping;
+    },
+  };
+}
