@@ -1,0 +1,119 @@
+// Schema migrations, defined in code so the compiled gateway needs no migration files on disk.
+// The same list runs on SQLite and PostgreSQL through kysely's Migrator; the only dialect
+// difference is explicit below: the `spool` table (message bytes) exists on PostgreSQL only,
+// because SQLite mode keeps bytes in fsynced files. Trust level: runs with full database rights
+// at start-up, before any listener opens.
+import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import type { DbKind } from './schema.js';
+
+/** prev_hash of the first audit record. */
+export const AUDIT_GENESIS_HASH = '0'.repeat(64);
+
+function migrationsFor(kind: DbKind): Record<string, Migration> {
+  return {
+    '0001_initial': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('messages')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('direction', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('sender', 'text', (c) => c.notNull())
+          .addColumn('client_ip', 'text', (c) => c.notNull())
+          .addColumn('client_helo', 'text', (c) => c.notNull())
+          .addColumn('tls', 'integer', (c) => c.notNull())
+          .addColumn('auth_user', 'text')
+          .addColumn('params', 'text', (c) => c.notNull())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('spool_key', 'text', (c) => c.notNull())
+          .addColumn('processed_key', 'text')
+          .addColumn('received_at', 'bigint', (c) => c.notNull())
+          .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('next_attempt', 'bigint')
+          .addColumn('last_error', 'text')
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('hold_reason', 'text')
+          .addColumn('lease_owner', 'text')
+          .addColumn('lease_until', 'bigint')
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('messages_due').on('messages').columns(['state', 'next_attempt']).execute();
+        await db.schema.createIndex('messages_lease').on('messages').columns(['state', 'lease_until']).execute();
+        await db.schema.createIndex('messages_received').on('messages').column('received_at').execute();
+
+        await db.schema
+          .createTable('recipients')
+          .addColumn('message_id', 'text', (c) => c.notNull().references('messages.id').onDelete('cascade'))
+          .addColumn('idx', 'integer', (c) => c.notNull())
+          .addColumn('address', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('variant', 'text')
+          .addColumn('last_reply', 'text')
+          .addColumn('done_at', 'bigint')
+          .addPrimaryKeyConstraint('recipients_pk', ['message_id', 'idx'])
+          .addUniqueConstraint('recipients_address', ['message_id', 'address'])
+          .execute();
+
+        if (kind === 'postgres') {
+          await db.schema
+            .createTable('spool')
+            .addColumn('key', 'text', (c) => c.notNull())
+            .addColumn('part', 'integer', (c) => c.notNull())
+            .addColumn('data', 'bytea', (c) => c.notNull())
+            .addPrimaryKeyConstraint('spool_pk', ['key', 'part'])
+            .execute();
+        }
+
+        await db.schema
+          .createTable('audit')
+          .addColumn('seq', 'bigint', (c) => c.primaryKey())
+          .addColumn('at', 'bigint', (c) => c.notNull())
+          .addColumn('type', 'text', (c) => c.notNull())
+          .addColumn('actor', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text')
+          .addColumn('data', 'text', (c) => c.notNull())
+          .addColumn('prev_hash', 'text', (c) => c.notNull())
+          .addColumn('hash', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('audit_message').on('audit').column('message_id').execute();
+
+        await db.schema
+          .createTable('audit_head')
+          .addColumn('id', 'integer', (c) => c.primaryKey())
+          .addColumn('seq', 'bigint', (c) => c.notNull())
+          .addColumn('hash', 'text', (c) => c.notNull())
+          .execute();
+        await db.insertInto('audit_head').values({ id: 1, seq: 0, hash: AUDIT_GENESIS_HASH }).execute();
+
+        await db.schema
+          .createTable('settings')
+          .addColumn('key', 'text', (c) => c.primaryKey())
+          .addColumn('value', 'text', (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        for (const t of ['settings', 'audit_head', 'audit', 'spool', 'recipients', 'messages']) {
+          await db.schema.dropTable(t).ifExists().execute();
+        }
+      },
+    },
+  };
+}
+
+class InCodeProvider implements MigrationProvider {
+  constructor(private readonly kind: DbKind) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return migrationsFor(this.kind);
+  }
+}
+
+/** Bring the schema to the newest version; throws (fail closed) if any migration fails. */
+export async function migrateToLatest(db: Kysely<any>, kind: DbKind): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: new InCodeProvider(kind) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
