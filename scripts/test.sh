@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs everything the tests need (Debian peers, npm packages), builds, and runs every test.
+# Idempotent; run as root on a fresh machine. .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-test-deps.sh
+# PostgreSQL is started by the machine; start it if it is not (same command the machine uses).
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -1)" main start || true
+fi
+npm ci --no-audit --no-fund --loglevel=error
+npm run build
+mkdir -p .test-work
+set +e
+npx vitest run --reporter=default --reporter=json --outputFile=.test-work/vitest.json
+status=$?
+set -e
+node -e '
+const r = require("./.test-work/vitest.json");
+const skipped = (r.numPendingTests || 0) + (r.numTodoTests || 0);
+console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' || true
+exit $status
