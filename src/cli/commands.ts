@@ -95,12 +95,14 @@ export function registerCoreCommands(program: Command): void {
     .option('--outbound <HOST:PORT>', 'outbound SMTP listener', '127.0.0.1:10025')
     .option('--internal <HOST:PORT>', 'internal mail server for inbound delivery', '127.0.0.1:25')
     .option('--database <URL>', '"sqlite" or a postgres:// URL', 'sqlite')
-    .action(async (o: { dir: string; domain?: string[]; hostname?: string; inbound: string; outbound: string; internal: string; database: string }) => {
+    .option('--smarthost <HOST:PORT>', 'relay outbound mail through this host instead of MX lookups')
+    .action(async (o: { dir: string; domain?: string[]; hostname?: string; inbound: string; outbound: string; internal: string; database: string; smarthost?: string }) => {
       if (!o.domain?.length) fail('init: at least one --domain is required');
       const [ih, ip] = splitHostPort(o.internal, '--internal');
+      const smarthost = o.smarthost ? splitHostPort(o.smarthost, '--smarthost') : undefined;
       let configFile: string;
       try {
-        ({ configFile } = await initGateway({ dir: o.dir, domains: o.domain, hostname: o.hostname, inboundListen: o.inbound, outboundListen: o.outbound, internal: { host: ih, port: ip }, database: o.database }));
+        ({ configFile } = await initGateway({ dir: o.dir, domains: o.domain, hostname: o.hostname, inboundListen: o.inbound, outboundListen: o.outbound, internal: { host: ih, port: ip }, database: o.database, smarthost: smarthost && { host: smarthost[0], port: smarthost[1] } }));
       } catch (err) {
         fail(`init: ${(err as Error).message}`);
       }

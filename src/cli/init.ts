@@ -14,9 +14,11 @@ export interface InitOptions {
   webListen?: string;
   internal?: { host: string; port: number };
   database?: string;
+  /** Relay all outbound mail through this host instead of MX lookups. */
+  smarthost?: { host: string; port: number };
 }
 
-export function renderConfig(o: Required<Omit<InitOptions, 'dir'>>): string {
+export function renderConfig(o: Required<Omit<InitOptions, 'dir' | 'smarthost'>> & Pick<InitOptions, 'smarthost'>): string {
   const limitLines = Object.entries(LIMITS)
     .map(([k, s]) => `  # ${k}: ${s.default}    # ${s.doc} (${s.min}-${s.max} ${s.unit})`)
     .join('\n');
@@ -54,7 +56,7 @@ delivery:
     port: ${o.internal.port}
   # Outbound: "mx" (look up the recipient domain's MX) or "smarthost" (with host and port).
   external:
-    mode: mx
+${o.smarthost ? `    mode: smarthost\n    host: ${o.smarthost.host}\n    port: ${o.smarthost.port}` : '    mode: mx'}
   # Port used to reach MX hosts.
   mxPort: 25
 
@@ -102,6 +104,7 @@ export async function initGateway(o: InitOptions): Promise<{ configFile: string 
       webListen: o.webListen ?? '127.0.0.1:8443',
       internal: o.internal ?? { host: '127.0.0.1', port: 25 },
       database: o.database ?? 'sqlite',
+      smarthost: o.smarthost,
     }),
     { flag: 'wx' },
   );
