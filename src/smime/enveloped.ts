@@ -708,20 +708,36 @@ function oaepHash(alg: AlgorithmIdentifier): string {
       (alg.parameters.byteLength === 2 && new Uint8Array(alg.parameters)[0] === 0x05)) {
     return 'sha1'; // parameters absent or NULL: all defaults (accepted from legacy senders)
   }
-  const p = parseAsn(Buffer.from(alg.parameters), RsaEsOaepParams, 'RSAES-OAEP-params');
-  const h = HASH_BY_OID.get(p.hashAlgorithm.algorithm);
-  if (!h) throw new SmimeError('unsupported', `OAEP hash ${p.hashAlgorithm.algorithm} is not supported`);
-  if (p.maskGenAlgorithm.algorithm !== OID.mgf1 || !p.maskGenAlgorithm.parameters) {
-    throw new SmimeError('unsupported', 'OAEP mask generation other than MGF1 is not supported');
+  // Walked field by field rather than parsed with asn1-rsa's RsaEsOaepParams, whose DEFAULT for
+  // pSourceFunc carries a non-empty label and so cannot tell "absent" from "label present".
+  const params = Buffer.from(alg.parameters);
+  const { root } = walkBer(params);
+  expectTag(root, TAG_CLASS_UNIVERSAL, 16, 'RSAES-OAEP-params');
+  let hashOid: string = OID.sha1;
+  let mgfHashOid: string = OID.sha1;
+  for (const f of root.children ?? []) {
+    if (f.tagClass !== TAG_CLASS_CONTEXT || !f.constructed || f.children?.length !== 1) {
+      throw new SmimeError('malformed', 'RSAES-OAEP-params field');
+    }
+    const a = parseAsn(toDefinite(params, f.children[0]!), AlgorithmIdentifier, 'RSAES-OAEP-params field');
+    if (f.tagNumber === 0) hashOid = a.algorithm;
+    else if (f.tagNumber === 1) {
+      if (a.algorithm !== OID.mgf1 || !a.parameters) {
+        throw new SmimeError('unsupported', 'OAEP mask generation other than MGF1 is not supported');
+      }
+      mgfHashOid = parseAsn(Buffer.from(a.parameters), AlgorithmIdentifier, 'MGF1 hash').algorithm;
+    } else if (f.tagNumber === 2) {
+      if (a.algorithm !== OID.pSpecified) throw new SmimeError('unsupported', 'OAEP pSource is not supported');
+      const label = a.parameters ? parseAsn(Buffer.from(a.parameters), OctetString, 'OAEP label') : undefined;
+      if (label && label.byteLength > 0) throw new SmimeError('unsupported', 'OAEP with a label is not supported');
+    } else throw new SmimeError('malformed', 'RSAES-OAEP-params field');
   }
-  const mgfHash = parseAsn(Buffer.from(p.maskGenAlgorithm.parameters), AlgorithmIdentifier, 'MGF1 hash').algorithm;
-  if (mgfHash !== p.hashAlgorithm.algorithm) {
+  const h = HASH_BY_OID.get(hashOid);
+  if (!h) throw new SmimeError('unsupported', `OAEP hash ${hashOid} is not supported`);
+  if (mgfHashOid !== hashOid) {
     // node:crypto ties the MGF1 hash to the OAEP hash.
     throw new SmimeError('unsupported', 'OAEP with different hash and MGF1 hash is not supported');
   }
-  if (p.pSourceAlgorithm.algorithm !== OID.pSpecified) throw new SmimeError('unsupported', 'OAEP pSource is not supported');
-  const label = p.pSourceAlgorithm.parameters ? parseAsn(Buffer.from(p.pSourceAlgorithm.parameters), OctetString, 'OAEP label') : undefined;
-  if (label && label.byteLength > 0) throw new SmimeError('unsupported', 'OAEP with a label is not supported');
   return h.node;
 }
 
