@@ -1,0 +1,129 @@
+// Test helper: runs real `sealgate` processes (the built CLI in dist/, `npm run build` first) from a
+// config made by `sealgate init`, so tests exercise exactly what an administrator runs.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const CLI = join(ROOT, 'bin', 'sealgate.js');
+
+export function sealgate(args: string[], opts: { input?: string } = {}) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', input: opts.input, timeout: 60000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
+}
+
+export async function waitPort(port: number, ms = 20000): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const ok = await new Promise<boolean>((res) => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        res(true);
+      });
+      s.once('error', () => res(false));
+    });
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`port ${port} did not open within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export interface GatewaySetup {
+  dir: string;
+  config: string;
+  inboundPort: number;
+  outboundPort: number;
+}
+
+export interface SetupOptions {
+  domains?: string[];
+  internalPort: number;
+  smarthostPort?: number;
+  database?: string;
+  /** Extra YAML appended / replacing keys: simple textual edits of the generated file. */
+  edit?: (yaml: string) => string;
+  dir?: string;
+}
+
+export async function setupGateway(o: SetupOptions): Promise<GatewaySetup> {
+  const dir = o.dir ?? mkdtempSync(join(tmpdir(), 'sg-gw-'));
+  const inboundPort = await freePort();
+  const outboundPort = await freePort();
+  const args = ['init', '--dir', dir, '--inbound', `127.0.0.1:${inboundPort}`, '--outbound', `127.0.0.1:${outboundPort}`, '--internal', `127.0.0.1:${o.internalPort}`];
+  for (const d of o.domains ?? ['hospital.test']) args.push('--domain', d);
+  if (o.smarthostPort) args.push('--smarthost', `127.0.0.1:${o.smarthostPort}`);
+  if (o.database) args.push('--database', o.database);
+  const r = sealgate(args);
+  if (r.status !== 0) throw new Error(`sealgate init failed: ${r.stderr}`);
+  const config = join(dir, 'sealgate.yaml');
+  let yaml = readFileSync(config, 'utf8').replace('level: info', 'level: warn');
+  if (o.edit) yaml = o.edit(yaml);
+  writeFileSync(config, yaml);
+  return { dir, config, inboundPort, outboundPort };
+}
+
+/** Sets limits in the generated config (replaces the commented defaults block entry). */
+export function withLimits(limits: Record<string, number>): (yaml: string) => string {
+  return (yaml) => {
+    let out = yaml;
+    for (const [k, v] of Object.entries(limits)) out = out.replace(new RegExp(`^  # ${k}: .*$`, 'm'), `  ${k}: ${v}`);
+    return out;
+  };
+}
+
+export interface GatewayProcess {
+  child: ChildProcess;
+  stderr(): string;
+  stop(): Promise<number | null>;
+  kill9(): Promise<void>;
+}
+
+export async function startGatewayProcess(setup: GatewaySetup, env: Record<string, string> = {}): Promise<GatewayProcess> {
+  const child = spawn(process.execPath, [CLI, 'start', '--config', setup.config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
+  try {
+    await Promise.race([
+      Promise.all([waitPort(setup.inboundPort), waitPort(setup.outboundPort)]),
+      exited.then(() => {
+        throw new Error(`sealgate start exited: ${err}`);
+      }),
+    ]);
+  } catch (e) {
+    child.kill('SIGKILL');
+    throw e;
+  }
+  return {
+    child,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill9() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+export function cleanup(dir: string) {
+  rmSync(dir, { recursive: true, force: true });
+}
