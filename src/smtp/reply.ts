@@ -107,4 +107,15 @@ export const Replies = {
   tooLongLine: r(500, '5.5.6', 'Text line too long'),
   noValidRecipients: r(554, '5.5.1', 'No valid recipients'),
   transactionFailed: r(554, '5.0.0', 'Transaction failed'),
+  // Appended by the SMTP listener (src/smtp/session.ts, parser.ts).
+  help: r(214, '2.0.0', 'See RFC 5321'),
+  authOk: r(235, '2.7.0', 'Authentication successful'),
+  bareLineEndingCommand: r(500, '5.5.2', 'Bare CR or LF in command line; use CRLF'),
+  authCancelled: r(501, '5.0.0', 'Authentication cancelled'),
+  authBadResponse: r(501, '5.5.2', 'Cannot decode authentication response'),
+  authMechanism: r(504, '5.5.4', 'Unrecognized authentication mechanism'),
+  authFailed: r(535, '5.7.8', 'Authentication credentials invalid'),
+  nulInData: r(550, '5.6.0', 'NUL characters in message data are not allowed'),
+  paramUnknown: r(555, '5.5.4', 'MAIL/RCPT parameter not recognized'),
+  utf8Required: r(553, '5.6.7', 'Non-ASCII address requires SMTPUTF8'),
 } as const;
