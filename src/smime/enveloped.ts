@@ -394,18 +394,25 @@ export function encryptEnveloped(content: Buffer, recipients: RecipientSpec[], o
 /** Bytes of ciphertext per OCTET STRING segment in the streaming encoder. */
 export const STREAM_SEGMENT_BYTES = 64 * 1024;
 
+/** Incremental BER encoder: feed content with update(), finish with final(); output goes to `emit`. */
+export interface BerEncryptor {
+  update(chunk: Buffer): void;
+  final(): void;
+}
+
 /**
- * Streaming variant of encryptEnveloped: write the content in, read a BER (indefinite-length)
- * ContentInfo out, as OpenSSL `cms -stream` produces. Memory stays bounded by one segment.
+ * Core of the streaming encoder, synchronous and I/O-free: emits a BER ContentInfo with indefinite
+ * lengths and the encrypted content as a constructed [0] of OCTET STRING segments (each at most
+ * STREAM_SEGMENT_BYTES plus one cipher block), the form OpenSSL `cms -stream` produces.
  */
-export function encryptEnvelopedStream(recipients: RecipientSpec[], opts?: EncryptOptions): Transform {
+export function createBerEncryptor(recipients: RecipientSpec[], opts: EncryptOptions | undefined, emit: (b: Buffer) => void): BerEncryptor {
   const env = buildEnvelope(recipients, opts);
   const { cipher, cek, iv, algId } = env.content;
   const c = cipher.aead
     ? createCipheriv(cipher.nodeName as 'aes-256-gcm', cek, iv, { authTagLength: 16 })
     : createCipheriv(cipher.nodeName, cek, iv);
   cek.fill(0);
-  const header = Buffer.concat([
+  emit(Buffer.concat([
     Buffer.from([0x30, 0x80]),
     derOid(env.contentType),
     Buffer.from([0xa0, 0x80, 0x30, 0x80]),
@@ -415,28 +422,55 @@ export function encryptEnvelopedStream(recipients: RecipientSpec[], opts?: Encry
     derOid(OID.data),
     algId,
     Buffer.from([0xa0, 0x80]), // [0] IMPLICIT OCTET STRING, constructed form
-  ]);
+  ]));
   let pending: Buffer[] = [];
   let pendingLen = 0;
-  let started = false;
-  const segment = (b: Buffer): Buffer => Buffer.concat([Buffer.from([0x04]), encodeLength(b.length), b]);
-  return new Transform({
+  let done = false;
+  const flushSegment = () => {
+    if (pendingLen === 0) return;
+    const b = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    emit(Buffer.concat([Buffer.from([0x04]), encodeLength(b.length)]));
+    emit(b);
+    pending = [];
+    pendingLen = 0;
+  };
+  return {
+    update(chunk: Buffer) {
+      if (done) throw new SmimeError('invalid-input', 'update after final');
+      const out = c.update(chunk);
+      if (out.length) {
+        pending.push(out);
+        pendingLen += out.length;
+      }
+      if (pendingLen >= STREAM_SEGMENT_BYTES) flushSegment();
+    },
+    final() {
+      if (done) return;
+      done = true;
+      const last = c.final();
+      if (last.length) {
+        pending.push(last);
+        pendingLen += last.length;
+      }
+      flushSegment();
+      // end of encryptedContent [0], end of EncryptedContentInfo
+      emit(Buffer.alloc(4));
+      if (cipher.aead) emit(Buffer.concat([Buffer.from([0x04, 0x10]), (c as unknown as { getAuthTag(): Buffer }).getAuthTag()]));
+      // end of (Auth)EnvelopedData, of content [0], of ContentInfo
+      emit(Buffer.alloc(6));
+    },
+  };
+}
+
+/**
+ * Streaming variant of encryptEnveloped: write the content in, read a BER (indefinite-length)
+ * ContentInfo out. Memory held: about one segment (STREAM_SEGMENT_BYTES) plus stream buffers.
+ */
+export function encryptEnvelopedStream(recipients: RecipientSpec[], opts?: EncryptOptions): Transform {
+  const t = new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       try {
-        if (!started) {
-          this.push(header);
-          started = true;
-        }
-        const out = c.update(chunk);
-        if (out.length) {
-          pending.push(out);
-          pendingLen += out.length;
-        }
-        if (pendingLen >= STREAM_SEGMENT_BYTES) {
-          this.push(segment(Buffer.concat(pending)));
-          pending = [];
-          pendingLen = 0;
-        }
+        enc.update(chunk);
         cb();
       } catch (e) {
         cb(e as Error);
@@ -444,21 +478,16 @@ export function encryptEnvelopedStream(recipients: RecipientSpec[], opts?: Encry
     },
     flush(cb: TransformCallback) {
       try {
-        if (!started) this.push(header);
-        pending.push(c.final());
-        const rest = Buffer.concat(pending);
-        if (rest.length) this.push(segment(rest));
-        const eoc = Buffer.alloc(2);
-        this.push(eoc); // end of encryptedContent
-        this.push(eoc); // end of EncryptedContentInfo
-        if (cipher.aead) this.push(Buffer.concat([Buffer.from([0x04, 0x10]), (c as ReturnType<typeof createCipheriv> & { getAuthTag(): Buffer }).getAuthTag()]));
-        this.push(Buffer.alloc(6)); // end of (Auth)EnvelopedData, [0], ContentInfo
+        enc.final();
         cb();
       } catch (e) {
         cb(e as Error);
       }
     },
   });
+  // Built eagerly so that a bad recipient certificate throws here, not on the first write.
+  const enc = createBerEncryptor(recipients, opts, (b) => t.push(b));
+  return t;
 }
 
 /**
