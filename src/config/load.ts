@@ -186,7 +186,8 @@ export function resolveConfig(raw: unknown, file: string): Config {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
   if (typeof level !== 'string' || !levels.includes(level)) c.fail('log.level', `expected one of ${levels.join(', ')}, got ${show(level)}`);
 
-  const nodeName = c.str(top.nodeName, 'nodeName', `${osHostname()}:${process.pid}`) ?? 'node';
+  // Stable across restarts so a restarted node takes back its own in-flight work at once.
+  const nodeName = c.str(top.nodeName, 'nodeName', osHostname()) ?? 'node';
 
   if (c.problems.length) throw new ConfigError(file, c.problems);
   return {

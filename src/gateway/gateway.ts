@@ -1,7 +1,7 @@
 // Assembles one gateway process from its configuration: storage, the queue manager, the two SMTP
 // listeners, the delivery agents and the pipeline. Owns process lifecycle (start, graceful stop).
 // Trust level: holds everything; each part it wires keeps its own narrower trust boundary.
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { BlockList, isIPv6 } from 'node:net';
 import type { Config } from '../config/types.js';
@@ -44,7 +44,50 @@ export function clientMatcher(cidrs: string[]): (ip: string) => boolean {
   };
 }
 
+/**
+ * One process per SQLite database: a pid file in dataDir, taken over only if its owner is gone.
+ * (PostgreSQL clusters coordinate through leases instead.)
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'sealgate.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o644);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      let alive = false;
+      try {
+        if (pid > 0 && pid !== process.pid) {
+          process.kill(pid, 0);
+          alive = true;
+        }
+      } catch {
+        alive = false;
+      }
+      if (alive) throw new Error(`another sealgate process (pid ${pid}) is using ${dataDir}; stop it first`);
+      rmSync(file, { force: true });
+    }
+  }
+  throw new Error(`cannot lock ${dataDir}`);
+}
+
 export async function startGateway(cfg: Config, opts: GatewayOptions): Promise<RunningGateway> {
+  const { logger } = opts;
+  const unlock = cfg.database.kind === 'sqlite' ? lockDataDir(cfg.dataDir) : () => {};
+  try {
+    return await assemble(cfg, opts, unlock);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
+}
+
+async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): Promise<RunningGateway> {
   const { logger } = opts;
   const now = opts.now ?? (() => new Date());
   const store = await openStore({ database: cfg.database, spoolDir: join(cfg.dataDir, 'spool'), logger });
@@ -70,6 +113,10 @@ export async function startGateway(cfg: Config, opts: GatewayOptions): Promise<R
     isLocalDomain,
     audit: store.audit,
     logger,
+    hostname: cfg.hostname,
+    // SQLite has one process by construction (the pid lock), so every 'active' row is ours from a
+    // crash; in a PostgreSQL cluster only our own (stable node name), the rest by lease expiry.
+    recoverOnStart: cfg.database.kind === 'sqlite' ? 'all' : 'own',
   });
 
   const acceptor = createAcceptor({ store, hostname: cfg.hostname, limits: cfg.limits, clock: { now }, audit: store.audit, logger, onAccepted: () => manager.kick() });
@@ -98,6 +145,7 @@ export async function startGateway(cfg: Config, opts: GatewayOptions): Promise<R
         await Promise.all([inbound.close(true), outbound.close(true)]);
         await manager.stop();
         await store.close();
+        unlock();
       })();
       return stopping;
     },
