@@ -10,6 +10,8 @@ import { Replies, SmtpReply } from './reply.js';
 
 const CR = 0x0d;
 const LF = 0x0a;
+const CRLF = Buffer.from('\r\n');
+const EMPTY = Buffer.alloc(0);
 
 /** One event from the command-phase line splitter. */
 export type LineEvent =
@@ -17,14 +19,13 @@ export type LineEvent =
   | { kind: 'line'; line: Buffer }
   /** The line exceeded the limit; its bytes up to the next CRLF are discarded. Reported once. */
   | { kind: 'tooLong' }
-  /** A line ended in a bare LF, or contained a bare CR; the line is discarded. */
+  /** The line (up to the next CRLF) contained a bare LF or bare CR; it is discarded. */
   | { kind: 'bare' };
 
 /**
  * Splits the command-phase byte stream into CRLF-terminated lines. Buffers at most `maxLine`
  * bytes (CRLF included) of an incomplete line; longer input is drained, never stored.
- * Only LF terminates a line: a line whose LF is not preceded by CR, or that contains a CR
- * elsewhere, is reported as `bare`.
+ * Only CRLF terminates a line: a line containing a bare LF or bare CR is reported as `bare`.
  */
 export class LineSplitter {
   private buf: Buffer = Buffer.alloc(0);
@@ -40,33 +41,31 @@ export class LineSplitter {
   /** Next event, or null when more input is needed. */
   next(): LineEvent | null {
     for (;;) {
-      const lf = this.buf.indexOf(LF);
+      const end = this.buf.indexOf(CRLF);
       if (this.draining) {
-        if (lf === -1) {
-          this.buf = Buffer.alloc(0);
+        if (end === -1) {
+          // Keep a trailing CR: its LF may start the next chunk.
+          this.buf = this.buf.length > 0 && this.buf[this.buf.length - 1] === CR ? this.buf.subarray(this.buf.length - 1) : EMPTY;
           return null;
         }
-        // Drain through the next LF (a CRLF, or a bare LF: either ends the over-long line).
-        this.buf = this.buf.subarray(lf + 1);
+        this.buf = this.buf.subarray(end + 2);
         this.draining = false;
         continue;
       }
-      if (lf === -1) {
+      if (end === -1) {
         if (this.buf.length >= this.maxLine) {
-          // Over the limit with no line end yet: drop what we have, drain the rest of the line.
-          // (A trailing CR is kept in the count: the line is too long either way.)
-          this.buf = Buffer.alloc(0);
+          // Over the limit with no line end yet: drop what we have, drain to the next CRLF.
+          this.buf = this.buf[this.buf.length - 1] === CR ? this.buf.subarray(this.buf.length - 1) : EMPTY;
           this.draining = true;
           return { kind: 'tooLong' };
         }
         return null;
       }
-      const raw = this.buf.subarray(0, lf + 1);
-      this.buf = this.buf.subarray(lf + 1);
-      if (raw.length > this.maxLine) return { kind: 'tooLong' };
-      if (lf === 0 || raw[lf - 1] !== CR) return { kind: 'bare' };
-      const line = raw.subarray(0, raw.length - 2);
-      if (line.indexOf(CR) !== -1) return { kind: 'bare' };
+      const line = this.buf.subarray(0, end);
+      this.buf = this.buf.subarray(end + 2);
+      if (end + 2 > this.maxLine) return { kind: 'tooLong' };
+      // Only CRLF ends a line: a bare LF or CR inside it makes the whole line invalid.
+      if (line.indexOf(LF) !== -1 || line.indexOf(CR) !== -1) return { kind: 'bare' };
       return { kind: 'line', line };
     }
   }
@@ -74,14 +73,14 @@ export class LineSplitter {
   /** Remove and return every buffered byte (hand-over to the DATA phase). */
   takeRest(): Buffer {
     const rest = this.draining ? Buffer.alloc(0) : this.buf;
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
     this.draining = false;
     return rest;
   }
 
   /** Discard buffered input (after STARTTLS: plaintext sent before the handshake is never used). */
   discard(): void {
-    this.buf = Buffer.alloc(0);
+    this.buf = EMPTY;
     this.draining = false;
   }
 

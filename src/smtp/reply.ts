@@ -118,4 +118,5 @@ export const Replies = {
   nulInData: r(550, '5.6.0', 'NUL characters in message data are not allowed'),
   paramUnknown: r(555, '5.5.4', 'MAIL/RCPT parameter not recognized'),
   utf8Required: r(553, '5.6.7', 'Non-ASCII address requires SMTPUTF8'),
+  closingAfterBadData: r(421, '4.7.0', 'Malformed message data; closing connection'),
 } as const;

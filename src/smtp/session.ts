@@ -679,6 +679,12 @@ export class SmtpSession {
       'smtp message',
     );
     this.send(reply);
+    if (readerError === Replies.bareLineEnding || readerError === Replies.nulInData) {
+      // Bare CR/LF or NUL in DATA means a broken or hostile client (SMTP smuggling). Like Postfix's
+      // smtpd_forbid_bare_newline, we do not trust anything else it sent: close (RFC 5321 §7.8).
+      this.close(Replies.closingAfterBadData);
+      return;
+    }
     if (this.draining) this.close(Replies.shuttingDown);
   }
 
