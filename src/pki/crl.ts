@@ -1,0 +1,352 @@
+// Certificate revocation lists (RFC 5280 §5, §6.3): parsing and deciding whether one CRL may be used
+// for one certificate. Which CRL signers are trusted is decided by the caller (path validation), which
+// passes a callback, because a CRL signer's own certificate path must be validated in turn.
+// Trust level: CRLs come from the configured store or from inside messages: untrusted until their
+// signature chains to a trust anchor. Pure, no I/O.
+//
+// Supported: complete CRLs issued directly by the certificate's issuer (same name), signed by the
+// issuer's key or by another key of the same CA whose certificate validates to the same trust anchor;
+// thisUpdate/nextUpdate; reason codes; issuingDistributionPoint scope flags and full-name distribution
+// points. Not supported (such CRLs are treated as unusable, so the status stays unknown, never "good"):
+// delta CRLs, indirect CRLs, onlySomeReasons partitions, nameRelativeToCRLIssuer.
+
+import { createHash, type KeyObject } from 'node:crypto';
+import { AsnParser } from '@peculiar/asn1-schema';
+import { CertificateList, CRLReason, CRLReasons, GeneralName, IssuingDistributionPoint, Name, type DistributionPointName } from '@peculiar/asn1-x509';
+import { AsnSerializer } from '@peculiar/asn1-schema';
+import { SmimeError } from '../smime/errors.js';
+import {
+  childrenOf,
+  contentOf,
+  expectTag,
+  nameMatchKey,
+  nameToString,
+  OID_EXT,
+  rawOf,
+  readOid,
+  readWhole,
+  TAG,
+  type ParsedCert,
+} from './cert-util.js';
+import { resolveSigAlg, verifySignature } from '../smime/sig-oids.js';
+
+/** Parsed CRLs kept in the process-wide cache. */
+export const PARSED_CRL_CACHE_ENTRIES = 512;
+
+export interface RevokedEntry {
+  readonly date: Date;
+  readonly reason?: number;
+}
+
+export interface IdpScope {
+  /** Distribution point names (match keys), relative names already resolved against the CRL issuer. */
+  readonly names: readonly string[];
+  readonly onlyUserCerts: boolean;
+  readonly onlyCACerts: boolean;
+  readonly onlyAttributeCerts: boolean;
+  readonly onlySomeReasons: boolean;
+  readonly indirect: boolean;
+}
+
+/** A CRL, parsed once and read-only; keeps its original bytes. */
+export interface ParsedCrl {
+  readonly der: Buffer;
+  readonly fingerprint: string;
+  readonly tbs: Buffer;
+  readonly sigAlgOid: string;
+  readonly sigAlgParams?: Buffer;
+  readonly sigAlgConsistent: boolean;
+  readonly signature: Buffer;
+  readonly issuerKey: string;
+  readonly issuerText: string;
+  readonly thisUpdate: Date;
+  readonly nextUpdate?: Date;
+  readonly akiKeyId?: Buffer;
+  readonly idp?: IdpScope;
+  /** cRLNumber, when present. */
+  readonly crlNumber?: bigint;
+  /** BaseCRLNumber of a delta CRL (deltaCRLIndicator); undefined for complete CRLs. */
+  readonly baseCrlNumber?: bigint;
+  readonly isDelta: boolean;
+  /** Why this CRL can never be used, when that is known from its content alone. */
+  readonly unusable?: string;
+  /** Revoked serial numbers (lower-case hex of the INTEGER content) → entry. */
+  readonly revoked: ReadonlyMap<string, RevokedEntry>;
+}
+
+const KNOWN_CRL_EXTENSIONS = new Set<string>([
+  OID_EXT.authorityKeyIdentifier,
+  OID_EXT.cRLNumber,
+  OID_EXT.issuingDistributionPoint,
+  OID_EXT.deltaCRLIndicator,
+  OID_EXT.freshestCRL,
+  OID_EXT.issuerAltName,
+]);
+const KNOWN_ENTRY_EXTENSIONS = new Set<string>([OID_EXT.cRLReason, OID_EXT.invalidityDate]);
+
+const cache = new Map<string, ParsedCrl>();
+
+/** Parse (or fetch from cache) a DER CRL. Throws SmimeError('malformed') on bad input. */
+export function parseCrl(der: Buffer): ParsedCrl {
+  const fingerprint = createHash('sha256').update(der).digest('hex');
+  const hit = cache.get(fingerprint);
+  if (hit) return hit;
+  const parsed = parseCrlUncached(Buffer.from(der), fingerprint);
+  if (cache.size >= PARSED_CRL_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+  cache.set(fingerprint, parsed);
+  return parsed;
+}
+
+function parseCrlUncached(der: Buffer, fingerprint: string): ParsedCrl {
+  const top = readWhole(der);
+  if (top.tag !== TAG.SEQUENCE) throw new SmimeError('malformed', 'CRL is not a SEQUENCE');
+  const [tbsT, algT, sigT, ...extra] = childrenOf(der, top);
+  if (!tbsT || !algT || !sigT || extra.length) throw new SmimeError('malformed', 'CRL has the wrong number of fields');
+  expectTag(tbsT, TAG.SEQUENCE, 'tbsCertList');
+  expectTag(sigT, TAG.BIT_STRING, 'CRL signature');
+  const tbsKids = childrenOf(der, tbsT);
+  const innerAlgT = tbsKids[0]?.tag === TAG.INTEGER ? tbsKids[1] : tbsKids[0];
+  const algKids = childrenOf(der, algT);
+  const sigContent = contentOf(der, sigT);
+  if (sigContent.length < 1 || sigContent[0] !== 0) throw new SmimeError('malformed', 'CRL signature has unused bits');
+
+  let crl: CertificateList;
+  try {
+    crl = AsnParser.parse(der, CertificateList);
+  } catch {
+    throw new SmimeError('malformed', 'CRL does not parse');
+  }
+  const tbs = crl.tbsCertList;
+  let unusable: string | undefined;
+  let akiKeyId: Buffer | undefined;
+  let idp: IdpScope | undefined;
+  let crlNumber: bigint | undefined;
+  let baseCrlNumber: bigint | undefined;
+  const readNumber = (value: Buffer, what: string): bigint => {
+    const t = readWhole(value);
+    if (t.tag !== TAG.INTEGER || t.contentEnd - t.contentStart > 20) throw new SmimeError('malformed', `bad ${what} in CRL`);
+    return BigInt('0x' + (contentOf(value, t).toString('hex') || '0'));
+  };
+  for (const e of tbs.crlExtensions ?? []) {
+    const value = Buffer.from(e.extnValue.buffer);
+    if (e.extnID === OID_EXT.deltaCRLIndicator) baseCrlNumber = readNumber(value, 'deltaCRLIndicator');
+    if (e.extnID === OID_EXT.cRLNumber) crlNumber = readNumber(value, 'cRLNumber');
+    if (e.extnID === OID_EXT.authorityKeyIdentifier) {
+      // keyIdentifier is [0] IMPLICIT OCTET STRING inside the AKI SEQUENCE.
+      const t = readWhole(value);
+      const kid = childrenOf(value, t).find((c) => c.tag === 0x80);
+      if (kid) akiKeyId = Buffer.from(contentOf(value, kid));
+    }
+    if (e.extnID === OID_EXT.issuingDistributionPoint) {
+      let p: IssuingDistributionPoint;
+      try {
+        p = AsnParser.parse(value, IssuingDistributionPoint);
+      } catch {
+        throw new SmimeError('malformed', 'bad issuingDistributionPoint in CRL');
+      }
+      idp = {
+        names: dpNameKeys(p.distributionPoint, tbs.issuer),
+        onlyUserCerts: !!p.onlyContainsUserCerts,
+        onlyCACerts: !!p.onlyContainsCACerts,
+        onlyAttributeCerts: !!p.onlyContainsAttributeCerts,
+        onlySomeReasons: !!p.onlySomeReasons,
+        indirect: !!p.indirectCRL,
+      };
+    }
+    if (e.critical && !KNOWN_CRL_EXTENSIONS.has(e.extnID)) unusable ??= `CRL has an unsupported critical extension ${e.extnID}`;
+  }
+  const revoked = new Map<string, RevokedEntry>();
+  for (const r of tbs.revokedCertificates ?? []) {
+    let reason: number | undefined;
+    for (const e of r.crlEntryExtensions ?? []) {
+      if (e.extnID === OID_EXT.cRLReason) {
+        try {
+          reason = AsnParser.parse(e.extnValue.buffer, CRLReason).reason;
+        } catch {
+          throw new SmimeError('malformed', 'bad CRL reason code');
+        }
+      } else if (e.extnID === OID_EXT.certificateIssuer) {
+        unusable ??= 'indirect CRL entries (certificateIssuer) are not supported';
+      } else if (e.critical && !KNOWN_ENTRY_EXTENSIONS.has(e.extnID)) {
+        // RFC 5280 §5.3: an unprocessable critical entry extension forbids using the whole CRL.
+        unusable ??= `CRL entry has an unsupported critical extension ${e.extnID}`;
+      }
+    }
+    revoked.set(Buffer.from(r.userCertificate).toString('hex'), { date: r.revocationDate.getTime(), reason });
+  }
+  return {
+    der,
+    fingerprint,
+    tbs: rawOf(der, tbsT),
+    sigAlgOid: readOid(der, algKids[0]!),
+    sigAlgParams: algKids[1] ? rawOf(der, algKids[1]) : undefined,
+    sigAlgConsistent: !!innerAlgT && rawOf(der, innerAlgT).equals(rawOf(der, algT)),
+    signature: sigContent.subarray(1),
+    issuerKey: nameMatchKey(tbs.issuer),
+    issuerText: nameToString(tbs.issuer),
+    thisUpdate: tbs.thisUpdate.getTime(),
+    nextUpdate: tbs.nextUpdate?.getTime(),
+    akiKeyId,
+    idp,
+    crlNumber,
+    baseCrlNumber,
+    isDelta: baseCrlNumber !== undefined,
+    unusable,
+    revoked,
+  };
+}
+
+export const REASON_NAMES: Record<number, string> = {
+  [CRLReasons.unspecified]: 'unspecified',
+  [CRLReasons.keyCompromise]: 'keyCompromise',
+  [CRLReasons.cACompromise]: 'cACompromise',
+  [CRLReasons.affiliationChanged]: 'affiliationChanged',
+  [CRLReasons.superseded]: 'superseded',
+  [CRLReasons.cessationOfOperation]: 'cessationOfOperation',
+  [CRLReasons.certificateHold]: 'certificateHold',
+  [CRLReasons.removeFromCRL]: 'removeFromCRL',
+  [CRLReasons.privilegeWithdrawn]: 'privilegeWithdrawn',
+  [CRLReasons.aACompromise]: 'aACompromise',
+};
+
+function generalNameKey(g: GeneralName): string {
+  if (g.directoryName) return 'dn:' + nameMatchKey(g.directoryName);
+  return 'der:' + Buffer.from(AsnSerializer.serialize(g)).toString('hex');
+}
+
+/**
+ * Match keys of a DistributionPointName. A nameRelativeToCRLIssuer is appended to `issuer` (RFC 5280
+ * §4.2.1.13: the CRL issuer's name, which for a direct CRL is the certificate issuer's name).
+ */
+export function dpNameKeys(dp: DistributionPointName | undefined, issuer: Name): string[] {
+  if (!dp) return [];
+  const out = (dp.fullName ?? []).map(generalNameKey);
+  if (dp.nameRelativeToCRLIssuer) out.push('dn:' + nameMatchKey(new Name([...issuer, dp.nameRelativeToCRLIssuer])));
+  return out;
+}
+
+/** Why `crl` does not cover `cert` (RFC 5280 §6.3.3 (b)), or undefined when it does. */
+export function crlScopeProblem(crl: ParsedCrl, cert: ParsedCert): string | undefined {
+  const idp = crl.idp;
+  if (!idp) return undefined;
+  const isCA = !!cert.basicConstraints?.ca;
+  if (idp.onlyAttributeCerts) return 'CRL covers only attribute certificates';
+  if (idp.onlyUserCerts && isCA) return 'CRL covers only end-entity certificates';
+  if (idp.onlyCACerts && !isCA) return 'CRL covers only CA certificates';
+  if (idp.indirect) return 'indirect CRLs are not supported';
+  if (idp.onlySomeReasons) return 'CRLs partitioned by reason (onlySomeReasons) are not supported';
+  if (idp.names.length) {
+    const want = new Set(idp.names);
+    // Distribution points naming a separate cRLIssuer belong to indirect CRLs, which we do not use.
+    const certNames = (cert.crlDistributionPoints ?? []).filter((dp) => !dp.cRLIssuer).flatMap((dp) => dpNameKeys(dp.distributionPoint, cert.issuerName));
+    if (!certNames.some((k) => want.has(k))) return 'CRL distribution point does not match the certificate';
+  }
+  return undefined;
+}
+
+/** A key that may have signed a CRL, and how far it is already trusted. */
+export interface CrlSignerCandidate {
+  readonly key: KeyObject;
+  /** The certificate holding the key (undefined for a bare trust anchor key). */
+  readonly cert?: ParsedCert;
+  /** True when the key is already validated (the certificate's issuer in the current path, or the anchor). */
+  readonly trusted: boolean;
+}
+
+export interface RevocationContext {
+  readonly at: Date;
+  crlsFor(issuerKey: string): readonly ParsedCrl[];
+  /** Candidate signing keys for a CRL, already-trusted ones first. */
+  signerCandidates(crl: ParsedCrl): Iterable<CrlSignerCandidate>;
+  /** Validate an untrusted CRL signer's certificate path (RFC 5280 §6.3.3 (f)). */
+  validateSigner(cert: ParsedCert): boolean;
+}
+
+export type RevocationStatus =
+  | { readonly status: 'good' }
+  | { readonly status: 'revoked'; readonly date: Date; readonly reason?: string }
+  | { readonly status: 'unknown'; readonly why: string; readonly crlsFound: number };
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+/**
+ * RFC 5280 §6.3 for one certificate, using complete CRLs from its issuer, each optionally updated by
+ * delta CRLs (§5.2.4) that name it as their base. Deltas never stand alone: without a usable
+ * complete CRL the status stays unknown.
+ */
+export function revocationStatus(cert: ParsedCert, ctx: RevocationContext): RevocationStatus {
+  const crls = ctx.crlsFor(cert.issuerKey);
+  if (crls.length === 0) return { status: 'unknown', why: `no CRL from ${cert.issuerText}`, crlsFound: 0 };
+  const notes: string[] = [];
+  const problemOf = (crl: ParsedCrl): string | undefined => {
+    if (crl.unusable) return crl.unusable;
+    const scope = crlScopeProblem(crl, cert);
+    if (scope) return scope;
+    if (crl.thisUpdate.getTime() > ctx.at.getTime()) return `CRL is not valid before ${isoDay(crl.thisUpdate)}`;
+    if (!crl.nextUpdate) return 'CRL has no nextUpdate';
+    if (crl.nextUpdate.getTime() < ctx.at.getTime()) return `CRL is out of date (nextUpdate ${isoDay(crl.nextUpdate)})`;
+    if (!crl.sigAlgConsistent) return 'CRL signature algorithm fields disagree';
+    return checkCrlSigner(crl, ctx);
+  };
+  const deltas = crls
+    .filter((c) => c.isDelta)
+    .sort((a, b) => (a.crlNumber ?? 0n) < (b.crlNumber ?? 0n) ? -1 : (a.crlNumber ?? 0n) > (b.crlNumber ?? 0n) ? 1 : 0);
+  let good = false;
+  for (const base of crls) {
+    if (base.isDelta) continue;
+    const problem = problemOf(base);
+    if (problem) {
+      notes.push(problem);
+      continue;
+    }
+    let entry = base.revoked.get(cert.serialHex);
+    if (entry?.reason === CRLReasons.removeFromCRL) entry = undefined; // only meaningful in deltas
+    for (const d of deltas) {
+      if (base.crlNumber === undefined || d.baseCrlNumber === undefined || d.baseCrlNumber > base.crlNumber) continue;
+      if (d.crlNumber !== undefined && d.crlNumber <= base.crlNumber) continue;
+      if (JSON.stringify(d.idp ?? null) !== JSON.stringify(base.idp ?? null)) continue;
+      if (problemOf(d)) continue; // an unusable delta adds nothing; the base still stands
+      const de = d.revoked.get(cert.serialHex);
+      if (!de) continue;
+      if (de.reason === CRLReasons.removeFromCRL) {
+        // Release from hold only; a removal of any other entry is not believed.
+        if (entry?.reason === CRLReasons.certificateHold) entry = undefined;
+      } else entry = de;
+    }
+    if (entry) {
+      return { status: 'revoked', date: entry.date, reason: entry.reason === undefined ? undefined : REASON_NAMES[entry.reason] ?? String(entry.reason) };
+    }
+    good = true;
+  }
+  if (good) return { status: 'good' };
+  if (!crls.some((c) => !c.isDelta)) notes.push('only delta CRLs available');
+  return { status: 'unknown', why: [...new Set(notes)].join('; ') || 'no usable CRL', crlsFound: crls.length };
+}
+
+/** Undefined when a trusted key with cRLSign signed `crl`; otherwise why not. */
+function checkCrlSigner(crl: ParsedCrl, ctx: RevocationContext): string | undefined {
+  let alg;
+  try {
+    alg = resolveSigAlg(crl.sigAlgOid, crl.sigAlgParams);
+  } catch (e) {
+    return e instanceof SmimeError ? e.message : 'unsupported CRL signature algorithm';
+  }
+  let why = 'CRL signature does not verify with any key of its issuer';
+  for (const cand of ctx.signerCandidates(crl)) {
+    let ok = false;
+    try {
+      ok = verifySignature(alg, crl.tbs, cand.key, crl.signature);
+    } catch {
+      ok = false;
+    }
+    if (!ok) continue;
+    if (cand.cert && cand.cert.keyUsage !== undefined && ((cand.cert.keyUsage >> 6) & 1) === 0) {
+      why = 'CRL signer key usage does not include cRLSign';
+      continue;
+    }
+    if (cand.trusted) return undefined;
+    if (cand.cert && ctx.validateSigner(cand.cert)) return undefined;
+    why = 'CRL signer certificate does not validate';
+  }
+  return why;
+}

@@ -1,0 +1,381 @@
+// Certification path building and validation (RFC 5280 §6.1, basic profile). Pure: certificates,
+// CRLs and the validation time come in as values; the answer is a value.
+// Trust level: the leaf and most intermediates come from untrusted messages; only trustAnchors are
+// trusted, as given by configuration.
+//
+// What is checked: name chaining (RFC 5280 §7.1 comparison: case- and whitespace-insensitive strings),
+// each signature (DSA parameter inheritance included), validity periods (UTCTime and GeneralizedTime),
+// basicConstraints cA and pathLenConstraint (self-issued certificates do not count), keyUsage
+// (keyCertSign on CAs, cRLSign on CRL signers), extendedKeyUsage emailProtection on the leaf when asked,
+// unknown critical extensions (rejected), and revocation from CRLs (see crl.ts).
+// What is NOT processed: certificate policies (policy trees, requireExplicitPolicy, policy mappings,
+// inhibitAnyPolicy) and name constraints. A path whose CA certificates carry those extensions marked
+// critical is rejected ("unsupported critical extension"), so the gap fails closed; certificatePolicies
+// itself is accepted because with initial-policy-set = anyPolicy and no explicit-policy requirement it
+// cannot change the outcome. The trust anchor is used as a name and key (RFC 5280 §6.1.1 (d)); its own
+// validity period and extensions are not checked, except cRLSign when it signs CRLs.
+
+import { createHash, type KeyObject } from 'node:crypto';
+import { SmimeError } from '../smime/errors.js';
+import { resolveSigAlg, verifySignature } from '../smime/sig-oids.js';
+import {
+  certPublicKey,
+  effectiveDsaParams,
+  KU,
+  OID_ANY_EKU,
+  OID_EXT,
+  OID_KP_EMAIL_PROTECTION,
+  parseCert,
+  type ParsedCert,
+} from './cert-util.js';
+import { parseCrl, REASON_NAMES, revocationStatus, type CrlSignerCandidate, type ParsedCrl, type RevocationContext } from './crl.js';
+
+/** Longest path (certificates below the trust anchor) we will build. */
+export const MAX_PATH_CERTS = 10;
+/** Most complete candidate paths tried before giving up. */
+export const MAX_CANDIDATE_PATHS = 16;
+/** How deep CRL-signer validation may recurse (a CRL signer whose status needs another CRL signer...). */
+export const MAX_CRL_SIGNER_DEPTH = 3;
+/** Cached certificate-signature verification results. */
+export const SIGNATURE_RESULT_CACHE_ENTRIES = 4096;
+
+export type Purpose = 'emailProtection' | 'any';
+/**
+ * 'require': every certificate below the anchor needs a good status from a usable CRL.
+ * 'if-available': certificates whose issuer has CRLs in the store are checked as with 'require';
+ *   certificates whose issuer has none are accepted.
+ * 'off': no revocation checking.
+ */
+export type RevocationMode = 'require' | 'if-available' | 'off';
+
+export interface PathOptions {
+  trustAnchors: Buffer[];
+  intermediates?: Buffer[];
+  crls?: Buffer[];
+  at: Date;
+  purpose?: Purpose;
+  /** Default: 'require' when `crls` is given, otherwise 'off'. */
+  revocation?: RevocationMode;
+}
+
+export interface PathResult {
+  valid: boolean;
+  /** Leaf first, trust anchor last (the best candidate when invalid; may be just the leaf). */
+  chain: Buffer[];
+  failures: string[];
+}
+
+/** Extensions we process or that cannot change the outcome of the checks above. */
+const RECOGNIZED_CRITICAL = new Set<string>([
+  OID_EXT.basicConstraints,
+  OID_EXT.keyUsage,
+  OID_EXT.extKeyUsage,
+  OID_EXT.subjectAltName,
+  OID_EXT.subjectKeyIdentifier,
+  OID_EXT.authorityKeyIdentifier,
+  OID_EXT.certificatePolicies,
+  OID_EXT.cRLDistributionPoints,
+  OID_EXT.issuerAltName,
+]);
+
+interface Store {
+  readonly anchors: ParsedCert[];
+  readonly bySubject: Map<string, ParsedCert[]>;
+  readonly anchorFps: Set<string>;
+  readonly crlsByIssuer: Map<string, ParsedCrl[]>;
+  readonly at: Date;
+  readonly revocation: RevocationMode;
+}
+
+const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+
+class SigCache {
+  private readonly map = new Map<string, boolean>();
+  get(k: string) {
+    return this.map.get(k);
+  }
+  set(k: string, v: boolean) {
+    if (this.map.size >= SIGNATURE_RESULT_CACHE_ENTRIES) this.map.delete(this.map.keys().next().value as string);
+    this.map.set(k, v);
+  }
+}
+const sigCache = new SigCache();
+
+/** Does `key` (from the certificate `issuerFp`, with `paramsTag` for inherited DSA parameters) sign `child`? */
+function certSignatureOk(child: ParsedCert, key: KeyObject, issuerId: string): { ok: boolean; why?: string } {
+  const cacheKey = `${child.fingerprint}|${issuerId}`;
+  const hit = sigCache.get(cacheKey);
+  if (hit !== undefined) return { ok: hit };
+  if (!child.sigAlgConsistent) return { ok: false, why: 'signature algorithm fields disagree' };
+  let ok: boolean;
+  try {
+    ok = verifySignature(resolveSigAlg(child.sigAlgOid, child.sigAlgParams), child.tbs, key, child.signature);
+  } catch (e) {
+    return { ok: false, why: e instanceof SmimeError ? e.message : 'signature cannot be checked' };
+  }
+  sigCache.set(cacheKey, ok);
+  return { ok };
+}
+
+function tryParse(der: Buffer): ParsedCert | undefined {
+  try {
+    return parseCert(der);
+  } catch {
+    return undefined;
+  }
+}
+
+function buildStore(opts: PathOptions, extraCerts: ParsedCert[] = []): Store {
+  const anchors: ParsedCert[] = [];
+  const bySubject = new Map<string, ParsedCert[]>();
+  const anchorFps = new Set<string>();
+  const seen = new Set<string>();
+  const add = (c: ParsedCert) => {
+    if (seen.has(c.fingerprint)) return;
+    seen.add(c.fingerprint);
+    const list = bySubject.get(c.subjectKey);
+    if (list) list.push(c);
+    else bySubject.set(c.subjectKey, [c]);
+  };
+  for (const d of opts.trustAnchors) {
+    const c = tryParse(d);
+    if (!c) continue;
+    if (!anchorFps.has(c.fingerprint)) anchors.push(c);
+    anchorFps.add(c.fingerprint);
+  }
+  for (const d of opts.intermediates ?? []) {
+    const c = tryParse(d);
+    if (c && !anchorFps.has(c.fingerprint)) add(c);
+  }
+  for (const c of extraCerts) if (!anchorFps.has(c.fingerprint)) add(c);
+  const crlsByIssuer = new Map<string, ParsedCrl[]>();
+  for (const d of opts.crls ?? []) {
+    let crl: ParsedCrl;
+    try {
+      crl = parseCrl(d);
+    } catch {
+      continue; // an unreadable CRL is simply not usable
+    }
+    const list = crlsByIssuer.get(crl.issuerKey);
+    if (list) {
+      if (!list.some((x) => x.fingerprint === crl.fingerprint)) list.push(crl);
+    } else crlsByIssuer.set(crl.issuerKey, [crl]);
+  }
+  const revocation = opts.revocation ?? (opts.crls ? 'require' : 'off');
+  return { anchors, bySubject, anchorFps, crlsByIssuer, at: opts.at, revocation };
+}
+
+/** Candidate paths leaf → ... → anchor (anchor last), best candidates first. */
+function buildPaths(leaf: ParsedCert, store: Store, anchors: ParsedCert[]): ParsedCert[][] {
+  const out: ParsedCert[][] = [];
+  if (anchors.some((a) => a.fingerprint === leaf.fingerprint)) return [[leaf]];
+  const at = store.at.getTime();
+  const rank = (child: ParsedCert, c: ParsedCert) =>
+    (child.akiKeyId && c.ski && child.akiKeyId.equals(c.ski) ? 0 : child.akiKeyId && c.ski ? 2 : 1) +
+    (c.notBefore.getTime() <= at && at <= c.notAfter.getTime() ? 0 : 4);
+  const extend = (path: ParsedCert[]) => {
+    if (out.length >= MAX_CANDIDATE_PATHS) return;
+    const c = path[path.length - 1]!;
+    const tops = anchors.filter((a) => a.subjectKey === c.issuerKey).sort((x, y) => rank(c, x) - rank(c, y));
+    for (const a of tops) {
+      if (out.length >= MAX_CANDIDATE_PATHS) return;
+      out.push([...path, a]);
+    }
+    if (path.length >= MAX_PATH_CERTS) return;
+    const next = (store.bySubject.get(c.issuerKey) ?? [])
+      .filter((x) => !path.some((p) => p.fingerprint === x.fingerprint))
+      .sort((x, y) => rank(c, x) - rank(c, y));
+    for (const n of next) extend([...path, n]);
+  };
+  extend([leaf]);
+  return out;
+}
+
+interface Ctx {
+  readonly store: Store;
+  /** Certificates whose revocation status is being determined (cycle guard for CRL signers). */
+  readonly visiting: Set<string>;
+  readonly depth: number;
+}
+
+interface PathCheck {
+  failures: string[];
+}
+
+function checkPath(path: ParsedCert[], purpose: Purpose, ctx: Ctx): PathCheck {
+  const failures: string[] = [];
+  const anchor = path[path.length - 1]!;
+  const store = ctx.store;
+  const at = store.at;
+  const who = (c: ParsedCert) => `'${c.subjectText}'`;
+
+  if (path.length === 1) {
+    // The leaf is itself a trust anchor: it is trusted as configured, but must be in date to be used.
+    const c = anchor;
+    if (at < c.notBefore) failures.push(`certificate not yet valid until ${isoDay(c.notBefore)} (${who(c)})`);
+    if (at > c.notAfter) failures.push(`certificate expired ${isoDay(c.notAfter)} (${who(c)})`);
+    leafChecks(c, purpose, failures);
+    return { failures };
+  }
+
+  const certs = path.slice(0, -1).reverse(); // top CA first, leaf last
+  const n = certs.length;
+  let workingKey: KeyObject;
+  let workingParams: Buffer | undefined;
+  try {
+    workingKey = certPublicKey(anchor);
+    workingParams = effectiveDsaParams(anchor);
+  } catch (e) {
+    return { failures: [`trust anchor ${who(anchor)}: ${e instanceof Error ? e.message : 'unusable key'}`] };
+  }
+  let workingIssuer = anchor;
+  let workingIssuerId = anchor.fingerprint;
+  let maxPathLength = n;
+  // Keys trusted so far, by subject, for CRL signer lookup (issuer keys already validated on this path).
+  const trustedKeys: { cert: ParsedCert; key: KeyObject }[] = [{ cert: anchor, key: workingKey }];
+
+  for (let i = 0; i < n; i++) {
+    const c = certs[i]!;
+    const isLeaf = i === n - 1;
+    // (a)(1) signature
+    const sig = certSignatureOk(c, workingKey, workingIssuerId);
+    if (!sig.ok) failures.push(`signature of certificate ${who(c)} does not verify${sig.why ? ': ' + sig.why : ''}`);
+    // (a)(2) validity
+    if (at < c.notBefore) failures.push(`certificate not yet valid until ${isoDay(c.notBefore)} (${who(c)})`);
+    if (at > c.notAfter) failures.push(`certificate expired ${isoDay(c.notAfter)} (${who(c)})`);
+    // (a)(4) name chaining
+    if (c.issuerKey !== workingIssuer.subjectKey) failures.push(`issuer of ${who(c)} does not match the subject of ${who(workingIssuer)}`);
+    // unknown critical extensions
+    for (const e of c.extensions) {
+      if (e.critical && !RECOGNIZED_CRITICAL.has(e.oid)) failures.push(`certificate ${who(c)} has an unsupported critical extension ${e.oid}`);
+    }
+    // (a)(3) revocation: only worth the effort on an otherwise sound path.
+    if (failures.length === 0 && store.revocation !== 'off') {
+      const problem = checkRevocation(c, workingIssuer, trustedKeys, anchor, ctx);
+      if (problem) failures.push(problem);
+    }
+    if (isLeaf) {
+      leafChecks(c, purpose, failures);
+      break;
+    }
+    // Preparation for certificate i+1 (RFC 5280 §6.1.4).
+    if (c.version < 3 || !c.basicConstraints?.ca) failures.push(`certificate ${who(c)} is not a CA certificate (basicConstraints cA not set)`);
+    if (!c.selfIssued) {
+      if (maxPathLength <= 0) failures.push(`path length constraint exceeded at ${who(c)}`);
+      maxPathLength--;
+    }
+    const pl = c.basicConstraints?.pathLen;
+    if (pl !== undefined && pl < maxPathLength) maxPathLength = pl;
+    if (c.keyUsage !== undefined && ((c.keyUsage >> KU.keyCertSign) & 1) === 0) {
+      failures.push(`CA certificate ${who(c)} key usage does not allow certificate signing`);
+    }
+    try {
+      workingKey = certPublicKey(c, workingParams);
+      workingParams = effectiveDsaParams(c, workingParams);
+    } catch (e) {
+      failures.push(`certificate ${who(c)}: ${e instanceof Error ? e.message : 'unusable key'}`);
+      break;
+    }
+    workingIssuer = c;
+    workingIssuerId = c.fingerprint + (workingParams && !c.keyParams ? ':' + createHash('sha256').update(workingParams).digest('hex') : '');
+    trustedKeys.push({ cert: c, key: workingKey });
+  }
+  return { failures: [...new Set(failures)] };
+}
+
+function leafChecks(c: ParsedCert, purpose: Purpose, failures: string[]) {
+  if (purpose === 'emailProtection' && c.extKeyUsage) {
+    if (!c.extKeyUsage.includes(OID_KP_EMAIL_PROTECTION) && !c.extKeyUsage.includes(OID_ANY_EKU)) {
+      failures.push(`certificate '${c.subjectText}' extended key usage does not include emailProtection`);
+    }
+  }
+}
+
+function checkRevocation(
+  c: ParsedCert,
+  issuer: ParsedCert,
+  trustedKeys: { cert: ParsedCert; key: KeyObject }[],
+  anchor: ParsedCert,
+  ctx: Ctx,
+): string | undefined {
+  const store = ctx.store;
+  const crls = store.crlsByIssuer.get(c.issuerKey) ?? [];
+  if (crls.length === 0 && store.revocation === 'if-available') return undefined;
+  const visiting = new Set(ctx.visiting).add(c.fingerprint);
+  const rctx: RevocationContext = {
+    at: store.at,
+    crlsFor: () => crls,
+    signerCandidates: function* (crl: ParsedCrl): Iterable<CrlSignerCandidate> {
+      // Already-validated keys of this CA on the current path (the issuer first, then older self-issued ones).
+      for (let k = trustedKeys.length - 1; k >= 0; k--) {
+        const t = trustedKeys[k]!;
+        if (t.cert.subjectKey === crl.issuerKey) yield { key: t.key, cert: t.cert, trusted: true };
+      }
+      // Other certificates of the same CA name (separate CRL-signing keys): need their own path.
+      for (const other of store.bySubject.get(crl.issuerKey) ?? []) {
+        if (trustedKeys.some((t) => t.cert.fingerprint === other.fingerprint)) continue;
+        if (visiting.has(other.fingerprint)) continue;
+        let key: KeyObject;
+        try {
+          key = certPublicKey(other, effectiveDsaParams(issuer));
+        } catch {
+          continue;
+        }
+        yield { key, cert: other, trusted: false };
+      }
+    },
+    validateSigner: (signer: ParsedCert) => {
+      if (ctx.depth >= MAX_CRL_SIGNER_DEPTH) return false;
+      const sub: Ctx = { store, visiting, depth: ctx.depth + 1 };
+      // RFC 5280 §6.3.3 (f): the CRL signer's path must end at the same trust anchor.
+      return validateWith(signer, 'any', [anchor], sub).valid;
+    },
+  };
+  const st = revocationStatus(c, rctx);
+  if (st.status === 'good') return undefined;
+  if (st.status === 'revoked') {
+    return `certificate revoked ${isoDay(st.date)}${st.reason ? ` (reason ${st.reason})` : ''} ('${c.subjectText}')`;
+  }
+  return `revocation status unknown for '${c.subjectText}': ${st.why}`;
+}
+
+function validateWith(leaf: ParsedCert, purpose: Purpose, anchors: ParsedCert[], ctx: Ctx): PathResult {
+  const paths = buildPaths(leaf, ctx.store, anchors);
+  if (paths.length === 0) {
+    return {
+      valid: false,
+      chain: [leaf.der],
+      failures: [`no certification path to a trust anchor: issuer '${leaf.issuerText}' of '${leaf.subjectText}' not found`],
+    };
+  }
+  let best: { path: ParsedCert[]; failures: string[] } | undefined;
+  for (const p of paths) {
+    const r = checkPath(p, purpose, ctx);
+    if (r.failures.length === 0) return { valid: true, chain: p.map((c) => c.der), failures: [] };
+    if (!best || r.failures.length < best.failures.length) best = { path: p, failures: r.failures };
+  }
+  return { valid: false, chain: best!.path.map((c) => c.der), failures: best!.failures };
+}
+
+/**
+ * Validate `leaf` (DER) against the trust anchors at time `at`. Never throws for bad certificates:
+ * problems come back as failures.
+ */
+export function validatePath(leaf: Buffer, opts: PathOptions): PathResult {
+  let leafCert: ParsedCert;
+  try {
+    leafCert = parseCert(leaf);
+  } catch (e) {
+    return { valid: false, chain: [leaf], failures: [`certificate does not parse: ${e instanceof Error ? e.message : 'malformed'}`] };
+  }
+  return validateParsed(leafCert, opts);
+}
+
+/** Same as validatePath, for a parsed leaf and extra (already parsed) candidate intermediates. */
+export function validateParsed(leaf: ParsedCert, opts: PathOptions, extraIntermediates: ParsedCert[] = []): PathResult {
+  const store = buildStore(opts, extraIntermediates);
+  if (store.anchors.length === 0) return { valid: false, chain: [leaf.der], failures: ['no usable trust anchors configured'] };
+  return validateWith(leaf, opts.purpose ?? 'emailProtection', store.anchors, { store, visiting: new Set(), depth: 0 });
+}
+
+export { REASON_NAMES };
