@@ -146,8 +146,11 @@ export class DataReader {
       this.endLine();
       pos = end;
     }
-    this.prevCR = n > 0 && chunk[n - 1] === CR;
-    if (emitStart < n) out.push(chunk.subarray(emitStart, n));
+    this.prevCR = chunk[n - 1] === CR;
+    // A partial line "." CR may still become the end marker: hold the CR back. If the next byte is
+    // not LF it is a bare CR and the message is refused anyway, so the CR never needs emitting.
+    const stop = this.dotLine && this.lineLen === 2 && this.prevCR ? n - 1 : n;
+    if (emitStart < stop) out.push(chunk.subarray(emitStart, stop));
     return { chunks: this.error === null ? out : [], done: false, rest: EMPTY };
   }
 

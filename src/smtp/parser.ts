@@ -310,7 +310,7 @@ function parseRcpt(rest: string, utf8Allowed: boolean): Command | SmtpReply {
 // ---------------------------------------------------------------------------------------------
 // Addresses (RFC 5321 §4.1.2, §4.1.3, §4.5.3.1; RFC 6531 for UTF-8)
 
-const ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~-";
+const ATEXT = "A-Za-z0-9!#$%&'*+/=?^_`{|}~\\-";
 const ATOM_ASCII = new RegExp(`^[${ATEXT}]+$`);
 const ATOM_UTF8 = new RegExp(`^[${ATEXT}\\u0080-\\u{10FFFF}]+$`, 'u');
 const LABEL_ASCII = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
