@@ -31,7 +31,8 @@ export function canonicalJson(value: unknown): string {
     if (v instanceof Date) return v.toISOString();
     if (Buffer.isBuffer(v)) throw new Error('audit data must be metadata, not bytes');
     if (Array.isArray(v)) return v.map((x) => (x === undefined || typeof x === 'function' ? null : norm(x)));
-    const out: Record<string, unknown> = {};
+    // Null prototype: a key named "__proto__" stays an ordinary field instead of vanishing.
+    const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
     for (const k of Object.keys(v as object).sort()) {
       const x = (v as Record<string, unknown>)[k];
       if (x === undefined || typeof x === 'function') continue;
