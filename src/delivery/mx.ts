@@ -30,6 +30,8 @@ export interface MxResolverOptions {
   maxTtlSeconds?: number;
   /** How long MX answers are cached (node does not give their TTL). */
   mxCacheSeconds?: number;
+  /** How long "no such name" / "no such record" answers are cached (SOA minimum is not visible). */
+  negativeTtlSeconds?: number;
   /** Cache size bound (entries). */
   maxEntries?: number;
   /** Most addresses returned over all MX hosts (Postfix: smtp_mx_address_limit). */
@@ -37,7 +39,7 @@ export interface MxResolverOptions {
   now?: () => number;
 }
 
-const DEFAULTS = { timeoutMs: 3000, tries: 2, maxTtlSeconds: 3600, mxCacheSeconds: 300, maxEntries: 10_000, maxAddresses: 10 };
+const DEFAULTS = { timeoutMs: 3000, tries: 2, maxTtlSeconds: 3600, mxCacheSeconds: 300, negativeTtlSeconds: 60, maxEntries: 10_000, maxAddresses: 10 };
 
 type Lookup<T> = { ok: true; value: T; ttl: number } | { ok: false; kind: 'nodata' | 'nxdomain' | 'temp'; code: string };
 
@@ -71,6 +73,7 @@ export class MxResolver {
       tries: opts.tries ?? DEFAULTS.tries,
       maxTtlSeconds: opts.maxTtlSeconds ?? DEFAULTS.maxTtlSeconds,
       mxCacheSeconds: opts.mxCacheSeconds ?? DEFAULTS.mxCacheSeconds,
+      negativeTtlSeconds: opts.negativeTtlSeconds ?? DEFAULTS.negativeTtlSeconds,
       maxEntries: opts.maxEntries ?? DEFAULTS.maxEntries,
       maxAddresses: opts.maxAddresses ?? DEFAULTS.maxAddresses,
     };
@@ -152,8 +155,9 @@ export class MxResolver {
   }
 
   /**
-   * Positive answers are cached for their TTL (bounded); concurrent lookups of one name share a
-   * query. Failures are not cached (the queue's own backoff spaces out retries).
+   * Positive answers are cached for their TTL (bounded), "no such name/record" answers for
+   * negativeTtlSeconds (AAAA is usually absent: without this every message would ask again);
+   * concurrent lookups of one name share a query. Temporary failures are not cached.
    */
   private cached<T>(key: string, fetch: () => Promise<{ value: T; ttl: number }>): Promise<Lookup<T>> {
     const now = this.now();
@@ -169,7 +173,7 @@ export class MxResolver {
     this.insert(key, entry);
     void p.then((r) => {
       if (this.cache.get(key) !== entry) return;
-      const ttl = r.ok ? Math.min(Math.max(r.ttl, 0), this.o.maxTtlSeconds) : 0;
+      const ttl = Math.min(r.ok ? Math.max(r.ttl, 0) : r.kind === 'temp' ? 0 : this.o.negativeTtlSeconds, this.o.maxTtlSeconds);
       if (ttl <= 0) this.cache.delete(key);
       else entry.expires = this.now() + ttl * 1000;
     });

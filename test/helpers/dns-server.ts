@@ -42,8 +42,8 @@ export interface DnsRecord {
 export interface DnsServer {
   address: string;
   port: number;
-  /** Every question received, in order. */
-  queries: Array<{ name: string; type: number }>;
+  /** Every question received, in order (type is numeric: 15 = MX, 1 = A, 28 = AAAA...). */
+  queries: Array<{ name: string; type: number; tcp: boolean }>;
   set(records: DnsRecord[]): void;
   /** Answer SERVFAIL for these names (empty call clears). */
   fail(...names: string[]): void;
@@ -200,10 +200,10 @@ export async function startDnsServer(initial: DnsRecord[]): Promise<DnsServer> {
   // Validate now: a bad record should fail the test at set-up, not produce a silent wrong answer.
   records.forEach(encodeRecord);
   const failing = new Set<string>();
-  const queries: Array<{ name: string; type: number }> = [];
+  const queries: Array<{ name: string; type: number; tcp: boolean }> = [];
 
-  function answer(q: Question, maxSize: number): Buffer {
-    queries.push({ name: q.name, type: q.type });
+  function answer(q: Question, maxSize: number, tcp: boolean): Buffer {
+    queries.push({ name: q.name, type: q.type, tcp });
     const name = norm(q.name);
     let rcode = 0;
     const answers: Buffer[] = [];
@@ -260,7 +260,7 @@ export async function startDnsServer(initial: DnsRecord[]): Promise<DnsServer> {
           sock.destroy();
           return;
         }
-        const out = answer(q, 65535);
+        const out = answer(q, 65535, true);
         sock.write(Buffer.concat([u16(out.length), out]));
       }
     });
@@ -281,7 +281,7 @@ export async function startDnsServer(initial: DnsRecord[]): Promise<DnsServer> {
       } catch {
         q = null;
       }
-      if (q) u.send(answer(q, q.udpSize), rinfo.port, rinfo.address);
+      if (q) u.send(answer(q, q.udpSize, false), rinfo.port, rinfo.address);
     });
     await new Promise<void>((resolve, reject) => {
       udp.once('error', reject);

@@ -20,6 +20,7 @@
 //                     'connect' client IP (the greeting) · 'ehlo' the EHLO/HELO name (EHLO only)
 //                     'mail' sender · 'rcpt' recipient · 'data' message bytes as latin1 (final reply).
 //                   A message whose final reply is overridden with a non-2xx is not recorded.
+//   address, port   listen elsewhere than 127.0.0.1:0 (MX tests put sinks on 127.0.0.2/3 with one port)
 //   extensions      EHLO keywords to advertise (default PIPELINING, SIZE 52428800, 8BITMIME,
 //                   SMTPUTF8, ENHANCEDSTATUSCODES, DSN; STARTTLS is added when tls is on).
 // Counters: `connections` (TCP connections accepted), `commands` (every command line, in order).
@@ -38,6 +39,10 @@ export interface SinkOptions {
   tls?: boolean;
   replyTo?: (phase: SinkPhase, arg: string) => string | undefined;
   extensions?: string[];
+  /** Loopback address to listen on (default 127.0.0.1; e.g. 127.0.0.2 for a second "MX host"). */
+  address?: string;
+  /** Port to listen on (default 0: any free port). Used to put several MX sinks on one port. */
+  port?: number;
 }
 
 export interface SinkMessage {
@@ -54,7 +59,8 @@ export interface SinkMessage {
 
 export interface SmtpSink {
   port: number;
-  host: '127.0.0.1';
+  /** The listening address: '127.0.0.1' unless `address` was given. */
+  host: string;
   messages: SinkMessage[];
   readonly connections: number;
   commands: string[];
@@ -127,7 +133,7 @@ export async function startSmtpSink(opts: SinkOptions = {}): Promise<SmtpSink> {
     sockets.add(raw);
     let sock: net.Socket = raw;
     let secure = false;
-    let buf = Buffer.alloc(0);
+    let buf: Buffer = Buffer.alloc(0);
     let inData = false;
     let greeted = false;
     let sender: string | null = null;
@@ -297,18 +303,19 @@ export async function startSmtpSink(opts: SinkOptions = {}): Promise<SmtpSink> {
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(port, '127.0.0.1', () => {
+      server.listen(port, host, () => {
         server.off('error', reject);
         resolve();
       });
     });
-  await listen(0);
+  const host = opts.address ?? '127.0.0.1';
+  await listen(opts.port ?? 0);
   const port = (server.address() as net.AddressInfo).port;
   let down = false;
 
   return {
     port,
-    host: '127.0.0.1',
+    host,
     messages,
     commands,
     get connections() {
