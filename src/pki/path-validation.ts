@@ -41,12 +41,12 @@ export const SIGNATURE_RESULT_CACHE_ENTRIES = 4096;
 
 export type Purpose = 'emailProtection' | 'any';
 /**
- * 'require': every certificate below the anchor needs a good status from a usable CRL.
- * 'if-available': certificates whose issuer has CRLs in the store are checked as with 'require';
- *   certificates whose issuer has none are accepted.
+ * 'require': every certificate below the anchor needs a good status from a usable CRL (PKITS).
+ * 'best-effort': a certificate found revoked on a usable CRL fails; an unknown status is accepted.
+ *   For CRLs that merely travel inside a message: whoever sent it could have left them out.
  * 'off': no revocation checking.
  */
-export type RevocationMode = 'require' | 'if-available' | 'off';
+export type RevocationMode = 'require' | 'best-effort' | 'off';
 
 export interface PathOptions {
   trustAnchors: Buffer[];
@@ -300,7 +300,7 @@ function checkRevocation(
 ): string | undefined {
   const store = ctx.store;
   const crls = store.crlsByIssuer.get(c.issuerKey) ?? [];
-  if (crls.length === 0 && store.revocation === 'if-available') return undefined;
+  if (crls.length === 0 && store.revocation === 'best-effort') return undefined;
   const visiting = new Set(ctx.visiting).add(c.fingerprint);
   const rctx: RevocationContext = {
     at: store.at,
@@ -336,6 +336,7 @@ function checkRevocation(
   if (st.status === 'revoked') {
     return `certificate revoked ${isoDay(st.date)}${st.reason ? ` (reason ${st.reason})` : ''} ('${c.subjectText}')`;
   }
+  if (store.revocation === 'best-effort') return undefined;
   return `revocation status unknown for '${c.subjectText}': ${st.why}`;
 }
 
