@@ -25,7 +25,7 @@ export interface QueueAdminOptions {
 export interface QueueAdmin {
   list(filter?: { states?: MessageState[]; direction?: Direction; limit?: number }): Promise<QueuedMessage[]>;
   show(id: string): Promise<QueuedMessage | null>;
-  /** deferred or hold → due now. */
+  /** incoming, deferred or hold → due now. */
   retry(id: string, reason?: string): Promise<boolean>;
   /** incoming or deferred (or active with an expired lease) → hold. */
   hold(id: string, reason?: string): Promise<boolean>;
@@ -63,7 +63,8 @@ export function createQueueAdmin(store: Store, opts: QueueAdminOptions): QueueAd
 
     async retry(id, reason) {
       const m = await store.queue.get(id);
-      if (!m || (m.state !== 'deferred' && m.state !== 'hold')) return false;
+      // incoming is already due; accepting it keeps `retry` idempotent for scripts.
+      if (!m || !['incoming', 'deferred', 'hold'].includes(m.state)) return false;
       return requeue(m, 'retried', reason, {}, {});
     },
 

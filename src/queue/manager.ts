@@ -61,6 +61,7 @@ export interface QueueManagerOptions {
    * At start, put messages left 'active' back in the queue at once: 'own' = leased to this owner
    * name (a restarted node with a stable name), 'all' = every active message (single-node SQLite,
    * where nothing else can hold a lease). Others are taken over when their lease expires.
+   * Default: 'all' when the store says it is SQLite (single node), else 'own'.
    */
   recoverOnStart?: 'own' | 'all' | 'none';
   /** Host name for DSN envelopes (the DSN's "client HELO"). */
@@ -470,8 +471,9 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
   }
 
   async function loop(): Promise<void> {
-    if (opts.recoverOnStart !== 'none') {
-      await recover(opts.recoverOnStart ?? 'own').catch((err) => log.error({ ...errInfo(err) }, 'start-up recovery failed'));
+    const mode = opts.recoverOnStart ?? ((store as { kind?: string }).kind === 'sqlite' ? 'all' : 'own');
+    if (mode !== 'none') {
+      await recover(mode).catch((err) => log.error({ ...errInfo(err) }, 'start-up recovery failed'));
     }
     while (running) {
       let claimed: QueuedMessage[] = [];
