@@ -32,14 +32,11 @@ import {
   IssuerAndSerialNumber,
   KeyAgreeRecipientIdentifier,
   KeyAgreeRecipientInfo,
-  KeyTransRecipientInfo,
   OriginatorIdentifierOrKey,
   OriginatorPublicKey,
   RecipientEncryptedKey,
   RecipientEncryptedKeys,
-  RecipientIdentifier,
   RecipientInfo,
-  RecipientInfos,
   RecipientKeyIdentifier,
 } from '@peculiar/asn1-cms';
 import { AlgorithmIdentifier, Name, SubjectKeyIdentifier } from '@peculiar/asn1-x509';
@@ -151,8 +148,16 @@ function encodeTlv(t: Tlv): Buffer {
   return Buffer.concat(out);
 }
 const derInt = (n: number): Buffer => Buffer.from([0x02, 0x01, n]);
+const oidCache = new Map<string, Buffer>();
+/** DER of an OBJECT IDENTIFIER (encoded once by asn1-schema, then cached). */
 function derOid(oid: string): Buffer {
-  return Buffer.from(AsnConvert.serialize(new AlgorithmIdentifier({ algorithm: oid })).slice(2));
+  let b = oidCache.get(oid);
+  if (!b) {
+    const algId = ser(new AlgorithmIdentifier({ algorithm: oid }));
+    b = algId.subarray(2); // strip the SEQUENCE header (short form: an OID alone is < 128 bytes)
+    oidCache.set(oid, b);
+  }
+  return b;
 }
 function ser(v: unknown): Buffer {
   return Buffer.from(AsnConvert.serialize(v));
@@ -177,10 +182,13 @@ function prepareContent(cipherName: ContentCipher): PreparedContent {
   if (!cipher) throw new SmimeError('invalid-input', `unknown content cipher ${String(cipherName)}`);
   const cek = randomBytes(cipher.keyLength);
   const iv = randomBytes(cipher.ivLength);
+  // Fixed-shape parameters, assembled directly: asn1-schema serialisation of these small values
+  // cost more than the RSA public-key operation (measured ~30 µs each). Same bytes as serialising
+  // GcmParameters { nonce, icvLen: 16 } / OCTET STRING iv; enveloped-encoding.test.ts checks that.
   const params = cipher.aead
-    ? ser(new GcmParameters({ nonce: new OctetString(iv), icvLen: 16 }))
-    : ser(new OctetString(iv));
-  const algId = ser(new AlgorithmIdentifier({ algorithm: cipher.oid, parameters: ab(params) }));
+    ? tlv(0x30, tlv(0x04, iv), derInt(16))
+    : tlv(0x04, iv);
+  const algId = encodeTlv(tlv(0x30, derOid(cipher.oid), params));
   return { cipher, cek, iv, algId };
 }
 
@@ -211,37 +219,36 @@ function stripDefaultPSource(der: Buffer): Buffer {
   return encodeTlv(tlv(0x30, ...keep.map((k) => der.subarray(k.start, k.end))));
 }
 
-function ktriFor(info: CertificateInfo, spec: RecipientSpec, transport: KeyTransport, cek: Buffer): RecipientInfo {
+// DER of each key-transport AlgorithmIdentifier, serialised once by asn1-schema.
+let KT_ALG_DER: Record<KeyTransport, Buffer> | undefined;
+function ktAlgDer(t: KeyTransport): Buffer {
+  KT_ALG_DER ??= {
+    'rsa-pkcs1': ser(new AlgorithmIdentifier({ algorithm: OID.rsaEncryption, parameters: null })),
+    'rsa-oaep': ser(oaepAlgorithm('sha1')),
+    'rsa-oaep-sha256': ser(oaepAlgorithm('sha256')),
+  };
+  const d = KT_ALG_DER[t];
+  if (!d) throw new SmimeError('invalid-input', `unknown key transport ${String(t)}`);
+  return d;
+}
+
+/**
+ * KeyTransRecipientInfo ::= SEQUENCE { version, rid, keyEncryptionAlgorithm, encryptedKey }.
+ * Assembled from cached DER parts (rid from the certificate's own bytes, algorithm serialised once)
+ * because per-message asn1-schema serialisation of the Name cost ~100 µs, twice the RSA operation.
+ */
+function ktriFor(info: CertificateInfo, spec: RecipientSpec, transport: KeyTransport, cek: Buffer): Buffer {
+  const alg = ktAlgDer(transport);
   let encryptedKey: Buffer;
-  let alg: AlgorithmIdentifier;
   try {
-    if (transport === 'rsa-pkcs1') {
-      alg = new AlgorithmIdentifier({ algorithm: OID.rsaEncryption, parameters: null });
-      encryptedKey = publicEncrypt({ key: info.publicKey, padding: constants.RSA_PKCS1_PADDING }, cek);
-    } else if (transport === 'rsa-oaep' || transport === 'rsa-oaep-sha256') {
-      const hash = transport === 'rsa-oaep' ? 'sha1' : 'sha256';
-      alg = oaepAlgorithm(hash);
-      encryptedKey = publicEncrypt({ key: info.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, cek);
-    } else {
-      throw new SmimeError('invalid-input', `unknown key transport ${String(transport)}`);
-    }
-  } catch (e) {
-    if (e instanceof SmimeError) throw e;
+    encryptedKey = transport === 'rsa-pkcs1'
+      ? publicEncrypt({ key: info.publicKey, padding: constants.RSA_PKCS1_PADDING }, cek)
+      : publicEncrypt({ key: info.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: transport === 'rsa-oaep' ? 'sha1' : 'sha256' }, cek);
+  } catch {
     throw new SmimeError('invalid-input', 'RSA key transport failed for a recipient certificate');
   }
-  const rid = spec.useSki
-    ? new RecipientIdentifier({ subjectKeyIdentifier: new SubjectKeyIdentifier(ab(requireSki(info))) })
-    : new RecipientIdentifier({
-        issuerAndSerialNumber: new IssuerAndSerialNumber({ issuer: info.issuer, serialNumber: ab(info.serialNumber) }),
-      });
-  return new RecipientInfo({
-    ktri: new KeyTransRecipientInfo({
-      version: spec.useSki ? 2 : 0,
-      rid,
-      keyEncryptionAlgorithm: alg,
-      encryptedKey: new OctetString(encryptedKey),
-    }),
-  });
+  const rid = spec.useSki ? encodeTlv(tlv(0x80, requireSki(info))) : info.issuerAndSerialDer;
+  return encodeTlv(tlv(0x30, derInt(spec.useSki ? 2 : 0), rid, alg, tlv(0x04, encryptedKey)));
 }
 
 function requireSki(info: CertificateInfo): Buffer {
@@ -286,7 +293,7 @@ function ecPoint(pub: KeyObject): Buffer {
   return Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
 }
 
-function kariFor(info: CertificateInfo, spec: RecipientSpec, content: PreparedContent): RecipientInfo {
+function kariFor(info: CertificateInfo, spec: RecipientSpec, content: PreparedContent): Buffer {
   const curve = info.namedCurve ?? '';
   const kdf = CURVE_KDF[curve];
   if (!kdf) throw new SmimeError('unsupported', `EC recipient on curve ${curve || 'unknown'} is not supported`);
@@ -305,7 +312,7 @@ function kariFor(info: CertificateInfo, spec: RecipientSpec, content: PreparedCo
     : new KeyAgreeRecipientIdentifier({
         issuerAndSerialNumber: new IssuerAndSerialNumber({ issuer: info.issuer, serialNumber: ab(info.serialNumber) }),
       });
-  return new RecipientInfo({
+  return ser(new RecipientInfo({
     kari: new KeyAgreeRecipientInfo({
       version: 3,
       originator: new OriginatorIdentifierOrKey({
@@ -323,7 +330,7 @@ function kariFor(info: CertificateInfo, spec: RecipientSpec, content: PreparedCo
         new RecipientEncryptedKey({ rid, encryptedKey: new OctetString(encryptedKey) }),
       ]),
     }),
-  });
+  }));
 }
 
 interface Envelope {
@@ -341,7 +348,7 @@ function buildEnvelope(recipients: RecipientSpec[], opts: EncryptOptions | undef
     throw new SmimeError('invalid-input', `more than ${MAX_RECIPIENT_INFOS} recipients`);
   }
   const content = prepareContent(opts?.cipher ?? DEFAULT_CIPHER);
-  const infos: RecipientInfo[] = [];
+  const infos: Buffer[] = [];
   let allV0 = true;
   for (const spec of recipients) {
     const info = loadCertificate(spec.certificate);
@@ -357,7 +364,7 @@ function buildEnvelope(recipients: RecipientSpec[], opts: EncryptOptions | undef
   const aead = content.cipher.aead;
   return {
     contentType: aead ? OID.authEnvelopedData : OID.envelopedData,
-    recipientInfos: ser(new RecipientInfos(infos)),
+    recipientInfos: encodeTlv(tlv(0x31, ...infos)),
     // RFC 5652 §6.1: 0 when there is no originatorInfo/unprotectedAttrs and every RecipientInfo is
     // version 0, else 2. RFC 5083 §2.1: AuthEnvelopedData version is always 0.
     version: aead ? 0 : allV0 ? 0 : 2,
@@ -520,8 +527,10 @@ export function chooseAlgorithms(capabilities: string[] | undefined, override?: 
 // Decryption
 
 interface ParsedEnvelope {
+  der: Buffer;
   authenticated: boolean;
-  recipientInfos: RecipientInfo[];
+  /** RecipientInfo elements, still raw: only the one we use is parsed further. */
+  recipientInfos: BerNode[];
   contentAlg: AlgorithmIdentifier;
   encryptedContent: Buffer;
   mac?: Buffer;
@@ -555,7 +564,7 @@ function parseEnvelope(der: Buffer, limits: DerLimits): ParsedEnvelope {
   const riNode = expectTag(body[i++], TAG_CLASS_UNIVERSAL, 17, 'RecipientInfos SET');
   if ((riNode.children?.length ?? 0) === 0) throw new SmimeError('malformed', 'no RecipientInfos');
   if (riNode.children!.length > MAX_RECIPIENT_INFOS) throw new SmimeError('malformed', 'too many RecipientInfos');
-  const recipientInfos = riNode.children!.map((n) => parseRecipientInfo(der, n));
+  const recipientInfos = riNode.children!;
   const eciNode = expectTag(body[i++], TAG_CLASS_UNIVERSAL, 16, 'EncryptedContentInfo SEQUENCE');
   const eci = eciNode.children ?? [];
   readOid(der, eci[0] ?? malformedNode('EncryptedContentInfo contentType'));
@@ -588,7 +597,7 @@ function parseEnvelope(der: Buffer, limits: DerLimits): ParsedEnvelope {
       throw new SmimeError('malformed', 'unexpected fields after EncryptedContentInfo');
     }
   }
-  return { authenticated, recipientInfos, contentAlg, encryptedContent, mac, aad };
+  return { der, authenticated, recipientInfos, contentAlg, encryptedContent, mac, aad };
 }
 
 function malformedNode(what: string): never {
@@ -655,81 +664,100 @@ function contentCipherParams(alg: AlgorithmIdentifier, authenticated: boolean): 
 /** One way to obtain a content-encryption key: a ktri, or one RecipientEncryptedKey of a kari. */
 interface Candidate {
   kind: 'ktri' | 'kari';
-  ktri?: KeyTransRecipientInfo;
-  kari?: KeyAgreeRecipientInfo;
-  encryptedKey?: Buffer;
+  /** the RecipientInfo element */
+  node: BerNode;
+  /** ktri: keyEncryptionAlgorithm element */
+  algNode?: BerNode;
+  encryptedKey: Buffer;
 }
 
-function sameBytes(a: ArrayBuffer | Uint8Array, b: Uint8Array): boolean {
-  return Buffer.from(a instanceof ArrayBuffer ? new Uint8Array(a) : a).equals(b);
+function kids(node: BerNode | undefined, what: string): BerNode[] {
+  if (!node || !node.constructed) throw new SmimeError('malformed', `${what} is not well-formed`);
+  return node.children ?? [];
 }
 
-function matchesIssuerSerial(ias: IssuerAndSerialNumber | undefined, cert: CertificateInfo): boolean {
-  if (!ias) return false;
-  return sameBytes(ias.serialNumber, cert.serialNumber) && ser(ias.issuer).equals(cert.issuerDer);
+/**
+ * Does a recipient identifier element name `cert`? Compared on the bytes: an IssuerAndSerialNumber
+ * against the one built from the certificate's own issuer/serial octets, a SKI against its value.
+ * `skiInside`: the SKI is the first field of a constructed RecipientKeyIdentifier (kari rKeyId).
+ */
+function ridMatches(der: Buffer, rid: BerNode, cert: CertificateInfo | undefined, skiInside: boolean): boolean {
+  if (!cert) return false;
+  if (rid.tagClass === TAG_CLASS_UNIVERSAL && rid.tagNumber === 16) {
+    return toDefinite(der, rid).equals(cert.issuerAndSerialDer);
+  }
+  if (rid.tagClass === TAG_CLASS_CONTEXT && rid.tagNumber === 0 && cert.ski) {
+    const skiNode = skiInside ? expectTag(kids(rid, 'rKeyId')[0], TAG_CLASS_UNIVERSAL, 4, 'subjectKeyIdentifier') : rid;
+    return stringContent(der, skiNode).equals(cert.ski);
+  }
+  return false;
 }
 
-function ktriFitsKey(ktri: KeyTransRecipientInfo, key: KeyObject): boolean {
-  const a = ktri.keyEncryptionAlgorithm.algorithm;
-  return key.asymmetricKeyType === 'rsa' && (a === OID.rsaEncryption || a === OID.rsaesOaep);
-}
-
-function selectCandidates(infos: RecipientInfo[], key: DecryptionKey): Candidate[] {
+function selectCandidates(env: ParsedEnvelope, key: DecryptionKey): Candidate[] {
+  const der = env.der;
   const cert = key.certificate ? loadCertificate(key.certificate) : undefined;
+  const keyType = key.privateKey.asymmetricKeyType;
   const all: Candidate[] = [];
   const matched: Candidate[] = [];
-  for (const ri of infos) {
-    if (ri.ktri) {
-      const c: Candidate = { kind: 'ktri', ktri: ri.ktri };
-      if (ktriFitsKey(ri.ktri, key.privateKey)) all.push(c);
-      if (cert) {
-        const rid = ri.ktri.rid;
-        if (matchesIssuerSerial(rid.issuerAndSerialNumber, cert) ||
-            (rid.subjectKeyIdentifier && cert.ski && sameBytes(rid.subjectKeyIdentifier.buffer, cert.ski))) {
-          matched.push(c);
-        }
-      }
-    } else if (ri.kari) {
-      for (const rek of ri.kari.recipientEncryptedKeys) {
-        const c: Candidate = { kind: 'kari', kari: ri.kari, encryptedKey: Buffer.from(rek.encryptedKey.buffer) };
-        if (key.privateKey.asymmetricKeyType === 'ec') all.push(c);
-        if (cert) {
-          const skiBytes = rek.rid.rKeyId?.subjectKeyIdentifier.buffer;
-          if (matchesIssuerSerial(rek.rid.issuerAndSerialNumber, cert) || (skiBytes && cert.ski && sameBytes(skiBytes, cert.ski))) {
-            matched.push(c);
-          }
-        }
+  for (const node of env.recipientInfos) {
+    if (node.tagClass === TAG_CLASS_UNIVERSAL && node.tagNumber === 16) {
+      // KeyTransRecipientInfo ::= SEQUENCE { version, rid, keyEncryptionAlgorithm, encryptedKey }
+      const [ver, rid, algNode, ekNode] = kids(node, 'KeyTransRecipientInfo');
+      expectTag(ver, TAG_CLASS_UNIVERSAL, 2, 'ktri version');
+      if (!rid) throw new SmimeError('malformed', 'ktri without rid');
+      expectTag(algNode, TAG_CLASS_UNIVERSAL, 16, 'keyEncryptionAlgorithm');
+      expectTag(ekNode, TAG_CLASS_UNIVERSAL, 4, 'encryptedKey');
+      const algOid = readOid(der, kids(algNode, 'keyEncryptionAlgorithm')[0] ?? malformedNode('algorithm OID'));
+      const c: Candidate = { kind: 'ktri', node, algNode, encryptedKey: stringContent(der, ekNode!) };
+      if (keyType === 'rsa' && (algOid === OID.rsaEncryption || algOid === OID.rsaesOaep)) all.push(c);
+      if (ridMatches(der, rid, cert, false)) matched.push(c);
+    } else if (node.tagClass === TAG_CLASS_CONTEXT && node.tagNumber === 1) {
+      // KeyAgreeRecipientInfo: ... recipientEncryptedKeys SEQUENCE OF { rid, encryptedKey } (last field)
+      const fields = kids(node, 'KeyAgreeRecipientInfo');
+      const reks = kids(fields[fields.length - 1], 'recipientEncryptedKeys');
+      if (reks.length > MAX_RECIPIENT_INFOS) throw new SmimeError('malformed', 'too many RecipientEncryptedKeys');
+      for (const rek of reks) {
+        const [rid, ekNode] = kids(rek, 'RecipientEncryptedKey');
+        if (!rid) throw new SmimeError('malformed', 'RecipientEncryptedKey without rid');
+        expectTag(ekNode, TAG_CLASS_UNIVERSAL, 4, 'encryptedKey');
+        const c: Candidate = { kind: 'kari', node, encryptedKey: stringContent(der, ekNode!) };
+        if (keyType === 'ec') all.push(c);
+        if (ridMatches(der, rid, cert, true)) matched.push(c);
       }
     }
+    // kekri [2], pwri [3], ori [4]: we hold no such keys.
   }
   return matched.length > 0 ? matched : all;
 }
 
 /** Unwraps a content-encryption key. Never throws for a wrong key: returns a key of the right length. */
-function recoverCek(cand: Candidate, key: KeyObject, keyLength: number): Buffer {
+function recoverCek(der: Buffer, cand: Candidate, key: KeyObject, keyLength: number): Buffer {
   // Substitute for any failure (wrong length, OAEP/unwrap error): random, as OpenSSL's CMS does, so
   // that every failure continues into content decryption and fails there, the same way.
   const fallback = randomBytes(keyLength);
   if (cand.kind === 'ktri') {
-    const ktri = cand.ktri!;
-    const alg = ktri.keyEncryptionAlgorithm;
-    const ek = Buffer.from(ktri.encryptedKey.buffer);
+    const alg = parseAsn(toDefinite(der, cand.algNode!), AlgorithmIdentifier, 'keyEncryptionAlgorithm');
     if (alg.algorithm === OID.rsaEncryption) {
-      const plain = rsaPkcs1v15DecryptImplicit(key, ek);
+      const plain = rsaPkcs1v15DecryptImplicit(key, cand.encryptedKey);
       const out = selectKeyOfLength(plain, keyLength, fallback);
       plain.fill(0);
       return out;
     }
+    if (alg.algorithm !== OID.rsaesOaep) {
+      throw new SmimeError('unsupported', `key transport ${algorithmName(alg.algorithm)} is not supported`);
+    }
     const hash = oaepHash(alg);
     let plain: Buffer;
     try {
-      plain = privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, ek);
+      plain = privateDecrypt({ key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: hash }, cand.encryptedKey);
     } catch {
       plain = Buffer.alloc(0);
     }
     return selectKeyOfLength(plain, keyLength, fallback);
   }
-  return kariUnwrap(cand, key, keyLength, fallback);
+  const ri = parseAsn(toDefinite(der, cand.node), RecipientInfo, 'KeyAgreeRecipientInfo');
+  if (!ri.kari) throw new SmimeError('malformed', 'KeyAgreeRecipientInfo is not well-formed');
+  return kariUnwrap(ri.kari, cand.encryptedKey, key, keyLength, fallback);
 }
 
 function oaepHash(alg: AlgorithmIdentifier): string {
@@ -770,8 +798,7 @@ function oaepHash(alg: AlgorithmIdentifier): string {
   return h.node;
 }
 
-function kariUnwrap(cand: Candidate, key: KeyObject, keyLength: number, fallback: Buffer): Buffer {
-  const kari = cand.kari!;
+function kariUnwrap(kari: KeyAgreeRecipientInfo, encryptedKey: Buffer, key: KeyObject, keyLength: number, fallback: Buffer): Buffer {
   const scheme = ECDH_SCHEMES.get(kari.keyEncryptionAlgorithm.algorithm);
   if (!scheme) {
     throw new SmimeError('unsupported', `key agreement ${algorithmName(kari.keyEncryptionAlgorithm.algorithm)} is not supported`);
@@ -809,7 +836,7 @@ function kariUnwrap(cand: Candidate, key: KeyObject, keyLength: number, fallback
   let plain: Buffer;
   try {
     const d = createDecipheriv(wrap.node, kek, AES_KW_IV);
-    plain = Buffer.concat([d.update(cand.encryptedKey!), d.final()]);
+    plain = Buffer.concat([d.update(encryptedKey), d.final()]);
   } catch {
     plain = Buffer.alloc(0);
   }
@@ -846,13 +873,13 @@ export function decryptEnveloped(der: Buffer, key: DecryptionKey, limits: DerLim
   }
   const env = parseEnvelope(der, limits);
   const params = contentCipherParams(env.contentAlg, env.authenticated);
-  const candidates = selectCandidates(env.recipientInfos, key);
+  const candidates = selectCandidates(env, key);
   if (candidates.length === 0) throw new SmimeError('no-recipient', 'no RecipientInfo for this key');
   let unsupported: SmimeError | undefined;
   for (const cand of candidates) {
     let cek: Buffer;
     try {
-      cek = recoverCek(cand, key.privateKey, params.info.keyLength);
+      cek = recoverCek(env.der, cand, key.privateKey, params.info.keyLength);
     } catch (e) {
       if (e instanceof SmimeError && (e.code === 'unsupported' || e.code === 'malformed')) {
         unsupported ??= e;
@@ -909,7 +936,7 @@ function idFromIas(ias: IssuerAndSerialNumber | undefined, ski: ArrayBuffer | un
 export function listRecipients(der: Buffer, limits: DerLimits = DEFAULT_DER_LIMITS): RecipientId[] {
   const env = parseEnvelope(der, limits);
   const out: RecipientId[] = [];
-  for (const ri of env.recipientInfos) {
+  for (const ri of env.recipientInfos.map((n) => parseRecipientInfo(env.der, n))) {
     if (ri.ktri) {
       const a = ri.ktri.keyEncryptionAlgorithm.algorithm;
       out.push({

@@ -8,7 +8,7 @@ import { createHash, createPrivateKey, createPublicKey, type KeyObject } from 'n
 import { AsnConvert } from '@peculiar/asn1-schema';
 import { Certificate, Name, SubjectKeyIdentifier, id_ce_subjectKeyIdentifier } from '@peculiar/asn1-x509';
 import { SmimeError } from './errors.js';
-import { DEFAULT_DER_LIMITS, walkBer } from './der-limits.js';
+import { DEFAULT_DER_LIMITS, TAG_CLASS_CONTEXT, encodeLength, walkBer } from './der-limits.js';
 
 export interface CertificateInfo {
   /** The certificate as DER. */
@@ -19,6 +19,8 @@ export interface CertificateInfo {
   issuerDer: Buffer;
   /** Serial number INTEGER content octets exactly as encoded. */
   serialNumber: Buffer;
+  /** IssuerAndSerialNumber DER built from the certificate's own bytes (what senders copy). */
+  issuerAndSerialDer: Buffer;
   /** subjectKeyIdentifier extension value, if present. */
   ski?: Buffer;
   publicKey: KeyObject;
@@ -58,7 +60,18 @@ export function loadCertificate(input: Buffer | string): CertificateInfo {
   if (cached) return cached;
   let info: CertificateInfo;
   try {
-    walkBer(der, DEFAULT_DER_LIMITS);
+    const { root } = walkBer(der, DEFAULT_DER_LIMITS);
+    // Raw issuer and serial bytes, taken from the certificate itself rather than re-serialised, so
+    // they compare equal to what a sender copied into an IssuerAndSerialNumber.
+    const tbsKids = root.children?.[0]?.children ?? [];
+    const off = tbsKids[0]?.tagClass === TAG_CLASS_CONTEXT ? 1 : 0;
+    const serialNode = tbsKids[off];
+    const issuerNode = tbsKids[off + 2];
+    if (!serialNode || !issuerNode) throw new SmimeError('invalid-input', 'certificate too short');
+    const issuerRaw = der.subarray(issuerNode.start, issuerNode.end);
+    const serialRaw = der.subarray(serialNode.contentStart, serialNode.contentEnd);
+    const iasContent = Buffer.concat([issuerRaw, der.subarray(serialNode.start, serialNode.end)]);
+    const issuerAndSerialDer = Buffer.concat([Buffer.from([0x30]), encodeLength(iasContent.length), iasContent]);
     const cert = AsnConvert.parse(der, Certificate);
     const tbs = cert.tbsCertificate;
     const spki = Buffer.from(AsnConvert.serialize(tbs.subjectPublicKeyInfo));
@@ -77,8 +90,9 @@ export function loadCertificate(input: Buffer | string): CertificateInfo {
     info = {
       der: Buffer.from(der),
       issuer: tbs.issuer,
-      issuerDer: Buffer.from(AsnConvert.serialize(tbs.issuer)),
-      serialNumber: Buffer.from(tbs.serialNumber),
+      issuerDer: Buffer.from(issuerRaw),
+      serialNumber: Buffer.from(serialRaw),
+      issuerAndSerialDer,
       ski,
       publicKey,
       keyType: kt,
