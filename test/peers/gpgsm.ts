@@ -2,8 +2,8 @@
 // passphrase, the test CA in trustlist.txt, CRL checks disabled). DER CMS in and out; the caller
 // wraps/unwraps MIME. Trust level: test harness. close() stops the gpg-agent this home started.
 // Observed capabilities of gpgsm 2.2.40 (Debian 12): RSA PKCS#1 v1.5 key transport with AES-CBC
-// only (no OAEP, no AuthEnvelopedData); it verifies RSA PKCS#1 v1.5 and ECDSA but not RSASSA-PSS
-// signatures; importing an EC PKCS#12 crashes it, so it cannot decrypt ECDH or sign with ECDSA.
+// only (no OAEP, no AuthEnvelopedData); it verifies RSA PKCS#1 v1.5, RSASSA-PSS and ECDSA signatures;
+// importing an EC PKCS#12 crashes it, so it cannot decrypt ECDH or sign with ECDSA.
 import { createHash } from 'node:crypto';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -35,8 +35,13 @@ export async function opensslSign(
   return runOk('openssl', args, { input: content });
 }
 
-/** Verifies an S/MIME message (multipart/signed or opaque); returns the signed content or null. */
+/**
+ * Verifies an S/MIME message (multipart/signed or opaque); returns the signed content.
+ * Not -binary: in binary mode OpenSSL 3.0 reassembles a multipart/signed first part with bare LF line
+ * ends (crypto/asn1/asn_mime.c multi_split), so no CRLF-signed message would verify. Text mode is how
+ * MUAs verify: canonical CRLF, which is exactly what a conforming signer signed.
+ */
 export async function opensslVerify(smime: Buffer, caPath: string): Promise<{ ok: boolean; content: Buffer; stderr: string }> {
-  const r = await run('openssl', ['cms', '-verify', '-binary', '-CAfile', caPath, '-purpose', 'smimesign'], { input: smime });
+  const r = await run('openssl', ['cms', '-verify', '-CAfile', caPath, '-purpose', 'smimesign'], { input: smime });
   return { ok: r.code === 0, content: r.stdout, stderr: r.stderr };
 }
