@@ -232,8 +232,13 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
     log.warn({ txn: m.id, owner }, 'lease lost; another node owns the message now');
   }
 
-  /** Run the pipeline once; returns the message ready for delivery, or null when it is settled. */
-  async function runPipeline(m: QueuedMessage): Promise<QueuedMessage | null> {
+  /**
+   * Run the pipeline once; returns the message ready for delivery plus the changes to record with
+   * the delivery result (processed key, variants), or null when the message is settled. Those
+   * changes are written together with the first delivery result, saving a commit per message; if
+   * the node dies before that, the pipeline simply runs again.
+   */
+  async function runPipeline(m: QueuedMessage): Promise<{ msg: QueuedMessage; carry: MessagePatch } | null> {
     const open = m.recipients.filter((r) => OPEN.has(r.status)).map((r) => r.address);
     let body: Buffer;
     try {
@@ -288,15 +293,13 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
           for (const a of v.recipients) if (!variantOf.has(a)) variantOf.set(a, key);
         }
         const rpatch = open.filter((a) => variantOf.has(a)).map((address) => ({ address, variant: variantOf.get(address)! }));
-        const ok = await store.queue.update(m.id, owner, { processedKey, recipients: rpatch });
-        if (!ok) {
-          lostLease(m);
-          return null;
-        }
         return {
-          ...m,
-          processedKey,
-          recipients: m.recipients.map((r): QueuedRecipient => (variantOf.has(r.address) ? { ...r, variant: variantOf.get(r.address)! } : r)),
+          msg: {
+            ...m,
+            processedKey,
+            recipients: m.recipients.map((r): QueuedRecipient => (variantOf.has(r.address) ? { ...r, variant: variantOf.get(r.address)! } : r)),
+          },
+          carry: { processedKey, recipients: rpatch },
         };
       }
       case 'hold': {
@@ -327,11 +330,18 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
     }
   }
 
-  async function deliver(m: QueuedMessage, signal: AbortSignal): Promise<void> {
+  /** Recipient patches merged per address (carried variant + this attempt's status). */
+  function mergeRecipients(a: MessagePatch['recipients'] = [], b: MessagePatch['recipients'] = []): NonNullable<MessagePatch['recipients']> {
+    const by = new Map<string, NonNullable<MessagePatch['recipients']>[number]>();
+    for (const r of [...a, ...b]) by.set(r.address, { ...(by.get(r.address) ?? {}), ...r });
+    return [...by.values()];
+  }
+
+  async function deliver(m: QueuedMessage, signal: AbortSignal, carry: MessagePatch = {}): Promise<void> {
     const open = m.recipients.filter((r) => OPEN.has(r.status));
     if (open.length === 0) {
       const failedAny = m.recipients.some((r) => r.status === 'failed');
-      const ok = await store.queue.update(m.id, owner, { state: failedAny ? 'bounced' : 'delivered', nextAttempt: null, releaseLease: true });
+      const ok = await store.queue.update(m.id, owner, { ...carry, state: failedAny ? 'bounced' : 'delivered', nextAttempt: null, releaseLease: true });
       if (!ok) lostLease(m);
       return;
     }
@@ -395,7 +405,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       await deferOrExpire(
         { ...m, recipients: m.recipients.map((r) => ({ ...r, lastReply: results.find((x) => x.address === r.address)?.reply ?? r.lastReply })) },
         deferred[0]!.reply.slice(0, 500),
-        { attempts, recipients: rpatch },
+        { ...carry, attempts, recipients: mergeRecipients(carry.recipients, rpatch) },
         deferred.map((d) => d.address),
         stopping,
       );
@@ -403,11 +413,12 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
     }
     const failedAny = failed.length > 0 || m.recipients.some((r) => r.status === 'failed');
     const ok = await store.queue.update(m.id, owner, {
+      ...carry,
       state: failedAny ? 'bounced' : 'delivered',
       attempts,
       nextAttempt: null,
       lastError: failedAny ? (failed[0]?.reply.slice(0, 500) ?? m.lastError) : null,
-      recipients: rpatch,
+      recipients: mergeRecipients(carry.recipients, rpatch),
       releaseLease: true,
     });
     if (!ok) lostLease(m);
@@ -427,9 +438,12 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
         .catch((err) => log.warn({ txn: m.id, ...errInfo(err) }, 'lease renewal failed'));
     }, Math.max(1000, Math.floor(leaseMs / 3)));
     try {
-      let cur: QueuedMessage | null = m;
-      if (cur.processedKey === null) cur = await runPipeline(cur);
-      if (cur) await deliver(cur, ctl.signal);
+      if (m.processedKey === null) {
+        const ready = await runPipeline(m);
+        if (ready) await deliver(ready.msg, ctl.signal, ready.carry);
+      } else {
+        await deliver(m, ctl.signal);
+      }
     } catch (err) {
       // Storage trouble mid-way: put the message back for a later retry rather than leave it
       // active until its lease expires.

@@ -258,6 +258,16 @@ describe('queue manager with a real SMTP next hop', () => {
     ]);
   });
 
+  it('delivers the body the pipeline produced and records where it is spooled', async () => {
+    pipeline = async (m) => ({ kind: 'deliver', body: Buffer.concat([Buffer.from('X-Screened: clean\r\n'), m.body]) });
+    const id = await ingest();
+    await mgr.runOnce();
+    const m = (await store.queue.get(id))!;
+    expect([m.state, m.processedKey]).toEqual(['delivered', `${id}.p`]);
+    const original = await store.spool.read(id);
+    expect(sink.messages[0]!.data.equals(Buffer.concat([Buffer.from('X-Screened: clean\r\n'), original]))).toBe(true);
+  });
+
   it('holds rather than sending the main body when variants miss a recipient', async () => {
     pipeline = async () => ({ kind: 'deliver', variants: [{ recipients: ['a@hospital.test'], body: Buffer.from('X\r\n') }] });
     const id = await ingest({ recipients: ['a@hospital.test', 'b@hospital.test'] });
