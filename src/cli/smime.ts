@@ -246,7 +246,9 @@ export function registerSmimeCommands(program: Command): void {
           if (Number.isNaN(at.getTime())) throw new CliError(`--at: ${o.at} is not a date`);
         }
         const msg = await readInput(file);
-        const v = smimeVerifyMessage(msg, { trustAnchors, intermediates, crls, at });
+        // Only pass CRLs when some were given: the CMS layer treats any crls array (even empty) as
+        // "revocation status required" for every certificate below the anchor.
+        const v = smimeVerifyMessage(msg, { trustAnchors, intermediates, crls: crls.length ? crls : undefined, at });
         const report = {
           valid: v.valid,
           format: v.layer.format,
