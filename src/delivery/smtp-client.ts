@@ -96,6 +96,8 @@ export interface ClientStats {
   connectionsOpened: number;
   connectionsReused: number;
   transactions: number;
+  /** Opportunistic STARTTLS handshakes that failed, after which we delivered in plaintext. */
+  tlsFallbacks: number;
 }
 
 /** A failure of the session, with the SMTP-style reply text we report for it. */
@@ -328,7 +330,7 @@ export class SmtpClient {
   private readonly idle = new Map<string, SmtpConnection[]>();
   private idleCount = 0;
   private closed = false;
-  readonly stats: ClientStats = { connectionsOpened: 0, connectionsReused: 0, transactions: 0 };
+  readonly stats: ClientStats = { connectionsOpened: 0, connectionsReused: 0, transactions: 0, tlsFallbacks: 0 };
 
   constructor(
     private readonly opts: { hostname: string; pool?: Partial<PoolOptions> },
@@ -396,6 +398,7 @@ export class SmtpClient {
           }
           if (e instanceof TlsFallback && !noStartTls && attempt < 2) {
             noStartTls = true;
+            this.stats.tlsFallbacks++;
             continue;
           }
           throw e;

@@ -262,4 +262,39 @@ describe('MX routing', () => {
     expect(out[0]).toMatchObject({ status: 'delivered', remoteHost: 'mx.big.test' });
     expect(d.queries.some((q) => q.name === 'big.test' && q.tcp)).toBe(true);
   });
+
+  test('TLS policy from the agent: required and verified against the MX host name', async () => {
+    const [s] = await mxSinks(1, [{ tls: true }]);
+    const d = await dns([
+      { name: 'partner.test', type: 'MX', data: { preference: 10, exchange: 'sink.test' } },
+      { name: 'sink.test', type: 'A', data: s!.host },
+      { name: 'other.test', type: 'MX', data: { preference: 10, exchange: 'mx.other.test' } },
+      { name: 'mx.other.test', type: 'A', data: s!.host },
+    ]);
+    const a = createDeliveryAgent({ mode: 'mx', port: s!.port, dnsServers: [d.address] }, {
+      hostname: 'gw.sealgate.test',
+      limits: defaultLimits(),
+      logger,
+      tls: { requireTls: { verify: true, ca: [Buffer.from(s!.certPem!)] } },
+    });
+    cleanups.push(() => a.close());
+    const out = await a.deliver(req(['x@partner.test', 'y@other.test']));
+    // sink.test matches the certificate; mx.other.test does not, so that one waits.
+    expect(out.map((r) => [r.status, r.tls])).toEqual([
+      ['delivered', true],
+      ['deferred', false],
+    ]);
+    expect(out[1]!.reply).toMatch(/^451 4\.7\.5 /);
+    expect(s!.messages).toHaveLength(1);
+  });
+
+  test('opportunistic TLS can be switched off', async () => {
+    const s = await startSmtpSink({ tls: true });
+    cleanups.push(() => s.close());
+    const a = createDeliveryAgent({ mode: 'internal', host: s.host, port: s.port }, { hostname: 'gw.sealgate.test', limits: defaultLimits(), logger, tls: { opportunistic: false } });
+    cleanups.push(() => a.close());
+    const out = await a.deliver(req(['x@a.test']));
+    expect(out[0]).toMatchObject({ status: 'delivered', tls: false });
+    expect(s.commands).not.toContain('STARTTLS');
+  });
 });

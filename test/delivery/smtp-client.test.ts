@@ -320,9 +320,11 @@ describe('TLS', () => {
       else if (line.startsWith('STARTTLS')) sock.write('220 go ahead\r\n');
       else sock.end('garbage instead of a TLS ServerHello\r\n'); // the ClientHello
     });
-    const out = await client().send({ host: '127.0.0.1', port }, { sender: 'a@s.test', recipients: ['a@r.test'], body: BODY }, { timeoutMs: 5000 });
+    const c = client();
+    const out = await c.send({ host: '127.0.0.1', port }, { sender: 'a@s.test', recipients: ['a@r.test'], body: BODY }, { timeoutMs: 5000 });
     expect(out.results[0]).toMatchObject({ status: 'delivered', tls: false });
     expect(s.messages[0]!.data.equals(BODY)).toBe(true);
+    expect(c.stats.tlsFallbacks).toBe(1);
   });
 
   test('requireTls: a failed TLS handshake defers and never falls back to plaintext', async () => {
@@ -406,5 +408,35 @@ describe('connection reuse', () => {
     await Promise.all([4, 5, 6, 7].map(send));
     expect(s.messages).toHaveLength(8);
     expect(s.connections).toBe(4);
+  });
+
+  test('a cached connection that dies when reused is replaced without losing or doubling the message', async () => {
+    const s = await sink();
+    // A proxy that kills its first connection as soon as the client sends RSET on it.
+    let n = 0;
+    const proxy = net.createServer((sock) => {
+      const id = ++n;
+      const up = net.connect(s.port, '127.0.0.1');
+      sock.on('data', (d) => {
+        if (id === 1 && d.toString('latin1').startsWith('RSET')) {
+          sock.destroy();
+          up.destroy();
+          return;
+        }
+        up.write(d);
+      });
+      up.pipe(sock);
+      up.on('error', () => sock.destroy());
+      sock.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    cleanups.push(() => new Promise<void>((r) => proxy.close(() => r())));
+    const port = (proxy.address() as net.AddressInfo).port;
+    const c = client();
+    const first = await c.send({ host: '127.0.0.1', port }, { sender: 'a@s.test', recipients: ['one@r.test'], body: BODY }, { timeoutMs: 5000 });
+    const second = await c.send({ host: '127.0.0.1', port }, { sender: 'a@s.test', recipients: ['two@r.test'], body: BODY }, { timeoutMs: 5000 });
+    expect([first.results[0]!.status, second.results[0]!.status]).toEqual(['delivered', 'delivered']);
+    expect(s.messages.map((m) => m.recipients[0])).toEqual(['one@r.test', 'two@r.test']);
+    expect(c.stats.connectionsOpened).toBe(2);
   });
 });
