@@ -16,6 +16,7 @@
 //     header section (bytes up to and including the first empty line) > headerSize -> 552 5.3.4
 //     un-stuffed message > messageSize -> 552 5.3.4
 //     MIME nesting (multipart boundaries and message/rfc822 parts open at once) > mimeDepth -> 554 5.6.0
+//     more Received: fields in the top-level header than hopCount (a mail loop) -> 554 5.4.6
 //   The first breach decides the reply.
 // Performance: the scan is Buffer.indexOf over whole chunks (one JS step per line, not per byte),
 // and clean body bytes are handed on as subarrays of the received chunks, without copying.
@@ -31,6 +32,8 @@ export interface DataLimits {
   headerSize: number;
   messageSize: number;
   mimeDepth: number;
+  /** More Received: fields than this in the top-level header means a mail loop. */
+  hopCount?: number;
 }
 
 export interface DataFeedResult {
@@ -65,6 +68,7 @@ export class DataReader {
   private inHeader = true;
   private headerKind: HeaderKind = 'top';
   private headerBytes = 0;
+  private hops = 0;
   private collect: Buffer[] | null = null; // pieces of the current line being kept (capped)
   private collectLeft = 0;
   private field: string | null = null; // current Content-Type field text (unfolded, capped)
@@ -199,6 +203,9 @@ export class DataReader {
       }
       this.finishField();
       if (/^content-type[ \t]*:/i.test(text)) this.field = text.slice(text.indexOf(':') + 1);
+      else if (this.headerKind === 'top' && this.limits.hopCount !== undefined && /^received[ \t]*:/i.test(text)) {
+        if (++this.hops > this.limits.hopCount) this.fail(Replies.hopsExceeded);
+      }
       return;
     }
     if (collected === null || this.stack.length === 0) return;

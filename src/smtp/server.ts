@@ -84,7 +84,8 @@ export function createSmtpListener(opts: SmtpListenerOptions): SmtpListener {
     upgradeTls = (plain) => new tls.TLSSocket(plain as net.Socket, { isServer: true, secureContext });
   }
 
-  const server = net.createServer({ noDelay: true }, (socket) => {
+  // allowHalfOpen: a client may send its last commands and FIN at once; it still gets the replies.
+  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     const ip = normalizeIp(socket.remoteAddress);
     socket.on('error', () => {});
     const refuse = (reply: typeof Replies.tooManyConnections, why: string) => {

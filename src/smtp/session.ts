@@ -96,6 +96,7 @@ export class SmtpSession {
   private running = false;
   private paused = false;
   private draining = false; // graceful shutdown requested
+  private ended = false; // the client sent FIN
 
   private helo: string | null = null;
   private tls = false;
@@ -133,11 +134,6 @@ export class SmtpSession {
     this.flush();
   }
 
-  /** True while a message is being received or handed to the acceptor. */
-  get busy(): boolean {
-    return this.phase === 'data' || this.phase === 'tls' || this.running;
-  }
-
   /** Graceful shutdown: an idle session gets 421 now; one inside DATA finishes its message first. */
   shutdown(): void {
     if (this.phase === 'closed') return;
@@ -172,8 +168,11 @@ export class SmtpSession {
   };
 
   private readonly onEnd = (): void => {
-    // The client closed its side. Anything unfinished is abandoned (the acceptor discards it).
-    if (this.phase !== 'closed') this.close(null);
+    // The client finished sending (it may still read): answer what it sent, then close. A message
+    // left unfinished is abandoned (the acceptor discards it).
+    this.ended = true;
+    if (this.phase === 'tls') this.close(null);
+    else this.kick();
   };
 
   private readonly onClose = (): void => {
@@ -287,9 +286,28 @@ export class SmtpSession {
   private async run(): Promise<void> {
     for (;;) {
       if (this.phase === 'closed' || this.phase === 'tls') return;
+      if (this.socket.writableNeedDrain) {
+        // The client pipelines faster than it reads our replies: stop reading until it catches up
+        // (replies never pile up in memory; the idle timer ends a client that never reads).
+        this.flush();
+        this.pause();
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            this.socket.off('drain', done);
+            this.socket.off('close', done);
+            resolve();
+          };
+          this.socket.on('drain', done);
+          this.socket.on('close', done);
+        });
+        continue;
+      }
       if (this.phase === 'data') {
         const chunk = this.inbox.shift();
-        if (chunk === undefined) break;
+        if (chunk === undefined) {
+          if (this.ended) return this.close(null);
+          break;
+        }
         const wait = this.dataChunk(chunk);
         if (wait) await this.waitFor(wait);
         continue;
@@ -301,7 +319,10 @@ export class SmtpSession {
       const ev = this.splitter.next();
       if (ev === null) {
         const chunk = this.inbox.shift();
-        if (chunk === undefined) break;
+        if (chunk === undefined) {
+          if (this.ended) return this.close(null);
+          break;
+        }
         this.splitter.feed(chunk);
         continue;
       }
@@ -573,6 +594,7 @@ export class SmtpSession {
       headerSize: limits.headerSize,
       messageSize: limits.messageSize,
       mimeDepth: limits.mimeDepth,
+      hopCount: limits.hopCount,
     });
     const state: DataState = {
       reader,

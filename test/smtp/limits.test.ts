@@ -1,5 +1,6 @@
 // Every named limit, exceeded over a real connection, with the reply checked. Over-limit input is
 // drained (the session stays usable where the RFC allows) and refused once.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendMessage, startHarness, type Harness } from './harness.js';
 
@@ -7,7 +8,7 @@ describe('per-message and per-command limits', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness({
-      limits: { commandLineLength: 512, textLineLength: 1000, messageSize: 4096, headerSize: 1024, recipientsPerMessage: 3, mimeDepth: 3, errorBudget: 50 },
+      limits: { commandLineLength: 512, textLineLength: 1000, messageSize: 4096, headerSize: 1024, recipientsPerMessage: 3, mimeDepth: 3, hopCount: 5, errorBudget: 50 },
     });
   });
   afterAll(async () => h.close());
@@ -76,6 +77,15 @@ describe('per-message and per-command limits', () => {
     await c.cmd('DATA');
     expect((await c.cmd('Subject: r\r\n\r\nx\r\n.')).code).toBe(250);
     expect(h.store.messages[before]!.envelope.recipients).toEqual(['u1@hospital.example', 'u2@hospital.example', 'u3@hospital.example']);
+    c.destroy();
+  });
+
+  it('more Received: fields than hopCount: 554 5.4.6 (mail loop)', async () => {
+    const c = await h.session();
+    const hops = (n: number) => Array.from({ length: n }, (_, i) => `Received: from h${i}.example by h${i + 1}.example\r\n`).join('');
+    expect((await sendMessage(c, 'a@p.example', ['d@hospital.example'], hops(5) + 'Subject: l\r\n\r\nx\r\n.\r\n')).code).toBe(250);
+    const r = await sendMessage(c, 'a@p.example', ['d@hospital.example'], hops(6) + 'Subject: l\r\n\r\nx\r\n.\r\n');
+    expect(r.raw).toBe('554 5.4.6 Too many hops: mail loop detected\r\n');
     c.destroy();
   });
 
@@ -212,3 +222,29 @@ describe('error budget and timeouts', () => {
   });
 });
 
+
+describe('a client that pipelines but never reads', () => {
+  it('is not buffered for: reading stops, the idle timeout closes it', async () => {
+    const h = await startHarness({ limits: { idleTimeout: 1 } });
+    try {
+      const s = net.connect({ port: h.port, host: '127.0.0.1' });
+      await new Promise((r) => s.once('connect', r));
+      s.pause(); // never read a reply
+      s.on('error', () => {});
+      const closed = new Promise((r) => s.once('close', r));
+      s.write('EHLO x.example\r\n');
+      const noops = Buffer.from('NOOP\r\n'.repeat(100_000));
+      for (let i = 0; i < 30; i++) s.write(noops); // 18 MB of commands, 42 MB of replies
+      await new Promise((r) => setTimeout(r, 500));
+      // The server stopped reading once its replies backed up: most commands are still unsent.
+      expect(s.writableLength).toBeGreaterThan(5_000_000);
+      const t0 = Date.now();
+      while (h.listener.connections() > 0 && Date.now() - t0 < 8000) await new Promise((r) => setTimeout(r, 100));
+      expect(h.listener.connections()).toBe(0);
+      s.destroy();
+      await closed;
+    } finally {
+      await h.close();
+    }
+  });
+});

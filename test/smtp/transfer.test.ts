@@ -102,3 +102,30 @@ describe('message transfer', () => {
     c.destroy();
   });
 });
+
+describe('client half-close', () => {
+  it('a client that sends everything and FIN at once still gets every reply', async () => {
+    const c = await h.connect();
+    const before = h.store.messages.length;
+    await c.reply();
+    c.send('EHLO p.example\r\nMAIL FROM:<a@p.example>\r\nRCPT TO:<x@hospital.example>\r\nDATA\r\nSubject: fin\r\n\r\nbye\r\n.\r\nQUIT\r\n');
+    c.end();
+    const rs = await c.replies(6);
+    expect(rs.map((r) => r.code)).toEqual([250, 250, 250, 354, 250, 221]);
+    await c.closed();
+    expect(h.store.messages.length).toBe(before + 1);
+  });
+
+  it('a client that hangs up inside DATA leaves nothing stored', async () => {
+    const c = await h.session();
+    const before = h.store.messages.length;
+    await c.cmd('MAIL FROM:<a@p.example>');
+    await c.cmd('RCPT TO:<x@hospital.example>');
+    await c.cmd('DATA');
+    c.send('Subject: cut\r\n\r\nhalf');
+    c.end();
+    await c.closed();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(h.store.messages.length).toBe(before);
+  });
+});
