@@ -66,6 +66,11 @@ export interface QueueManagerOptions {
   recoverOnStart?: 'own' | 'all' | 'none';
   /** Host name for DSN envelopes (the DSN's "client HELO"). */
   hostname?: string;
+  /**
+   * Keep message bytes after a message is delivered or bounced. Default false: the bytes (PHI)
+   * are removed once nothing needs them; the row (metadata) stays for `queue list` and reports.
+   */
+  retainBodies?: boolean;
   random?: () => number;
   idGen?: () => string;
 }
@@ -205,6 +210,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
         releaseLease: true,
       });
       if (!ok) return lostLease(m);
+      await purge(m, extra);
       await record({ type: 'bounced', actor: 'system', messageId: m.id, data: { reason: 'expired', recipients: open, dsnId, lastError: reason } });
       log.info({ txn: m.id, rcpts: open.length }, 'message expired');
       return;
@@ -226,6 +232,19 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       data: { recipients: open, reason, attempts, nextAttempt: next.toISOString() },
     });
     log.info({ txn: m.id, rcpts: open.length, attempts, next: next.toISOString() }, 'message deferred');
+  }
+
+  /** Remove the spooled bytes of a message that reached a final state. */
+  async function purge(m: QueuedMessage, carry: MessagePatch = {}): Promise<void> {
+    if (opts.retainBodies) return;
+    const keys = new Set<string>([m.spoolKey]);
+    for (const k of [m.processedKey, carry.processedKey, ...m.recipients.map((r) => r.variant), ...(carry.recipients ?? []).map((r) => r.variant)]) {
+      if (k) keys.add(k);
+    }
+    for (const k of keys) {
+      // A leftover object is only garbage (its row says final); never worth failing over.
+      await store.spool.remove(k).catch((err) => log.warn({ txn: m.id, ...errInfo(err) }, 'spool cleanup failed'));
+    }
   }
 
   function lostLease(m: QueuedMessage): void {
@@ -321,6 +340,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
           releaseLease: true,
         });
         if (!ok) return (lostLease(m), null);
+        await purge(m);
         await record({ type: 'bounced', actor: 'system', messageId: m.id, data: { reason: 'rejected', verdict: outcome.reason, recipients: open, dsnId } });
         return null;
       }
@@ -343,6 +363,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       const failedAny = m.recipients.some((r) => r.status === 'failed');
       const ok = await store.queue.update(m.id, owner, { ...carry, state: failedAny ? 'bounced' : 'delivered', nextAttempt: null, releaseLease: true });
       if (!ok) lostLease(m);
+      else await purge(m, carry);
       return;
     }
     const groups = new Map<string, string[]>();
@@ -422,6 +443,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       releaseLease: true,
     });
     if (!ok) lostLease(m);
+    else await purge(m, carry);
   }
 
   async function processOne(m: QueuedMessage, ctl: AbortController): Promise<void> {

@@ -93,10 +93,12 @@ describe('queue manager with a real SMTP next hop', () => {
 
   it('delivers a message byte-intact and records it', async () => {
     const id = await ingest();
+    const spooled = await store.spool.read(id);
     expect(await mgr.runOnce()).toBe(1);
     expect(sink.messages).toHaveLength(1);
-    const spooled = await store.spool.read(id);
     expect(sink.messages[0]!.data.equals(spooled)).toBe(true);
+    // Delivered: the bytes (PHI) are gone from the spool, the metadata row stays.
+    await expect(store.spool.read(id)).rejects.toThrow();
     expect(sink.messages[0]!.sender).toBe('s@partner.example');
     expect(sink.messages[0]!.recipients).toEqual(['x@hospital.test']);
     const m = (await store.queue.get(id))!;
@@ -261,10 +263,11 @@ describe('queue manager with a real SMTP next hop', () => {
   it('delivers the body the pipeline produced and records where it is spooled', async () => {
     pipeline = async (m) => ({ kind: 'deliver', body: Buffer.concat([Buffer.from('X-Screened: clean\r\n'), m.body]) });
     const id = await ingest();
+    const original = await store.spool.read(id);
     await mgr.runOnce();
     const m = (await store.queue.get(id))!;
     expect([m.state, m.processedKey]).toEqual(['delivered', `${id}.p`]);
-    const original = await store.spool.read(id);
+    await expect(store.spool.read(`${id}.p`)).rejects.toThrow();
     expect(sink.messages[0]!.data.equals(Buffer.concat([Buffer.from('X-Screened: clean\r\n'), original]))).toBe(true);
   });
 
