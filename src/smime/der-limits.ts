@@ -22,7 +22,7 @@ export interface DerLimits {
 export const DEFAULT_DER_LIMITS: Readonly<DerLimits> = Object.freeze({
   maxBytes: 64 * 1024 * 1024,
   maxDepth: 64,
-  maxNodes: 1_000_000,
+  maxNodes: 200_000,
 });
 
 const LIMIT_RANGES: Record<keyof DerLimits, [number, number]> = {

@@ -580,7 +580,7 @@ function parseEnvelope(der: Buffer, limits: DerLimits): ParsedEnvelope {
   if (authenticated) {
     let n = body[i++];
     if (n?.tagClass === TAG_CLASS_CONTEXT && n.tagNumber === 1) {
-      // RFC 5083 §2.1: the AAD is the DER of authAttrs with the EXPLICIT SET OF tag.
+      // RFC 5083: the AAD is the DER of authAttrs with the SET OF tag instead of [1] IMPLICIT.
       const enc = toDefinite(der, n);
       aad = Buffer.concat([Buffer.from([0x31]), enc.subarray(1)]);
       n = body[i++];

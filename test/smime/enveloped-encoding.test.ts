@@ -1,6 +1,6 @@
 // Encoding details a peer relies on, checked on the bytes: algorithm identifiers and parameters,
 // CMS versions, the guarded BER walker's limits, and algorithm choice from SMIMECapabilities.
-import { generateKeyPairSync } from 'node:crypto';
+import { constants, createCipheriv, generateKeyPairSync, publicEncrypt, randomBytes } from 'node:crypto';
 import { AsnConvert, OctetString } from '@peculiar/asn1-schema';
 import { RecipientInfos } from '@peculiar/asn1-cms';
 import { AlgorithmIdentifier } from '@peculiar/asn1-x509';
@@ -76,15 +76,43 @@ describe('encoding', () => {
   });
 
   it('AES-GCM inside EnvelopedData (a non-standard PKIjs encoding) is refused as unsupported', () => {
-    const der = Buffer.from(encryptEnveloped(Buffer.from('x'), [{ certificate: rsaCert }], { cipher: 'aes-256-gcm' }));
-    // rewrite the content type OID authEnvelopedData → envelopedData is not possible in place (length
-    // differs), so instead swap the cipher OID in an EnvelopedData: aes256-CBC (…01 2a) → aes256-GCM (…01 2e)
+    // Take an EnvelopedData and change its cipher OID aes256-CBC (…04 01 2a) to aes256-GCM (…04 01 2e).
     const cbc = Buffer.from(encryptEnveloped(Buffer.from('x'), [{ certificate: rsaCert }], { cipher: 'aes-256-cbc' }));
-    const i = cbc.indexOf(Buffer.from('0609608648016503040102a', 'hex').subarray(0, 10));
+    const oid = Buffer.from('060960864801650304012a', 'hex');
+    const i = cbc.indexOf(oid);
     expect(i).toBeGreaterThan(0);
     cbc[i + 10] = 0x2e;
-    expect(() => decryptEnveloped(cbc, { privateKey: rsa.privateKey })).toThrow(expect.objectContaining({ code: 'unsupported' }));
-    expect(der.length).toBeGreaterThan(0);
+    expect(() => decryptEnveloped(cbc, { privateKey: rsa.privateKey })).toThrow(expect.objectContaining({ code: 'unsupported', message: expect.stringMatching(/non-standard/) }));
+  });
+
+  it('AuthEnvelopedData with authAttrs: the DER SET OF is the AAD (RFC 5083)', () => {
+    const cek = randomBytes(16);
+    const nonce = randomBytes(12);
+    // authAttrs: { contentType = id-data }, encoded as [1] IMPLICIT in the message, as SET OF for the AAD
+    const attr = Buffer.from('301806092a864886f70d010903310b06092a864886f70d010701', 'hex');
+    const aadSet = Buffer.concat([Buffer.from([0x31, attr.length]), attr]);
+    const authAttrs = Buffer.concat([Buffer.from([0xa1, attr.length]), attr]);
+    const c = createCipheriv('aes-128-gcm', cek, nonce, { authTagLength: 16 });
+    c.setAAD(aadSet);
+    const ct = Buffer.concat([c.update('attributed'), c.final()]);
+    const tag = c.getAuthTag();
+    const tlv = (tag: number, ...parts: Buffer[]) => {
+      const body = Buffer.concat(parts);
+      const len = body.length < 128 ? Buffer.from([body.length]) : body.length < 256 ? Buffer.from([0x81, body.length]) : Buffer.from([0x82, body.length >> 8, body.length & 0xff]);
+      return Buffer.concat([Buffer.from([tag]), len, body]);
+    };
+    const ek = publicEncrypt({ key: rsa.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, cek);
+    const ktri = tlv(0x30, Buffer.from('020102', 'hex'), tlv(0x80, Buffer.from('0102', 'hex')),
+      Buffer.from('300d06092a864886f70d0101073000', 'hex'), tlv(0x04, ek)); // rsaesOaep, default params
+    const alg = tlv(0x30, Buffer.from('0609608648016503040106', 'hex'), tlv(0x30, tlv(0x04, nonce), Buffer.from('020110', 'hex')));
+    const eci = tlv(0x30, Buffer.from('06092a864886f70d010701', 'hex'), alg, tlv(0x80, ct));
+    const aed = tlv(0x30, Buffer.from('020100', 'hex'), tlv(0x31, ktri), eci, authAttrs, tlv(0x04, tag));
+    const der = tlv(0x30, Buffer.from('060b2a864886f70d0109100117', 'hex'), tlv(0xa0, aed));
+    expect(decryptEnveloped(der, { privateKey: rsa.privateKey }).toString()).toBe('attributed');
+    // Changing one byte of the authenticated attributes must break the tag.
+    const tampered = Buffer.from(der);
+    tampered[der.indexOf(authAttrs) + authAttrs.length - 1]! ^= 1;
+    expect(() => decryptEnveloped(tampered, { privateKey: rsa.privateKey })).toThrow(expect.objectContaining({ code: 'decrypt-failed' }));
   });
 });
 
