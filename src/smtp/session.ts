@@ -236,11 +236,18 @@ export class SmtpSession {
   /** Send `reply` (if any), end the connection and stop reading. */
   private close(reply: SmtpReply | null): void {
     if (this.phase === 'closed') return;
+    const inHandshake = this.phase === 'tls';
     this.phase = 'closed';
     this.clearTimers();
     this.inbox.length = 0;
     this.splitter.discard();
     this.failBody();
+    if (inHandshake) {
+      // No reply can be sent inside an unfinished TLS handshake: just drop the connection.
+      this.socket.destroy();
+      this.plain.destroy();
+      return;
+    }
     if (reply) this.send(reply);
     this.flush();
     if (!this.socket.destroyed) this.socket.end();

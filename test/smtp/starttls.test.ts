@@ -121,3 +121,35 @@ it('a TLSv1.3-only listener refuses a TLSv1.2 client', async () => {
     await h.close();
   }
 });
+
+it('a client that never starts the TLS handshake is closed by the idle timeout', async () => {
+  const h = await startHarness({ tls: { ...cred }, limits: { idleTimeout: 1 } });
+  try {
+    const c = await h.session();
+    expect((await c.cmd('STARTTLS')).code).toBe(220);
+    await c.closed(5000);
+    const t0 = Date.now();
+    while (h.listener.connections() > 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 50));
+    expect(h.listener.connections()).toBe(0);
+  } finally {
+    await h.close();
+  }
+});
+
+it('connections over TLS are counted until they close', async () => {
+  const h = await startHarness({ tls: { ...cred } });
+  try {
+    const c = await h.session();
+    await c.cmd('STARTTLS');
+    await c.startTls();
+    expect((await c.cmd('EHLO again.example')).code).toBe(250);
+    expect(h.listener.connections()).toBe(1);
+    expect((await c.cmd('QUIT')).code).toBe(221);
+    await c.closed();
+    const t0 = Date.now();
+    while (h.listener.connections() > 0 && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20));
+    expect(h.listener.connections()).toBe(0);
+  } finally {
+    await h.close();
+  }
+});
