@@ -173,18 +173,7 @@ export class EccCmsSharedInfo {
   }
 }
 
-/**
- * SMIMECapabilities preference (RFC 8551 §2.7). Strongest first; capability OIDs the peer lists
- * that we can send with are considered. AEAD first because RFC 8551 makes AES-128-GCM the MUST.
- */
-export const CIPHER_PREFERENCE: readonly ContentCipher[] = [
-  'aes-256-gcm',
-  'aes-128-gcm',
-  'aes-256-cbc',
-  'aes-192-cbc',
-  'aes-128-cbc',
-];
-
+/** Send ciphers by OID, for reading a peer's SMIMECapabilities (RFC 8551 §2.7.1). */
 export const CIPHER_BY_OID: ReadonlyMap<string, ContentCipher> = new Map(
   (Object.entries(SEND_CIPHERS) as [ContentCipher, CipherInfo][]).map(([name, c]) => [c.oid, name]),
 );
