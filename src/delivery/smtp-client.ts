@@ -15,7 +15,9 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { createHash } from 'node:crypto';
 import type { RecipientResult } from './types.js';
-import { ReplyParser, ReplySyntaxError, formatReply, parseEhlo, type Reply } from './reply-parser.js';
+import { ReplySyntaxError, formatReply, parseEhlo, type Reply } from './reply-parser.js';
+import { SmtpConnection, type Destination } from './connection.js';
+import { ConnectionCache, DEFAULT_POOL, type PoolOptions } from './connection-cache.js';
 import { dotStuff } from './dot-stuff.js';
 
 /** TLS that must succeed: no STARTTLS offered or a failed handshake means 'deferred', never plaintext. */
@@ -26,13 +28,7 @@ export interface RequireTlsOptions {
   servername: string;
 }
 
-/** Where to connect. `host` is an IP address or a name for the OS resolver. */
-export interface Destination {
-  host: string;
-  port: number;
-  /** Name of the next hop (MX host name, smarthost name) for logs, SNI and Remote-MTA. */
-  name?: string;
-}
+export type { Destination } from './connection.js';
 
 export interface Transaction {
   sender: string;
@@ -70,27 +66,9 @@ export interface TransactionOutcome {
   tls: boolean;
 }
 
-export interface PoolOptions {
-  /** Idle connections are closed after this long (Postfix: 2 s). */
-  idleMs: number;
-  /** Messages per connection before it is closed. */
-  maxUses: number;
-  /** Oldest a connection may be when it is reused. */
-  maxAgeMs: number;
-  maxIdlePerDestination: number;
-  maxIdleTotal: number;
-}
-
-export const DEFAULT_POOL: PoolOptions = {
-  idleMs: 2_000,
-  maxUses: 100,
-  maxAgeMs: 300_000,
-  maxIdlePerDestination: 32,
-  maxIdleTotal: 256,
-};
+export { DEFAULT_POOL, type PoolOptions } from './connection-cache.js';
 
 const CONNECT_TIMEOUT_MAX_MS = 30_000;
-const QUIT_WAIT_MS = 1_000;
 
 export interface ClientStats {
   connectionsOpened: number;
@@ -159,177 +137,13 @@ const PARAM_VALUE = /^[\x21-\x3c\x3e-\x7e]{1,500}$/;
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\u0000-\u007f]/;
 
-/**
- * One SMTP connection. Replies are read in order; any failure (timeout, abort, protocol error,
- * close) is sticky and rejects every pending and later read.
- */
-class SmtpConnection {
-  socket: net.Socket;
-  readonly parser = new ReplyParser();
-  ext = new Map<string, string>();
-  tls = false;
-  uses = 0;
-  readonly createdAt = Date.now();
-  failure: Error | null = null;
-  /** A reply has been read on this connection since it was (re)used. */
-  gotReply = false;
-  idleTimer: NodeJS.Timeout | null = null;
-  private replies: Reply[] = [];
-  private waiters: Array<{ resolve: (r: Reply) => void; reject: (e: Error) => void }> = [];
-  private failListeners = new Set<(e: Error) => void>();
-
-  constructor(
-    readonly dest: Destination,
-    readonly key: string,
-    socket: net.Socket,
-  ) {
-    this.socket = socket;
-    this.attach(socket);
-  }
-
-  private readonly onData = (chunk: Buffer) => {
-    let replies: Reply[];
-    try {
-      replies = this.parser.push(chunk);
-    } catch (e) {
-      this.fail(e instanceof ReplySyntaxError ? e : new ReplySyntaxError('unreadable'));
-      return;
-    }
-    for (const r of replies) {
-      const w = this.waiters.shift();
-      if (w) w.resolve(r);
-      else this.replies.push(r);
-    }
-  };
-  private readonly onError = (e: Error) => this.fail(e);
-  private readonly onClose = () => this.fail(new Error('connection closed'));
-
-  attach(socket: net.Socket): void {
-    socket.on('data', this.onData);
-    socket.on('error', this.onError);
-    socket.on('close', this.onClose);
-  }
-
-  detach(socket: net.Socket): void {
-    socket.off('data', this.onData);
-    socket.off('error', this.onError);
-    socket.off('close', this.onClose);
-  }
-
-  /** Complete replies received but not read yet. */
-  get queued(): number {
-    return this.replies.length;
-  }
-
-  /** Unsolicited bytes while idle (e.g. a 421 before closing) make the connection unusable. */
-  get clean(): boolean {
-    return this.failure === null && this.replies.length === 0 && this.parser.empty && !this.socket.destroyed;
-  }
-
-  fail(e: Error): void {
-    if (this.failure) return;
-    this.failure = e;
-    this.socket.destroy();
-    for (const w of this.waiters.splice(0)) w.reject(e);
-    for (const l of [...this.failListeners]) l(e);
-  }
-
-  read(): Promise<Reply> {
-    const r = this.replies.shift();
-    if (r) {
-      this.gotReply = true;
-      return Promise.resolve(r);
-    }
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      this.waiters.push({
-        resolve: (x) => {
-          this.gotReply = true;
-          resolve(x);
-        },
-        reject,
-      });
-    });
-  }
-
-  write(data: string | Buffer): void {
-    if (this.failure) throw this.failure;
-    this.socket.write(data);
-  }
-
-  async command(line: string): Promise<Reply> {
-    this.write(line + '\r\n');
-    return this.read();
-  }
-
-  /** Write the dot-stuffed body, honouring back-pressure. */
-  async writeBody(parts: Buffer[]): Promise<void> {
-    const s = this.socket;
-    // Small bodies: one write. Large bodies: chunked so back-pressure is honoured.
-    if (parts.length <= 8) {
-      s.cork();
-      let ok = true;
-      for (const p of parts) ok = s.write(p) && ok;
-      s.uncork();
-      if (!ok) await this.drained();
-      return;
-    }
-    for (const p of parts) {
-      if (this.failure) throw this.failure;
-      if (!s.write(p)) await this.drained();
-    }
-  }
-
-  private drained(): Promise<void> {
-    if (this.failure) return Promise.reject(this.failure);
-    return new Promise((resolve, reject) => {
-      const onFail = (e: Error) => {
-        this.socket.off('drain', onDrain);
-        reject(e);
-      };
-      const onDrain = () => {
-        this.failListeners.delete(onFail);
-        resolve();
-      };
-      this.failListeners.add(onFail);
-      this.socket.once('drain', onDrain);
-    });
-  }
-
-  onFailure(l: (e: Error) => void): () => void {
-    this.failListeners.add(l);
-    return () => this.failListeners.delete(l);
-  }
-
-  /** Polite close: QUIT, then destroy after the reply or a short wait. */
-  quit(): Promise<void> {
-    if (this.failure || this.socket.destroyed) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        this.fail(new Error('closed by us'));
-        resolve();
-      };
-      const t = setTimeout(done, QUIT_WAIT_MS);
-      t.unref();
-      try {
-        this.command('QUIT').then(done, done);
-      } catch {
-        done();
-      }
-    });
-  }
-}
 
 /**
  * SMTP client with a connection cache. `send` never throws: every problem becomes a per-recipient
  * 'deferred' or 'failed' result.
  */
 export class SmtpClient {
-  private readonly pool: PoolOptions;
-  private readonly idle = new Map<string, SmtpConnection[]>();
-  private idleCount = 0;
-  private closed = false;
+  private readonly cache: ConnectionCache;
   readonly stats: ClientStats = { connectionsOpened: 0, connectionsReused: 0, transactions: 0, tlsFallbacks: 0 };
 
   constructor(
@@ -338,7 +152,7 @@ export class SmtpClient {
     if (!/^[A-Za-z0-9.-]{1,253}$/.test(opts.hostname) && !/^\[[0-9A-Fa-f.:IPv]+\]$/.test(opts.hostname)) {
       throw new Error(`invalid EHLO hostname: ${JSON.stringify(opts.hostname)}`);
     }
-    this.pool = { ...DEFAULT_POOL, ...opts.pool };
+    this.cache = new ConnectionCache({ ...DEFAULT_POOL, ...opts.pool });
   }
 
   async send(dest: Destination, tx: Transaction, so: SendOptions): Promise<TransactionOutcome> {
@@ -349,7 +163,7 @@ export class SmtpClient {
       retryElsewhere: retry ? [...tx.recipients] : [],
       tls: tlsUsed,
     });
-    if (this.closed) return all('451 4.3.2 Delivery agent is shutting down', 'deferred');
+    if (this.cache.closed) return all('451 4.3.2 Delivery agent is shutting down', 'deferred');
     if (so.signal?.aborted) return all('451 4.3.2 Delivery interrupted', 'deferred');
     if (!addressOk(tx.sender)) return all('501 5.1.7 Bad sender address syntax', 'failed');
 
@@ -375,7 +189,7 @@ export class SmtpClient {
 
     try {
       for (let attempt = 0; ; attempt++) {
-        conn = attempt === 0 ? this.take(key) : undefined;
+        conn = attempt === 0 ? this.cache.take(key) : undefined;
         const reused = conn !== undefined;
         try {
           if (!conn) {
@@ -388,7 +202,7 @@ export class SmtpClient {
           if (so.signal?.aborted) conn.fail(coded('ABORT_ERR', 'aborted'));
           const outcome = await this.transact(conn, tx, reused, where, dest);
           conn.uses++;
-          this.release(conn);
+          this.cache.release(conn);
           conn = undefined;
           return outcome;
         } catch (e) {
@@ -616,8 +430,13 @@ export class SmtpClient {
           dataR = await conn.read();
         } else {
           // The server answers the pipelined RCPTs and DATA with errors; read them so the
-          // connection stays in sync, but they do not describe the recipients.
-          for (let i = 0; i <= rcptCmds.length; i++) await conn.read();
+          // connection stays in sync, but they do not describe the recipients. If it hangs up
+          // instead (e.g. after a 421), the MAIL reply still decides.
+          try {
+            for (let i = 0; i <= rcptCmds.length; i++) await conn.read();
+          } catch (e) {
+            conn.fail(e instanceof Error ? e : new Error(String(e)));
+          }
         }
       } else {
         if (reused) {
@@ -704,84 +523,15 @@ export class SmtpClient {
     return outcome();
   }
 
-  private take(key: string): SmtpConnection | undefined {
-    const list = this.idle.get(key);
-    while (list && list.length > 0) {
-      const c = list.pop()!;
-      this.idleCount--;
-      if (c.idleTimer) clearTimeout(c.idleTimer);
-      c.idleTimer = null;
-      if (c.clean && Date.now() - c.createdAt < this.pool.maxAgeMs) {
-        c.socket.ref();
-        if (list.length === 0) this.idle.delete(key);
-        return c;
-      }
-      c.fail(new Error('stale'));
-    }
-    this.idle.delete(key);
-    return undefined;
-  }
-
-  private release(conn: SmtpConnection): void {
-    const list = this.idle.get(conn.key) ?? [];
-    if (
-      this.closed ||
-      !conn.clean ||
-      conn.uses >= this.pool.maxUses ||
-      Date.now() - conn.createdAt >= this.pool.maxAgeMs ||
-      list.length >= this.pool.maxIdlePerDestination ||
-      this.idleCount >= this.pool.maxIdleTotal
-    ) {
-      void conn.quit();
-      return;
-    }
-    list.push(conn);
-    this.idle.set(conn.key, list);
-    this.idleCount++;
-    // An idle connection must not keep the process alive.
-    conn.socket.unref();
-    conn.idleTimer = setTimeout(() => {
-      const l = this.idle.get(conn.key);
-      const i = l?.indexOf(conn) ?? -1;
-      if (l && i >= 0) {
-        l.splice(i, 1);
-        this.idleCount--;
-        if (l.length === 0) this.idle.delete(conn.key);
-      }
-      void conn.quit();
-    }, this.pool.idleMs);
-    conn.idleTimer.unref();
-    // Remove from the cache as soon as the server closes it.
-    const off = conn.onFailure(() => {
-      off();
-      const l = this.idle.get(conn.key);
-      const i = l?.indexOf(conn) ?? -1;
-      if (l && i >= 0) {
-        l.splice(i, 1);
-        this.idleCount--;
-        if (conn.idleTimer) clearTimeout(conn.idleTimer);
-        if (l.length === 0) this.idle.delete(conn.key);
-      }
-    });
-  }
 
   /** Number of cached idle connections (for tests and metrics). */
   get idleConnections(): number {
-    return this.idleCount;
+    return this.cache.size;
   }
 
   /** QUIT every cached connection; later sends return 'deferred'. */
-  async close(): Promise<void> {
-    this.closed = true;
-    const all = [...this.idle.values()].flat();
-    this.idle.clear();
-    this.idleCount = 0;
-    await Promise.all(
-      all.map((c) => {
-        if (c.idleTimer) clearTimeout(c.idleTimer);
-        return c.quit();
-      }),
-    );
+  close(): Promise<void> {
+    return this.cache.close();
   }
 }
 

@@ -117,6 +117,7 @@ describe('per-recipient results', () => {
     const b = await c.send(dest(s2), { sender: 'a@s.test', recipients: ['a@r.test', 'b@r.test'], body: BODY }, { timeoutMs: 5000 });
     expect(b.results.map((r) => r.status)).toEqual(['deferred', 'deferred']);
     expect(b.retryElsewhere).toEqual(['a@r.test', 'b@r.test']);
+    expect(b.results[0]!.reply).toBe('421 4.3.2 shutting down');
   });
 
   test('a 5xx to MAIL fails every recipient', async () => {
