@@ -137,7 +137,6 @@ const PARAM_VALUE = /^[\x21-\x3c\x3e-\x7e]{1,500}$/;
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\u0000-\u007f]/;
 
-
 /**
  * SMTP client with a connection cache. `send` never throws: every problem becomes a per-recipient
  * 'deferred' or 'failed' result.
