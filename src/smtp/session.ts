@@ -278,19 +278,25 @@ export class SmtpSession {
   private kick(): void {
     if (this.running || this.phase === 'closed' || this.phase === 'tls') return;
     this.running = true;
-    this.run()
-      .catch((err: unknown) => {
-        // Defensive: run() handles its own errors; this only guards against a bug there.
-        this.opts.logger.error({ clientIp: this.clientIp, err: String((err as Error)?.name) }, 'smtp session loop failed');
-        this.close(Replies.localError);
-      })
-      .finally(() => {
-        this.running = false;
-      });
+    this.run().catch((err: unknown) => {
+      // Defensive: run() handles its own errors; this only guards against a bug there.
+      this.opts.logger.error({ clientIp: this.clientIp, err: String((err as Error)?.name) }, 'smtp session loop failed');
+      this.close(Replies.localError);
+    });
   }
 
   /** Process buffered input in order until more input is needed. */
   private async run(): Promise<void> {
+    try {
+      await this.loop();
+    } finally {
+      this.running = false;
+    }
+    // Input that arrived while the loop was finishing must not wait for the next packet.
+    if ((this.inbox.length > 0 || this.ended) && this.phase !== 'closed' && this.phase !== 'tls') this.kick();
+  }
+
+  private async loop(): Promise<void> {
     for (;;) {
       if (this.phase === 'closed' || this.phase === 'tls') return;
       if (this.socket.writableNeedDrain) {
