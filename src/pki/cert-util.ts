@@ -12,17 +12,7 @@
 
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { AsnParser } from '@peculiar/asn1-schema';
-import {
-  AuthorityKeyIdentifier,
-  BasicConstraints,
-  Certificate,
-  CRLDistributionPoints,
-  ExtendedKeyUsage,
-  Name,
-  SubjectAlternativeName,
-  SubjectKeyIdentifier,
-  type DistributionPoint,
-} from '@peculiar/asn1-x509';
+import { CRLDistributionPoints, Name, SubjectAlternativeName, type DistributionPoint } from '@peculiar/asn1-x509';
 import { SmimeError } from '../smime/errors.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -558,6 +548,47 @@ export function pemBlocks(text: string, label = 'CERTIFICATE'): Buffer[] {
   return out;
 }
 
+/** BOOLEAN value (DER: 0x00 or 0xFF; any non-zero accepted as BER TRUE). */
+export function readBoolean(buf: Buffer, t: Tlv): boolean {
+  if (t.tag !== TAG.BOOLEAN || t.contentEnd - t.contentStart !== 1) throw malformed('bad BOOLEAN');
+  return buf[t.contentStart] !== 0;
+}
+
+/** Extensions ::= SEQUENCE SIZE (1..MAX) OF Extension; rejects duplicates (RFC 5280 §4.2). */
+export function readExtensions(buf: Buffer, seq: Tlv | undefined): CertExtension[] {
+  if (!seq || seq.tag !== TAG.SEQUENCE) throw malformed('bad extensions');
+  const out: CertExtension[] = [];
+  for (const e of childrenOf(buf, seq)) {
+    if (e.tag !== TAG.SEQUENCE) throw malformed('bad extension');
+    const k = childrenOf(buf, e);
+    const oid = readOid(buf, k[0] ?? expectTag(undefined, TAG.OID, 'extension')); 
+    let critical = false;
+    let j = 1;
+    if (k[j]?.tag === TAG.BOOLEAN) critical = readBoolean(buf, k[j++]!);
+    const v = expectTag(k[j], TAG.OCTET_STRING, 'extension value');
+    if (k.length !== j + 1) throw malformed('bad extension');
+    if (out.some((x) => x.oid === oid)) throw malformed(`duplicate extension ${oid}`);
+    out.push({ oid, critical, value: contentOf(buf, v) });
+  }
+  return out;
+}
+
+/** Name via the declared schema, cross-checked against the lean reader's RDN count. */
+export function parseName(der: Buffer): Name {
+  let name: Name;
+  try {
+    name = AsnParser.parse(der, Name);
+  } catch {
+    throw malformed('bad distinguished name');
+  }
+  const t = readWhole(der);
+  const rdns = childrenOf(der, t);
+  if (rdns.length !== name.length || rdns.some((r, k) => childrenOf(der, r).length !== name[k]!.length)) {
+    throw malformed('distinguished name did not parse consistently');
+  }
+  return name;
+}
+
 function parseExt<T>(value: Buffer, type: new () => T, what: string): T {
   try {
     return AsnParser.parse(value, type);
@@ -602,32 +633,47 @@ function parseCertUncached(der: Buffer, fingerprint: string): ParsedCert {
   const keyAlgOid = readOid(der, spkiAlgKids[0]!);
   const keyParams = spkiAlgKids[1] ? rawOf(der, spkiAlgKids[1]) : undefined;
 
-  // Declared structure for everything else.
-  let cert: Certificate;
-  try {
-    cert = AsnParser.parse(der, Certificate);
-  } catch {
-    throw malformed('certificate does not parse');
+  // Fields and extension envelopes come from the lean reader too: @peculiar/asn1-schema silently
+  // drops optional fields in some layouts (observed: a CRL without nextUpdate lost its whole
+  // revokedCertificates list), and a lost critical extension would fail open. Declared schemas are
+  // used for self-contained values (names, subjectAltName, CRL distribution points).
+  let version = 1;
+  if (i === 1) {
+    const [vT] = childrenOf(der, tbsKids[0]!);
+    version = readSmallInt(der, vT ?? expectTag(undefined, TAG.INTEGER, 'certificate version')) + 1;
+    if (version < 1 || version > 3) throw malformed(`certificate version ${version} is unknown`);
   }
-  const tbs = cert.tbsCertificate;
-  const version = (tbs.version ?? 0) + 1;
-  const serial = Buffer.from(tbs.serialNumber);
+  const serial = contentOf(der, serialT);
   if (serial.length === 0) throw malformed('empty certificate serial number');
-
-  const exts: CertExtension[] = [];
-  const seen = new Set<string>();
-  for (const e of tbs.extensions ?? []) {
-    if (seen.has(e.extnID)) throw malformed(`duplicate certificate extension ${e.extnID}`);
-    seen.add(e.extnID);
-    exts.push({ oid: e.extnID, critical: !!e.critical, value: Buffer.from(e.extnValue.buffer) });
+  const validityT = expectTag(tbsKids[i + 3], TAG.SEQUENCE, 'certificate validity');
+  const [nbT, naT, vExtra] = childrenOf(der, validityT);
+  if (!nbT || !naT || vExtra) throw malformed('bad certificate validity');
+  const notBefore = readTime(der, nbT);
+  const notAfter = readTime(der, naT);
+  let extsT: Tlv | undefined;
+  for (const t of tbsKids.slice(i + 6)) {
+    if (t.tag === ctxC(3)) extsT = t;
+    else if (t.tag !== ctxP(1) && t.tag !== ctxP(2) && t.tag !== ctxC(1) && t.tag !== ctxC(2)) throw malformed('unexpected field in tbsCertificate');
   }
+  if (extsT && version !== 3) throw malformed('extensions in a version 1/2 certificate');
+  const exts = extsT ? readExtensions(der, childrenOf(der, extsT)[0]) : [];
   const ext = (oid: string) => exts.find((e) => e.oid === oid);
+  const issuerName = parseName(rawOf(der, issuerT));
+  const subjectName = parseName(rawOf(der, subjectT));
 
   let basicConstraints: ParsedCert['basicConstraints'];
   const bcE = ext(OID_EXT.basicConstraints);
   if (bcE) {
-    const bc = parseExt(bcE.value, BasicConstraints, 'basicConstraints');
-    basicConstraints = { ca: !!bc.cA, pathLen: bc.pathLenConstraint };
+    const t = readWhole(bcE.value);
+    if (t.tag !== TAG.SEQUENCE) throw malformed('bad basicConstraints extension');
+    let ca = false;
+    let pathLen: number | undefined;
+    for (const f of childrenOf(bcE.value, t)) {
+      if (f.tag === TAG.BOOLEAN && pathLen === undefined) ca = readBoolean(bcE.value, f);
+      else if (f.tag === TAG.INTEGER && pathLen === undefined) pathLen = readSmallInt(bcE.value, f);
+      else throw malformed('bad basicConstraints extension');
+    }
+    basicConstraints = { ca, pathLen };
   }
   let keyUsage: number | undefined;
   const kuE = ext(OID_EXT.keyUsage);
@@ -638,15 +684,25 @@ function parseCertUncached(der: Buffer, fingerprint: string): ParsedCert {
   }
   let extKeyUsage: string[] | undefined;
   const ekuE = ext(OID_EXT.extKeyUsage);
-  if (ekuE) extKeyUsage = [...parseExt(ekuE.value, ExtendedKeyUsage, 'extendedKeyUsage')];
+  if (ekuE) {
+    const t = readWhole(ekuE.value);
+    if (t.tag !== TAG.SEQUENCE) throw malformed('bad extendedKeyUsage extension');
+    extKeyUsage = childrenOf(ekuE.value, t).map((o) => readOid(ekuE.value, o));
+  }
   let ski: Buffer | undefined;
   const skiE = ext(OID_EXT.subjectKeyIdentifier);
-  if (skiE) ski = Buffer.from(parseExt(skiE.value, SubjectKeyIdentifier, 'subjectKeyIdentifier').buffer);
+  if (skiE) {
+    const t = readWhole(skiE.value);
+    if (t.tag !== TAG.OCTET_STRING) throw malformed('bad subjectKeyIdentifier extension');
+    ski = contentOf(skiE.value, t);
+  }
   let akiKeyId: Buffer | undefined;
   const akiE = ext(OID_EXT.authorityKeyIdentifier);
   if (akiE) {
-    const aki = parseExt(akiE.value, AuthorityKeyIdentifier, 'authorityKeyIdentifier');
-    if (aki.keyIdentifier) akiKeyId = Buffer.from(aki.keyIdentifier.buffer);
+    const t = readWhole(akiE.value);
+    if (t.tag !== TAG.SEQUENCE) throw malformed('bad authorityKeyIdentifier extension');
+    const kid = childrenOf(akiE.value, t).find((c) => c.tag === ctxP(0));
+    if (kid) akiKeyId = contentOf(akiE.value, kid);
   }
   let crlDistributionPoints: DistributionPoint[] | undefined;
   const dpE = ext(OID_EXT.cRLDistributionPoints);
@@ -660,10 +716,10 @@ function parseCertUncached(der: Buffer, fingerprint: string): ParsedCert {
   if (sanE) {
     for (const gn of parseExt(sanE.value, SubjectAlternativeName, 'subjectAltName')) if (gn.rfc822Name) addEmail(gn.rfc822Name);
   }
-  for (const rdn of tbs.subject) for (const ava of rdn) if (ava.type === OID_EMAIL_ADDRESS_ATTR) addEmail(ava.value.toString());
+  for (const rdn of subjectName) for (const ava of rdn) if (ava.type === OID_EMAIL_ADDRESS_ATTR) addEmail(ava.value.toString());
 
-  const issuerKey = nameMatchKey(tbs.issuer);
-  const subjectKey = nameMatchKey(tbs.subject);
+  const issuerKey = nameMatchKey(issuerName);
+  const subjectKey = nameMatchKey(subjectName);
   return {
     der,
     fingerprint,
@@ -680,12 +736,12 @@ function parseCertUncached(der: Buffer, fingerprint: string): ParsedCert {
     subjectDer: rawOf(der, subjectT),
     issuerKey,
     subjectKey,
-    issuerText: nameToString(tbs.issuer),
-    subjectText: nameToString(tbs.subject),
-    issuerName: tbs.issuer,
-    subjectName: tbs.subject,
-    notBefore: tbs.validity.notBefore.getTime(),
-    notAfter: tbs.validity.notAfter.getTime(),
+    issuerText: nameToString(issuerName),
+    subjectText: nameToString(subjectName),
+    issuerName,
+    subjectName,
+    notBefore,
+    notAfter,
     spkiDer: rawOf(der, spkiT),
     keyAlgOid,
     keyParams,

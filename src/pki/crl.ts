@@ -12,21 +12,28 @@
 
 import { createHash, type KeyObject } from 'node:crypto';
 import { AsnParser } from '@peculiar/asn1-schema';
-import { CertificateList, CRLReason, CRLReasons, GeneralName, IssuingDistributionPoint, Name, type DistributionPointName } from '@peculiar/asn1-x509';
+import { CRLReasons, GeneralName, IssuingDistributionPoint, Name, type DistributionPointName } from '@peculiar/asn1-x509';
 import { AsnSerializer } from '@peculiar/asn1-schema';
 import { SmimeError } from '../smime/errors.js';
 import {
   childrenOf,
   contentOf,
+  ctxC,
   expectTag,
   nameMatchKey,
   nameToString,
   OID_EXT,
+  parseName,
   rawOf,
+  readExtensions,
   readOid,
+  readSmallInt,
+  readTime,
   readWhole,
   TAG,
+  type CertExtension,
   type ParsedCert,
+  type Tlv,
 } from './cert-util.js';
 import { resolveSigAlg, verifySignature } from '../smime/sig-oids.js';
 
@@ -98,25 +105,38 @@ export function parseCrl(der: Buffer): ParsedCrl {
 }
 
 function parseCrlUncached(der: Buffer, fingerprint: string): ParsedCrl {
+  // Lean reader for the structure: @peculiar/asn1-schema was seen to drop revokedCertificates when
+  // nextUpdate is absent (RFC 4134's CRLs), which would turn "revoked" into "good".
   const top = readWhole(der);
   if (top.tag !== TAG.SEQUENCE) throw new SmimeError('malformed', 'CRL is not a SEQUENCE');
   const [tbsT, algT, sigT, ...extra] = childrenOf(der, top);
   if (!tbsT || !algT || !sigT || extra.length) throw new SmimeError('malformed', 'CRL has the wrong number of fields');
   expectTag(tbsT, TAG.SEQUENCE, 'tbsCertList');
+  expectTag(algT, TAG.SEQUENCE, 'CRL signature algorithm');
   expectTag(sigT, TAG.BIT_STRING, 'CRL signature');
-  const tbsKids = childrenOf(der, tbsT);
-  const innerAlgT = tbsKids[0]?.tag === TAG.INTEGER ? tbsKids[1] : tbsKids[0];
+  const k = childrenOf(der, tbsT);
+  let i = 0;
+  if (k[i]?.tag === TAG.INTEGER) {
+    if (readSmallInt(der, k[i]!) !== 1) throw new SmimeError('malformed', 'unknown CRL version');
+    i++;
+  }
+  const innerAlgT = expectTag(k[i++], TAG.SEQUENCE, 'CRL signature algorithm');
+  const issuerT = expectTag(k[i++], TAG.SEQUENCE, 'CRL issuer');
+  const thisT = k[i++];
+  if (!thisT) throw new SmimeError('malformed', 'CRL thisUpdate missing');
+  const thisUpdate = readTime(der, thisT);
+  let nextUpdate: Date | undefined;
+  if (k[i] && (k[i]!.tag === TAG.UTCTime || k[i]!.tag === TAG.GeneralizedTime)) nextUpdate = readTime(der, k[i++]!);
+  let revokedT: Tlv | undefined;
+  if (k[i]?.tag === TAG.SEQUENCE) revokedT = k[i++];
+  let crlExts: CertExtension[] = [];
+  if (k[i]?.tag === ctxC(0)) crlExts = readExtensions(der, childrenOf(der, k[i++]!)[0]);
+  if (i !== k.length) throw new SmimeError('malformed', 'unexpected field in tbsCertList');
   const algKids = childrenOf(der, algT);
   const sigContent = contentOf(der, sigT);
   if (sigContent.length < 1 || sigContent[0] !== 0) throw new SmimeError('malformed', 'CRL signature has unused bits');
+  const issuerName = parseName(rawOf(der, issuerT));
 
-  let crl: CertificateList;
-  try {
-    crl = AsnParser.parse(der, CertificateList);
-  } catch {
-    throw new SmimeError('malformed', 'CRL does not parse');
-  }
-  const tbs = crl.tbsCertList;
   let unusable: string | undefined;
   let akiKeyId: Buffer | undefined;
   let idp: IdpScope | undefined;
@@ -127,25 +147,29 @@ function parseCrlUncached(der: Buffer, fingerprint: string): ParsedCrl {
     if (t.tag !== TAG.INTEGER || t.contentEnd - t.contentStart > 20) throw new SmimeError('malformed', `bad ${what} in CRL`);
     return BigInt('0x' + (contentOf(value, t).toString('hex') || '0'));
   };
-  for (const e of tbs.crlExtensions ?? []) {
-    const value = Buffer.from(e.extnValue.buffer);
-    if (e.extnID === OID_EXT.deltaCRLIndicator) baseCrlNumber = readNumber(value, 'deltaCRLIndicator');
-    if (e.extnID === OID_EXT.cRLNumber) crlNumber = readNumber(value, 'cRLNumber');
-    if (e.extnID === OID_EXT.authorityKeyIdentifier) {
+  for (const e of crlExts) {
+    const value = e.value;
+    if (e.oid === OID_EXT.deltaCRLIndicator) baseCrlNumber = readNumber(value, 'deltaCRLIndicator');
+    if (e.oid === OID_EXT.cRLNumber) crlNumber = readNumber(value, 'cRLNumber');
+    if (e.oid === OID_EXT.authorityKeyIdentifier) {
       // keyIdentifier is [0] IMPLICIT OCTET STRING inside the AKI SEQUENCE.
       const t = readWhole(value);
       const kid = childrenOf(value, t).find((c) => c.tag === 0x80);
       if (kid) akiKeyId = Buffer.from(contentOf(value, kid));
     }
-    if (e.extnID === OID_EXT.issuingDistributionPoint) {
+    if (e.oid === OID_EXT.issuingDistributionPoint) {
       let p: IssuingDistributionPoint;
       try {
         p = AsnParser.parse(value, IssuingDistributionPoint);
       } catch {
         throw new SmimeError('malformed', 'bad issuingDistributionPoint in CRL');
       }
+      // Cross-check the declared parse: every field present in the DER must have been understood.
+      const fields = childrenOf(value, readWhole(value)).length;
+      const understood = (p.distributionPoint ? 1 : 0) + (p.onlyContainsUserCerts ? 1 : 0) + (p.onlyContainsCACerts ? 1 : 0) + (p.onlySomeReasons ? 1 : 0) + (p.indirectCRL ? 1 : 0) + (p.onlyContainsAttributeCerts ? 1 : 0);
+      if (fields !== understood) unusable ??= 'issuingDistributionPoint not understood';
       idp = {
-        names: dpNameKeys(p.distributionPoint, tbs.issuer),
+        names: dpNameKeys(p.distributionPoint, issuerName),
         onlyUserCerts: !!p.onlyContainsUserCerts,
         onlyCACerts: !!p.onlyContainsCACerts,
         onlyAttributeCerts: !!p.onlyContainsAttributeCerts,
@@ -153,26 +177,27 @@ function parseCrlUncached(der: Buffer, fingerprint: string): ParsedCrl {
         indirect: !!p.indirectCRL,
       };
     }
-    if (e.critical && !KNOWN_CRL_EXTENSIONS.has(e.extnID)) unusable ??= `CRL has an unsupported critical extension ${e.extnID}`;
+    if (e.critical && !KNOWN_CRL_EXTENSIONS.has(e.oid)) unusable ??= `CRL has an unsupported critical extension ${e.oid}`;
   }
   const revoked = new Map<string, RevokedEntry>();
-  for (const r of tbs.revokedCertificates ?? []) {
+  for (const r of revokedT ? childrenOf(der, revokedT) : []) {
+    if (r.tag !== TAG.SEQUENCE) throw new SmimeError('malformed', 'bad CRL entry');
+    const [serT, dateT, extT, more] = childrenOf(der, r);
+    if (!serT || serT.tag !== TAG.INTEGER || !dateT || more) throw new SmimeError('malformed', 'bad CRL entry');
     let reason: number | undefined;
-    for (const e of r.crlEntryExtensions ?? []) {
-      if (e.extnID === OID_EXT.cRLReason) {
-        try {
-          reason = AsnParser.parse(e.extnValue.buffer, CRLReason).reason;
-        } catch {
-          throw new SmimeError('malformed', 'bad CRL reason code');
-        }
-      } else if (e.extnID === OID_EXT.certificateIssuer) {
+    for (const e of extT ? readExtensions(der, extT) : []) {
+      if (e.oid === OID_EXT.cRLReason) {
+        const t = readWhole(e.value);
+        if (t.tag !== 0x0a || t.contentEnd - t.contentStart !== 1) throw new SmimeError('malformed', 'bad CRL reason code');
+        reason = e.value[t.contentStart]!;
+      } else if (e.oid === OID_EXT.certificateIssuer) {
         unusable ??= 'indirect CRL entries (certificateIssuer) are not supported';
-      } else if (e.critical && !KNOWN_ENTRY_EXTENSIONS.has(e.extnID)) {
+      } else if (e.critical && !KNOWN_ENTRY_EXTENSIONS.has(e.oid)) {
         // RFC 5280 §5.3: an unprocessable critical entry extension forbids using the whole CRL.
-        unusable ??= `CRL entry has an unsupported critical extension ${e.extnID}`;
+        unusable ??= `CRL entry has an unsupported critical extension ${e.oid}`;
       }
     }
-    revoked.set(Buffer.from(r.userCertificate).toString('hex'), { date: r.revocationDate.getTime(), reason });
+    revoked.set(contentOf(der, serT).toString('hex'), { date: readTime(der, dateT), reason });
   }
   return {
     der,
@@ -180,12 +205,12 @@ function parseCrlUncached(der: Buffer, fingerprint: string): ParsedCrl {
     tbs: rawOf(der, tbsT),
     sigAlgOid: readOid(der, algKids[0]!),
     sigAlgParams: algKids[1] ? rawOf(der, algKids[1]) : undefined,
-    sigAlgConsistent: !!innerAlgT && rawOf(der, innerAlgT).equals(rawOf(der, algT)),
+    sigAlgConsistent: rawOf(der, innerAlgT).equals(rawOf(der, algT)),
     signature: sigContent.subarray(1),
-    issuerKey: nameMatchKey(tbs.issuer),
-    issuerText: nameToString(tbs.issuer),
-    thisUpdate: tbs.thisUpdate.getTime(),
-    nextUpdate: tbs.nextUpdate?.getTime(),
+    issuerKey: nameMatchKey(issuerName),
+    issuerText: nameToString(issuerName),
+    thisUpdate,
+    nextUpdate,
     akiKeyId,
     idp,
     crlNumber,
@@ -283,8 +308,7 @@ export function revocationStatus(cert: ParsedCert, ctx: RevocationContext): Revo
     const scope = crlScopeProblem(crl, cert);
     if (scope) return scope;
     if (crl.thisUpdate.getTime() > ctx.at.getTime()) return `CRL is not valid before ${isoDay(crl.thisUpdate)}`;
-    if (!crl.nextUpdate) return 'CRL has no nextUpdate';
-    if (crl.nextUpdate.getTime() < ctx.at.getTime()) return `CRL is out of date (nextUpdate ${isoDay(crl.nextUpdate)})`;
+    if (crl.nextUpdate && crl.nextUpdate.getTime() < ctx.at.getTime()) return `CRL is out of date (nextUpdate ${isoDay(crl.nextUpdate)})`;
     if (!crl.sigAlgConsistent) return 'CRL signature algorithm fields disagree';
     return checkCrlSigner(crl, ctx);
   };
@@ -315,6 +339,12 @@ export function revocationStatus(cert: ParsedCert, ctx: RevocationContext): Revo
     }
     if (entry) {
       return { status: 'revoked', date: entry.date, reason: entry.reason === undefined ? undefined : REASON_NAMES[entry.reason] ?? String(entry.reason) };
+    }
+    if (!base.nextUpdate) {
+      // RFC 5280 §5.1.2.5 requires nextUpdate. Without it the CRL still proves a revocation, but it
+      // cannot show that the certificate is not revoked now.
+      notes.push('CRL has no nextUpdate, so it cannot show the certificate is unrevoked');
+      continue;
     }
     good = true;
   }
