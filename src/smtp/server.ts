@@ -115,7 +115,10 @@ export function createSmtpListener(opts: SmtpListenerOptions): SmtpListener {
       clock,
     });
     sessions.add(session);
+    const opened = Date.now();
+    opts.logger.debug({ clientIp: ip, role: opts.role }, 'smtp connection opened');
     void session.closed.then(() => {
+      opts.logger.debug({ clientIp: ip, role: opts.role, ms: Date.now() - opened }, 'smtp connection closed');
       sessions.delete(session);
       const left = (perClient.get(ip) ?? 1) - 1;
       if (left <= 0) perClient.delete(ip);
