@@ -6,7 +6,7 @@
 // can swap the CMS implementation, and a change in the CMS modules' signatures touches this file only.
 
 import type { KeyObject } from 'node:crypto';
-import { decryptEnveloped, encryptEnveloped, type EncryptOptions, type RecipientSpec } from './enveloped.js';
+import { createBerEncryptor, decryptEnveloped, encryptEnveloped, type EncryptOptions, type RecipientSpec } from './enveloped.js';
 import { micalgFor, signCms, verifyCms } from './signed.js';
 
 export type { EncryptOptions, RecipientSpec } from './enveloped.js';
@@ -69,6 +69,8 @@ export interface CmsVerifyResult {
 
 export interface SmimeEngine {
   encrypt(content: Buffer, recipients: RecipientSpec[], opts?: EncryptOptions): Buffer;
+  /** Optional streaming encryptor: BER ContentInfo emitted in chunks as content is fed in. */
+  encryptStream?(recipients: RecipientSpec[], opts: EncryptOptions | undefined, emit: (chunk: Buffer) => void): { update(chunk: Buffer): void; final(): void };
   decrypt(der: Buffer, key: DecryptKey): Buffer;
   sign(content: Buffer, signer: SignerSpec, opts: SignOptions & { detached: boolean }): Buffer;
   verify(der: Buffer, opts: VerifyOptions & { detachedContent?: Buffer }): CmsVerifyResult;
@@ -78,6 +80,7 @@ export interface SmimeEngine {
 
 export const defaultEngine: SmimeEngine = {
   encrypt: (content, recipients, opts) => encryptEnveloped(content, recipients, opts),
+  encryptStream: (recipients, opts, emit) => createBerEncryptor(recipients, opts, emit),
   decrypt: (der, key) => decryptEnveloped(der, key),
   sign: (content, signer, opts) => signCms(content, signer, opts),
   verify: (der, opts) => verifyCms(der, opts) as CmsVerifyResult,

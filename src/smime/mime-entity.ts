@@ -20,6 +20,11 @@ export interface MimeLimits {
   maxLayers: number;
   /** Most body parts scanned in one multipart body. */
   maxParts: number;
+  /**
+   * Content at least this large is encrypted with the streaming (BER, indefinite-length) CMS encoder
+   * and base64-encoded chunk by chunk, so the DER never exists whole; smaller content gets DER.
+   */
+  streamEncryptBytes: number;
 }
 
 export const DEFAULT_MIME_LIMITS: Readonly<MimeLimits> = Object.freeze({
@@ -27,6 +32,7 @@ export const DEFAULT_MIME_LIMITS: Readonly<MimeLimits> = Object.freeze({
   maxHeaderFields: 1000,
   maxLayers: 8,
   maxParts: 1000,
+  streamEncryptBytes: 1024 * 1024,
 });
 
 const LIMIT_RANGES: Record<keyof MimeLimits, [number, number]> = {
@@ -34,6 +40,7 @@ const LIMIT_RANGES: Record<keyof MimeLimits, [number, number]> = {
   maxHeaderFields: [10, 100_000],
   maxLayers: [1, 64],
   maxParts: [2, 100_000],
+  streamEncryptBytes: [64 * 1024, 2 ** 31],
 };
 
 /** Fills defaults and rejects out-of-range limits (0 never means unlimited). */
@@ -342,4 +349,44 @@ export function isSevenBit(buf: Buffer): boolean {
     if (c >= 0x80 || c === 0) return false;
   }
   return true;
+}
+
+/**
+ * Incremental form of encodeBase64Lines for data that arrives in chunks (the streaming CMS
+ * encryptor): keeps fewer than 57 bytes between pushes, so the output is identical to encoding the
+ * concatenation, and each pushed chunk can be released as soon as it is encoded.
+ */
+export class Base64LineEncoder {
+  private carry = Buffer.alloc(0);
+  readonly parts: Buffer[] = [];
+  length = 0;
+
+  push(chunk: Buffer): void {
+    let data = chunk;
+    if (this.carry.length) {
+      const need = B64_LINE_BYTES - this.carry.length;
+      if (data.length < need) {
+        this.carry = Buffer.concat([this.carry, data]);
+        return;
+      }
+      this.emit(encodeBase64Lines(Buffer.concat([this.carry, data.subarray(0, need)])));
+      data = data.subarray(need);
+      this.carry = Buffer.alloc(0);
+    }
+    const whole = data.length - (data.length % B64_LINE_BYTES);
+    if (whole) this.emit(encodeBase64Lines(data.subarray(0, whole)));
+    if (whole < data.length) this.carry = Buffer.from(data.subarray(whole));
+  }
+
+  /** Flushes the last partial line and returns every encoded part. */
+  end(): Buffer[] {
+    if (this.carry.length) this.emit(encodeBase64Lines(this.carry));
+    this.carry = Buffer.alloc(0);
+    return this.parts;
+  }
+
+  private emit(b: Buffer): void {
+    this.parts.push(b);
+    this.length += b.length;
+  }
 }

@@ -14,13 +14,15 @@
 // verify for multipart/signed are exactly the first body part, without the CRLF that precedes the next
 // delimiter (RFC 2046 §5.1.1). Base64 is written in 76-column CRLF lines.
 //
-// Memory bound (stated and tested in test/smime/memory.test.ts): the CMS engine works on whole
-// Buffers, so nothing here streams; every step holds at most a small constant number of
-// message-sized Buffers (input, content entity, CMS DER, base64 text, output), and the peak extra
-// RSS for a sign+encrypt or decrypt+verify round is bounded by 8 × message size + 64 MB.
+// Memory bound (stated and tested in test/smime/memory.test.ts): signing, decryption and
+// verification work on whole Buffers (the CMS engine's API); encryption of content of at least
+// MimeLimits.streamEncryptBytes (1 MiB) streams through the engine's BER encryptor into base64 lines.
+// Entities are concatenated once. The peak extra RSS of a sign+encrypt or a decrypt+verify round
+// trip on a message of size S is at most 5 × S + 64 MB (measured for 25 MB: 3.1 × S and 4.1 × S).
 
 import { SmimeError } from './errors.js';
 import {
+  Base64LineEncoder,
   CRLF,
   type HeaderField,
   type MimeLimits,
@@ -113,28 +115,28 @@ const DEFAULT_MICALG_DIGEST = 'sha256';
 
 const P7M_DISPOSITION = 'Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename="smime.p7m"\r\n\r\n';
 
-/** application/pkcs7-mime entity around CMS DER; smime-type from the DER's own content type. */
-export function pkcs7MimeEntity(der: Buffer): Buffer {
+function smimeTypeOf(der: Buffer): string {
   const ct = cmsContentType(der);
-  const smimeType =
-    ct === CMS_OID.envelopedData
-      ? 'enveloped-data'
-      : ct === CMS_OID.authEnvelopedData
-        ? 'authEnveloped-data'
-        : ct === CMS_OID.signedData
-          ? 'signed-data'
-          : undefined;
-  if (!smimeType) throw new SmimeError('invalid-input', `no smime-type for CMS content type ${ct}`);
-  return Buffer.concat([
-    Buffer.from(`Content-Type: application/pkcs7-mime; smime-type=${smimeType}; name="smime.p7m"\r\n${P7M_DISPOSITION}`, 'latin1'),
-    encodeBase64Lines(der),
-  ]);
+  if (ct === CMS_OID.envelopedData) return 'enveloped-data';
+  if (ct === CMS_OID.authEnvelopedData) return 'authEnveloped-data';
+  if (ct === CMS_OID.signedData) return 'signed-data';
+  throw new SmimeError('invalid-input', `no smime-type for CMS content type ${ct}`);
 }
 
-/** multipart/signed entity: `content` verbatim as the first part, the detached signature second. */
-export function multipartSignedEntity(content: Buffer, signatureDer: Buffer, micalg: string): Buffer {
+function pkcs7MimeHeader(smimeType: string): Buffer {
+  return Buffer.from(`Content-Type: application/pkcs7-mime; smime-type=${smimeType}; name="smime.p7m"\r\n${P7M_DISPOSITION}`, 'latin1');
+}
+
+// Entities are built as lists of Buffers and concatenated once, with the outer header, in
+// assemble(): every intermediate concatenation of a 25 MB entity would be another 25 MB of RSS.
+
+function pkcs7MimeParts(der: Buffer): Buffer[] {
+  return [pkcs7MimeHeader(smimeTypeOf(der)), encodeBase64Lines(der)];
+}
+
+function multipartSignedParts(content: Buffer, signatureDer: Buffer, micalg: string): Buffer[] {
   const b = makeBoundary(content);
-  return Buffer.concat([
+  return [
     Buffer.from(
       `Content-Type: multipart/signed; protocol="application/pkcs7-signature"; micalg=${micalg};\r\n boundary="${b}"\r\n\r\n` +
         `This is an S/MIME signed message\r\n\r\n--${b}\r\n`,
@@ -148,7 +150,17 @@ export function multipartSignedEntity(content: Buffer, signatureDer: Buffer, mic
     ),
     encodeBase64Lines(signatureDer),
     Buffer.from(`--${b}--\r\n`, 'latin1'),
-  ]);
+  ];
+}
+
+/** application/pkcs7-mime entity around CMS DER; smime-type from the DER's own content type. */
+export function pkcs7MimeEntity(der: Buffer): Buffer {
+  return Buffer.concat(pkcs7MimeParts(der));
+}
+
+/** multipart/signed entity: `content` verbatim as the first part, the detached signature second. */
+export function multipartSignedEntity(content: Buffer, signatureDer: Buffer, micalg: string): Buffer {
+  return Buffer.concat(multipartSignedParts(content, signatureDer, micalg));
 }
 
 export type SmimeKind = 'enveloped' | 'signed-detached' | 'signed-opaque' | 'none';
@@ -234,9 +246,11 @@ export function smimeKind(rfc822: Buffer, env?: MimeEnv): SmimeKind {
 interface Split {
   /** Raw header fields for the outer entity. */
   outer: Buffer[];
-  /** The content that gets signed/encrypted: a MIME entity. */
-  content: Buffer;
+  /** The content that gets signed/encrypted (a MIME entity), as consecutive pieces. */
+  content: Buffer[];
 }
+
+const HEADER_PROTECTION_WRAPPER = Buffer.from('Content-Type: message/rfc822; forwarded=no\r\n\r\n', 'latin1');
 
 /** Splits a message into outer header fields and the inner MIME entity, applying header protection. */
 function splitForProtection(msg: Buffer, opts: OuterHeaderOptions, limits: MimeLimits): Split {
@@ -252,8 +266,7 @@ function splitForProtection(msg: Buffer, opts: OuterHeaderOptions, limits: MimeL
         outer.push(Buffer.from(`Subject: ${opts.subject.replace(/[\r\n]+/g, ' ')}\r\n`, 'latin1'));
       } else outer.push(f.raw);
     }
-    const wrapper = Buffer.from('Content-Type: message/rfc822; forwarded=no\r\n\r\n', 'latin1');
-    return { outer, content: Buffer.concat([wrapper, msg]) };
+    return { outer, content: [HEADER_PROTECTION_WRAPPER, msg] };
   }
   const outer: Buffer[] = [];
   const inner: Buffer[] = [];
@@ -261,17 +274,29 @@ function splitForProtection(msg: Buffer, opts: OuterHeaderOptions, limits: MimeL
     if (f.key.startsWith('content-')) inner.push(f.raw);
     else if (f.key !== 'mime-version') outer.push(f.raw);
   }
-  return { outer, content: Buffer.concat([...inner, CRLF, e.body]) };
+  // Our own S/MIME output (and most MUAs') ends its header with the Content-* fields: then the
+  // entity is a tail slice of the message and needs no copy.
+  const firstContent = e.fields.findIndex((f) => f.key.startsWith('content-'));
+  if (firstContent >= 0 && e.fields.slice(firstContent).every((f) => f.key.startsWith('content-'))) {
+    const start = e.fields[firstContent]!.raw.byteOffset - msg.byteOffset;
+    return { outer, content: [msg.subarray(start)] };
+  }
+  return { outer, content: [...inner, CRLF, e.body] };
 }
 
-function assemble(outer: Buffer[], entity: Buffer): Buffer {
-  return Buffer.concat([...outer, Buffer.from('MIME-Version: 1.0\r\n', 'latin1'), entity]);
+function one(parts: Buffer[]): Buffer {
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+}
+
+function assemble(outer: Buffer[], entity: Buffer[]): Buffer {
+  return Buffer.concat([...outer, Buffer.from('MIME-Version: 1.0\r\n', 'latin1'), ...entity]);
 }
 
 /** Signs an RFC 5322 message; returns the signed RFC 5322 message. */
 export function smimeSignMessage(rfc822: Buffer, signer: SignerSpec, opts: MessageSignOptions = {}, env?: MimeEnv): Buffer {
   const { engine, limits } = resolve(env);
-  const { outer, content } = splitForProtection(toWireForm(rfc822), opts, limits);
+  const split = splitForProtection(toWireForm(rfc822), opts, limits);
+  const content = one(split.content);
   let detached = opts.detached ?? true;
   if (detached && !isSevenBit(content)) {
     const policy = opts.eightBit ?? 'opaque';
@@ -290,10 +315,13 @@ export function smimeSignMessage(rfc822: Buffer, signer: SignerSpec, opts: Messa
   };
   const der = engine.sign(content, signer, signOpts);
   const entity = detached
-    ? multipartSignedEntity(content, der, engine.micalg(opts.digest ?? DEFAULT_MICALG_DIGEST))
-    : pkcs7MimeEntity(der);
-  return assemble(outer, entity);
+    ? multipartSignedParts(content, der, engine.micalg(opts.digest ?? DEFAULT_MICALG_DIGEST))
+    : pkcs7MimeParts(der);
+  return assemble(split.outer, entity);
 }
+
+/** Slice size fed to the streaming encryptor. */
+const STREAM_FEED_BYTES = 256 * 1024;
 
 /** Encrypts an RFC 5322 message to the recipients; returns the encrypted RFC 5322 message. */
 export function smimeEncryptMessage(
@@ -304,9 +332,26 @@ export function smimeEncryptMessage(
 ): Buffer {
   const { engine, limits } = resolve(env);
   if (recipients.length === 0) throw new SmimeError('invalid-input', 'at least one recipient certificate is required');
-  const { outer, content } = splitForProtection(toWireForm(rfc822), opts, limits);
-  const der = engine.encrypt(content, recipients, { cipher: opts.cipher, keyTransport: opts.keyTransport });
-  return assemble(outer, pkcs7MimeEntity(der));
+  const split = splitForProtection(toWireForm(rfc822), opts, limits);
+  const encOpts = { cipher: opts.cipher, keyTransport: opts.keyTransport };
+  const size = split.content.reduce((n, b) => n + b.length, 0);
+  if (size < limits.streamEncryptBytes || !engine.encryptStream) {
+    return assemble(split.outer, pkcs7MimeParts(engine.encrypt(one(split.content), recipients, encOpts)));
+  }
+  // Large message: BER stream straight into base64 lines; neither the whole plaintext entity nor the
+  // whole DER is ever materialised.
+  const b64 = new Base64LineEncoder();
+  let smimeType: string | undefined;
+  const enc = engine.encryptStream(recipients, encOpts, (chunk) => {
+    smimeType ??= smimeTypeOf(chunk); // the first chunk holds the ContentInfo's content type
+    b64.push(chunk);
+  });
+  for (const part of split.content) {
+    for (let i = 0; i < part.length; i += STREAM_FEED_BYTES) enc.update(part.subarray(i, i + STREAM_FEED_BYTES));
+  }
+  enc.final();
+  const body = b64.end();
+  return assemble(split.outer, [pkcs7MimeHeader(smimeType!), ...body]);
 }
 
 export type ProtectStep =
@@ -367,20 +412,31 @@ export interface UnwrapResult {
   headerMismatches: string[];
 }
 
-/**
- * Rebuilds a full message from the outer header and an inner entity. A message/rfc822 inner entity
- * is header protection: the wrapped message is the result. Otherwise the outer non-Content fields
- * are kept and the inner entity's header and body follow.
- */
-function reassemble(outerFields: HeaderField[], inner: Buffer, limits: MimeLimits): { message: Buffer; headerProtected: boolean } {
-  const wire = toWireForm(inner);
-  const e = parseEntity(wire, limits);
+/** What a crypto layer yielded: a MIME entity, and the wrapped message when it is header protection. */
+interface Peeled {
+  entity: Buffer;
+  /** Set when the entity is message/rfc822 (RFC 8551 §3.1 header protection): the wrapped message. */
+  protectedMessage?: Buffer;
+}
+
+function peel(inner: Buffer, limits: MimeLimits): Peeled {
+  const entity = toWireForm(inner);
+  const e = parseEntity(entity, limits);
   const ct = parseContentType(headerValue(e.fields, 'content-type'));
   if (ct.mediaType === 'message/rfc822') {
-    return { message: toWireForm(decodeTransfer(e.fields, e.body, 'message/rfc822 part')), headerProtected: true };
+    return { entity, protectedMessage: toWireForm(decodeTransfer(e.fields, e.body, 'message/rfc822 part')) };
   }
+  return { entity };
+}
+
+/**
+ * The full message after a layer: the wrapped message for header protection; otherwise the outer
+ * non-Content header fields followed by the inner entity's header and body.
+ */
+function messageFrom(outerFields: HeaderField[], p: Peeled): Buffer {
+  if (p.protectedMessage) return p.protectedMessage;
   const keep = outerFields.filter((f) => !f.key.startsWith('content-') && f.key !== 'mime-version').map((f) => f.raw);
-  return { message: assemble(keep, wire), headerProtected: false };
+  return assemble(keep, [p.entity]);
 }
 
 function keysArray(keys: DecryptKey | DecryptKey[]): DecryptKey[] {
@@ -415,14 +471,15 @@ export function smimeDecryptMessage(rfc822: Buffer, keys: DecryptKey | DecryptKe
   const e = parseEntity(toWireForm(rfc822), limits);
   const c = classify(e.fields, e.body, limits);
   if (c.kind !== 'enveloped') throw new SmimeError('invalid-input', `not an encrypted S/MIME message (${c.kind})`);
-  return decryptLayer(engine, limits, e.fields, c.der!, keysArray(keys));
+  const d = decryptLayer(engine, limits, c.der!, keysArray(keys));
+  return { message: messageFrom(e.fields, d.inner), layer: d.layer };
 }
 
-function decryptLayer(engine: SmimeEngine, limits: MimeLimits, fields: HeaderField[], der: Buffer, keys: DecryptKey[]): DecryptedMessage {
+function decryptLayer(engine: SmimeEngine, limits: MimeLimits, der: Buffer, keys: DecryptKey[]): { inner: Peeled; layer: EncryptedLayer } {
   const info = envelopeInfo(der);
   const { content, keyIndex } = decryptWithAny(engine, der, keys);
-  const { message, headerProtected } = reassemble(fields, content, limits);
-  return { message, layer: { kind: 'encrypted', ...info, keyIndex, headerProtected } };
+  const inner = peel(content, limits);
+  return { inner, layer: { kind: 'encrypted', ...info, keyIndex, headerProtected: inner.protectedMessage !== undefined } };
 }
 
 export interface VerifiedMessage {
@@ -440,18 +497,24 @@ export function smimeVerifyMessage(rfc822: Buffer, opts: VerifyOptions, env?: Mi
   if (c.kind !== 'signed-detached' && c.kind !== 'signed-opaque') {
     throw new SmimeError('invalid-input', `not a signed S/MIME message (${c.kind})`);
   }
-  return verifyLayer(engine, limits, e.fields, c, opts);
+  const v = verifyLayer(engine, limits, c, opts);
+  return { valid: v.result.valid, message: messageFrom(e.fields, v.inner), layer: v.layer, result: v.result };
 }
 
-function verifyLayer(engine: SmimeEngine, limits: MimeLimits, fields: HeaderField[], c: Classified, opts: VerifyOptions): VerifiedMessage {
+function verifyLayer(
+  engine: SmimeEngine,
+  limits: MimeLimits,
+  c: Classified,
+  opts: VerifyOptions,
+): { inner: Peeled; layer: SignedLayer; result: CmsVerifyResult } {
   const detached = c.kind === 'signed-detached';
   const result = engine.verify(c.der!, detached ? { ...opts, detachedContent: c.signedContent } : opts);
-  const inner = detached ? c.signedContent! : result.content;
-  if (!inner) throw new SmimeError('malformed', 'opaque signed-data without encapsulated content');
-  const { message, headerProtected } = reassemble(fields, inner, limits);
+  const content = detached ? c.signedContent! : result.content;
+  if (!content) throw new SmimeError('malformed', 'opaque signed-data without encapsulated content');
+  const inner = peel(content, limits);
+  const headerProtected = inner.protectedMessage !== undefined;
   return {
-    valid: result.valid,
-    message,
+    inner,
     result,
     layer: {
       kind: 'signed',
@@ -479,29 +542,40 @@ const COMPARED_HEADERS = ['from', 'to', 'cc', 'subject', 'date'];
 export function unwrapSmime(rfc822: Buffer, opts: UnwrapOptions, env?: MimeEnv): UnwrapResult {
   const { engine, limits } = resolve(env);
   const layers: SmimeLayer[] = [];
-  let msg = toWireForm(rfc822);
-  const firstOuter = parseEntity(msg, limits).fields;
+  // `cur` is either a whole message (with outerFields as its header) or, after a layer without
+  // header protection, just the inner entity; the message is rebuilt once at the end, not per layer.
+  let cur = toWireForm(rfc822);
+  let curIsMessage = true;
+  const firstOuter = parseEntity(cur, limits).fields;
+  let outerFields = firstOuter;
   let protectedFields: HeaderField[] | undefined;
   for (;;) {
-    const e = parseEntity(msg, limits);
+    const e = parseEntity(cur, limits);
     const c = classify(e.fields, e.body, limits);
     if (c.kind === 'none') break;
     if (layers.length >= limits.maxLayers) throw new SmimeError('malformed', `more than ${limits.maxLayers} S/MIME layers`);
-    let layer: SmimeLayer;
+    let inner: Peeled;
     if (c.kind === 'enveloped') {
       if (!opts.keys || opts.keys.length === 0) throw new SmimeError('no-recipient', 'message is encrypted and no decryption key was given');
-      const d = decryptLayer(engine, limits, e.fields, c.der!, opts.keys);
-      layer = d.layer;
-      msg = d.message;
+      const d = decryptLayer(engine, limits, c.der!, opts.keys);
+      layers.push(d.layer);
+      inner = d.inner;
     } else {
       if (!opts.trustAnchors) throw new SmimeError('invalid-input', 'message is signed and no trust anchors were given');
-      const v = verifyLayer(engine, limits, e.fields, c, opts as VerifyOptions);
-      layer = v.layer;
-      msg = v.message;
+      const v = verifyLayer(engine, limits, c, opts as VerifyOptions);
+      layers.push(v.layer);
+      inner = v.inner;
     }
-    layers.push(layer);
-    if (layer.headerProtected) protectedFields = parseEntity(msg, limits).fields;
+    if (inner.protectedMessage) {
+      cur = inner.protectedMessage;
+      curIsMessage = true;
+      outerFields = protectedFields = parseEntity(cur, limits).fields;
+    } else {
+      cur = inner.entity;
+      curIsMessage = false;
+    }
   }
+  const msg = curIsMessage ? cur : messageFrom(outerFields, { entity: cur });
   const signedLayers = layers.filter((l): l is SignedLayer => l.kind === 'signed');
   const headerMismatches: string[] = [];
   if (protectedFields) {

@@ -61,3 +61,20 @@ export function assertHeaderProtected(content: Buffer, msg: Buffer): void {
 export function assertEndsWith(a: Buffer, b: Buffer, what: string): void {
   if (a.length < b.length || !a.subarray(a.length - b.length).equals(b)) throw new Error(`${what}: content differs`);
 }
+
+/** A message of about `bytes` bytes (7-bit, 76-column base64 body): exercises the streamed BER path. */
+export function largeMessage(bytes: number, tag = 'large'): Buffer {
+  const head = Buffer.from(
+    `From: alice@example.test\r\nTo: bob@example.test\r\nSubject: ${tag}\r\nMIME-Version: 1.0\r\n` +
+      'Content-Type: application/octet-stream; name="scan.bin"\r\nContent-Transfer-Encoding: base64\r\n\r\n',
+    'latin1',
+  );
+  const lines: string[] = [];
+  let n = head.length;
+  for (let i = 0; n < bytes; i++) {
+    const line = Buffer.from(`scan ${tag} line ${i} `.padEnd(57, '#')).toString('base64');
+    lines.push(line);
+    n += line.length + 2;
+  }
+  return Buffer.concat([head, Buffer.from(lines.join('\r\n') + '\r\n', 'latin1')]);
+}

@@ -11,7 +11,7 @@ import { makeTestPki, type TestPki } from '../peers/pki.js';
 import { BcHarness, type BcJobResult } from '../peers/bc.js';
 import { InteropMatrix } from '../peers/matrix.js';
 import { extractMultipartSigned, extractP7m, wrapMultipartSigned, wrapP7m } from '../peers/mime-extract.js';
-import { assertEndsWith, assertHeaderProtected, keyOf, sampleEntity, sampleMessage } from '../peers/fixtures.js';
+import { assertEndsWith, assertHeaderProtected, keyOf, largeMessage, sampleEntity, sampleMessage } from '../peers/fixtures.js';
 
 const CIPHERS = ['aes-128-cbc', 'aes-192-cbc', 'aes-256-cbc', 'aes-128-gcm', 'aes-256-gcm'] as const;
 const KTS = ['rsa-pkcs1', 'rsa-oaep', 'rsa-oaep-sha256', 'ecdh-p256'] as const;
@@ -77,6 +77,14 @@ describe('Bouncy Castle 1.72', () => {
           },
         });
       }
+    }
+    // 3 MB: above MimeLimits.streamEncryptBytes, so ours is streamed indefinite-length BER.
+    {
+      const big = largeMessage(3 * 1024 * 1024);
+      const bob = pki.ids.bob!;
+      await writeFile(f('big.der'), extractP7m(smimeEncryptMessage(big, [{ certificate: bob.certDer }], { cipher: 'aes-128-gcm' })));
+      jobs.set('big', ['decrypt', f('big.der'), f('big.out'), bob.certPath, bob.keyPath]);
+      checks.push({ op: 'encrypt', alg: '3 MB message, streamed BER (aes-128-gcm + ecdh-p256)', dir: 'ours→peer', job: 'big', check: async () => assertHeaderProtected(await readFile(f('big.out')), big) });
     }
     // Three recipients of mixed key types in one message, OAEP-SHA256 for the RSA ones.
     {

@@ -9,7 +9,7 @@ import { makeTestPki, type TestPki } from '../peers/pki.js';
 import { GpgsmPeer } from '../peers/gpgsm.js';
 import { InteropMatrix } from '../peers/matrix.js';
 import { extractMultipartSigned, extractP7m, wrapMultipartSigned, wrapP7m } from '../peers/mime-extract.js';
-import { assertEndsWith, assertHeaderProtected, keyOf, sampleEntity, sampleMessage } from '../peers/fixtures.js';
+import { assertEndsWith, assertHeaderProtected, keyOf, largeMessage, sampleEntity, sampleMessage } from '../peers/fixtures.js';
 
 const CIPHERS = ['aes-128-cbc', 'aes-192-cbc', 'aes-256-cbc', 'aes-128-gcm', 'aes-256-gcm'] as const;
 const KTS = ['rsa-pkcs1', 'rsa-oaep', 'rsa-oaep-sha256', 'ecdh-p256'] as const;
@@ -55,6 +55,20 @@ describe('gpgsm', () => {
         });
       }
     }
+  });
+
+  it('a 3 MB message (streamed BER) both ways', async () => {
+    const big = largeMessage(3 * 1024 * 1024);
+    const alice = pki.ids.alice!;
+    await matrix.cell('gpgsm', 'encrypt', '3 MB message, streamed BER (aes-256-cbc + rsa-pkcs1)', 'ours→peer', true, async () => {
+      const enc = smimeEncryptMessage(big, [{ certificate: alice.certDer }], { cipher: 'aes-256-cbc' });
+      assertHeaderProtected(await gpg.decrypt(extractP7m(enc)), big);
+    });
+    await matrix.cell('gpgsm', 'encrypt', '3 MB message, streamed BER (aes-256-cbc + rsa-pkcs1)', 'peer→ours', true, async () => {
+      const der = await gpg.encrypt(big, [alice.email], 'AES256');
+      const { message } = smimeDecryptMessage(wrapP7m(der, 'enveloped-data'), { certificate: alice.certDer, privateKey: keyOf(alice) });
+      assertEndsWith(message, big, 'decrypted'); // the entity gpgsm encrypted, after our outer header
+    });
   });
 
   it('signatures both ways', async () => {

@@ -8,7 +8,7 @@ import { makeTestPki, type TestPki } from '../peers/pki.js';
 import { NssPeer } from '../peers/nss.js';
 import { InteropMatrix } from '../peers/matrix.js';
 import { extractMultipartSigned, extractP7m, wrapMultipartSigned, wrapP7m } from '../peers/mime-extract.js';
-import { assertEndsWith, assertHeaderProtected, keyOf, sampleEntity, sampleMessage } from '../peers/fixtures.js';
+import { assertEndsWith, assertHeaderProtected, keyOf, largeMessage, sampleEntity, sampleMessage } from '../peers/fixtures.js';
 
 const CIPHERS = ['aes-128-cbc', 'aes-192-cbc', 'aes-256-cbc', 'aes-128-gcm', 'aes-256-gcm'] as const;
 const KTS = ['rsa-pkcs1', 'rsa-oaep', 'rsa-oaep-sha256', 'ecdh-p256'] as const;
@@ -44,6 +44,11 @@ describe('NSS cmsutil', () => {
         });
       }
     }
+    const big = largeMessage(3 * 1024 * 1024);
+    await matrix.cell('nss', 'encrypt', '3 MB message, streamed BER (aes-256-cbc + rsa-pkcs1)', 'ours→peer', true, async () => {
+      const enc = smimeEncryptMessage(big, [{ certificate: pki.ids.alice!.certDer }], { cipher: 'aes-256-cbc' });
+      assertHeaderProtected(await nss.decrypt(extractP7m(enc)), big);
+    });
     // cmsutil has no cipher option: with no recorded capabilities it always picks AES-128-CBC + RSA PKCS#1 v1.5.
     const entity = sampleEntity('nss');
     await matrix.cell('nss', 'encrypt', 'aes-128-cbc + rsa-pkcs1 (cmsutil default)', 'peer→ours', true, async () => {

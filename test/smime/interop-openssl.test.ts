@@ -14,7 +14,7 @@ import {
 import { makeTestPki, type TestPki } from '../peers/pki.js';
 import { opensslDecrypt, opensslEncrypt, opensslSign, opensslVerify, type PeerCipher } from '../peers/openssl.js';
 import { InteropMatrix } from '../peers/matrix.js';
-import { assertEndsWith, assertHeaderProtected, keyOf, sampleEntity, sampleMessage } from '../peers/fixtures.js';
+import { assertEndsWith, assertHeaderProtected, keyOf, largeMessage, sampleEntity, sampleMessage } from '../peers/fixtures.js';
 
 const CIPHERS: PeerCipher[] = ['aes-128-cbc', 'aes-192-cbc', 'aes-256-cbc', 'aes-128-gcm', 'aes-256-gcm'];
 const KTS = ['rsa-pkcs1', 'rsa-oaep', 'rsa-oaep-sha256', 'ecdh-p256'] as const;
@@ -63,6 +63,16 @@ describe('OpenSSL 3.0 openssl cms (S/MIME format)', () => {
     await matrix.cell('openssl', 'encrypt', 'aes-256-gcm, 3 recipients (RSA, EC, RSA)', 'ours→peer', true, async () => {
       const enc = smimeEncryptMessage(msg, all.map((i) => ({ certificate: i.certDer })), { cipher: 'aes-256-gcm' });
       for (const i of all) assertHeaderProtected(await opensslDecrypt(enc, i.certPath, i.keyPath), msg);
+    });
+    // 3 MB: above MimeLimits.streamEncryptBytes, so ours is streamed indefinite-length BER.
+    const big = largeMessage(3 * 1024 * 1024);
+    await matrix.cell('openssl', 'encrypt', '3 MB message, streamed BER (aes-256-gcm + ecdh-p256)', 'ours→peer', true, async () => {
+      const enc = smimeEncryptMessage(big, [{ certificate: pki.ids.bob!.certDer }], { cipher: 'aes-256-gcm' });
+      assertHeaderProtected(await opensslDecrypt(enc, pki.ids.bob!.certPath, pki.ids.bob!.keyPath), big);
+    });
+    await matrix.cell('openssl', 'encrypt', '3 MB message, streamed BER (aes-256-gcm + ecdh-p256)', 'peer→ours', true, async () => {
+      const enc = await opensslEncrypt(big, [pki.ids.bob!.certPath], 'aes-256-gcm', 'rsa-pkcs1');
+      assertEndsWith(smimeDecryptMessage(enc, { certificate: pki.ids.bob!.certDer, privateKey: keyOf(pki.ids.bob!) }).message, big.subarray(big.indexOf('Content-Type')), 'decrypted');
     });
     await matrix.cell('openssl', 'encrypt', 'aes-256-gcm, 3 recipients (RSA, EC, RSA)', 'peer→ours', true, async () => {
       const enc = await opensslEncrypt(entity, all.map((i) => i.certPath), 'aes-256-gcm', 'rsa-pkcs1');

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import {
+  Base64LineEncoder,
   decodeBase64Body,
   encodeBase64Lines,
   findMultipartParts,
@@ -74,6 +75,23 @@ describe('base64 bodies', () => {
     const big = Buffer.alloc(300_000);
     for (let i = 0; i < big.length; i++) big[i] = (i * 7919) & 0xff;
     expect(decodeBase64Body(encodeBase64Lines(big)).equals(big)).toBe(true);
+  });
+
+  it('the chunked encoder writes exactly what the one-shot encoder writes, however the input is split (property)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.array(fc.nat({ max: 400 }), { maxLength: 20 }), (u, cuts) => {
+        const buf = Buffer.from(u);
+        const enc = new Base64LineEncoder();
+        let pos = 0;
+        for (const c of cuts) {
+          enc.push(buf.subarray(pos, Math.min(buf.length, pos + c)));
+          pos = Math.min(buf.length, pos + c);
+        }
+        enc.push(buf.subarray(pos));
+        expect(Buffer.concat(enc.end()).equals(encodeBase64Lines(buf))).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('rejects junk instead of skipping it', () => {
