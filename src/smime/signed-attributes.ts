@@ -289,14 +289,19 @@ export function decodeSignedAttrs(buf: Buffer, set: Tlv): DecodedSignedAttrs {
         case ATTR.signingTime:
           out.signingTime = readTime(buf, v);
           break;
+        // The next three are read with the lean reader: the declared classes above cost ~0.3 ms of
+        // asn1js per message here, on the verify hot path. Their layouts are small and fixed.
         case ATTR.smimeCapabilities: {
-          const caps = AsnParser.parse(buf.subarray(v.start, v.end), SmimeCapabilities);
-          out.capabilities = caps.map((c) => c.capabilityID);
+          // SEQUENCE OF SEQUENCE { capabilityID OBJECT IDENTIFIER, parameters ANY OPTIONAL }
+          out.capabilities = childrenOfSeq(buf, v).map((c) => {
+            const [id, , more] = childrenOfSeq(buf, c);
+            if (!id || more) throw new Error('bad SMIMECapability');
+            return readOid(buf, id);
+          });
           break;
         }
         case ATTR.signatureType: {
-          if (v.tag !== TAG.SEQUENCE) throw new Error('not a SEQUENCE');
-          for (const o of childrenOf(buf, v)) {
+          for (const o of childrenOfSeq(buf, v)) {
             const s = readOid(buf, o);
             const t = SIGNATURE_TYPE_BY_OID.get(s);
             if (t) {
@@ -305,18 +310,32 @@ export function decodeSignedAttrs(buf: Buffer, set: Tlv): DecodedSignedAttrs {
           }
           break;
         }
-        case ATTR.signingCertificateV2: {
-          const sc = AsnParser.parse(buf.subarray(v.start, v.end), SigningCertificateV2);
-          out.signingCertificateV2 = sc.certs.map((c) => {
-            const h = c.hashAlgorithm ? digestFromOid(c.hashAlgorithm.algorithm) : 'sha256';
-            if (!h) throw new SmimeError('unsupported', `signingCertificateV2 hash ${c.hashAlgorithm!.algorithm} is not supported`);
-            return { hash: h, certHash: Buffer.from(c.certHash.buffer) };
-          });
-          break;
-        }
+        case ATTR.signingCertificateV2:
         case ATTR.signingCertificate: {
-          const sc = AsnParser.parse(buf.subarray(v.start, v.end), SigningCertificate);
-          out.signingCertificateV1 = sc.certs.map((c) => ({ hash: 'sha1' as const, certHash: Buffer.from(c.certHash.buffer) }));
+          // SigningCertificate[V2] ::= SEQUENCE { certs SEQUENCE OF ESSCertID[v2], policies OPTIONAL }
+          // ESSCertIDv2 ::= SEQUENCE { hashAlgorithm AlgorithmIdentifier DEFAULT sha256, certHash OCTET STRING, issuerSerial OPTIONAL }
+          // ESSCertID   ::= SEQUENCE { certHash OCTET STRING, issuerSerial OPTIONAL }
+          const v2 = oid === ATTR.signingCertificateV2;
+          const [certsT] = childrenOfSeq(buf, v);
+          if (!certsT) throw new Error('bad signing certificate attribute');
+          const refs: EssCertRef[] = childrenOfSeq(buf, certsT).map((idT) => {
+            const f = childrenOfSeq(buf, idT);
+            let hash: DigestName = v2 ? 'sha256' : 'sha1';
+            let k = 0;
+            if (v2 && f[0]?.tag === TAG.SEQUENCE) {
+              const algOid = readOid(buf, childrenOfSeq(buf, f[0])[0]!);
+              const h = digestFromOid(algOid);
+              if (!h) throw new SmimeError('unsupported', `signing certificate hash ${algOid} is not supported`);
+              hash = h;
+              k = 1;
+            }
+            const hT = f[k];
+            if (!hT || hT.tag !== TAG.OCTET_STRING) throw new Error('bad ESSCertID');
+            return { hash, certHash: Buffer.from(buf.subarray(hT.contentStart, hT.contentEnd)) };
+          });
+          if (refs.length === 0) throw new Error('empty signing certificate attribute');
+          if (v2) out.signingCertificateV2 = refs;
+          else out.signingCertificateV1 = refs;
           break;
         }
       }
@@ -326,6 +345,11 @@ export function decodeSignedAttrs(buf: Buffer, set: Tlv): DecodedSignedAttrs {
     }
   }
   return out;
+}
+
+function childrenOfSeq(buf: Buffer, t: Tlv): Tlv[] {
+  if (t.tag !== TAG.SEQUENCE) throw new Error('expected a SEQUENCE');
+  return childrenOf(buf, t);
 }
 
 /** Whether `cert` is the certificate named by an ESS certificate reference. */

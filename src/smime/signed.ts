@@ -194,9 +194,33 @@ export function createSigner(spec: SignerSpec, opts: SignOptions = {}, clock: ()
   };
 }
 
-/** One-shot signing. Prefer createSigner() when signing many messages with the same key. */
+/** Prepared signers reused by signCms, per private key object (bounded per key). */
+export const SIGNER_CACHE_PER_KEY = 16;
+const signerCache = new WeakMap<KeyObject, Map<string, Signer>>();
+
+/**
+ * One-shot signing. Prepared signers are cached per private KeyObject, certificate, chain and
+ * options (not the signing time), so callers that keep their KeyObject get createSigner()'s speed.
+ */
 export function signCms(content: Buffer, signer: SignerSpec, opts: SignOptions = {}): Buffer {
-  return createSigner(signer, opts).sign(content);
+  if (!signer || !signer.privateKey || typeof signer.privateKey !== 'object' || !Buffer.isBuffer(signer.certificate)) {
+    throw new SmimeError('invalid-input', 'signer certificate (DER) and private key are required');
+  }
+  const { signingTime, ...rest } = opts;
+  const fp = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+  const key = JSON.stringify([fp(signer.certificate), (signer.chain ?? []).map((c) => (Buffer.isBuffer(c) ? fp(c) : 'x')), rest]);
+  let perKey = signerCache.get(signer.privateKey);
+  if (!perKey) {
+    perKey = new Map();
+    signerCache.set(signer.privateKey, perKey);
+  }
+  let prepared = perKey.get(key);
+  if (!prepared) {
+    prepared = createSigner(signer, rest);
+    if (perKey.size >= SIGNER_CACHE_PER_KEY) perKey.delete(perKey.keys().next().value as string);
+    perKey.set(key, prepared);
+  }
+  return prepared.sign(content, signingTime);
 }
 
 // ---------------------------------------------------------------------------------------------
