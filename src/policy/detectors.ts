@@ -1,0 +1,328 @@
+// Pattern detectors for the policy engine: personal identifiers (SSN, MRN, DOB, dates of service,
+// phone, e-mail, address, member IDs, Medicare MBI, NPI, account/claim/accession/Rx numbers, names
+// in clinical context) and health codes (ICD-10-CM, CPT/HCPCS in context, NDC, LOINC). Validation
+// rules (SSN ranges, NPI Luhn with the 80840 prefix, MBI character classes, LOINC mod-10, ICD-10
+// structure) are separate exported functions so they can be tested on their own.
+// Trust level: pure functions over untrusted text. Raw matches stay inside the engine; only masked
+// forms (mask.ts) leave it.
+
+export type IdCategory =
+  | 'ssn' | 'mrn' | 'dob' | 'date-of-service' | 'phone' | 'email' | 'address' | 'member-id' | 'mbi' | 'npi'
+  | 'account-number' | 'name-in-clinical-context' | 'bank-account' | 'employee-id';
+
+export type CodeCategory = 'icd10' | 'cpt' | 'hcpcs' | 'ndc' | 'loinc' | 'lab-value' | 'dosage';
+
+export interface Finding {
+  category: IdCategory | CodeCategory;
+  start: number;
+  end: number;
+  /** The matched identifier or code (never leaves the engine unmasked). */
+  value: string;
+}
+
+// ---------------------------------------------------------------- validators
+
+/** SSN validity (SSA rules): area not 000, 666 or 900-999; group not 00; serial not 0000. */
+export function isValidSsn(digits: string): boolean {
+  if (!/^\d{9}$/.test(digits)) return false;
+  const area = Number(digits.slice(0, 3));
+  const group = Number(digits.slice(3, 5));
+  const serial = Number(digits.slice(5));
+  if (area === 0 || area === 666 || area >= 900) return false;
+  if (group === 0 || serial === 0) return false;
+  return true;
+}
+
+/** Luhn check digit for a digit string (the digit that would be appended). */
+export function luhnCheckDigit(base: string): number {
+  let sum = 0;
+  let dbl = true; // the rightmost digit of the base is doubled
+  for (let i = base.length - 1; i >= 0; i--) {
+    let d = base.charCodeAt(i) - 48;
+    if (dbl) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    dbl = !dbl;
+  }
+  return (10 - (sum % 10)) % 10;
+}
+
+/** NPI: 10 digits starting 1 or 2, Luhn check digit computed over "80840" + the first 9 digits. */
+export function isValidNpi(s: string): boolean {
+  if (!/^[12]\d{9}$/.test(s)) return false;
+  return luhnCheckDigit('80840' + s.slice(0, 9)) === Number(s[9]);
+}
+
+/** LOINC code "NNNNN-C": C is the mod-10 (Luhn) check digit of the number part. */
+export function isValidLoinc(s: string): boolean {
+  const m = /^(\d{1,7})-(\d)$/.exec(s);
+  if (!m) return false;
+  return luhnCheckDigit(m[1]!) === Number(m[2]);
+}
+
+// MBI letters exclude S, L, O, I, B, Z
+const MBI_A = '[AC-HJKMNP-RT-Y]';
+const MBI_AN = '[AC-HJKMNP-RT-Y0-9]';
+const MBI_RE = new RegExp(`^[1-9]${MBI_A}${MBI_AN}[0-9]${MBI_A}${MBI_AN}[0-9]${MBI_A}${MBI_A}[0-9][0-9]$`);
+
+/** Medicare Beneficiary Identifier (CMS format), with or without the two display dashes. */
+export function isValidMbi(s: string): boolean {
+  const t = /^.{4}-.{3}-.{4}$/.test(s) ? s.replace(/-/g, '') : s;
+  return MBI_RE.test(t);
+}
+
+/**
+ * ICD-10-CM structure: letter (not U), digit, digit or A/B, then optionally "." and 1-4 characters
+ * (digits, letters, the X placeholder); 7-character codes carry an extension letter.
+ */
+export function isValidIcd10(s: string): boolean {
+  const m = /^([A-TV-Z])(\d)([0-9AB])(?:\.([0-9A-Z]{1,4}))?$/.exec(s);
+  if (!m) return false;
+  const ext = m[4];
+  if (ext !== undefined && !/^[0-9X][0-9A-Z]{0,3}$/.test(ext) && !/^[A-Z0-9]{1,4}$/.test(ext)) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------- shared pieces
+
+const MONTH = '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)';
+const WEEKDAY = '(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\\.?,?\\s+)?';
+export const DATE_SRC =
+  `(?:\\d{1,2}[/.-]\\d{1,2}[/.-](?:\\d{4}|\\d{2})(?!\\d)|\\d{4}-\\d{2}-\\d{2}|${WEEKDAY}${MONTH}\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}|\\d{1,2}[ -]${MONTH}\\.?[ -]\\d{2,4}|${MONTH}[ -]\\d{1,2}[ -]\\d{4})`;
+
+const SEP = '\\s*(?:#|No\\.?|Number|Num\\.?|ID)?\\s*[:#.]?\\s*';
+const VALUE = '([A-Z0-9][A-Z0-9-]{2,24}[A-Z0-9])';
+
+function hasDigits(v: string, n: number): boolean {
+  let c = 0;
+  for (let i = 0; i < v.length; i++) if (v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) c++;
+  return c >= n;
+}
+
+interface LabelledSpec {
+  category: IdCategory;
+  re: RegExp;
+  minDigits: number;
+}
+
+const LABELLED: LabelledSpec[] = [
+  {
+    category: 'mrn',
+    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*No\\.?|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#))?|Chart(?:\\s*(?:No\\.?|Number|#|ID))|Patient\\s*(?:ID|No\\.?|Number|#)|Pt\\.?\\s*ID|Hospital\\s*(?:No\\.?|Number)|Unit\\s*(?:No\\.?|Number)|EMPI|Enterprise\\s*ID)${SEP}${VALUE}`, 'gi'),
+    minDigits: 4,
+  },
+  {
+    category: 'member-id',
+    re: new RegExp(`\\b(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)\\s*[:#.]?\\s*${VALUE}`, 'gi'),
+    minDigits: 3,
+  },
+  {
+    category: 'account-number',
+    re: new RegExp(`\\b(?:(?:Patient|Hospital|Guarantor|Billing)\\s*)?(?:Account|Acct|Claim|Accession|Rx|Prescription|Authori[sz]ation|Auth|Prior\\s*Auth(?:ori[sz]ation)?|PA|Encounter|Visit|Case|Specimen|Referral|ICN|DCN|Episode|Admission|Check|EFT|Trace|Statement)\\b${SEP}${VALUE}`, 'gi'),
+    minDigits: 4,
+  },
+  {
+    category: 'bank-account',
+    re: new RegExp(`\\b(?:Bank|Checking|Savings|Deposit|Direct\\s*Deposit|Routing|ABA|IBAN)\\s*(?:Account|Acct)?${SEP}${VALUE}`, 'gi'),
+    minDigits: 4,
+  },
+  {
+    category: 'employee-id',
+    re: new RegExp(`\\b(?:Employee|Emp\\.?|Staff|Badge|Personnel|Payroll)\\s*(?:ID|No\\.?|Number|#)\\s*[:#.]?\\s*${VALUE}`, 'gi'),
+    minDigits: 3,
+  },
+];
+
+const DOB_RE = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|Date\\s+of\\s+Birth|Birth\\s*-?date|Born(?:\\s+on)?|Birthday|B/D)\\s*[:#-]?\\s*(?:is\\s+|of\\s+)?(${DATE_SRC})`, 'gi');
+const DOS_RE = new RegExp(
+  `\\b(?:Date\\s+of\\s+(?:Service|Visit|Exam|Surgery|Procedure|Admission|Discharge|Injury|Encounter|Collection)|DOS|Service\\s+Dates?|Visit\\s+Date|Admi(?:ssion|t)\\s+Date|Admitted(?:\\s+on)?|Discharge(?:d)?(?:\\s+(?:on|date))?|Encounter\\s+Date|Collect(?:ion|ed)(?:\\s+(?:on|date))?|Date\\s+Collected|Procedure\\s+Date|Exam\\s+Date|Study\\s+Date|Surgery\\s+Date|Seen(?:\\s+in\\s+clinic)?\\s+on|visit(?:\\s+\\w+){0,4}\\s+on|appointment(?:\\s+\\w+){0,3}\\s+(?:on|is|for)|scheduled\\s+(?:for|on)|Received|Reported|Performed(?:\\s+on)?)\\s*[:#-]?\\s*(?:on\\s+)?(${DATE_SRC})`,
+  'gi',
+);
+const SSN_RE = /(?<![\d-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\d-])/g;
+const SSN_LABEL = /\b(?:SSN|SS#|S\.S\.N\.?|Social\s+Security(?:\s+(?:No\.?|Number|#))?|SocSec|TIN|ITIN|Taxpayer\s+ID)\s*[:#]?\s*$/i;
+const PHONE_RE = /(?<![\d-])(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\d-])/g;
+const EMAIL_RE = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,}/g;
+const STREET_RE = /\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'-]+\.?\s+){1,3}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Ct|Court|Way|Pl|Place|Ter|Terrace|Pkwy|Parkway|Cir|Circle|Hwy|Highway|Trail|Trl|Sq|Square|Loop|Row|Run|Pike|Crescent|Close|Path|Plaza|Alley)\b\.?(?:,?\s+(?:Apt|Unit|Suite|Ste|#)\.?\s*[A-Z0-9-]+)?/g;
+const POBOX_RE = /\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b/gi;
+const CITY_ZIP_RE = /\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2},\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?\b/g;
+const MBI_SCAN = new RegExp(`\\b[1-9]${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_A}[0-9]{2}\\b`, 'g');
+const NPI_SCAN = /(?<![\d-])[12]\d{9}(?![\d-])/g;
+const ICD_SCAN = /\b[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?\b/g;
+const ICD_CONTEXT = /\b(?:ICD|dx|diag|diagnos[ei]s|code[ds]?|coded)\b[^\n]{0,40}$/i;
+const CPT_LINE = /\b(?:CPT|HCPCS|procedure\s+codes?|proc(?:edure)?\s*code|E\/M|service\s+code|billing\s+code)\b/i;
+const CPT_SCAN = /(?<![\d$.,-])(?:\d{5}|\d{4}[FTU])(?![\d.]|,\d|-\d)/g;
+const HCPCS_SCAN = /\b[A-CEGHJ-MP-V]\d{4}\b/g;
+const NDC_SCAN = /(?<![\d-])(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])/g;
+const LOINC_SCAN = /\bLOINC\b[^\n]{0,30}?(\d{1,7}-\d)\b/gi;
+const LAB_VALUE = /(?<![\w.])\d{1,5}(?:\.\d{1,3})?\s?(?:mg\/dL|mmol\/L|mIU\/L|mIU\/mL|uIU\/mL|µIU\/mL|ng\/mL|ng\/dL|pg\/mL|g\/dL|g\/L|U\/L|IU\/L|mEq\/L|mmHg|mm Hg|cells\/uL|cells\/µL|x10\^?\d\/[uµ]?L|K\/uL|M\/uL|fL|mL\/min(?:\/1\.73\s?m2)?|mg\/g|µg\/dL|mcg\/dL|ug\/dL|nmol\/L|pmol\/L|µmol\/L|umol\/L|bpm|beats\/min)(?![\w/])/g;
+const DOSAGE = /(?<![\w.])\d{1,5}(?:\.\d{1,3})?\s?(?:mg|mcg|µg|g|mL|units?|IU|mEq|%)\b(?:\s*(?:\/|per)\s*(?:day|dose|kg|hr|hour|mL|actuation|spray|puff))?(?:\s+(?:tablet|tab|capsule|cap|daily|once|twice|BID|TID|QID|QHS|PRN|PO|IV|IM|SC|subcut|at bedtime|every))?/gi;
+
+// ---------------------------------------------------------------- detectors
+
+export interface DetectOptions {
+  /** Organization MRN patterns (already compiled, global flag). */
+  mrnPatterns: RegExp[];
+  /** Organization member-ID patterns (global flag). */
+  memberIdPatterns: RegExp[];
+}
+
+function push(out: Finding[], category: Finding['category'], start: number, end: number, value: string): void {
+  out.push({ category, start, end, value });
+}
+
+/** Identifier detectors (not names: see names.ts). */
+export function detectIdentifiers(text: string, opt: DetectOptions): Finding[] {
+  const out: Finding[] = [];
+  let m: RegExpExecArray | null;
+  const taken: Array<[number, number]> = [];
+  const overlaps = (s: number, e: number) => taken.some(([a, b]) => s < b && e > a);
+
+  for (const spec of LABELLED) {
+    spec.re.lastIndex = 0;
+    while ((m = spec.re.exec(text))) {
+      const v = m[1]!;
+      if (!hasDigits(v, spec.minDigits)) continue;
+      // "Bank account" is a bank account, not a patient account
+      if (spec.category === 'account-number' && /\b(?:bank|checking|savings|routing|deposit)\s*$/i.test(text.slice(Math.max(0, m.index - 20), m.index))) continue;
+      const s = m.index + m[0].length - v.length;
+      push(out, spec.category, s, s + v.length, v);
+      taken.push([s, s + v.length]);
+    }
+  }
+  for (const re of opt.mrnPatterns) {
+    re.lastIndex = 0;
+    while ((m = re.exec(text))) {
+      if (m[0].length === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      if (overlaps(m.index, m.index + m[0].length)) continue;
+      push(out, 'mrn', m.index, m.index + m[0].length, m[0]);
+      taken.push([m.index, m.index + m[0].length]);
+    }
+  }
+  for (const re of opt.memberIdPatterns) {
+    re.lastIndex = 0;
+    while ((m = re.exec(text))) {
+      if (m[0].length === 0) {
+        re.lastIndex++;
+        continue;
+      }
+      if (overlaps(m.index, m.index + m[0].length)) continue;
+      push(out, 'member-id', m.index, m.index + m[0].length, m[0]);
+      taken.push([m.index, m.index + m[0].length]);
+    }
+  }
+  DOB_RE.lastIndex = 0;
+  while ((m = DOB_RE.exec(text))) {
+    const v = m[1]!;
+    const s = m.index + m[0].length - v.length;
+    push(out, 'dob', s, s + v.length, v);
+    taken.push([s, s + v.length]);
+  }
+  DOS_RE.lastIndex = 0;
+  while ((m = DOS_RE.exec(text))) {
+    const v = m[1]!;
+    const s = m.index + m[0].length - v.length;
+    if (overlaps(s, s + v.length)) continue;
+    push(out, 'date-of-service', s, s + v.length, v);
+  }
+  SSN_RE.lastIndex = 0;
+  while ((m = SSN_RE.exec(text))) {
+    const digits = m[1]! + m[3]! + m[4]!;
+    const labelled = SSN_LABEL.test(text.slice(Math.max(0, m.index - 30), m.index));
+    if (!m[2] && !labelled) continue; // a bare 9-digit number needs a label
+    if (m[2] === '.' && !labelled) continue;
+    if (!isValidSsn(digits)) continue;
+    if (overlaps(m.index, m.index + m[0].length)) continue;
+    push(out, 'ssn', m.index, m.index + m[0].length, m[0]);
+    taken.push([m.index, m.index + m[0].length]);
+  }
+  MBI_SCAN.lastIndex = 0;
+  while ((m = MBI_SCAN.exec(text))) {
+    if (!isValidMbi(m[0])) continue;
+    if (overlaps(m.index, m.index + m[0].length)) continue;
+    push(out, 'mbi', m.index, m.index + m[0].length, m[0]);
+    taken.push([m.index, m.index + m[0].length]);
+  }
+  NPI_SCAN.lastIndex = 0;
+  while ((m = NPI_SCAN.exec(text))) {
+    if (!isValidNpi(m[0]) || overlaps(m.index, m.index + m[0].length)) continue;
+    push(out, 'npi', m.index, m.index + m[0].length, m[0]);
+    taken.push([m.index, m.index + m[0].length]);
+  }
+  PHONE_RE.lastIndex = 0;
+  while ((m = PHONE_RE.exec(text))) {
+    if (overlaps(m.index, m.index + m[0].length)) continue;
+    push(out, 'phone', m.index, m.index + m[0].length, m[0]);
+  }
+  if (text.includes('@')) {
+    EMAIL_RE.lastIndex = 0;
+    while ((m = EMAIL_RE.exec(text))) push(out, 'email', m.index, m.index + m[0].length, m[0]);
+  }
+  for (const re of [STREET_RE, POBOX_RE, CITY_ZIP_RE]) {
+    re.lastIndex = 0;
+    while ((m = re.exec(text))) push(out, 'address', m.index, m.index + m[0].length, m[0]);
+  }
+  return out;
+}
+
+/** Health-code detectors: ICD-10-CM, CPT/HCPCS (in context), NDC, LOINC, lab values, dosages. */
+export function detectCodes(text: string, tabularCodeColumns = false): Finding[] {
+  const out: Finding[] = [];
+  let m: RegExpExecArray | null;
+  ICD_SCAN.lastIndex = 0;
+  while ((m = ICD_SCAN.exec(text))) {
+    const code = m[0];
+    if (!isValidIcd10(code)) continue;
+    const dotted = code.includes('.');
+    if (!dotted && !tabularCodeColumns && !ICD_CONTEXT.test(text.slice(Math.max(0, m.index - 60), m.index))) continue;
+    // "vitamin B12", "Suite A100"-like uses
+    if (/(?:vitamin|suite|room|ste|unit|bldg|building|floor|model|version|rev|flight|gate)\.?\s*$/i.test(text.slice(Math.max(0, m.index - 12), m.index))) continue;
+    push(out, 'icd10', m.index, m.index + code.length, code);
+  }
+  // CPT/HCPCS: 5-character codes on a line that names CPT/HCPCS, or within the lines after such a
+  // header line (tables), or anywhere in a table with a code column.
+  if (tabularCodeColumns || CPT_LINE.test(text)) {
+    let contextUntil = -1;
+    let lineStart = 0;
+    while (lineStart < text.length) {
+      let nl = text.indexOf('\n', lineStart);
+      if (nl < 0) nl = text.length;
+      const line = text.slice(lineStart, nl);
+      if (CPT_LINE.test(line)) contextUntil = nl + 4000;
+      if (tabularCodeColumns || lineStart <= contextUntil) {
+        CPT_SCAN.lastIndex = 0;
+        while ((m = CPT_SCAN.exec(line))) {
+          const v = m[0];
+          const before = line.slice(Math.max(0, m.index - 4), m.index);
+          if (/[A-Z]{2}\s$/.test(before)) continue; // "OK 74148" is a ZIP code
+          if (/^\d{5}$/.test(v) && Number(v) < 100) continue;
+          push(out, 'cpt', lineStart + m.index, lineStart + m.index + v.length, v);
+        }
+        HCPCS_SCAN.lastIndex = 0;
+        while ((m = HCPCS_SCAN.exec(line))) push(out, 'hcpcs', lineStart + m.index, lineStart + m.index + 5, m[0]);
+      }
+      lineStart = nl + 1;
+    }
+  }
+  NDC_SCAN.lastIndex = 0;
+  while ((m = NDC_SCAN.exec(text))) push(out, 'ndc', m.index, m.index + m[0].length, m[0]);
+  LOINC_SCAN.lastIndex = 0;
+  while ((m = LOINC_SCAN.exec(text))) {
+    const v = m[1]!;
+    if (!isValidLoinc(v)) continue;
+    const s = m.index + m[0].length - v.length;
+    push(out, 'loinc', s, s + v.length, v);
+  }
+  LAB_VALUE.lastIndex = 0;
+  while ((m = LAB_VALUE.exec(text))) push(out, 'lab-value', m.index, m.index + m[0].length, m[0]);
+  DOSAGE.lastIndex = 0;
+  while ((m = DOSAGE.exec(text))) {
+    if (m[0].endsWith('%') && !/\b(?:A1c|HbA1c|saturation|SpO2|O2|EF|ejection)\b/i.test(text.slice(Math.max(0, m.index - 30), m.index))) continue;
+    push(out, 'dosage', m.index, m.index + m[0].length, m[0]);
+  }
+  return out;
+}

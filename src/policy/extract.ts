@@ -1,0 +1,297 @@
+// Text extraction for the policy engine: walks a message's MIME tree and returns every readable
+// piece of text with where it came from (subject, body, attachment NAME, forwarded message).
+// Trust level: untrusted message bytes; pure (bytes in, values out), bounded by ExtractLimits;
+// never throws on malformed input and never logs content. What it could not read (depth, budget,
+// encrypted archives, unknown binary types) is listed in `uninspected` so the caller can decide.
+import { type ExtractLimits, validateExtractLimits } from './limits.js';
+import {
+  type HeaderField,
+  decodeCharset,
+  decodeHeaderText,
+  decodeTransfer,
+  headerValue,
+  parseHead,
+  parseStructured,
+  splitMultipart,
+} from './mime.js';
+import { htmlToText } from './html.js';
+import { rtfToText } from './rtf.js';
+import { pdfToText } from './pdf.js';
+import { type InflateBudget, ZipError, listZip, looksLikeZip, readZipEntry } from './zip.js';
+import { officeKind, officeToText } from './office.js';
+
+export type UnitKind = 'subject' | 'body' | 'attachment' | 'forwarded';
+
+export interface TextUnit {
+  /** Human-readable location, e.g. 'subject', 'body', 'attachment labs.csv', 'forwarded message'. */
+  where: string;
+  kind: UnitKind;
+  text: string;
+  /** Rows and columns (CSV, spreadsheet): each line is one record. */
+  tabular: boolean;
+  /** True for text inside a forwarded or attached message. */
+  forwarded: boolean;
+}
+
+export interface Correspondent {
+  field: 'from' | 'to' | 'cc' | 'reply-to';
+  name: string;
+  address: string;
+}
+
+export interface Extraction {
+  units: TextUnit[];
+  /** Correspondents of the top-level message (display names decoded). */
+  correspondents: Correspondent[];
+  /** List-Unsubscribe / List-Id / Precedence: bulk on the top-level message. */
+  bulk: boolean;
+  /** Parts not inspected and why (no content, only structure). */
+  uninspected: string[];
+}
+
+interface Ctx {
+  limits: ExtractLimits;
+  budget: InflateBudget;
+  units: TextUnit[];
+  uninspected: string[];
+  parts: number;
+  chars: number;
+}
+
+const TEXT_EXT = /\.(txt|text|csv|tsv|log|md|hl7|json|xml|ics|vcf|htm|html|rtf|eml|msg)$/i;
+
+function safeName(name: string): string {
+  // location labels: keep them short and single-line
+  return name.replace(/[\r\n\t]+/g, ' ').slice(0, 80);
+}
+
+function addUnit(ctx: Ctx, u: Omit<TextUnit, 'text'>, text: string): void {
+  if (!text) return;
+  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+  const room = ctx.limits.maxTextChars - ctx.chars;
+  if (room <= 0) {
+    ctx.uninspected.push(`${u.where}: text limit reached`);
+    return;
+  }
+  if (text.length > room) {
+    text = text.slice(0, room);
+    ctx.uninspected.push(`${u.where}: truncated at text limit`);
+  }
+  ctx.chars += text.length;
+  ctx.units.push({ ...u, text });
+}
+
+function parseAddressList(raw: string | undefined, field: Correspondent['field']): Correspondent[] {
+  if (!raw) return [];
+  const text = decodeHeaderText(raw);
+  const out: Correspondent[] = [];
+  // split on commas outside quotes and angle brackets
+  let cur = '';
+  let q = false;
+  let a = 0;
+  const items: string[] = [];
+  for (const ch of text.slice(0, 16384)) {
+    if (ch === '"') q = !q;
+    else if (ch === '<' && !q) a++;
+    else if (ch === '>' && !q) a = Math.max(0, a - 1);
+    if (ch === ',' && !q && a === 0) {
+      items.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  items.push(cur);
+  for (const it of items) {
+    const m = /^\s*(.*?)\s*<([^>]*)>\s*$/.exec(it);
+    if (m) out.push({ field, name: m[1]!.replace(/^"|"$/g, '').trim(), address: m[2]!.trim() });
+    else if (it.trim()) out.push({ field, name: '', address: it.trim() });
+  }
+  return out;
+}
+
+function looksTextual(buf: Buffer): boolean {
+  const n = Math.min(buf.length, 4096);
+  if (n === 0) return false;
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    const c = buf[i]!;
+    if (c === 0) return false;
+    if (c < 9 || (c > 13 && c < 32)) bad++;
+  }
+  return bad / n < 0.02;
+}
+
+/** Text from a decoded attachment body by type/extension/sniffing; may recurse into archives. */
+function attachmentText(ctx: Ctx, data: Buffer, ctype: string, charset: string | undefined, where: string, forwarded: boolean, depth: number, archiveDepth: number): void {
+  const name = where.toLowerCase();
+  const base = { where, kind: 'attachment' as const, forwarded };
+  if (ctype === 'message/rfc822' || ctype === 'message/global' || /\.eml$/.test(name)) {
+    walkMessage(ctx, data.toString('latin1'), depth + 1, true, `${where}`);
+    return;
+  }
+  if (ctype === 'application/pdf' || /\.pdf$/.test(name) || data.subarray(0, 5).toString('latin1') === '%PDF-') {
+    const r = pdfToText(data, ctx.budget, ctx.limits.maxPdfStreams);
+    if (r.incomplete) ctx.uninspected.push(`${where}: PDF not fully readable`);
+    addUnit(ctx, { ...base, tabular: false }, r.text);
+    return;
+  }
+  if (looksLikeZip(data)) {
+    if (archiveDepth >= ctx.limits.maxArchiveDepth) {
+      ctx.uninspected.push(`${where}: archive nesting deeper than ${ctx.limits.maxArchiveDepth}`);
+      return;
+    }
+    let entries;
+    try {
+      entries = listZip(data, ctx.limits.maxArchiveEntries);
+    } catch (e) {
+      ctx.uninspected.push(`${where}: unreadable archive (${e instanceof ZipError ? e.message : 'error'})`);
+      return;
+    }
+    if (officeKind(entries)) {
+      try {
+        const t = officeToText(data, ctx.budget, ctx.limits.maxArchiveEntries) ?? '';
+        addUnit(ctx, { ...base, tabular: /\.(xlsx|ods)$/.test(name) || officeKind(entries) === 'xlsx' }, t);
+      } catch {
+        ctx.uninspected.push(`${where}: unreadable document`);
+      }
+      if (ctx.budget.exhausted) ctx.uninspected.push(`${where}: inflate limit reached`);
+      return;
+    }
+    for (const e of entries) {
+      if (e.name.endsWith('/')) continue;
+      const inner = readZipEntry(data, e, ctx.budget);
+      if (!inner) {
+        ctx.uninspected.push(`${where}: entry not read (encrypted, unsupported or over the inflate limit)`);
+        if (ctx.budget.left <= 0) break;
+        continue;
+      }
+      attachmentText(ctx, inner, guessType(e.name), undefined, `${where}/${safeName(e.name)}`, forwarded, depth, archiveDepth + 1);
+    }
+    return;
+  }
+  if (ctype === 'text/html' || /\.html?$/.test(name)) {
+    addUnit(ctx, { ...base, tabular: false }, htmlToText(decodeCharset(data, charset)));
+    return;
+  }
+  if (ctype === 'text/rtf' || ctype === 'application/rtf' || /\.rtf$/.test(name) || data.subarray(0, 5).toString('latin1') === '{\\rtf') {
+    addUnit(ctx, { ...base, tabular: false }, rtfToText(data.toString('latin1')));
+    return;
+  }
+  const tabular = /csv|tab-separated/.test(ctype) || /\.(csv|tsv)$/.test(name);
+  if (ctype.startsWith('text/') || TEXT_EXT.test(name) || (!/^(image|audio|video|font)\//.test(ctype) && looksTextual(data))) {
+    addUnit(ctx, { ...base, tabular }, decodeCharset(data, charset));
+    return;
+  }
+  if (!/^(image|audio|video|font)\//.test(ctype)) ctx.uninspected.push(`${where}: binary content (${ctype}) not inspected`);
+}
+
+function guessType(name: string): string {
+  const n = name.toLowerCase();
+  if (n.endsWith('.pdf')) return 'application/pdf';
+  if (n.endsWith('.csv')) return 'text/csv';
+  if (n.endsWith('.html') || n.endsWith('.htm')) return 'text/html';
+  if (n.endsWith('.txt')) return 'text/plain';
+  if (n.endsWith('.eml')) return 'message/rfc822';
+  return 'application/octet-stream';
+}
+
+function walkEntity(ctx: Ctx, s: string, start: number, end: number, depth: number, forwarded: boolean, defaultType: string, label: string): void {
+  if (++ctx.parts > ctx.limits.maxParts) {
+    if (ctx.parts === ctx.limits.maxParts + 1) ctx.uninspected.push(`more than ${ctx.limits.maxParts} MIME parts`);
+    return;
+  }
+  if (depth > ctx.limits.maxMimeDepth) {
+    ctx.uninspected.push(`MIME nesting deeper than ${ctx.limits.maxMimeDepth}`);
+    return;
+  }
+  const head = parseHead(s, start, end, ctx.limits.maxHeaderBytes);
+  entityBody(ctx, s, head.fields, head.bodyStart, end, depth, forwarded, defaultType, label);
+}
+
+function entityBody(ctx: Ctx, s: string, fields: HeaderField[], bodyStart: number, end: number, depth: number, forwarded: boolean, defaultType: string, label: string): void {
+  const ct = parseStructured(headerValue(fields, 'content-type'), defaultType);
+  let type = ct.type.includes('/') ? ct.type : defaultType;
+  const cte = (headerValue(fields, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase();
+  const disp = parseStructured(headerValue(fields, 'content-disposition'), 'inline');
+  const filename = disp.params['filename'] ?? ct.params['name'];
+  const isAttachment = disp.type === 'attachment' || (filename !== undefined && filename !== '');
+
+  if (type.startsWith('multipart/')) {
+    const boundary = ct.params['boundary'];
+    const childDefault = type === 'multipart/digest' ? 'message/rfc822' : 'text/plain';
+    if (boundary) {
+      const parts = splitMultipart(s, bodyStart, end, boundary, ctx.limits.maxParts);
+      if (parts.length > 0) {
+        for (const [ps, pe] of parts) walkEntity(ctx, s, ps, pe, depth + 1, forwarded, childDefault, label);
+        return;
+      }
+    }
+    type = 'text/plain'; // no usable boundary: read it as text so nothing escapes inspection
+  }
+  const body = s.slice(bodyStart, end);
+  if (type === 'message/rfc822' || type === 'message/global') {
+    const inner = decodeTransfer(body, cte).toString('latin1');
+    walkMessage(ctx, inner, depth + 1, true, label);
+    return;
+  }
+  const data = decodeTransfer(body, cte);
+  const charset = ct.params['charset'];
+  if (isAttachment || !(type.startsWith('text/') || type === 'message/delivery-status')) {
+    const name = filename ? safeName(filename) : type;
+    const where = forwarded ? `attachment ${name} in forwarded message` : `attachment ${name}`;
+    attachmentText(ctx, data, type, charset, where, forwarded, depth, 0);
+    return;
+  }
+  const where = forwarded ? 'forwarded message' : 'body';
+  const kind: UnitKind = forwarded ? 'forwarded' : 'body';
+  if (type === 'text/html') addUnit(ctx, { where, kind, tabular: false, forwarded }, htmlToText(decodeCharset(data, charset)));
+  else if (type === 'text/rtf' || type === 'text/richtext' || type === 'text/enriched') addUnit(ctx, { where, kind, tabular: false, forwarded }, type === 'text/rtf' ? rtfToText(data.toString('latin1')) : decodeCharset(data, charset).replace(/<[^>]*>/g, ''));
+  else addUnit(ctx, { where, kind, tabular: /csv|tab-separated/.test(type), forwarded }, decodeCharset(data, charset));
+}
+
+function walkMessage(ctx: Ctx, s: string, depth: number, forwarded: boolean, label: string): HeaderField[] {
+  if (depth > ctx.limits.maxMimeDepth) {
+    ctx.uninspected.push(`MIME nesting deeper than ${ctx.limits.maxMimeDepth}`);
+    return [];
+  }
+  ++ctx.parts;
+  const head = parseHead(s, 0, s.length, ctx.limits.maxHeaderBytes);
+  const subject = headerValue(head.fields, 'subject');
+  if (subject) {
+    addUnit(ctx, { where: forwarded ? 'forwarded message subject' : 'subject', kind: forwarded ? 'forwarded' : 'subject', tabular: false, forwarded }, decodeHeaderText(subject));
+  }
+  if (forwarded) {
+    // a forwarded message's correspondents are part of its content (the patient may be one)
+    const people = ['from', 'to', 'cc']
+      .map((f) => headerValue(head.fields, f))
+      .filter((v): v is string => !!v)
+      .map((v) => decodeHeaderText(v))
+      .join('\n');
+    if (people) addUnit(ctx, { where: 'forwarded message', kind: 'forwarded', tabular: false, forwarded }, people);
+  }
+  entityBody(ctx, s, head.fields, head.bodyStart, s.length, depth, forwarded, 'text/plain', label);
+  return head.fields;
+}
+
+/** Extract all inspectable text of a message. Never throws for malformed content. */
+export function extractText(raw: Buffer, limits?: Partial<ExtractLimits>): Extraction {
+  const lim = validateExtractLimits(limits);
+  const ctx: Ctx = {
+    limits: lim,
+    budget: { left: lim.maxInflatedBytes, exhausted: false },
+    units: [],
+    uninspected: [],
+    parts: 0,
+    chars: 0,
+  };
+  const s = raw.toString('latin1');
+  const fields = walkMessage(ctx, s, 0, false, 'body');
+  const correspondents = [
+    ...parseAddressList(headerValue(fields, 'from'), 'from'),
+    ...parseAddressList(headerValue(fields, 'to'), 'to'),
+    ...parseAddressList(headerValue(fields, 'cc'), 'cc'),
+    ...parseAddressList(headerValue(fields, 'reply-to'), 'reply-to'),
+  ];
+  const prec = (headerValue(fields, 'precedence') ?? '').toLowerCase();
+  const bulk = headerValue(fields, 'list-unsubscribe') !== undefined || headerValue(fields, 'list-id') !== undefined || /bulk|list|junk/.test(prec);
+  return { units: ctx.units, correspondents, bulk, uninspected: [...new Set(ctx.uninspected)] };
+}

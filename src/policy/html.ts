@@ -1,0 +1,55 @@
+// HTML to plain text for the policy engine. Trust level: untrusted HTML; regex passes that are
+// linear in the input (no nested quantifiers), never executes or fetches anything.
+// Hidden text (display:none, tiny fonts, white-on-white) is deliberately KEPT: a message may hide
+// PHI from the reader but it still leaves the organization. Scripts and styles are dropped (code,
+// not text). Table cells become tabs and rows become lines so the scorer can link a name and a
+// diagnosis on the same row.
+
+const NAMED: Record<string, string> = {
+  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ensp: ' ', emsp: ' ', thinsp: ' ',
+  ndash: '-', mdash: '-', hellip: '...', lsquo: "'", rsquo: "'", ldquo: '"', rdquo: '"', sbquo: "'",
+  bdquo: '"', laquo: '"', raquo: '"', bull: '*', middot: '.', copy: '(c)', reg: '(R)', trade: '(TM)',
+  deg: '°', plusmn: '±', micro: 'µ', para: '¶', sect: '§', times: 'x', divide: '/', frac12: '1/2',
+  frac14: '1/4', frac34: '3/4', sup2: '2', sup3: '3', le: '<=', ge: '>=', ne: '!=', shy: '', zwnj: '',
+  zwj: '', lrm: '', rlm: '', euro: 'EUR', pound: 'GBP', cent: 'c', yen: 'JPY', iexcl: '!', iquest: '?',
+  aacute: 'á', Aacute: 'Á', eacute: 'é', Eacute: 'É', iacute: 'í', Iacute: 'Í', oacute: 'ó', Oacute: 'Ó',
+  uacute: 'ú', Uacute: 'Ú', agrave: 'à', Agrave: 'À', egrave: 'è', Egrave: 'È', igrave: 'ì', ograve: 'ò',
+  ugrave: 'ù', acirc: 'â', ecirc: 'ê', icirc: 'î', ocirc: 'ô', ucirc: 'û', auml: 'ä', Auml: 'Ä', euml: 'ë',
+  iuml: 'ï', ouml: 'ö', Ouml: 'Ö', uuml: 'ü', Uuml: 'Ü', yuml: 'ÿ', ntilde: 'ñ', Ntilde: 'Ñ', ccedil: 'ç',
+  Ccedil: 'Ç', szlig: 'ß', oslash: 'ø', Oslash: 'Ø', aring: 'å', Aring: 'Å', aelig: 'æ', AElig: 'Æ',
+  atilde: 'ã', otilde: 'õ', scaron: 'š', Scaron: 'Š', zcaron: 'ž', Zcaron: 'Ž',
+};
+
+/** Decode HTML character references (named subset, decimal, hex). Unknown names stay as written. */
+export function decodeEntities(s: string): string {
+  if (!s.includes('&')) return s;
+  return s.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});?/g, (m, ref: string) => {
+    if (ref[0] === '#') {
+      const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+      if (!Number.isFinite(cp) || cp <= 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return ' ';
+      return String.fromCodePoint(cp);
+    }
+    const v = NAMED[ref] ?? NAMED[ref.toLowerCase()];
+    return v !== undefined ? v : m;
+  });
+}
+
+const BLOCK = /<\/?(?:p|div|br|hr|li|ul|ol|h[1-6]|tr|table|tbody|thead|tfoot|section|article|header|footer|blockquote|pre|title|dt|dd|dl|address|center|form|fieldset|caption|nav|aside|main)\b[^>]*>/gi;
+const CELL = /<\/?(?:td|th)\b[^>]*>/gi;
+
+/** Convert HTML to text: scripts/styles/comments removed, entities decoded, hidden text included. */
+export function htmlToText(html: string): string {
+  let s = html;
+  s = s.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
+  s = s.replace(/<(script|style|template)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ');
+  s = s.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
+  // line structure first: a name and a diagnosis in one table row stay on one line
+  s = s.replace(/\r?\n/g, ' ');
+  s = s.replace(CELL, '\t');
+  s = s.replace(BLOCK, '\n');
+  s = s.replace(/<[^>]{0,4000}>/g, '');
+  s = s.replace(/<(?=[a-zA-Z/!?])/g, ' '); // a dangling unterminated tag start
+  s = decodeEntities(s);
+  s = s.replace(/[ \u00a0]{2,}/g, ' ').replace(/ *\t[ \t]*/g, '\t').replace(/\n[ \t]*\n[\s]*/g, '\n\n');
+  return s.trim();
+}

@@ -1,0 +1,175 @@
+// Health-term lexicon and its matcher. Trust level: pure; loads the bundled term lists in
+// data/lexicon once (project files, not user input) and matches untrusted text.
+// Matching is a token trie built once: text is lower-cased, split into letter/digit tokens, and each
+// token position walks the trie (longest match wins), so cost is linear in the text and independent
+// of the number of terms — no regex per term. Inflection tolerance: plural forms of each term's last
+// word are added to the trie at build time (s / es / ies), and possessives tokenise the same way in
+// terms and text ("Crohn's" = crohn + s). Abbreviations written in upper case in a list (ALT, CT)
+// only match text written in capitals, so "alt" or "Nash" do not count.
+import { readFileSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export type HealthCategory = 'diagnosis' | 'medication' | 'procedure' | 'test' | 'clinical' | string;
+
+export interface TermInfo {
+  term: string;
+  category: HealthCategory;
+  weight: number;
+  /** Abbreviation: the text token must be written in capitals. */
+  upper: boolean;
+}
+
+export interface TermHit {
+  info: TermInfo;
+  start: number;
+  end: number;
+}
+
+interface Node {
+  next?: Map<string, Node>;
+  info?: TermInfo;
+}
+
+export interface LexiconTerm {
+  term: string;
+  category: string;
+  weight: number;
+}
+
+/** Directory of the bundled lists (works from src/policy under vitest and from dist/policy). */
+export const BUNDLED_LEXICON_DIR = fileURLToPath(new URL('../../data/lexicon/', import.meta.url));
+
+/** Parse one list file (format in data/lexicon/README.md). */
+export function parseLexiconFile(text: string, fallbackCategory: string): LexiconTerm[] {
+  let category = fallbackCategory;
+  let weight = 1;
+  const out: LexiconTerm[] = [];
+  for (const rawLine of text.split(/\r?\n/)) {
+    const line = rawLine.trim();
+    if (!line) continue;
+    if (line.startsWith('#')) {
+      const c = /^#\s*category:\s*(\S+)/.exec(line);
+      if (c) category = c[1]!;
+      const w = /^#\s*weight:\s*([0-9.]+)/.exec(line);
+      if (w) weight = Number(w[1]);
+      continue;
+    }
+    const [term, w] = line.split('|').map((x) => x.trim());
+    if (!term) continue;
+    out.push({ term, category, weight: w ? Number(w) : weight });
+  }
+  return out;
+}
+
+export function loadBundledTerms(dir = BUNDLED_LEXICON_DIR): LexiconTerm[] {
+  const terms: LexiconTerm[] = [];
+  for (const f of readdirSync(dir).sort()) {
+    if (!f.endsWith('.txt')) continue;
+    terms.push(...parseLexiconFile(readFileSync(dir + f, 'utf8'), f.replace(/\.txt$/, '')));
+  }
+  return terms;
+}
+
+const TOKEN = /[a-z0-9\u00c0-\u024f]+/g;
+
+export function tokenize(s: string): string[] {
+  return s.toLowerCase().match(TOKEN) ?? [];
+}
+
+function pluralVariants(tok: string): string[] {
+  if (/\d$/.test(tok) || tok.length < 3) return [];
+  const v = [tok + 's'];
+  if (/(s|x|z|ch|sh)$/.test(tok)) v.push(tok + 'es');
+  if (/[^aeiou]y$/.test(tok)) v.push(tok.slice(0, -1) + 'ies');
+  if (/is$/.test(tok)) v.push(tok.slice(0, -2) + 'es'); // diagnosis -> diagnoses
+  return v;
+}
+
+function upperOk(text: string, start: number, end: number): boolean {
+  let up = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 65 && c <= 90) up++;
+  }
+  return up >= 2 || (end - start === 1 && up === 1);
+}
+
+export class Lexicon {
+  private readonly root = new Map<string, Node>();
+  /** Every token that occurs in some term (used to reject "names" that are medical words). */
+  readonly vocabulary = new Set<string>();
+  readonly size: number;
+
+  constructor(terms: LexiconTerm[]) {
+    let n = 0;
+    for (const t of terms) {
+      const toks = tokenize(t.term);
+      if (toks.length === 0 || !Number.isFinite(t.weight)) continue;
+      const upper = toks.length === 1 && /^[A-Z]{2,6}$/.test(t.term.trim());
+      const info: TermInfo = { term: t.term.toLowerCase(), category: t.category, weight: t.weight, upper };
+      for (const tk of toks) this.vocabulary.add(tk);
+      const last = toks[toks.length - 1]!;
+      for (const lastForm of [last, ...pluralVariants(last)]) {
+        const seq = [...toks.slice(0, -1), lastForm];
+        let map = this.root;
+        let node: Node | undefined;
+        for (const tk of seq) {
+          node = map.get(tk);
+          if (!node) {
+            node = {};
+            map.set(tk, node);
+          }
+          map = node.next ??= new Map();
+        }
+        // later lists (organization terms) override bundled weights for the same term
+        if (node) node.info = info;
+      }
+      n++;
+    }
+    this.size = n;
+  }
+
+  /** All longest, non-overlapping term occurrences in `text`, in order. */
+  match(text: string): TermHit[] {
+    const lower = text.toLowerCase();
+    const starts: number[] = [];
+    const toks: string[] = [];
+    TOKEN.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = TOKEN.exec(lower))) {
+      toks.push(m[0]);
+      starts.push(m.index);
+    }
+    const hits: TermHit[] = [];
+    const n = toks.length;
+    for (let i = 0; i < n; i++) {
+      let node = this.root.get(toks[i]!);
+      if (!node) continue;
+      let best: TermInfo | undefined;
+      let bestJ = i;
+      let j = i;
+      while (node) {
+        if (node.info) {
+          best = node.info;
+          bestJ = j;
+        }
+        if (!node.next || j + 1 >= n) break;
+        node = node.next.get(toks[++j]!);
+      }
+      if (!best) continue;
+      const start = starts[i]!;
+      const end = starts[bestJ]! + toks[bestJ]!.length;
+      if (best.upper && !upperOk(text, start, end)) continue;
+      hits.push({ info: best, start, end });
+      i = bestJ;
+    }
+    return hits;
+  }
+}
+
+let bundled: Lexicon | undefined;
+
+/** The bundled lexicon, built once per process. */
+export function bundledLexicon(): Lexicon {
+  return (bundled ??= new Lexicon(loadBundledTerms()));
+}

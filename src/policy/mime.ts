@@ -1,0 +1,338 @@
+// Tolerant MIME reader for the policy engine: header fields (unfolding, RFC 2047 encoded words,
+// RFC 2231 parameters), transfer decodings (base64, quoted-printable, 7bit/8bit/binary), charsets
+// via TextDecoder, and multipart splitting. Trust level: parses untrusted message bytes; never
+// throws on malformed input (it degrades to "treat as text"), and every loop is bounded by the
+// input length so malformed boundaries or headers cannot hang it.
+//
+// Hand-written rather than a library because the project has no MIME library yet, the gateway must
+// control limits exactly (depth, part count, header bytes), and the policy engine needs only a
+// read-only, lossy text view — never re-serialisation (signed bytes are never touched here).
+// Bodies are handled as latin1 strings (one char per byte), so boundary search is plain indexOf
+// and nothing is decoded twice.
+
+import { TextDecoder } from 'node:util';
+export interface HeaderField {
+  /** Lower-cased field name. */
+  name: string;
+  /** Unfolded raw value (latin1 chars = bytes). */
+  raw: string;
+}
+
+export interface ContentType {
+  type: string; // lower-case "text/plain"
+  params: Record<string, string>; // lower-case names, decoded values
+}
+
+const decoderCache = new Map<string, TextDecoder | null>();
+
+function decoderFor(charset: string): TextDecoder | null {
+  let key = charset.trim().toLowerCase().replace(/\*.*$/, ''); // RFC 2231 language suffix
+  if (key === 'latin1' || key === 'iso-8859-1' || key === 'us-ascii' || key === 'ascii' || key === '') key = 'windows-1252';
+  if (key === 'utf8') key = 'utf-8';
+  let d = decoderCache.get(key);
+  if (d === undefined) {
+    try {
+      d = new TextDecoder(key, { fatal: false });
+    } catch {
+      d = null;
+    }
+    decoderCache.set(key, d);
+  }
+  return d;
+}
+
+const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
+const win1252 = new TextDecoder('windows-1252');
+
+/** True when every byte is < 0x80 (fast path: no decoding needed). */
+function isAscii(buf: Uint8Array): boolean {
+  for (let i = 0; i < buf.length; i++) if (buf[i]! > 0x7f) return false;
+  return true;
+}
+
+/**
+ * Decode bytes in the declared charset. Unknown or missing charsets try UTF-8 first, then
+ * windows-1252 (which accepts every byte), so decoding never fails.
+ */
+export function decodeCharset(bytes: Uint8Array, charset: string | undefined): string {
+  if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  const cs = (charset ?? '').trim().toLowerCase();
+  if (cs && cs !== 'us-ascii' && cs !== 'ascii') {
+    const d = decoderFor(cs);
+    if (d) return d.decode(bytes);
+  }
+  try {
+    return utf8Fatal.decode(bytes);
+  } catch {
+    return win1252.decode(bytes);
+  }
+}
+
+/** Decode a latin1 string of raw bytes in a charset. */
+export function decodeLatin1Bytes(s: string, charset: string | undefined): string {
+  return decodeCharset(Buffer.from(s, 'latin1'), charset);
+}
+
+// ---------------------------------------------------------------- transfer encodings
+
+/** Lenient base64: ignores whitespace and junk characters (Node's decoder skips them). */
+export function decodeBase64(s: string): Buffer {
+  return Buffer.from(s, 'base64');
+}
+
+function hexVal(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 65 && c <= 70) return c - 55;
+  if (c >= 97 && c <= 102) return c - 87;
+  return -1;
+}
+
+/** Quoted-printable (RFC 2045 6.7), lenient: malformed escapes are kept literally. */
+export function decodeQuotedPrintable(s: string): Buffer {
+  const out = Buffer.allocUnsafe(s.length);
+  let o = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c !== 61 /* = */) {
+      out[o++] = c & 0xff;
+      continue;
+    }
+    // soft line break: "=" followed by optional whitespace then CRLF/LF
+    let j = i + 1;
+    while (j < n && (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9)) j++;
+    if (j < n && s.charCodeAt(j) === 13 && s.charCodeAt(j + 1) === 10) {
+      i = j + 1;
+      continue;
+    }
+    if (j < n && s.charCodeAt(j) === 10) {
+      i = j;
+      continue;
+    }
+    if (j >= n) break;
+    const h1 = hexVal(s.charCodeAt(i + 1));
+    const h2 = hexVal(s.charCodeAt(i + 2));
+    if (h1 >= 0 && h2 >= 0) {
+      out[o++] = (h1 << 4) | h2;
+      i += 2;
+    } else {
+      out[o++] = 61;
+    }
+  }
+  return out.subarray(0, o);
+}
+
+/** Apply a Content-Transfer-Encoding to a latin1 body string; unknown encodings pass through. */
+export function decodeTransfer(body: string, cte: string): Buffer {
+  switch (cte) {
+    case 'base64':
+      return decodeBase64(body);
+    case 'quoted-printable':
+      return decodeQuotedPrintable(body);
+    default:
+      return Buffer.from(body, 'latin1');
+  }
+}
+
+// ---------------------------------------------------------------- headers
+
+const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]{1,200}[ \t]*:/;
+
+export interface ParsedHead {
+  fields: HeaderField[];
+  /** Offset in the input where the body starts. */
+  bodyStart: number;
+}
+
+/**
+ * Split header fields from the body. Stops at the first empty line; a line that is neither a header
+ * field nor a continuation also ends the header (the body starts there, as mime4j does). Reads at
+ * most maxHeaderBytes; the rest of an overlong header block is skipped up to the blank line.
+ */
+export function parseHead(s: string, start: number, end: number, maxHeaderBytes: number): ParsedHead {
+  const fields: HeaderField[] = [];
+  let pos = start;
+  let first = true;
+  let bytes = 0;
+  while (pos < end) {
+    let nl = s.indexOf('\n', pos);
+    if (nl < 0 || nl >= end) nl = end;
+    let lineEnd = nl;
+    if (lineEnd > pos && s.charCodeAt(lineEnd - 1) === 13) lineEnd--;
+    const line = s.slice(pos, lineEnd);
+    if (line.length === 0) return { fields, bodyStart: Math.min(nl + 1, end) };
+    if (first && line.startsWith('From ')) {
+      // mbox separator line
+      pos = nl + 1;
+      first = false;
+      continue;
+    }
+    first = false;
+    const c0 = line.charCodeAt(0);
+    if ((c0 === 32 || c0 === 9) && fields.length > 0) {
+      if (bytes < maxHeaderBytes) {
+        const f = fields[fields.length - 1]!;
+        f.raw += ' ' + line.trim();
+      }
+    } else if (HEADER_LINE.test(line)) {
+      if (bytes < maxHeaderBytes) {
+        const colon = line.indexOf(':');
+        fields.push({ name: line.slice(0, colon).trim().toLowerCase(), raw: line.slice(colon + 1).trim() });
+      }
+    } else {
+      return { fields, bodyStart: pos };
+    }
+    bytes += line.length + 2;
+    pos = nl + 1;
+  }
+  return { fields, bodyStart: end };
+}
+
+export function headerValue(fields: HeaderField[], name: string): string | undefined {
+  for (const f of fields) if (f.name === name) return f.raw;
+  return undefined;
+}
+
+const ENCODED_WORD = /=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=/g;
+
+/** Decode RFC 2047 encoded words (any charset TextDecoder knows) and raw 8-bit header bytes. */
+export function decodeHeaderText(raw: string): string {
+  let text = raw;
+  if (text.includes('=?')) {
+    // whitespace between adjacent encoded words is not displayed (RFC 2047 6.2)
+    text = text.replace(/(\?=)[ \t]+(?==\?)/g, '$1');
+    text = text.replace(ENCODED_WORD, (_m, cs: string, enc: string, data: string) => {
+      const bytes =
+        enc === 'b' || enc === 'B'
+          ? decodeBase64(data)
+          : decodeQuotedPrintable(data.replace(/_/g, ' ').replace(/=\r?\n/g, ''));
+      return decodeCharset(bytes, cs);
+    });
+  }
+  // raw 8-bit bytes left in the header: UTF-8 if valid, else windows-1252
+  if (/[\x80-\xff]/.test(text) && !/[^\x00-\xff]/.test(text)) text = decodeLatin1Bytes(text, undefined);
+  return text;
+}
+
+function unquote(v: string): string {
+  v = v.trim();
+  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1).replace(/\\(.)/g, '$1');
+  return v;
+}
+
+function pctDecode(s: string, charset: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 37 && i + 2 < s.length + 0 && hexVal(s.charCodeAt(i + 1)) >= 0 && hexVal(s.charCodeAt(i + 2)) >= 0) {
+      bytes.push((hexVal(s.charCodeAt(i + 1)) << 4) | hexVal(s.charCodeAt(i + 2)));
+      i += 2;
+    } else bytes.push(c & 0xff);
+  }
+  return decodeCharset(Uint8Array.from(bytes), charset);
+}
+
+/** Parse "type/subtype; a=b; c*=utf-8''x; d*0=..." (RFC 2045 + RFC 2231). */
+export function parseStructured(raw: string | undefined, dflt: string): ContentType {
+  if (!raw) return { type: dflt, params: {} };
+  // split on ';' outside quotes
+  const pieces: string[] = [];
+  let cur = '';
+  let inQ = false;
+  for (let i = 0; i < raw.length && i < 16384; i++) {
+    const ch = raw[i]!;
+    if (ch === '"' && raw[i - 1] !== '\\') inQ = !inQ;
+    if (ch === ';' && !inQ) {
+      pieces.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  pieces.push(cur);
+  const type = (pieces.shift() ?? '').trim().toLowerCase().replace(/\s+/g, '') || dflt;
+  const params: Record<string, string> = {};
+  const continued = new Map<string, { parts: string[]; charset: string; encoded: boolean[] }>();
+  for (const p of pieces) {
+    const eq = p.indexOf('=');
+    if (eq < 0) continue;
+    const name = p.slice(0, eq).trim().toLowerCase();
+    let value = unquote(p.slice(eq + 1));
+    const m = /^([^*]+)\*(\d+)?(\*)?$/.exec(name);
+    if (m) {
+      const base = m[1]!;
+      const idx = m[2] !== undefined ? Number(m[2]) : 0;
+      const enc = m[3] === '*' || (m[2] === undefined && name.endsWith('*'));
+      let entry = continued.get(base);
+      if (!entry) {
+        entry = { parts: [], charset: 'utf-8', encoded: [] };
+        continued.set(base, entry);
+      }
+      if (enc && idx === 0) {
+        const q = /^([^']*)'[^']*'(.*)$/.exec(value);
+        if (q) {
+          entry.charset = q[1] || 'utf-8';
+          value = q[2]!;
+        }
+      }
+      if (idx < 1000) {
+        entry.parts[idx] = value;
+        entry.encoded[idx] = enc;
+      }
+    } else {
+      params[name] = decodeHeaderText(value);
+    }
+  }
+  for (const [base, e] of continued) {
+    let v = '';
+    for (let i = 0; i < e.parts.length; i++) {
+      const part = e.parts[i];
+      if (part === undefined) continue;
+      v += e.encoded[i] ? pctDecode(part, e.charset) : part;
+    }
+    params[base] = v;
+  }
+  return { type, params };
+}
+
+// ---------------------------------------------------------------- multipart
+
+/**
+ * Split a multipart body (latin1) into part ranges. Delimiter lines are "--boundary" at a line
+ * start followed by optional "--", whitespace and the line end (so a boundary that is a prefix of
+ * another does not match). With no closing delimiter the last part runs to the end.
+ */
+export function splitMultipart(s: string, start: number, end: number, boundary: string, maxParts: number): Array<[number, number]> {
+  const delim = '--' + boundary;
+  const parts: Array<[number, number]> = [];
+  let partStart = -1;
+  let pos = start;
+  while (pos < end) {
+    const i = s.indexOf(delim, pos);
+    if (i < 0 || i >= end) break;
+    const atLineStart = i === start || s.charCodeAt(i - 1) === 10;
+    let j = i + delim.length;
+    const isClose = s.charCodeAt(j) === 45 && s.charCodeAt(j + 1) === 45;
+    if (isClose) j += 2;
+    let k = j;
+    while (k < end && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k++;
+    const atLineEnd = k >= end || s.charCodeAt(k) === 10 || (s.charCodeAt(k) === 13 && s.charCodeAt(k + 1) === 10);
+    if (!atLineStart || !atLineEnd) {
+      pos = i + delim.length;
+      continue;
+    }
+    if (partStart >= 0) {
+      // the line break before the delimiter belongs to the delimiter
+      let pe = i;
+      if (pe > partStart && s.charCodeAt(pe - 1) === 10) pe--;
+      if (pe > partStart && s.charCodeAt(pe - 1) === 13) pe--;
+      parts.push([partStart, pe]);
+      if (parts.length >= maxParts) return parts;
+    }
+    if (isClose) return parts;
+    let nl = s.indexOf('\n', k);
+    if (nl < 0 || nl >= end) nl = end - 1;
+    partStart = nl + 1;
+    pos = partStart;
+  }
+  if (partStart >= 0 && partStart < end) parts.push([partStart, end]);
+  return parts;
+}

@@ -1,0 +1,552 @@
+// The PHI scorer: message bytes in, decision out. Combines health evidence (lexicon terms, codes,
+// lab values) with evidence of an identifiable individual (identifiers, names in clinical context,
+// a correspondent addressed about "your" care) and scores their LINK: both must occur in the same
+// scope (a table row, a text part, or — discounted — the same message). Health vocabulary alone or
+// identifiers alone stay low; identifiers alone give the separate `pii` finding.
+// Trust level: pure and deterministic over untrusted bytes; never logs; reasons carry only masked
+// identifiers (mask.ts) and the health terms that were matched.
+import { type CompiledPolicy, type PolicyConfig, PII_CATEGORIES, WEAK_ID_CATEGORIES, compilePolicy } from './config.js';
+import { type Finding, detectCodes, detectIdentifiers, isValidIcd10 } from './detectors.js';
+import { type Extraction, type TextUnit, extractText } from './extract.js';
+import type { TermHit } from './lexicon.js';
+import { maskValue } from './mask.js';
+
+export interface Reason {
+  category: string;
+  count: number;
+  where: string[];
+  samples: string[];
+}
+
+export interface PhiDecision {
+  phi: boolean;
+  pii: boolean;
+  score: number;
+  threshold: number;
+  reasons: Reason[];
+}
+
+/** Health-code weights (codes are strong health evidence but identify no one). */
+const CODE_WEIGHTS: Record<string, number> = {
+  icd10: 2.5,
+  cpt: 2.5,
+  hcpcs: 2.5,
+  ndc: 2,
+  loinc: 1.5,
+  'lab-value': 1,
+  dosage: 1,
+};
+const CODE_CAP: Record<string, number> = { icd10: 5, cpt: 5, hcpcs: 5, ndc: 4, loinc: 3, 'lab-value': 3, dosage: 3 };
+const TERM_CATEGORY_CAP = 6;
+const PATIENT_RELATIONSHIP_WEIGHT = 1.5;
+const WEAK_ID_CAP = 1;
+
+// ---------------------------------------------------------------- text clean-up
+
+const FOOTER_TOPIC = /\b(?:confidential(?:ity)?|privileged|HIPAA|protected health information|PHI|intended (?:solely )?(?:only )?for|intended recipient)\b/i;
+const FOOTER_ACTION = /\b(?:error|intended|notify|delete|destroy|monitor(?:ing|ed)?|compliance|prohibited|unauthori[sz]ed|disclos\w*|dissemination|distribution|copying|review|retransmission|security)\b/i;
+const BULK_TEXT = /\bunsubscribe\b|\bview (?:this (?:e-?mail|message) )?in (?:your |a )?browser\b|\bmanage (?:your )?(?:e-?mail )?(?:subscription|preferences)\b|\byou are receiving this\b|\bopt[ -]out\b|\bmailing list\b/i;
+
+/** Remove confidentiality / HIPAA disclaimer paragraphs and sentences (they are not PHI). */
+export function stripDisclaimers(text: string): string {
+  if (!FOOTER_TOPIC.test(text)) return text;
+  return text
+    .split(/\n[ \t]*\n/)
+    .map((para) => {
+      if (!FOOTER_TOPIC.test(para)) return para;
+      if (para.length <= 500 && FOOTER_ACTION.test(para)) return '';
+      return para
+        .split(/(?<=[.!?])\s+/)
+        .filter((s) => !(FOOTER_TOPIC.test(s) && FOOTER_ACTION.test(s)))
+        .join(' ');
+    })
+    .join('\n\n');
+}
+
+// ---------------------------------------------------------------- names
+
+const NAME_TOKEN = "\\p{Lu}[\\p{L}'’]*(?:-\\p{Lu}[\\p{L}'’]+)?";
+const FULL_NAME = `${NAME_TOKEN}(?:\\s+\\p{Lu}\\.)?(?:[ \\t]+${NAME_TOKEN}){1,2}`;
+const LAST_FIRST = `${NAME_TOKEN},[ \\t]*${NAME_TOKEN}(?:[ \\t]+\\p{Lu}\\.?)?`;
+const HONORIFIC = '(?:Mr|Mrs|Ms|Miss|Mx)\\.?';
+const LABELLED_NAME = new RegExp(
+  `(?:\\b(?:[Pp]atient|PATIENT|Pt|PT|[Pp]atient [Nn]ame|PATIENT NAME|Pt\\.? [Nn]ame|[Nn]ame|NAME|[Mm]ember(?: [Nn]ame)?|MEMBER|[Ss]ubscriber(?: [Nn]ame)?|[Bb]eneficiary|[Ii]nsured|[Ee]nrollee|[Cc]lient|[Rr]esident|[Rr]e|RE|[Rr]egarding|[Pp]atient [Ll]egal [Nn]ame)\\s*[:\\-]\\s*)(?:${HONORIFIC}\\s+)?(${LAST_FIRST}|${FULL_NAME}|\\p{Lu}{2,}(?:[ ,]+\\p{Lu}{2,}){1,2})`,
+  'gu',
+);
+const HONORIFIC_NAME = new RegExp(`\\b${HONORIFIC}\\s+(${NAME_TOKEN}(?:[ \\t]+${NAME_TOKEN})?)`, 'gu');
+const NAME_AGE = new RegExp(`(${FULL_NAME}),?\\s+(?:is\\s+)?an?\\s+\\d{1,3}[- ](?:year|yr|y/?o|month)`, 'gu');
+const PATIENT_NAME = new RegExp(`\\b(?:[Pp]atient|[Pp]t\\.?|[Rr]esident|[Cc]lient|[Mm]ember|[Bb]eneficiary)\\s+(${FULL_NAME})`, 'gu');
+const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
+const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
+const TITLE_BEFORE = /(?:\bDr|\bDoctor|\bProf|\bProfessor|\bNurse|\bPharmacist|\bDrs)\.?\s*$/;
+const ORG_WORDS = new Set(
+  'clinic hospital center centre health medical medicine pharmacy lab labs laboratory laboratories group associates university college institute foundation department dept street avenue road drive lane court boulevard suite building campus unit ward services service care system systems network partners practice office plan insurance mutual company inc llc corp corporation county city state school society association council committee board team program project fund trust bank news newsletter journal review conference summit week day month year'.split(' '),
+);
+const NAME_STOP = new Set(
+  ('the a an this that these those please dear hi hello hey thanks thank regards best sincerely kind warm good morning afternoon evening ' +
+    'monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september october november december ' +
+    'jan feb mar apr jun jul aug sep sept oct nov dec today tomorrow yesterday ' +
+    'new old next last first second third final follow up update reminder notice meeting agenda minutes schedule policy training staff all team ' +
+    'question questions request requested response reply re fwd fw subject from to cc sent date attachment attached see call contact ' +
+    'patient patients member members provider providers doctor nurse physician pharmacist practice primary urgent routine important action required ' +
+    'we our you your i my he she they his her their it its us them is are was were be been will would should could can may might must ' +
+    'and or but for with without of in on at by about as into over under after before between during per via ' +
+    'total amount paid billed allowed balance payment due claim claims invoice account status report summary results result review ' +
+    'north south east west northern southern eastern western central upper lower general regional community national american united ' +
+    'chief director manager coordinator assistant associate senior junior lead head officer administrator specialist analyst ' +
+    'medical clinical health care family internal emergency surgical surgery pediatric pediatrics behavioral mental public quality safety ' +
+    'information privacy security compliance confidential confidentiality protected program services department office hours ' +
+    'room suite floor building street avenue road drive lane court boulevard box apt unit city state zip phone fax email e mail web site online portal ' +
+    'yes no not none other others any each every some more most less least very just also only still well ok okay note notes ' +
+    'medicare medicaid part plan plans group id number no mrn dob ssn npi icd cpt hcpcs rx dx ' +
+    'description code codes units unit charge charges diagnosis diagnoses procedure procedures medication medications test tests lab labs ' +
+    'grand rounds webinar symposium workshop advances lecture series session summit forum course seminar management update spotlight focus case cases study trial').split(/\s+/),
+);
+
+function foldName(s: string): string {
+  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+}
+
+function nameTokens(s: string): string[] {
+  return foldName(s).split(/[^a-z'’-]+/).filter((t) => t.length > 1);
+}
+
+// ---------------------------------------------------------------- tables
+
+interface TableInfo {
+  /** Line index of the header within the unit's lines. */
+  headerLine: number;
+  delim: string;
+  cols: string[];
+  rows: Array<{ line: number; cells: string[]; start: number; end: number }>;
+}
+
+function splitCells(line: string, delim: string): string[] {
+  if (delim !== ',') return line.split(delim).map((c) => c.trim());
+  const cells: string[] = [];
+  let cur = '';
+  let q = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i]!;
+    if (ch === '"') {
+      if (q && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else q = !q;
+    } else if (ch === ',' && !q) {
+      cells.push(cur.trim());
+      cur = '';
+    } else cur += ch;
+  }
+  cells.push(cur.trim());
+  return cells;
+}
+
+const HEADER_CELL = /^[\p{L}][\p{L}0-9 _./#()&'-]{0,40}$/u;
+
+/** Find delimited tables (CSV, TSV, pipe tables in text or HTML) in a unit. */
+function findTables(text: string, tabular: boolean): TableInfo[] {
+  const tables: TableInfo[] = [];
+  const lines = text.split('\n');
+  const offsets: number[] = [];
+  let off = 0;
+  for (const l of lines) {
+    offsets.push(off);
+    off += l.length + 1;
+  }
+  const maxLines = Math.min(lines.length, 200_000);
+  for (let i = 0; i < maxLines; i++) {
+    const line = lines[i]!;
+    if (line.length > 2000) continue;
+    let delim = '';
+    if (line.includes('\t')) delim = '\t';
+    else if ((line.match(/\|/g)?.length ?? 0) >= 2) delim = '|';
+    else if (tabular && line.includes(',')) delim = ',';
+    if (!delim) continue;
+    const cols = splitCells(line, delim).map((c) => c.toLowerCase());
+    const filled = cols.filter((c) => c.length > 0);
+    if (filled.length < 2 || !filled.every((c) => HEADER_CELL.test(c))) continue;
+    const rows: TableInfo['rows'] = [];
+    let j = i + 1;
+    for (; j < maxLines; j++) {
+      const l = lines[j]!;
+      if (!l.trim()) {
+        if (rows.length === 0) continue;
+        break;
+      }
+      const cells = splitCells(l, delim);
+      if (cells.length < 2 || Math.abs(cells.length - cols.length) > 1) break;
+      rows.push({ line: j, cells, start: offsets[j]!, end: offsets[j]! + l.length });
+    }
+    if (rows.length > 0) {
+      tables.push({ headerLine: i, delim, cols, rows });
+      i = j - 1;
+    }
+  }
+  return tables;
+}
+
+type ColRole = 'name' | 'mrn' | 'member-id' | 'mbi' | 'dob' | 'date-of-service' | 'account-number' | 'ssn' | 'phone' | 'email' | 'address' | 'health' | 'code';
+
+function columnRole(h: string): ColRole | undefined {
+  if (/\b(?:ssn|social security)\b/.test(h)) return 'ssn';
+  if (/\bmbi\b|medicare (?:id|number|beneficiary)/.test(h)) return 'mbi';
+  if (/\b(?:mrn|medical record|chart|patient[ _]?id|pt[ _]?id)\b/.test(h)) return 'mrn';
+  if (/\b(?:dob|birth|birthdate|date_of_birth)\b/.test(h)) return 'dob';
+  if (/\b(?:member|subscriber|policy|insurance|plan|beneficiary|medicaid|insured)\b.*\b(?:id|no|number|#)\b|member_?id|subscriber_?id/.test(h)) return 'member-id';
+  if (/\b(?:account|acct|claim|icn|accession|rx ?#|rx number|encounter|visit ?#|auth(?:orization)?)\b/.test(h) && !/\b(?:bank|routing)\b/.test(h)) return 'account-number';
+  if (/\b(?:dos|date of service|service date|visit date|admit|admission|discharge|collected|encounter date|appt|appointment)\b/.test(h)) return 'date-of-service';
+  if (/\b(?:phone|cell|mobile|tel|telephone)\b/.test(h)) return 'phone';
+  if (/\b(?:e-?mail)\b/.test(h)) return 'email';
+  if (/\b(?:address|street|addr)\b/.test(h)) return 'address';
+  if (/\b(?:cpt|hcpcs|icd|icd-?10|code|proc(?:edure)? code)\b/.test(h)) return 'code';
+  if (/\b(?:dx|diagnosis|diagnoses|condition|problem|procedure|medication|drug|rx|result|test|lab|reason|indication|allerg\w*|finding|impression|service description|description)\b/.test(h)) return 'health';
+  if (/\b(?:patient|name|beneficiary|subscriber|insured|member|pt|last|first|client|resident)\b/.test(h) && !/\b(?:id|no|number|#|provider|physician|doctor|prescriber|staff|employee|author|speaker|presenter|facility|clinic|hospital|practice|plan|drug|file|user)\b/.test(h)) return 'name';
+  return undefined;
+}
+
+// ---------------------------------------------------------------- scoring
+
+interface Evidence {
+  /** health term or code key -> weight (distinct) */
+  health: Map<string, { cat: string; weight: number }>;
+  /** identifier category -> weight */
+  ids: Map<string, number>;
+}
+
+function newEvidence(): Evidence {
+  return { health: new Map(), ids: new Map() };
+}
+
+function healthScore(ev: Evidence): number {
+  const perCat = new Map<string, number>();
+  for (const { cat, weight } of ev.health.values()) {
+    const cap = CODE_CAP[cat] ?? TERM_CATEGORY_CAP;
+    perCat.set(cat, Math.min(cap, (perCat.get(cat) ?? 0) + weight));
+  }
+  let s = 0;
+  for (const v of perCat.values()) s += v;
+  return s;
+}
+
+function idScore(ev: Evidence, weights: Record<string, number>): number {
+  let strong = 0;
+  let weak = 0;
+  for (const [cat, count] of ev.ids) {
+    const w = weights[cat] ?? 0;
+    if (WEAK_ID_CATEGORIES.has(cat)) weak += w * Math.min(count, 2);
+    else strong += w;
+  }
+  return strong + Math.min(WEAK_ID_CAP, weak);
+}
+
+class ReasonBook {
+  private readonly map = new Map<string, { count: number; where: Set<string>; samples: string[] }>();
+
+  add(category: string, where: string, sample: string): void {
+    let r = this.map.get(category);
+    if (!r) {
+      r = { count: 0, where: new Set(), samples: [] };
+      this.map.set(category, r);
+    }
+    r.count++;
+    r.where.add(where);
+    const s = `${sample} in ${where}`;
+    if (r.samples.length < 3 && !r.samples.includes(s)) r.samples.push(s);
+  }
+
+  list(order: (cat: string) => number): Reason[] {
+    return [...this.map.entries()]
+      .map(([category, r]) => ({ category, count: r.count, where: [...r.where], samples: r.samples }))
+      .sort((a, b) => order(b.category) - order(a.category) || b.count - a.count);
+  }
+}
+
+const ID_LABEL: Record<string, string> = {
+  ssn: 'SSN', mrn: 'MRN', dob: 'DOB', 'date-of-service': 'date of service', phone: 'phone', email: 'e-mail',
+  address: 'address', 'member-id': 'member ID', mbi: 'MBI', npi: 'NPI', 'account-number': 'account/claim no.',
+  'name-in-clinical-context': 'name', 'bank-account': 'bank account', 'employee-id': 'employee ID',
+};
+
+interface UnitResult {
+  unitEv: Evidence;
+  best: number; // best linked value in a scope inside the unit (0..1)
+  hasPii: boolean;
+}
+
+interface ScoreCtx {
+  pol: CompiledPolicy;
+  reasons: ReasonBook;
+  ex: Extraction;
+  recipientNames: string[][];
+  senderNames: string[][];
+  correspondentNames: Set<string>;
+  bulk: boolean;
+}
+
+function link(h: number, p: number, pol: CompiledPolicy): number {
+  return Math.min(1, h / pol.healthSaturation) * Math.min(1, p / pol.identifierSaturation);
+}
+
+function addHealthHit(ev: Evidence, key: string, cat: string, weight: number): void {
+  const prev = ev.health.get(key);
+  if (!prev || prev.weight < weight) ev.health.set(key, { cat, weight });
+}
+
+function addId(ev: Evidence, cat: string): void {
+  ev.ids.set(cat, (ev.ids.get(cat) ?? 0) + 1);
+}
+
+function isLikelyName(candidate: string, ctx: ScoreCtx, text: string, start: number, end: number): boolean {
+  const toks = candidate.split(/[\s,]+/).filter(Boolean);
+  if (toks.length < 2) return false;
+  for (const t of toks) {
+    const f = foldName(t).replace(/[.'’]/g, '');
+    if (f.length < 2 && !/^\p{Lu}\.?$/u.test(t)) return false;
+    if (NAME_STOP.has(f) || ORG_WORDS.has(f) || ctx.pol.lexicon.vocabulary.has(f)) return false;
+    if (!/\p{Ll}/u.test(t) && t.length > 1 && !/^\p{Lu}\.?$/u.test(t)) return false; // ALL CAPS words are headings
+  }
+  if (CREDENTIAL_AFTER.test(text.slice(end, end + 12))) return false;
+  if (TITLE_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return false;
+  const next = /^\s+(\p{L}+)/u.exec(text.slice(end, end + 30))?.[1];
+  if (next && ORG_WORDS.has(foldName(next))) return false;
+  if (ctx.correspondentNames.has(foldName(toks.join(' ')))) return false;
+  return true;
+}
+
+const PRONOUN_HEALTH_WINDOW = 260;
+const PRONOUN = /\b(?:his|her|he|she|him|hers)\b/gi;
+const SECOND_PERSON = /\byour?\b/gi;
+const FIRST_PERSON = /\b(?:my|I(?:'m| am| have| was)|me)\b/g;
+const SALUTATION = /(?:^|\n)[ \t>]*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t,]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}[\p{L}'’-]+)/gu;
+
+function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
+  const { pol, reasons } = ctx;
+  const where = unit.where;
+  const text = unit.tabular ? unit.text : stripDisclaimers(unit.text);
+  const unitEv = newEvidence();
+  let best = 0;
+
+  // health evidence
+  const terms: TermHit[] = pol.lexicon.match(text);
+  for (const t of terms) {
+    if (t.info.weight <= 0) continue;
+    addHealthHit(unitEv, `t:${t.info.term}`, t.info.category, t.info.weight);
+    if (t.info.weight >= 1) reasons.add(t.info.category, where, `'${t.info.term}'`);
+  }
+  const tables = findTables(text, unit.tabular);
+  const hasCodeCol = tables.some((tb) => tb.cols.some((c) => columnRole(c) === 'code'));
+  const codes: Finding[] = detectCodes(text, false);
+  void hasCodeCol;
+  for (const c of codes) {
+    addHealthHit(unitEv, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
+    if (c.category === 'icd10' || c.category === 'cpt' || c.category === 'hcpcs' || c.category === 'ndc' || c.category === 'loinc') reasons.add(c.category, where, c.value);
+    else reasons.add(c.category, where, c.category === 'dosage' ? 'dose' : 'value with unit');
+  }
+
+  // identifiers
+  const ids: Finding[] = detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns });
+  const nameFindings: Finding[] = [];
+  let patientNamed = false;
+  const pushName = (v: string, s: number, e: number, patient = false) => {
+    nameFindings.push({ category: 'name-in-clinical-context', start: s, end: e, value: v });
+    if (patient) patientNamed = true;
+  };
+  let m: RegExpExecArray | null;
+  for (const re of [LABELLED_NAME, NAME_AGE, PATIENT_NAME]) {
+    re.lastIndex = 0;
+    while ((m = re.exec(text))) {
+      const v = m[1]!;
+      const s = m.index + m[0].indexOf(v);
+      if (re === LABELLED_NAME && /^\p{Lu}{2,}/u.test(v) && !/\p{Ll}/u.test(v)) {
+        // "LÓPEZ, JEFFREY": accept all-caps only with a comma or two tokens
+        if (v.split(/[\s,]+/).filter(Boolean).length < 2) continue;
+        if (v.split(/[\s,]+/).some((t) => NAME_STOP.has(foldName(t)) || ctx.pol.lexicon.vocabulary.has(foldName(t)))) continue;
+        pushName(v, s, s + v.length);
+        continue;
+      }
+      if (isLikelyName(v.replace(/,/g, ' '), ctx, text, s, s + v.length)) {
+        const label = m[0].slice(0, m[0].indexOf(v)).toLowerCase();
+        pushName(v, s, s + v.length, re !== LABELLED_NAME || /patient|pt\b|beneficiary|resident|member|insured|enrollee/.test(label));
+      }
+    }
+  }
+  HONORIFIC_NAME.lastIndex = 0;
+  while ((m = HONORIFIC_NAME.exec(text))) {
+    const v = m[1]!;
+    const f = foldName(v.split(/\s+/)[0]!);
+    if (NAME_STOP.has(f) || ORG_WORDS.has(f)) continue;
+    if (ctx.correspondentNames.has(foldName(v))) continue;
+    const s = m.index + m[0].indexOf(v);
+    pushName(v, s, s + v.length);
+  }
+  // a person named near third-person clinical language ("Jane Roe ... her A1c")
+  const healthStrong = terms.filter((t) => t.info.weight >= 1.5 && t.info.category !== 'clinical');
+  const bulk = ctx.bulk || BULK_TEXT.test(text);
+  if (!bulk && healthStrong.length > 0 && (unit.kind === 'subject' || /\b(?:his|her|he|she)\b/i.test(text))) {
+    const pron: number[] = [];
+    PRONOUN.lastIndex = 0;
+    while ((m = PRONOUN.exec(text))) pron.push(m.index);
+    CANDIDATE_NAME.lastIndex = 0;
+    while ((m = CANDIDATE_NAME.exec(text))) {
+      const v = m[1]!;
+      const s = m.index;
+      const e = s + v.length;
+      if (!isLikelyName(v, ctx, text, s, e)) continue;
+      const near = (p: number) => Math.abs(p - s) < PRONOUN_HEALTH_WINDOW;
+      const subjectHit = unit.kind === 'subject' || (unit.kind === 'forwarded' && unit.where.endsWith('subject'));
+      if (subjectHit || (pron.some(near) && healthStrong.some((t) => near(t.start)))) pushName(v, s, e);
+    }
+  }
+  // the recipient addressed by name about "your" care, or a patient writing about "my" care
+  const healthAny = terms.filter((t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5);
+  if (!bulk && healthAny.length + codes.filter((c) => c.category === 'lab-value').length > 0) {
+    SALUTATION.lastIndex = 0;
+    let addressed: string | undefined;
+    while ((m = SALUTATION.exec(text))) {
+      const n = foldName(m[1]!);
+      if (ctx.recipientNames.some((toks) => toks.includes(n))) {
+        addressed = m[1]!;
+        break;
+      }
+    }
+    const personal = (re: RegExp) => {
+      re.lastIndex = 0;
+      let k = 0;
+      while ((m = re.exec(text))) {
+        const p = m.index;
+        if (terms.some((t) => t.start > p && t.start - p < 60 && t.info.weight >= 1 && t.info.category !== 'clinical') ||
+            codes.some((c) => c.category === 'lab-value' && c.start > p && c.start - p < 60)) k++;
+      }
+      return k;
+    };
+    if (addressed && personal(SECOND_PERSON) > 0) {
+      addId(unitEv, 'name-in-clinical-context');
+      reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
+    } else if (ctx.senderNames.length > 0 && personal(FIRST_PERSON) > 0) {
+      const tail = foldName(text.slice(-300));
+      const signer = ctx.senderNames.find((toks) => toks.some((t) => t.length > 1 && new RegExp(`\\b${t.replace(/[^a-z]/g, '')}\\b`).test(tail)));
+      if (signer) {
+        addId(unitEv, 'name-in-clinical-context');
+        reasons.add('name-in-clinical-context', where, `sender ${maskValue('name-in-clinical-context', signer.join(' '))} writing about own care`);
+      }
+    }
+  }
+  const allIds = [...ids, ...nameFindings];
+  // being someone's patient is itself health information (HIPAA): an MRN, an MBI or a name given
+  // as "Patient: ..." marks a care relationship even when no diagnosis is written
+  if (patientNamed || ids.some((f) => f.category === 'mrn' || f.category === 'mbi')) {
+    addHealthHit(unitEv, 'patient-relationship', 'patient-relationship', PATIENT_RELATIONSHIP_WEIGHT);
+    reasons.add('patient-relationship', where, 'record about a patient');
+  }
+  for (const f of allIds) {
+    addId(unitEv, f.category);
+    reasons.add(f.category, where, `${ID_LABEL[f.category] ?? f.category} ${maskValue(f.category, f.value)}`);
+  }
+  let hasPii = allIds.some((f) => PII_CATEGORIES.has(f.category));
+
+  // scope 1: table rows (header roles give identity/health to each row)
+  for (const tb of tables) {
+    const roles = tb.cols.map(columnRole);
+    const personalCols = roles.filter((r) => r === 'name' || r === 'phone' || r === 'address' || r === 'email' || r === 'ssn' || r === 'dob').length;
+    if (roles.includes('name') && personalCols >= 2) hasPii = true;
+    for (const row of tb.rows) {
+      const ev = newEvidence();
+      for (const t of terms) if (t.start >= row.start && t.start < row.end) addHealthHit(ev, `t:${t.info.term}`, t.info.category, t.info.weight);
+      for (const c of codes) if (c.start >= row.start && c.start < row.end) addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
+      for (const f of allIds) if (f.start >= row.start && f.start < row.end) addId(ev, f.category);
+      roles.forEach((r, i) => {
+        const cell = row.cells[i];
+        if (!r || !cell) return;
+        if (r === 'health') {
+          if (/\p{L}{3}/u.test(cell)) addHealthHit(ev, `col:${i}`, 'clinical', 1.5);
+        } else if (r === 'code') {
+          const code = cell.trim().toUpperCase();
+          if (/^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$/.test(code)) {
+            addHealthHit(ev, `c:cpt:${code}`, 'cpt', CODE_WEIGHTS['cpt']!);
+            reasons.add('cpt', where, code);
+          } else if (isValidIcd10(code)) {
+            addHealthHit(ev, `c:icd10:${code}`, 'icd10', CODE_WEIGHTS['icd10']!);
+            reasons.add('icd10', where, code);
+          } else if (/\d/.test(cell)) addHealthHit(ev, `col:${i}`, 'clinical', 1);
+        } else if (r === 'name') {
+          if (/\p{Lu}\p{L}/u.test(cell)) {
+            addId(ev, 'name-in-clinical-context');
+          }
+        } else if (/\d/.test(cell)) addId(ev, r);
+      });
+      const v = link(healthScore(ev), idScore(ev, pol.idWeights), pol);
+      if (v > best) best = v;
+    }
+  }
+
+  // scope 2: the whole part (or windows of a long part)
+  const WINDOW = 6000;
+  if (text.length <= WINDOW * 1.5) {
+    best = Math.max(best, link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol));
+  } else {
+    for (let s = 0; s < text.length; s += WINDOW / 2) {
+      const e = s + WINDOW;
+      const ev = newEvidence();
+      for (const t of terms) if (t.start >= s && t.start < e) addHealthHit(ev, `t:${t.info.term}`, t.info.category, t.info.weight);
+      for (const c of codes) if (c.start >= s && c.start < e) addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
+      for (const f of allIds) if (f.start >= s && f.start < e) addId(ev, f.category);
+      // salutation-derived identity applies to the whole part
+      if (unitEv.ids.has('name-in-clinical-context') && !nameFindings.length) addId(ev, 'name-in-clinical-context');
+      best = Math.max(best, link(healthScore(ev), idScore(ev, pol.idWeights), pol));
+    }
+  }
+  return { unitEv, best, hasPii };
+}
+
+const CROSS_UNIT_FACTOR = 0.8;
+
+/** Score an already extracted message. */
+export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecision {
+  const reasons = new ReasonBook();
+  const people = (fields: string[]) => ex.correspondents.filter((c) => fields.includes(c.field) && c.name).map((c) => nameTokens(c.name));
+  const ctx: ScoreCtx = {
+    pol,
+    reasons,
+    ex,
+    recipientNames: people(['to', 'cc']),
+    senderNames: people(['from', 'reply-to']),
+    correspondentNames: new Set(ex.correspondents.filter((c) => c.name).map((c) => foldName(c.name.replace(/,.*$/, '').replace(/"/g, '').trim()))),
+    bulk: ex.bulk,
+  };
+  let best = 0;
+  let pii = false;
+  const msgHealth: number[] = [];
+  const msgIds: number[] = [];
+  for (const u of ex.units) {
+    const r = scoreUnit(ctx, u);
+    best = Math.max(best, r.best);
+    pii ||= r.hasPii;
+    msgHealth.push(healthScore(r.unitEv));
+    // weak contact data does not link across parts (signatures are everywhere)
+    const strongOnly: Evidence = { health: new Map(), ids: new Map([...r.unitEv.ids].filter(([c]) => !WEAK_ID_CATEGORIES.has(c))) };
+    msgIds.push(idScore(strongOnly, pol.idWeights));
+  }
+  // scope 3: the message (subject names the patient, body carries the diagnosis)
+  if (ex.units.length > 1) {
+    const h = Math.max(0, ...msgHealth);
+    const p = Math.max(0, ...msgIds);
+    best = Math.max(best, CROSS_UNIT_FACTOR * link(h, p, pol));
+  }
+  for (const u of ex.uninspected) reasons.add('uninspected', u.split(':')[0] ?? 'message', u.split(':').slice(1).join(':').trim() || 'not inspected');
+  const score = Math.round(best * 100);
+  const idCats = new Set(Object.keys(pol.idWeights));
+  return {
+    phi: score >= pol.threshold,
+    pii,
+    score,
+    threshold: pol.threshold,
+    reasons: reasons.list((c) => (idCats.has(c) ? 2 : c === 'uninspected' ? 3 : 1)),
+  };
+}
+
+/** Score one RFC 5322 message. Pure: bytes in, decision out. */
+export function scoreMessage(raw: Buffer, cfg?: PolicyConfig): PhiDecision {
+  const pol = compilePolicy(cfg);
+  return scoreExtraction(extractText(raw, pol.limits), pol);
+}
