@@ -165,16 +165,21 @@ function buildStore(opts: PathOptions, extraCerts: ParsedCert[] = []): Store {
   return { anchors, bySubject, anchorFps, crlsByIssuer, at: opts.at, revocation };
 }
 
-/** Candidate paths leaf → ... → anchor (anchor last), best candidates first. */
-function buildPaths(leaf: ParsedCert, store: Store, anchors: ParsedCert[]): ParsedCert[][] {
+/**
+ * Candidate paths leaf → ... → anchor (anchor last), best candidates first, and the longest dead end
+ * (for the error message when there is no candidate).
+ */
+function buildPaths(leaf: ParsedCert, store: Store, anchors: ParsedCert[]): { paths: ParsedCert[][]; deadEnd: ParsedCert[] } {
   const out: ParsedCert[][] = [];
-  if (anchors.some((a) => a.fingerprint === leaf.fingerprint)) return [[leaf]];
+  let deadEnd: ParsedCert[] = [leaf];
+  if (anchors.some((a) => a.fingerprint === leaf.fingerprint)) return { paths: [[leaf]], deadEnd };
   const at = store.at.getTime();
   const rank = (child: ParsedCert, c: ParsedCert) =>
     (child.akiKeyId && c.ski && child.akiKeyId.equals(c.ski) ? 0 : child.akiKeyId && c.ski ? 2 : 1) +
     (c.notBefore.getTime() <= at && at <= c.notAfter.getTime() ? 0 : 4);
   const extend = (path: ParsedCert[]) => {
     if (out.length >= MAX_CANDIDATE_PATHS) return;
+    if (path.length > deadEnd.length) deadEnd = path;
     const c = path[path.length - 1]!;
     const tops = anchors.filter((a) => a.subjectKey === c.issuerKey).sort((x, y) => rank(c, x) - rank(c, y));
     for (const a of tops) {
@@ -188,7 +193,7 @@ function buildPaths(leaf: ParsedCert, store: Store, anchors: ParsedCert[]): Pars
     for (const n of next) extend([...path, n]);
   };
   extend([leaf]);
-  return out;
+  return { paths: out, deadEnd };
 }
 
 interface Ctx {
@@ -341,12 +346,13 @@ function checkRevocation(
 }
 
 function validateWith(leaf: ParsedCert, purpose: Purpose, anchors: ParsedCert[], ctx: Ctx): PathResult {
-  const paths = buildPaths(leaf, ctx.store, anchors);
+  const { paths, deadEnd } = buildPaths(leaf, ctx.store, anchors);
   if (paths.length === 0) {
+    const top = deadEnd[deadEnd.length - 1]!;
     return {
       valid: false,
-      chain: [leaf.der],
-      failures: [`no certification path to a trust anchor: issuer '${leaf.issuerText}' of '${leaf.subjectText}' not found`],
+      chain: deadEnd.map((c) => c.der),
+      failures: [`no certification path to a trust anchor: issuer '${top.issuerText}' of '${top.subjectText}' not found`],
     };
   }
   let best: { path: ParsedCert[]; failures: string[] } | undefined;

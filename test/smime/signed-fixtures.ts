@@ -25,7 +25,10 @@ export interface TestPki {
   ecdsa: Party; // P-256, emailProtection, bob@example.org
   server: Party; // RSA, serverAuth only
   revoked: Party; // RSA, emailProtection, revoked by the intermediate
+  alice2: Party; // same key as alice, serial 0x2005
+  /** The intermediate's CRL (revokes `revoked`) and the root's (empty). */
   crlDer: Buffer;
+  rootCrlDer: Buffer;
   crlFile: string;
   cleanup(): void;
 }
@@ -85,11 +88,20 @@ export function makeTestPki(): TestPki {
       `private_key = ${f('inter.key')}`,
       'default_md = sha256',
       'default_crl_days = 30',
+      '[root]',
+      `database = ${f('root-index.txt')}`,
+      `crlnumber = ${f('root-crlnumber')}`,
+      `certificate = ${f('root.pem')}`,
+      `private_key = ${f('root.key')}`,
+      'default_md = sha256',
+      'default_crl_days = 30',
       '',
     ].join('\n'),
   );
   writeFileSync(f('index.txt'), '');
   writeFileSync(f('crlnumber'), '01\n');
+  writeFileSync(f('root-index.txt'), '');
+  writeFileSync(f('root-crlnumber'), '01\n');
 
   const env = (san: string) => ({ ...process.env, SAN: san });
   const run = (args: string[], san = 'none@example.org') =>
@@ -118,10 +130,15 @@ export function makeTestPki(): TestPki {
   issue('ecdsa', '/O=Sealgate Test/CN=Bob Example', ['ec', '-pkeyopt', 'ec_paramgen_curve:P-256'], 'smime_ec', 'bob@example.org', 'inter', '0x2002');
   issue('server', '/O=Sealgate Test/CN=mail.example.org', ['rsa:2048'], 'server', 'postmaster@example.org', 'inter', '0x2003');
   issue('revoked', '/O=Sealgate Test/CN=Mallory Example', ['rsa:2048'], 'smime', 'mallory@example.org', 'inter', '0x2004');
+  // A second certificate for Alice's key (another serial): for certificate-substitution tests.
+  run(['x509', '-req', '-in', 'alice.csr', '-CA', 'inter.pem', '-CAkey', 'inter.key', '-set_serial', '0x2005', '-out', 'alice2.pem', '-days', '825', '-sha256', '-extfile', 'ext.cnf', '-extensions', 'smime'], 'alice@example.org');
   run(['ca', '-config', 'ca.cnf', '-revoke', 'revoked.pem', '-crl_reason', 'keyCompromise']);
   run(['ca', '-config', 'ca.cnf', '-gencrl', '-out', 'inter-crl.pem']);
+  run(['ca', '-config', 'ca.cnf', '-name', 'root', '-gencrl', '-out', 'root-crl.pem']);
   const crlDer = run(['crl', '-in', 'inter-crl.pem', '-outform', 'DER']);
+  const rootCrlDer = run(['crl', '-in', 'root-crl.pem', '-outform', 'DER']);
   writeFileSync(f('inter-crl.der'), crlDer);
+  writeFileSync(f('alice2.key'), readFileSync(f('alice.key')));
   return {
     dir,
     root: party('root'),
@@ -130,7 +147,9 @@ export function makeTestPki(): TestPki {
     ecdsa: party('ecdsa'),
     server: party('server'),
     revoked: party('revoked'),
+    alice2: party('alice2'),
     crlDer,
+    rootCrlDer,
     crlFile: f('inter-crl.pem'),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };
