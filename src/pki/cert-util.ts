@@ -12,7 +12,7 @@
 
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { AsnParser } from '@peculiar/asn1-schema';
-import { CRLDistributionPoints, Name, SubjectAlternativeName, type DistributionPoint } from '@peculiar/asn1-x509';
+import { CRLDistributionPoints, Name, type DistributionPoint } from '@peculiar/asn1-x509';
 import { SmimeError } from '../smime/errors.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -361,12 +361,16 @@ function avasOf(name: Name): Ava[][] {
  * Non-string values compare by their DER bytes. RDN order matters; AVAs inside one RDN do not.
  */
 export function nameMatchKey(name: Name): string {
-  const rdns = avasOf(name).map((rdn) =>
-    rdn
-      .map((a) => `${a.type}=${a.text !== undefined ? 's:' + normalizeDirectoryString(a.text) : 'x:' + a.raw!.toString('hex')}`)
-      .sort(),
+  return JSON.stringify(rdnKeys(name));
+}
+
+/** One match key per RDN, in order (for name chaining and directoryName subtree checks). */
+export function rdnKeys(name: Name): string[] {
+  return avasOf(name).map((rdn) =>
+    JSON.stringify(
+      rdn.map((a) => `${a.type}=${a.text !== undefined ? 's:' + normalizeDirectoryString(a.text) : 'x:' + a.raw!.toString('hex')}`).sort(),
+    ),
   );
-  return JSON.stringify(rdns);
 }
 
 export function normalizeDirectoryString(s: string): string {
@@ -391,6 +395,66 @@ export function nameToString(name: Name): string {
         .join('+'),
     )
     .join(',');
+}
+
+// ---------------------------------------------------------------------------------------------
+// General names (lean: the name-constraint checks must see every entry)
+// ---------------------------------------------------------------------------------------------
+
+export type GeneralNameValue =
+  | { readonly type: 'rfc822' | 'dns' | 'uri'; readonly value: string }
+  | { readonly type: 'dn'; readonly rdns: readonly string[] }
+  | { readonly type: 'ip'; readonly bytes: Buffer }
+  | { readonly type: 'other'; readonly tag: number };
+
+/** Read one GeneralName TLV (RFC 5280 §4.2.1.6). */
+export function readGeneralName(buf: Buffer, t: Tlv): GeneralNameValue {
+  switch (t.tag) {
+    case ctxP(1):
+      return { type: 'rfc822', value: contentOf(buf, t).toString('latin1') };
+    case ctxP(2):
+      return { type: 'dns', value: contentOf(buf, t).toString('latin1') };
+    case ctxP(6):
+      return { type: 'uri', value: contentOf(buf, t).toString('latin1') };
+    case ctxP(7):
+      return { type: 'ip', bytes: contentOf(buf, t) };
+    case ctxC(4): {
+      const [n, more] = childrenOf(buf, t);
+      if (!n || more) throw malformed('bad directoryName');
+      return { type: 'dn', rdns: rdnKeys(parseName(rawOf(buf, n))) };
+    }
+    default:
+      return { type: 'other', tag: t.tag };
+  }
+}
+
+export interface NameConstraintsValue {
+  readonly permitted?: readonly GeneralNameValue[];
+  readonly excluded?: readonly GeneralNameValue[];
+}
+
+/** NameConstraints ::= SEQUENCE { permittedSubtrees [0] GeneralSubtrees OPTIONAL, excludedSubtrees [1] ... } */
+function readNameConstraints(value: Buffer): NameConstraintsValue {
+  const top = readWhole(value);
+  if (top.tag !== TAG.SEQUENCE) throw malformed('bad nameConstraints extension');
+  const out: { permitted?: GeneralNameValue[]; excluded?: GeneralNameValue[] } = {};
+  for (const part of childrenOf(value, top)) {
+    if (part.tag !== ctxC(0) && part.tag !== ctxC(1)) throw malformed('bad nameConstraints extension');
+    const list = childrenOf(value, part).map((st) => {
+      if (st.tag !== TAG.SEQUENCE) throw malformed('bad GeneralSubtree');
+      const [base, ...minmax] = childrenOf(value, st);
+      if (!base) throw malformed('bad GeneralSubtree');
+      // RFC 5280: minimum MUST be zero and maximum MUST be absent; anything else we cannot honour.
+      for (const m of minmax) {
+        if (m.tag === ctxP(0) && contentOf(value, m).every((b) => b === 0)) continue;
+        return { type: 'other', tag: -1 } as GeneralNameValue;
+      }
+      return readGeneralName(value, base);
+    });
+    if (part.tag === ctxC(0)) out.permitted = list;
+    else out.excluded = list;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -486,6 +550,11 @@ export interface ParsedCert {
   readonly ski?: Buffer;
   readonly akiKeyId?: Buffer;
   readonly crlDistributionPoints?: readonly DistributionPoint[];
+  /** subjectAltName entries, every one of them (empty when absent). */
+  readonly altNames: readonly GeneralNameValue[];
+  /** The subject name, one match key per RDN. */
+  readonly subjectRdns: readonly string[];
+  readonly nameConstraints?: NameConstraintsValue;
   readonly emails: readonly string[];
   readonly selfIssued: boolean;
   readonly selfSigned?: boolean;
@@ -712,10 +781,16 @@ function parseCertUncached(der: Buffer, fingerprint: string): ParsedCert {
   const addEmail = (e: string) => {
     if (!emails.some((x) => x.toLowerCase() === e.toLowerCase())) emails.push(e);
   };
+  let altNames: GeneralNameValue[] = [];
   const sanE = ext(OID_EXT.subjectAltName);
   if (sanE) {
-    for (const gn of parseExt(sanE.value, SubjectAlternativeName, 'subjectAltName')) if (gn.rfc822Name) addEmail(gn.rfc822Name);
+    const t = readWhole(sanE.value);
+    if (t.tag !== TAG.SEQUENCE) throw malformed('bad subjectAltName extension');
+    altNames = childrenOf(sanE.value, t).map((g) => readGeneralName(sanE.value, g));
+    for (const gn of altNames) if (gn.type === 'rfc822') addEmail(gn.value);
   }
+  const ncE = ext(OID_EXT.nameConstraints);
+  const nameConstraints = ncE ? readNameConstraints(ncE.value) : undefined;
   for (const rdn of subjectName) for (const ava of rdn) if (ava.type === OID_EMAIL_ADDRESS_ATTR) addEmail(ava.value.toString());
 
   const issuerKey = nameMatchKey(issuerName);
@@ -752,6 +827,9 @@ function parseCertUncached(der: Buffer, fingerprint: string): ParsedCert {
     ski,
     akiKeyId,
     crlDistributionPoints,
+    altNames,
+    subjectRdns: rdnKeys(subjectName),
+    nameConstraints,
     emails,
     selfIssued: issuerKey === subjectKey,
   };

@@ -7,10 +7,11 @@
 // each signature (DSA parameter inheritance included), validity periods (UTCTime and GeneralizedTime),
 // basicConstraints cA and pathLenConstraint (self-issued certificates do not count), keyUsage
 // (keyCertSign on CAs, cRLSign on CRL signers), extendedKeyUsage emailProtection on the leaf when asked,
+// name constraints (directoryName, rfc822Name, dNSName, URI, iPAddress; RFC 5280 §4.2.1.10, §6.1.3 (b)(c)),
 // unknown critical extensions (rejected), and revocation from CRLs (see crl.ts).
 // What is NOT processed: certificate policies (policy trees, requireExplicitPolicy, policy mappings,
-// inhibitAnyPolicy) and name constraints. A path whose CA certificates carry those extensions marked
-// critical is rejected ("unsupported critical extension"), so the gap fails closed; certificatePolicies
+// inhibitAnyPolicy). A path whose CA certificates carry those extensions marked critical is rejected
+// ("unsupported critical extension"), so the gap fails closed; certificatePolicies
 // itself is accepted because with initial-policy-set = anyPolicy and no explicit-policy requirement it
 // cannot change the outcome. The trust anchor is used as a name and key (RFC 5280 §6.1.1 (d)); its own
 // validity period and extensions are not checked, except cRLSign when it signs CRLs.
@@ -21,6 +22,8 @@ import { resolveSigAlg, verifySignature } from '../smime/sig-oids.js';
 import {
   certPublicKey,
   effectiveDsaParams,
+  OID_EMAIL_ADDRESS_ATTR,
+  type GeneralNameValue,
   KU,
   OID_ANY_EKU,
   OID_EXT,
@@ -76,6 +79,7 @@ const RECOGNIZED_CRITICAL = new Set<string>([
   OID_EXT.certificatePolicies,
   OID_EXT.cRLDistributionPoints,
   OID_EXT.issuerAltName,
+  OID_EXT.nameConstraints,
 ]);
 
 interface Store {
@@ -239,9 +243,13 @@ function checkPath(path: ParsedCert[], purpose: Purpose, ctx: Ctx): PathCheck {
   // Keys trusted so far, by subject, for CRL signer lookup (issuer keys already validated on this path).
   const trustedKeys: { cert: ParsedCert; key: KeyObject }[] = [{ cert: anchor, key: workingKey }];
 
+  const nc: NcState = { permitted: [], excluded: [] };
+
   for (let i = 0; i < n; i++) {
     const c = certs[i]!;
     const isLeaf = i === n - 1;
+    // (b)(c) name constraints from the CAs above (self-issued intermediates are exempt).
+    if (isLeaf || !c.selfIssued) failures.push(...nameConstraintFailures(c, nc));
     // (a)(1) signature
     const sig = certSignatureOk(c, workingKey, workingIssuerId);
     if (!sig.ok) failures.push(`signature of certificate ${who(c)} does not verify${sig.why ? ': ' + sig.why : ''}`);
@@ -271,6 +279,15 @@ function checkPath(path: ParsedCert[], purpose: Purpose, ctx: Ctx): PathCheck {
     }
     const pl = c.basicConstraints?.pathLen;
     if (pl !== undefined && pl < maxPathLength) maxPathLength = pl;
+    // (g) name constraints this CA sets for the rest of the path.
+    if (c.nameConstraints) {
+      const { permitted, excluded } = c.nameConstraints;
+      if ([...(permitted ?? []), ...(excluded ?? [])].some((g) => g.type === 'other' && g.tag === -1)) {
+        failures.push(`certificate ${who(c)} has name constraints with minimum/maximum, which are not supported`);
+      }
+      if (permitted) nc.permitted.push(permitted);
+      if (excluded) nc.excluded.push(...excluded);
+    }
     if (c.keyUsage !== undefined && ((c.keyUsage >> KU.keyCertSign) & 1) === 0) {
       failures.push(`CA certificate ${who(c)} key usage does not allow certificate signing`);
     }
@@ -286,6 +303,104 @@ function checkPath(path: ParsedCert[], purpose: Purpose, ctx: Ctx): PathCheck {
     trustedKeys.push({ cert: c, key: workingKey });
   }
   return { failures: [...new Set(failures)] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Name constraints (RFC 5280 §4.2.1.10)
+// ---------------------------------------------------------------------------------------------
+
+interface NcState {
+  /** One permitted list per CA that set one: a name must fall within each list that has its type. */
+  permitted: (readonly GeneralNameValue[])[];
+  excluded: GeneralNameValue[];
+}
+
+function uriHost(uri: string): string | undefined {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(uri);
+  return m && m[1] ? m[1].toLowerCase() : undefined;
+}
+
+function dnsWithin(host: string, base: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  const b = base.toLowerCase();
+  if (b === '') return true;
+  if (b.startsWith('.')) return h.endsWith(b);
+  return h === b || h.endsWith('.' + b);
+}
+
+/** Is `name` inside the subtree `base` (same name form)? Unknown forms are never inside. */
+function within(name: GeneralNameValue, base: GeneralNameValue): boolean {
+  if (name.type !== base.type) return false;
+  switch (name.type) {
+    case 'dn': {
+      const b = (base as typeof name).rdns;
+      return b.length <= name.rdns.length && b.every((r, i) => r === name.rdns[i]);
+    }
+    case 'rfc822': {
+      const b = (base as typeof name).value;
+      const at = name.value.lastIndexOf('@');
+      if (at < 0) return false;
+      const local = name.value.slice(0, at);
+      const host = name.value.slice(at + 1).toLowerCase();
+      if (b.includes('@')) {
+        const bat = b.lastIndexOf('@');
+        return local === b.slice(0, bat) && host === b.slice(bat + 1).toLowerCase();
+      }
+      if (b.startsWith('.')) return host.endsWith(b.toLowerCase());
+      return host === b.toLowerCase();
+    }
+    case 'dns':
+      return dnsWithin(name.value, (base as typeof name).value);
+    case 'uri': {
+      const host = uriHost(name.value);
+      if (!host) return false;
+      const b = (base as typeof name).value.toLowerCase();
+      return b.startsWith('.') ? host.endsWith(b) : host === b;
+    }
+    case 'ip': {
+      const b = (base as typeof name).bytes;
+      if (b.length !== name.bytes.length * 2) return false;
+      for (let i = 0; i < name.bytes.length; i++) {
+        const mask = b[name.bytes.length + i]!;
+        if ((name.bytes[i]! & mask) !== (b[i]! & mask)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+function describeName(g: GeneralNameValue): string {
+  if (g.type === 'dn') return 'directory name';
+  if (g.type === 'ip') return `IP address ${[...g.bytes].join('.')}`;
+  if (g.type === 'other') return 'name of an unsupported form';
+  return `${g.type} ${g.value}`;
+}
+
+function nameConstraintFailures(c: ParsedCert, st: NcState): string[] {
+  if (st.permitted.length === 0 && st.excluded.length === 0) return [];
+  const names: GeneralNameValue[] = [...c.altNames];
+  if (c.subjectRdns.length) names.push({ type: 'dn', rdns: c.subjectRdns });
+  // RFC 5280 §4.2.1.10: rfc822Name constraints also apply to emailAddress attributes in the subject.
+  for (const rdn of c.subjectName) for (const ava of rdn) if (ava.type === OID_EMAIL_ADDRESS_ATTR) names.push({ type: 'rfc822', value: ava.value.toString() });
+  const out: string[] = [];
+  for (const n of names) {
+    if (n.type === 'other') {
+      const constrained = st.excluded.some((e) => e.type === 'other') || st.permitted.some((p) => p.some((e) => e.type === 'other'));
+      if (constrained) out.push(`certificate '${c.subjectText}' has a ${describeName(n)} under name constraints of that form (not supported)`);
+      continue;
+    }
+    if (st.excluded.some((e) => within(n, e))) out.push(`${describeName(n)} of '${c.subjectText}' is excluded by name constraints`);
+    for (const p of st.permitted) {
+      const sameForm = p.filter((e) => e.type === n.type);
+      if (sameForm.length && !sameForm.some((e) => within(n, e))) {
+        out.push(`${describeName(n)} of '${c.subjectText}' is outside the permitted name constraints`);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 function leafChecks(c: ParsedCert, purpose: Purpose, failures: string[]) {
