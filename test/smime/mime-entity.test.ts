@@ -94,6 +94,27 @@ describe('base64 bodies', () => {
     );
   });
 
+  it('decodes any line width, and rejects any one injected stray character (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 1500 }),
+        fc.integer({ min: 1, max: 19 }),
+        fc.constantFrom('*', '-', '_', '=', '\x00', '\xe9', '.'),
+        fc.nat(),
+        (u, w4, junk, at) => {
+          const buf = Buffer.from(u);
+          const text = buf.toString('base64').match(new RegExp(`.{1,${w4 * 4}}`, 'g'))!.join('\r\n') + '\r\n';
+          expect(decodeBase64Body(Buffer.from(text, 'latin1')).equals(buf)).toBe(true);
+          const i = at % text.length;
+          if (text[i] === '=' || (junk === '=' && text.slice(i).replace(/[\r\n]/g, '').length === 0)) return;
+          const bad = Buffer.from(text.slice(0, i) + junk + text.slice(i), 'latin1');
+          expect(() => decodeBase64Body(bad)).toThrow(SmimeError);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
   it('rejects junk instead of skipping it', () => {
     expect(() => decodeBase64Body(b('QUJD\r\nR*EF\r\n'))).toThrow(SmimeError);
     expect(() => decodeBase64Body(b('QUJD=QUJD'))).toThrow(/after padding/);
