@@ -109,7 +109,7 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
     clock: { now },
     pipeline,
     delivery: { inbound: inboundAgent, outbound: outboundAgent },
-    bounce: createBounceBuilder({ hostname: cfg.hostname, postmaster: `postmaster@${cfg.domains[0]}` }),
+    bounce: createBounceBuilder({ hostname: cfg.hostname, postmaster: `postmaster@${cfg.domains[0]}`, domains: cfg.domains }),
     isLocalDomain,
     audit: store.audit,
     logger,
@@ -144,6 +144,7 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
       stopping ??= (async () => {
         await Promise.all([inbound.close(true), outbound.close(true)]);
         await manager.stop();
+        await Promise.all([inboundAgent.close(), outboundAgent.close()]);
         await store.close();
         unlock();
       })();

@@ -23,8 +23,11 @@ export function sendMail(port: number, o: { from: string; to: string[]; data: Bu
     let buf = '';
     const queue: Array<() => void> = [];
     let accepted = 0;
+    let done = false;
     let step = 0;
     const finish = (final: string) => {
+      if (done) return;
+      done = true;
       s.end('QUIT\r\n');
       resolve({ replies, final, code: Number(final.slice(0, 3)) });
     };
@@ -33,6 +36,8 @@ export function sendMail(port: number, o: { from: string; to: string[]; data: Bu
       reject(new Error(`timeout; replies so far: ${replies.join(' | ')}`));
     });
     s.on('error', (e) => reject(e));
+    // A server that dies mid-transaction closes the socket without an error event.
+    s.on('close', () => reject(new Error(`connection closed; replies so far: ${replies.join(' | ')}`)));
     const steps: Array<(reply: string) => void> = [
       () => s.write(`EHLO ${o.helo ?? 'client.test'}\r\n`),
       (r) => (r.startsWith('250') ? s.write(`MAIL FROM:<${o.from}>\r\n`) : finish(r)),

@@ -49,7 +49,9 @@ describe('crash safety', () => {
     for (let k = 0; k < KILLS; k++) {
       await new Promise((r) => setTimeout(r, 150 + Math.random() * 450));
       await gw.kill9();
+      const t = Date.now();
       gw = await startGatewayProcess(setup);
+      if (process.env.SG_DEBUG) console.log(`kill ${k}: restarted in ${Date.now() - t} ms, accepted ${accepted.length}, at sink ${idsAtSink().length}`);
     }
     await new Promise((r) => setTimeout(r, 500));
     sending = false;
