@@ -5,6 +5,7 @@
 // structure) are separate exported functions so they can be tested on their own.
 // Trust level: pure functions over untrusted text. Raw matches stay inside the engine; only masked
 // forms (mask.ts) leave it.
+import { execAtKeywords, hasKeyword, lowerSameLength } from './scan.js';
 
 export type IdCategory =
   | 'ssn' | 'mrn' | 'dob' | 'date-of-service' | 'phone' | 'email' | 'address' | 'member-id' | 'mbi' | 'npi'
@@ -103,55 +104,66 @@ function hasDigits(v: string, n: number): boolean {
 
 interface LabelledSpec {
   category: IdCategory;
+  /** Sticky, case-insensitive; evaluated only where a keyword starts (scan.ts). */
   re: RegExp;
+  keywords: string[];
   minDigits: number;
 }
 
 const LABELLED: LabelledSpec[] = [
   {
     category: 'mrn',
-    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*No\\.?|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#))?|Chart(?:\\s*(?:No\\.?|Number|#|ID))|Patient\\s*(?:ID|No\\.?|Number|#)|Pt\\.?\\s*ID|Hospital\\s*(?:No\\.?|Number)|Unit\\s*(?:No\\.?|Number)|EMPI|Enterprise\\s*ID)${SEP}${VALUE}`, 'gi'),
+    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*No\\.?|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#))?|Chart(?:\\s*(?:No\\.?|Number|#|ID))|Patient\\s*(?:ID|No\\.?|Number|#)|Pt\\.?\\s*ID|Hospital\\s*(?:No\\.?|Number)|Unit\\s*(?:No\\.?|Number)|EMPI|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
+    keywords: ['mrn', 'mr#', 'mr ', 'mr.', 'med', 'chart', 'patient', 'pt', 'hospital', 'unit', 'empi', 'enterprise'],
     minDigits: 4,
   },
   {
     category: 'member-id',
-    re: new RegExp(`\\b(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)\\s*[:#.]?\\s*${VALUE}`, 'gi'),
+    re: new RegExp(`\\b(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)\\s*[:#.]?\\s*${VALUE}`, 'iy'),
+    keywords: ['member', 'subscriber', 'policy', 'insurance', 'insured', 'health', 'plan', 'beneficiary', 'medicaid', 'enrollee', 'group', 'coverage', 'cardholder', 'recipient'],
     minDigits: 3,
   },
   {
     category: 'account-number',
-    re: new RegExp(`\\b(?:(?:Patient|Hospital|Guarantor|Billing)\\s*)?(?:Account|Acct|Claim|Accession|Rx|Prescription|Authori[sz]ation|Auth|Prior\\s*Auth(?:ori[sz]ation)?|PA|Encounter|Visit|Case|Specimen|Referral|ICN|DCN|Episode|Admission|Check|EFT|Trace|Statement)\\b${SEP}${VALUE}`, 'gi'),
+    re: new RegExp(`\\b(?:(?:Patient|Hospital|Guarantor|Billing)\\s*)?(?:Account|Acct|Claim|Accession|Rx|Prescription|Authori[sz]ation|Auth|Prior\\s*Auth(?:ori[sz]ation)?|PA|Encounter|Visit|Case|Specimen|Referral|ICN|DCN|Episode|Admission|Check|EFT|Trace|Statement)\\b${SEP}${VALUE}`, 'iy'),
+    keywords: ['patient', 'hospital', 'guarantor', 'billing', 'account', 'acct', 'claim', 'accession', 'rx', 'prescription', 'authori', 'auth', 'prior', 'pa', 'encounter', 'visit', 'case', 'specimen', 'referral', 'icn', 'dcn', 'episode', 'admission', 'check', 'eft', 'trace', 'statement'],
     minDigits: 4,
   },
   {
     category: 'bank-account',
-    re: new RegExp(`\\b(?:Bank|Checking|Savings|Deposit|Direct\\s*Deposit|Routing|ABA|IBAN)\\s*(?:Account|Acct)?${SEP}${VALUE}`, 'gi'),
+    re: new RegExp(`\\b(?:Bank|Checking|Savings|Deposit|Direct\\s*Deposit|Routing|ABA|IBAN)\\s*(?:Account|Acct)?${SEP}${VALUE}`, 'iy'),
+    keywords: ['bank', 'checking', 'savings', 'deposit', 'direct', 'routing', 'aba', 'iban'],
     minDigits: 4,
   },
   {
     category: 'employee-id',
-    re: new RegExp(`\\b(?:Employee|Emp\\.?|Staff|Badge|Personnel|Payroll)\\s*(?:ID|No\\.?|Number|#)\\s*[:#.]?\\s*${VALUE}`, 'gi'),
+    re: new RegExp(`\\b(?:Employee|Emp\\.?|Staff|Badge|Personnel|Payroll)\\s*(?:ID|No\\.?|Number|#)\\s*[:#.]?\\s*${VALUE}`, 'iy'),
+    keywords: ['employee', 'emp', 'staff', 'badge', 'personnel', 'payroll'],
     minDigits: 3,
   },
 ];
 
-const DOB_RE = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|Date\\s+of\\s+Birth|Birth\\s*-?date|Born(?:\\s+on)?|Birthday|B/D)\\s*[:#-]?\\s*(?:is\\s+|of\\s+)?(${DATE_SRC})`, 'gi');
+const DOB_RE = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|Date\\s+of\\s+Birth|Birth\\s*-?date|Born(?:\\s+on)?|Birthday|B/D)\\s*[:#-]?\\s*(?:is\\s+|of\\s+)?(${DATE_SRC})`, 'iy');
+const DOB_KEYWORDS = ['dob', 'd.o.b', 'date of birth', 'birth', 'born', 'b/d'];
 const DOS_RE = new RegExp(
   `\\b(?:Date\\s+of\\s+(?:Service|Visit|Exam|Surgery|Procedure|Admission|Discharge|Injury|Encounter|Collection)|DOS|Service\\s+Dates?|Visit\\s+Date|Admi(?:ssion|t)\\s+Date|Admitted(?:\\s+on)?|Discharge(?:d)?(?:\\s+(?:on|date))?|Encounter\\s+Date|Collect(?:ion|ed)(?:\\s+(?:on|date))?|Date\\s+Collected|Procedure\\s+Date|Exam\\s+Date|Study\\s+Date|Surgery\\s+Date|Seen(?:\\s+in\\s+clinic)?\\s+on|visit(?:\\s+\\w+){0,4}\\s+on|appointment(?:\\s+\\w+){0,3}\\s+(?:on|is|for)|scheduled\\s+(?:for|on)|Received|Reported|Performed(?:\\s+on)?)\\s*[:#-]?\\s*(?:on\\s+)?(${DATE_SRC})`,
-  'gi',
+  'iy',
 );
+const DOS_KEYWORDS = ['date', 'dos', 'service', 'visit', 'admi', 'discharge', 'encounter', 'collect', 'procedure', 'exam', 'study', 'surgery', 'seen', 'appointment', 'scheduled', 'received', 'reported', 'performed'];
 const SSN_RE = /(?<![\d-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\d-])/g;
 const SSN_LABEL = /\b(?:SSN|SS#|S\.S\.N\.?|Social\s+Security(?:\s+(?:No\.?|Number|#))?|SocSec|TIN|ITIN|Taxpayer\s+ID)\s*[:#]?\s*$/i;
 const PHONE_RE = /(?<![\d-])(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\d-])/g;
-const EMAIL_RE = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,}/g;
+const EMAIL_RE = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,}/y;
 const STREET_RE = /\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'-]+\.?\s+){1,3}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Ct|Court|Way|Pl|Place|Ter|Terrace|Pkwy|Parkway|Cir|Circle|Hwy|Highway|Trail|Trl|Sq|Square|Loop|Row|Run|Pike|Crescent|Close|Path|Plaza|Alley)\b\.?(?:,?\s+(?:Apt|Unit|Suite|Ste|#)\.?\s*[A-Z0-9-]+)?/g;
 const POBOX_RE = /\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b/gi;
-const CITY_ZIP_RE = /\b[A-Z][a-z]+(?:\s+[A-Z][a-z]+){0,2},\s+[A-Z]{2}\s+\d{5}(?:-\d{4})?\b/g;
+// ", ST 12345" (state and ZIP after a city): starts with a literal so the scan is fast
+const CITY_ZIP_RE = /, ?[A-Z]{2} \d{5}(?:-\d{4})?\b/g;
 const MBI_SCAN = new RegExp(`\\b[1-9]${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_A}[0-9]{2}\\b`, 'g');
 const NPI_SCAN = /(?<![\d-])[12]\d{9}(?![\d-])/g;
 const ICD_SCAN = /\b[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?\b/g;
 const ICD_CONTEXT = /\b(?:ICD|dx|diag|diagnos[ei]s|code[ds]?|coded)\b[^\n]{0,40}$/i;
 const CPT_LINE = /\b(?:CPT|HCPCS|procedure\s+codes?|proc(?:edure)?\s*code|E\/M|service\s+code|billing\s+code)\b/i;
+const CPT_KEYWORDS = ['cpt', 'hcpcs', 'procedure code', 'proc code', 'proc. code', 'e/m', 'service code', 'billing code'];
 const CPT_SCAN = /(?<![\d$.,-])(?:\d{5}|\d{4}[FTU])(?![\d.]|,\d|-\d)/g;
 const HCPCS_SCAN = /\b[A-CEGHJ-MP-V]\d{4}\b/g;
 const NDC_SCAN = /(?<![\d-])(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])/g;
@@ -173,23 +185,35 @@ function push(out: Finding[], category: Finding['category'], start: number, end:
 }
 
 /** Identifier detectors (not names: see names.ts). */
-export function detectIdentifiers(text: string, opt: DetectOptions): Finding[] {
+export function detectIdentifiers(text: string, opt: DetectOptions, lower = lowerSameLength(text)): Finding[] {
   const out: Finding[] = [];
   let m: RegExpExecArray | null;
-  const taken: Array<[number, number]> = [];
-  const overlaps = (s: number, e: number) => taken.some(([a, b]) => s < b && e > a);
+  // claimed character ranges (an MRN is not also a phone number); a lazily built bitmap keeps the
+  // overlap test O(match length) on large texts
+  let mark: Uint8Array | undefined;
+  const taken = {
+    push([s, e]: [number, number]) {
+      mark ??= new Uint8Array(text.length + 1);
+      mark.fill(1, s, e);
+    },
+  };
+  const overlaps = (s: number, e: number) => {
+    if (!mark) return false;
+    for (let i = s; i < e; i++) if (mark[i]) return true;
+    return false;
+  };
 
   for (const spec of LABELLED) {
-    spec.re.lastIndex = 0;
-    while ((m = spec.re.exec(text))) {
-      const v = m[1]!;
-      if (!hasDigits(v, spec.minDigits)) continue;
+    execAtKeywords(spec.re, text, lower, spec.keywords, (mm) => {
+      const v = mm[1]!;
+      if (!hasDigits(v, spec.minDigits)) return;
       // "Bank account" is a bank account, not a patient account
-      if (spec.category === 'account-number' && /\b(?:bank|checking|savings|routing|deposit)\s*$/i.test(text.slice(Math.max(0, m.index - 20), m.index))) continue;
-      const s = m.index + m[0].length - v.length;
+      if (spec.category === 'account-number' && /\b(?:bank|checking|savings|routing|deposit)\s*$/i.test(text.slice(Math.max(0, mm.index - 20), mm.index))) return;
+      const s = mm.index + mm[0].length - v.length;
+      if (overlaps(s, s + v.length)) return;
       push(out, spec.category, s, s + v.length, v);
       taken.push([s, s + v.length]);
-    }
+    });
   }
   for (const re of opt.mrnPatterns) {
     re.lastIndex = 0;
@@ -215,20 +239,18 @@ export function detectIdentifiers(text: string, opt: DetectOptions): Finding[] {
       taken.push([m.index, m.index + m[0].length]);
     }
   }
-  DOB_RE.lastIndex = 0;
-  while ((m = DOB_RE.exec(text))) {
-    const v = m[1]!;
-    const s = m.index + m[0].length - v.length;
+  execAtKeywords(DOB_RE, text, lower, DOB_KEYWORDS, (mm) => {
+    const v = mm[1]!;
+    const s = mm.index + mm[0].length - v.length;
     push(out, 'dob', s, s + v.length, v);
     taken.push([s, s + v.length]);
-  }
-  DOS_RE.lastIndex = 0;
-  while ((m = DOS_RE.exec(text))) {
-    const v = m[1]!;
-    const s = m.index + m[0].length - v.length;
-    if (overlaps(s, s + v.length)) continue;
+  });
+  execAtKeywords(DOS_RE, text, lower, DOS_KEYWORDS, (mm) => {
+    const v = mm[1]!;
+    const s = mm.index + mm[0].length - v.length;
+    if (overlaps(s, s + v.length)) return;
     push(out, 'date-of-service', s, s + v.length, v);
-  }
+  });
   SSN_RE.lastIndex = 0;
   while ((m = SSN_RE.exec(text))) {
     const digits = m[1]! + m[3]! + m[4]!;
@@ -258,9 +280,14 @@ export function detectIdentifiers(text: string, opt: DetectOptions): Finding[] {
     if (overlaps(m.index, m.index + m[0].length)) continue;
     push(out, 'phone', m.index, m.index + m[0].length, m[0]);
   }
-  if (text.includes('@')) {
-    EMAIL_RE.lastIndex = 0;
-    while ((m = EMAIL_RE.exec(text))) push(out, 'email', m.index, m.index + m[0].length, m[0]);
+  // e-mail: find each '@' and grow the address around it (a global regex backtracks at every char)
+  for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
+    let s = at;
+    while (s > 0 && s > at - 64 && /[A-Za-z0-9._%+-]/.test(text[s - 1]!)) s--;
+    if (s === at) continue;
+    EMAIL_RE.lastIndex = s;
+    const mm = EMAIL_RE.exec(text);
+    if (mm && mm.index === s) push(out, 'email', s, s + mm[0].length, mm[0]);
   }
   for (const re of [STREET_RE, POBOX_RE, CITY_ZIP_RE]) {
     re.lastIndex = 0;
@@ -270,7 +297,7 @@ export function detectIdentifiers(text: string, opt: DetectOptions): Finding[] {
 }
 
 /** Health-code detectors: ICD-10-CM, CPT/HCPCS (in context), NDC, LOINC, lab values, dosages. */
-export function detectCodes(text: string, tabularCodeColumns = false): Finding[] {
+export function detectCodes(text: string, tabularCodeColumns = false, lower = lowerSameLength(text)): Finding[] {
   const out: Finding[] = [];
   let m: RegExpExecArray | null;
   ICD_SCAN.lastIndex = 0;
@@ -285,7 +312,7 @@ export function detectCodes(text: string, tabularCodeColumns = false): Finding[]
   }
   // CPT/HCPCS: 5-character codes on a line that names CPT/HCPCS, or within the lines after such a
   // header line (tables), or anywhere in a table with a code column.
-  if (tabularCodeColumns || CPT_LINE.test(text)) {
+  if (tabularCodeColumns || hasKeyword(lower, CPT_KEYWORDS)) {
     let contextUntil = -1;
     let lineStart = 0;
     while (lineStart < text.length) {
@@ -311,7 +338,7 @@ export function detectCodes(text: string, tabularCodeColumns = false): Finding[]
   NDC_SCAN.lastIndex = 0;
   while ((m = NDC_SCAN.exec(text))) push(out, 'ndc', m.index, m.index + m[0].length, m[0]);
   LOINC_SCAN.lastIndex = 0;
-  while ((m = LOINC_SCAN.exec(text))) {
+  while (lower.includes('loinc') && (m = LOINC_SCAN.exec(text))) {
     const v = m[1]!;
     if (!isValidLoinc(v)) continue;
     const s = m.index + m[0].length - v.length;

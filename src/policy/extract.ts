@@ -221,7 +221,9 @@ function entityBody(ctx: Ctx, s: string, fields: HeaderField[], bodyStart: numbe
     if (boundary) {
       const parts = splitMultipart(s, bodyStart, end, boundary, ctx.limits.maxParts);
       if (parts.length > 0) {
+        const before = ctx.units.length;
         for (const [ps, pe] of parts) walkEntity(ctx, s, ps, pe, depth + 1, forwarded, childDefault, label);
+        if (type === 'multipart/alternative') dropDuplicateAlternatives(ctx, before);
         return;
       }
     }
@@ -246,6 +248,23 @@ function entityBody(ctx: Ctx, s: string, fields: HeaderField[], bodyStart: numbe
   if (type === 'text/html') addUnit(ctx, { where, kind, tabular: false, forwarded }, htmlToText(decodeCharset(data, charset)));
   else if (type === 'text/rtf' || type === 'text/richtext' || type === 'text/enriched') addUnit(ctx, { where, kind, tabular: false, forwarded }, type === 'text/rtf' ? rtfToText(data.toString('latin1')) : decodeCharset(data, charset).replace(/<[^>]*>/g, ''));
   else addUnit(ctx, { where, kind, tabular: /csv|tab-separated/.test(type), forwarded }, decodeCharset(data, charset));
+}
+
+/**
+ * The alternatives of multipart/alternative usually carry the same text (plain and HTML). Score it
+ * once: a unit whose whitespace-normalised text equals an earlier alternative's is dropped. Any
+ * difference (hidden HTML text, different content) keeps both, so nothing escapes inspection.
+ */
+function dropDuplicateAlternatives(ctx: Ctx, from: number): void {
+  const seen = new Set<string>();
+  const kept: TextUnit[] = [];
+  for (const u of ctx.units.slice(from)) {
+    const key = u.kind + '\0' + u.text.replace(/\s+/g, ' ').trim();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    kept.push(u);
+  }
+  ctx.units.splice(from, ctx.units.length - from, ...kept);
 }
 
 function walkMessage(ctx: Ctx, s: string, depth: number, forwarded: boolean, label: string): HeaderField[] {

@@ -8,6 +8,7 @@
 // only match text written in capitals, so "alt" or "Nash" do not count.
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { lowerSameLength } from './scan.js';
 
 export type HealthCategory = 'diagnosis' | 'medication' | 'procedure' | 'test' | 'clinical' | string;
 
@@ -96,6 +97,8 @@ function upperOk(text: string, start: number, end: number): boolean {
 
 export class Lexicon {
   private readonly root = new Map<string, Node>();
+  /** Bitmap over filterKey() of every first token, so most text tokens are skipped without a lookup. */
+  private readonly firstFilter = new Uint8Array(1 << 15);
   /** Every token that occurs in some term (used to reject "names" that are medical words). */
   readonly vocabulary = new Set<string>();
   readonly size: number;
@@ -123,6 +126,7 @@ export class Lexicon {
         }
         // later lists (organization terms) override bundled weights for the same term
         if (node) node.info = info;
+        this.firstFilter[filterKey(seq[0]!, 0, seq[0]!.length)] = 1;
       }
       n++;
     }
@@ -130,41 +134,60 @@ export class Lexicon {
   }
 
   /** All longest, non-overlapping term occurrences in `text`, in order. */
-  match(text: string): TermHit[] {
-    const lower = text.toLowerCase();
-    const starts: number[] = [];
-    const toks: string[] = [];
-    TOKEN.lastIndex = 0;
-    let m: RegExpExecArray | null;
-    while ((m = TOKEN.exec(lower))) {
-      toks.push(m[0]);
-      starts.push(m.index);
-    }
+  match(text: string, lower = lowerSameLength(text)): TermHit[] {
+    const n = lower.length;
+    const filter = this.firstFilter;
     const hits: TermHit[] = [];
-    const n = toks.length;
-    for (let i = 0; i < n; i++) {
-      let node = this.root.get(toks[i]!);
+    let i = 0;
+    while (i < n) {
+      // next token [s, e)
+      while (i < n && !isTokenChar(lower.charCodeAt(i))) i++;
+      if (i >= n) break;
+      const s = i;
+      while (i < n && isTokenChar(lower.charCodeAt(i))) i++;
+      const e = i;
+      if (!filter[filterKey(lower, s, e)]) continue;
+      let node = this.root.get(lower.slice(s, e));
       if (!node) continue;
       let best: TermInfo | undefined;
-      let bestJ = i;
-      let j = i;
+      let bestEnd = e;
+      let p = e;
       while (node) {
         if (node.info) {
           best = node.info;
-          bestJ = j;
+          bestEnd = p;
         }
-        if (!node.next || j + 1 >= n) break;
-        node = node.next.get(toks[++j]!);
+        if (!node.next) break;
+        // following token
+        let q = p;
+        while (q < n && !isTokenChar(lower.charCodeAt(q))) {
+          if (q - p > 3) break; // a term may wrap onto the next line, not across punctuation runs
+          q++;
+        }
+        if (q >= n || !isTokenChar(lower.charCodeAt(q))) break;
+        const ts = q;
+        while (q < n && isTokenChar(lower.charCodeAt(q))) q++;
+        node = node.next.get(lower.slice(ts, q));
+        p = q;
       }
       if (!best) continue;
-      const start = starts[i]!;
-      const end = starts[bestJ]! + toks[bestJ]!.length;
-      if (best.upper && !upperOk(text, start, end)) continue;
-      hits.push({ info: best, start, end });
-      i = bestJ;
+      if (best.upper && !upperOk(text, s, bestEnd)) continue;
+      hits.push({ info: best, start: s, end: bestEnd });
+      i = bestEnd;
     }
     return hits;
   }
+}
+
+function isTokenChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
+}
+
+/** Cheap pre-filter key of a token: length and first two characters (5 bits each). */
+function filterKey(s: string, start: number, end: number): number {
+  const len = Math.min(31, end - start);
+  const c1 = end - start > 1 ? s.charCodeAt(start + 1) & 31 : 0;
+  return (len << 10) | ((s.charCodeAt(start) & 31) << 5) | c1;
 }
 
 let bundled: Lexicon | undefined;

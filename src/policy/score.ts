@@ -10,6 +10,7 @@ import { type Finding, detectCodes, detectIdentifiers, isValidIcd10 } from './de
 import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { TermHit } from './lexicon.js';
 import { maskValue } from './mask.js';
+import { execAtKeywords, hasKeyword, lowerSameLength } from './scan.js';
 
 export interface Reason {
   category: string;
@@ -47,9 +48,12 @@ const FOOTER_TOPIC = /\b(?:confidential(?:ity)?|privileged|HIPAA|protected healt
 const FOOTER_ACTION = /\b(?:error|intended|notify|delete|destroy|monitor(?:ing|ed)?|compliance|prohibited|unauthori[sz]ed|disclos\w*|dissemination|distribution|copying|review|retransmission|security)\b/i;
 const BULK_TEXT = /\bunsubscribe\b|\bview (?:this (?:e-?mail|message) )?in (?:your |a )?browser\b|\bmanage (?:your )?(?:e-?mail )?(?:subscription|preferences)\b|\byou are receiving this\b|\bopt[ -]out\b|\bmailing list\b/i;
 
+const FOOTER_KEYWORDS = ['confidential', 'privileged', 'hipaa', 'protected health information', 'phi', 'intended'];
+const BULK_KEYWORDS = ['unsubscribe', 'view this', 'view in', 'manage your', 'manage e', 'manage subscription', 'you are receiving this', 'opt out', 'opt-out', 'mailing list'];
+
 /** Remove confidentiality / HIPAA disclaimer paragraphs and sentences (they are not PHI). */
 export function stripDisclaimers(text: string): string {
-  if (!FOOTER_TOPIC.test(text)) return text;
+  if (!hasKeyword(lowerSameLength(text), FOOTER_KEYWORDS)) return text;
   return text
     .split(/\n[ \t]*\n/)
     .map((para) => {
@@ -71,11 +75,16 @@ const LAST_FIRST = `${NAME_TOKEN},[ \\t]*${NAME_TOKEN}(?:[ \\t]+\\p{Lu}\\.?)?`;
 const HONORIFIC = '(?:Mr|Mrs|Ms|Miss|Mx)\\.?';
 const LABELLED_NAME = new RegExp(
   `(?:\\b(?:[Pp]atient|PATIENT|Pt|PT|[Pp]atient [Nn]ame|PATIENT NAME|Pt\\.? [Nn]ame|[Nn]ame|NAME|[Mm]ember(?: [Nn]ame)?|MEMBER|[Ss]ubscriber(?: [Nn]ame)?|[Bb]eneficiary|[Ii]nsured|[Ee]nrollee|[Cc]lient|[Rr]esident|[Rr]e|RE|[Rr]egarding|[Pp]atient [Ll]egal [Nn]ame)\\s*[:\\-]\\s*)(?:${HONORIFIC}\\s+)?(${LAST_FIRST}|${FULL_NAME}|\\p{Lu}{2,}(?:[ ,]+\\p{Lu}{2,}){1,2})`,
-  'gu',
+  'uy',
 );
-const HONORIFIC_NAME = new RegExp(`\\b${HONORIFIC}\\s+(${NAME_TOKEN}(?:[ \\t]+${NAME_TOKEN})?)`, 'gu');
-const NAME_AGE = new RegExp(`(${FULL_NAME}),?\\s+(?:is\\s+)?an?\\s+\\d{1,3}[- ](?:year|yr|y/?o|month)`, 'gu');
-const PATIENT_NAME = new RegExp(`\\b(?:[Pp]atient|[Pp]t\\.?|[Rr]esident|[Cc]lient|[Mm]ember|[Bb]eneficiary)\\s+(${FULL_NAME})`, 'gu');
+const LABELLED_NAME_KEYWORDS = ['patient', 'pt', 'name', 'member', 'subscriber', 'beneficiary', 'insured', 'enrollee', 'client', 'resident', 're', 'regarding'];
+const HONORIFIC_NAME = new RegExp(`\\b${HONORIFIC}\\s+(${NAME_TOKEN}(?:[ \\t]+${NAME_TOKEN})?)`, 'uy');
+const HONORIFIC_KEYWORDS = ['mr', 'mrs', 'ms', 'miss', 'mx'];
+// "Jane Roe, a 54-year-old ...": find the age phrase first (fast), then the name just before it
+const AGE_PHRASE = /,?\s+(?:is\s+)?an?\s+\d{1,3}[- ](?:year|yr|y\/?o|month)/g;
+const NAME_AT_END = new RegExp(`(${FULL_NAME})$`, 'u');
+const PATIENT_NAME = new RegExp(`\\b(?:[Pp]atient|[Pp]t\\.?|[Rr]esident|[Cc]lient|[Mm]ember|[Bb]eneficiary)\\s+(${FULL_NAME})`, 'uy');
+const PATIENT_NAME_KEYWORDS = ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary'];
 const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
 const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
 const TITLE_BEFORE = /(?:\bDr|\bDoctor|\bProf|\bProfessor|\bNurse|\bPharmacist|\bDrs)\.?\s*$/;
@@ -104,6 +113,7 @@ const NAME_STOP = new Set(
 );
 
 function foldName(s: string): string {
+  if (!/[^\x00-\x7f]/.test(s)) return s.toLowerCase();
   return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
 }
 
@@ -314,6 +324,28 @@ function isLikelyName(candidate: string, ctx: ScoreCtx, text: string, start: num
   return true;
 }
 
+/** Index of the first element whose start is >= pos (elements sorted by start). */
+function lowerBound(arr: ReadonlyArray<{ start: number }>, pos: number): number {
+  let lo = 0;
+  let hi = arr.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (arr[mid]!.start < pos) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** Call fn for each element with start in [s, e). */
+function eachIn<T extends { start: number }>(arr: ReadonlyArray<T>, s: number, e: number, fn: (x: T) => void): void {
+  for (let i = lowerBound(arr, s); i < arr.length && arr[i]!.start < e; i++) fn(arr[i]!);
+}
+
+function anyIn<T extends { start: number }>(arr: ReadonlyArray<T>, s: number, e: number, pred: (x: T) => boolean = () => true): boolean {
+  for (let i = lowerBound(arr, s); i < arr.length && arr[i]!.start < e; i++) if (pred(arr[i]!)) return true;
+  return false;
+}
+
 const PRONOUN_HEALTH_WINDOW = 260;
 const PRONOUN = /\b(?:his|her|he|she|him|hers)\b/gi;
 const SECOND_PERSON = /\byour?\b/gi;
@@ -328,7 +360,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   let best = 0;
 
   // health evidence
-  const terms: TermHit[] = pol.lexicon.match(text);
+  const lower = lowerSameLength(text);
+  const terms: TermHit[] = pol.lexicon.match(text, lower);
   for (const t of terms) {
     if (t.info.weight <= 0) continue;
     addHealthHit(unitEv, `t:${t.info.term}`, t.info.category, t.info.weight);
@@ -336,7 +369,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
   const tables = findTables(text, unit.tabular);
   const hasCodeCol = tables.some((tb) => tb.cols.some((c) => columnRole(c) === 'code'));
-  const codes: Finding[] = detectCodes(text, false);
+  const codes: Finding[] = detectCodes(text, false, lower).sort((a, b) => a.start - b.start);
   void hasCodeCol;
   for (const c of codes) {
     addHealthHit(unitEv, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
@@ -345,7 +378,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
 
   // identifiers
-  const ids: Finding[] = detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns });
+  const ids: Finding[] = detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, lower);
   const nameFindings: Finding[] = [];
   let patientNamed = false;
   const pushName = (v: string, s: number, e: number, patient = false) => {
@@ -353,49 +386,57 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (patient) patientNamed = true;
   };
   let m: RegExpExecArray | null;
-  for (const re of [LABELLED_NAME, NAME_AGE, PATIENT_NAME]) {
-    re.lastIndex = 0;
-    while ((m = re.exec(text))) {
+  AGE_PHRASE.lastIndex = 0;
+  while ((m = AGE_PHRASE.exec(text))) {
+    const before = text.slice(Math.max(0, m.index - 60), m.index);
+    const nm = NAME_AT_END.exec(before);
+    if (!nm) continue;
+    const v = nm[1]!;
+    const s = m.index - v.length;
+    if (isLikelyName(v, ctx, text, s, m.index)) pushName(v, s, m.index, true);
+  }
+  for (const [re, kws] of [[LABELLED_NAME, LABELLED_NAME_KEYWORDS], [PATIENT_NAME, PATIENT_NAME_KEYWORDS]] as const) {
+    execAtKeywords(re, text, lower, kws, (m) => {
       const v = m[1]!;
       const s = m.index + m[0].indexOf(v);
       if (re === LABELLED_NAME && /^\p{Lu}{2,}/u.test(v) && !/\p{Ll}/u.test(v)) {
         // "LÓPEZ, JEFFREY": accept all-caps only with a comma or two tokens
-        if (v.split(/[\s,]+/).filter(Boolean).length < 2) continue;
-        if (v.split(/[\s,]+/).some((t) => NAME_STOP.has(foldName(t)) || ctx.pol.lexicon.vocabulary.has(foldName(t)))) continue;
+        if (v.split(/[\s,]+/).filter(Boolean).length < 2) return;
+        if (v.split(/[\s,]+/).some((t) => NAME_STOP.has(foldName(t)) || ctx.pol.lexicon.vocabulary.has(foldName(t)))) return;
         pushName(v, s, s + v.length);
-        continue;
+        return;
       }
       if (isLikelyName(v.replace(/,/g, ' '), ctx, text, s, s + v.length)) {
         const label = m[0].slice(0, m[0].indexOf(v)).toLowerCase();
-        pushName(v, s, s + v.length, re !== LABELLED_NAME || /patient|pt\b|beneficiary|resident|member|insured|enrollee/.test(label));
+        pushName(v, s, s + v.length, re === PATIENT_NAME || /patient|pt\b|beneficiary|resident|member|insured|enrollee/.test(label));
       }
-    }
+    });
   }
-  HONORIFIC_NAME.lastIndex = 0;
-  while ((m = HONORIFIC_NAME.exec(text))) {
+  execAtKeywords(HONORIFIC_NAME, text, lower, HONORIFIC_KEYWORDS, (m) => {
     const v = m[1]!;
     const f = foldName(v.split(/\s+/)[0]!);
-    if (NAME_STOP.has(f) || ORG_WORDS.has(f)) continue;
-    if (ctx.correspondentNames.has(foldName(v))) continue;
+    if (NAME_STOP.has(f) || ORG_WORDS.has(f)) return;
+    if (ctx.correspondentNames.has(foldName(v))) return;
     const s = m.index + m[0].indexOf(v);
     pushName(v, s, s + v.length);
-  }
+  });
   // a person named near third-person clinical language ("Jane Roe ... her A1c")
   const healthStrong = terms.filter((t) => t.info.weight >= 1.5 && t.info.category !== 'clinical');
-  const bulk = ctx.bulk || BULK_TEXT.test(text);
+  const bulk = ctx.bulk || (hasKeyword(lower, BULK_KEYWORDS) && BULK_TEXT.test(text));
   if (!bulk && healthStrong.length > 0 && (unit.kind === 'subject' || /\b(?:his|her|he|she)\b/i.test(text))) {
-    const pron: number[] = [];
+    const pron: Array<{ start: number }> = [];
     PRONOUN.lastIndex = 0;
-    while ((m = PRONOUN.exec(text))) pron.push(m.index);
+    while ((m = PRONOUN.exec(text))) pron.push({ start: m.index });
     CANDIDATE_NAME.lastIndex = 0;
     while ((m = CANDIDATE_NAME.exec(text))) {
       const v = m[1]!;
       const s = m.index;
       const e = s + v.length;
       if (!isLikelyName(v, ctx, text, s, e)) continue;
-      const near = (p: number) => Math.abs(p - s) < PRONOUN_HEALTH_WINDOW;
+      const lo = s - PRONOUN_HEALTH_WINDOW;
+      const hi = s + PRONOUN_HEALTH_WINDOW;
       const subjectHit = unit.kind === 'subject' || (unit.kind === 'forwarded' && unit.where.endsWith('subject'));
-      if (subjectHit || (pron.some(near) && healthStrong.some((t) => near(t.start)))) pushName(v, s, e);
+      if (subjectHit || (anyIn(pron, lo, hi) && anyIn(healthStrong, lo, hi))) pushName(v, s, e);
     }
   }
   // the recipient addressed by name about "your" care, or a patient writing about "my" care
@@ -415,8 +456,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       let k = 0;
       while ((m = re.exec(text))) {
         const p = m.index;
-        if (terms.some((t) => t.start > p && t.start - p < 60 && t.info.weight >= 1 && t.info.category !== 'clinical') ||
-            codes.some((c) => c.category === 'lab-value' && c.start > p && c.start - p < 60)) k++;
+        if (anyIn(terms, p + 1, p + 60, (t) => t.info.weight >= 1 && t.info.category !== 'clinical') ||
+            anyIn(codes, p + 1, p + 60, (c) => c.category === 'lab-value')) {
+          k++;
+          break;
+        }
       }
       return k;
     };
@@ -432,7 +476,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       }
     }
   }
-  const allIds = [...ids, ...nameFindings];
+  const allIds = [...ids, ...nameFindings].sort((a, b) => a.start - b.start);
   // being someone's patient is itself health information (HIPAA): an MRN, an MBI or a name given
   // as "Patient: ..." marks a care relationship even when no diagnosis is written
   if (patientNamed || ids.some((f) => f.category === 'mrn' || f.category === 'mbi')) {
@@ -452,9 +496,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (roles.includes('name') && personalCols >= 2) hasPii = true;
     for (const row of tb.rows) {
       const ev = newEvidence();
-      for (const t of terms) if (t.start >= row.start && t.start < row.end) addHealthHit(ev, `t:${t.info.term}`, t.info.category, t.info.weight);
-      for (const c of codes) if (c.start >= row.start && c.start < row.end) addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
-      for (const f of allIds) if (f.start >= row.start && f.start < row.end) addId(ev, f.category);
+      eachIn(terms, row.start, row.end, (t) => addHealthHit(ev, `t:${t.info.term}`, t.info.category, t.info.weight));
+      eachIn(codes, row.start, row.end, (c) => addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1));
+      eachIn(allIds, row.start, row.end, (f) => addId(ev, f.category));
       roles.forEach((r, i) => {
         const cell = row.cells[i];
         if (!r || !cell) return;
@@ -488,9 +532,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     for (let s = 0; s < text.length; s += WINDOW / 2) {
       const e = s + WINDOW;
       const ev = newEvidence();
-      for (const t of terms) if (t.start >= s && t.start < e) addHealthHit(ev, `t:${t.info.term}`, t.info.category, t.info.weight);
-      for (const c of codes) if (c.start >= s && c.start < e) addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
-      for (const f of allIds) if (f.start >= s && f.start < e) addId(ev, f.category);
+      eachIn(terms, s, e, (t) => addHealthHit(ev, `t:${t.info.term}`, t.info.category, t.info.weight));
+      eachIn(codes, s, e, (c) => addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1));
+      eachIn(allIds, s, e, (f) => addId(ev, f.category));
       // salutation-derived identity applies to the whole part
       if (unitEv.ids.has('name-in-clinical-context') && !nameFindings.length) addId(ev, 'name-in-clinical-context');
       best = Math.max(best, link(healthScore(ev), idScore(ev, pol.idWeights), pol));
