@@ -281,7 +281,8 @@ export function decodeBase64Body(body: Uint8Array): Buffer {
  * expected CRLF positions; Node's decoder (which skips any character outside the alphabet and stops
  * at '=') then must produce exactly the length the character count predicts, so any stray character
  * or inner '=' shows up as a length mismatch and sends the body to the strict path, which names the
- * problem. '-' and '_' (which Node accepts as base64url) are looked for explicitly.
+ * problem. '-' and '_' (which Node accepts as base64url) are looked for explicitly. Decoded 4096
+ * lines at a time, so the transient text is bounded.
  */
 function decodeBase64Regular(buf: Buffer): Buffer | undefined {
   const width = buf.indexOf(CR);
@@ -301,8 +302,13 @@ function decodeBase64Regular(buf: Buffer): Buffer | undefined {
   if (chars % 4 !== 0 || buf.indexOf(0x2d) >= 0 || buf.indexOf(0x5f) >= 0) return undefined;
   const last = buf.length - 3; // last character before the final CRLF
   const pad = buf[last] === 0x3d ? (buf[last - 1] === 0x3d ? 2 : 1) : 0;
-  const out = Buffer.from(buf.toString('latin1'), 'base64');
-  return out.length === (chars / 4) * 3 - pad ? out : undefined;
+  const expected = (chars / 4) * 3 - pad;
+  const out = Buffer.allocUnsafe(expected + 3);
+  // 4096 lines at a time: a multiple of 4 characters, so every chunk decodes on its own.
+  const step = 4096 * stride;
+  let pos = 0;
+  for (let a = 0; a < buf.length; a += step) pos += out.write(buf.toString('latin1', a, Math.min(buf.length, a + step)), pos, 'base64');
+  return pos === expected ? out.subarray(0, pos) : undefined;
 }
 
 function decodeBase64Strict(buf: Buffer): Buffer {

@@ -18,7 +18,7 @@
 // verification work on whole Buffers (the CMS engine's API); encryption of content of at least
 // MimeLimits.streamEncryptBytes (1 MiB) streams through the engine's BER encryptor into base64 lines.
 // Entities are concatenated once. The peak extra RSS of a sign+encrypt or a decrypt+verify round
-// trip on a message of size S is at most 5 × S + 64 MB (measured for 25 MB: 3.1 × S and 4.1 × S).
+// trip on a message of size S is at most 5 × S + 64 MB (measured for 25 MB: about 3-4 × S each way).
 
 import { SmimeError } from './errors.js';
 import {
