@@ -39,6 +39,13 @@ export const MAX_PATH_CERTS = 10;
 export const MAX_CANDIDATE_PATHS = 16;
 /** How deep CRL-signer validation may recurse (a CRL signer whose status needs another CRL signer...). */
 export const MAX_CRL_SIGNER_DEPTH = 3;
+/**
+ * Work budget for one validatePath call, shared by path building, path checks and CRL-signer
+ * validation: a message full of same-named certificates must not make path building exponential.
+ */
+export const MAX_PATH_WORK = 4000;
+/** Partial paths one path-building run may queue (a share of MAX_PATH_WORK). */
+export const MAX_BUILD_STEPS = 1500;
 /** Cached certificate-signature verification results. */
 export const SIGNATURE_RESULT_CACHE_ENTRIES = 4096;
 
@@ -89,6 +96,7 @@ interface Store {
   readonly crlsByIssuer: Map<string, ParsedCrl[]>;
   readonly at: Date;
   readonly revocation: RevocationMode;
+  readonly work: { left: number; exhausted: boolean };
 }
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
@@ -166,7 +174,7 @@ function buildStore(opts: PathOptions, extraCerts: ParsedCert[] = []): Store {
     } else crlsByIssuer.set(crl.issuerKey, [crl]);
   }
   const revocation = opts.revocation ?? (opts.crls ? 'require' : 'off');
-  return { anchors, bySubject, anchorFps, crlsByIssuer, at: opts.at, revocation };
+  return { anchors, bySubject, anchorFps, crlsByIssuer, at: opts.at, revocation, work: { left: MAX_PATH_WORK, exhausted: false } };
 }
 
 /**
@@ -181,22 +189,42 @@ function buildPaths(leaf: ParsedCert, store: Store, anchors: ParsedCert[]): { pa
   const rank = (child: ParsedCert, c: ParsedCert) =>
     (child.akiKeyId && c.ski && child.akiKeyId.equals(c.ski) ? 0 : child.akiKeyId && c.ski ? 2 : 1) +
     (c.notBefore.getTime() <= at && at <= c.notAfter.getTime() ? 0 : 4);
-  const extend = (path: ParsedCert[]) => {
-    if (out.length >= MAX_CANDIDATE_PATHS) return;
-    if (path.length > deadEnd.length) deadEnd = path;
+  // Breadth first, so the shortest paths are found before any long detour through look-alike
+  // certificates; every queued partial path costs one unit of the shared work budget.
+  // A path is completed by an anchor as soon as it is queued, so a short valid path is never stuck
+  // behind the expansion of its look-alike siblings.
+  const complete = (path: ParsedCert[]) => {
     const c = path[path.length - 1]!;
-    const tops = anchors.filter((a) => a.subjectKey === c.issuerKey).sort((x, y) => rank(c, x) - rank(c, y));
-    for (const a of tops) {
-      if (out.length >= MAX_CANDIDATE_PATHS) return;
+    for (const a of anchors.filter((x) => x.subjectKey === c.issuerKey).sort((x, y) => rank(c, x) - rank(c, y))) {
+      if (out.length >= MAX_CANDIDATE_PATHS) break;
       out.push([...path, a]);
     }
-    if (path.length >= MAX_PATH_CERTS) return;
+  };
+  const queue: ParsedCert[][] = [[leaf]];
+  complete([leaf]);
+  let steps = MAX_BUILD_STEPS;
+  for (let q = 0; q < queue.length && out.length < MAX_CANDIDATE_PATHS; q++) {
+    const path = queue[q]!;
+    queue[q] = []; // release
+    if (path.length > deadEnd.length) deadEnd = path;
+    const c = path[path.length - 1]!;
+    if (path.length >= MAX_PATH_CERTS) continue;
     const next = (store.bySubject.get(c.issuerKey) ?? [])
       .filter((x) => !path.some((p) => p.fingerprint === x.fingerprint))
       .sort((x, y) => rank(c, x) - rank(c, y));
-    for (const n of next) extend([...path, n]);
-  };
-  extend([leaf]);
+    let stop = false;
+    for (const n of next) {
+      if (store.work.left-- <= 0 || steps-- <= 0) {
+        store.work.exhausted = true;
+        stop = true;
+        break;
+      }
+      const longer = [...path, n];
+      queue.push(longer);
+      complete(longer);
+    }
+    if (stop) break;
+  }
   return { paths: out, deadEnd };
 }
 
@@ -248,6 +276,7 @@ function checkPath(path: ParsedCert[], purpose: Purpose, ctx: Ctx): PathCheck {
   for (let i = 0; i < n; i++) {
     const c = certs[i]!;
     const isLeaf = i === n - 1;
+    store.work.left--;
     // (b)(c) name constraints from the CAs above (self-issued intermediates are exempt).
     if (isLeaf || !c.selfIssued) failures.push(...nameConstraintFailures(c, nc));
     // (a)(1) signature
@@ -462,21 +491,25 @@ function checkRevocation(
 
 function validateWith(leaf: ParsedCert, purpose: Purpose, anchors: ParsedCert[], ctx: Ctx): PathResult {
   const { paths, deadEnd } = buildPaths(leaf, ctx.store, anchors);
+  const gaveUp = 'path building gave up: too many candidate certificates';
   if (paths.length === 0) {
     const top = deadEnd[deadEnd.length - 1]!;
     return {
       valid: false,
       chain: deadEnd.map((c) => c.der),
-      failures: [`no certification path to a trust anchor: issuer '${top.issuerText}' of '${top.subjectText}' not found`],
+      failures: ctx.store.work.exhausted ? [gaveUp] : [`no certification path to a trust anchor: issuer '${top.issuerText}' of '${top.subjectText}' not found`],
     };
   }
   let best: { path: ParsedCert[]; failures: string[] } | undefined;
+  // Checking is bounded (≤ MAX_CANDIDATE_PATHS × MAX_PATH_CERTS); nested CRL-signer validation draws
+  // on the shared budget and fails closed once it is spent.
   for (const p of paths) {
     const r = checkPath(p, purpose, ctx);
     if (r.failures.length === 0) return { valid: true, chain: p.map((c) => c.der), failures: [] };
     if (!best || r.failures.length < best.failures.length) best = { path: p, failures: r.failures };
   }
-  return { valid: false, chain: best!.path.map((c) => c.der), failures: best!.failures };
+  if (!best) return { valid: false, chain: [leaf.der], failures: [gaveUp] };
+  return { valid: false, chain: best.path.map((c) => c.der), failures: best.failures };
 }
 
 /**

@@ -68,7 +68,20 @@ beforeAll(() => {
   self('caA', 'ca');
   issue('caB', 'caA', 'ca', '0x21');
   writeFileSync(join(dir, 'caBbyA.pem'), readFileSync(join(dir, 'caB.pem')));
-  for (const n of ['root', 'v1ca', 'leafv1', 'anyeku', 'selfleaf', 'caAbyB', 'caBbyA']) load(n);
+  // 40 look-alike CA certificates: same name, same key, all self-issued; one more for the same
+  // name and key issued by the root; and a leaf under that name.
+  key('lookalike');
+  csr('lookalike', 'Look Alike CA');
+  for (let k = 0; k < 40; k++) {
+    sh(['x509', '-req', '-in', 'lookalike.csr', '-signkey', 'lookalike.key', '-set_serial', String(1000 + k), '-out', `lookalike${k}.pem`, '-days', '30', '-extfile', 'ext.cnf', '-extensions', 'ca']);
+    load(`lookalike${k}`);
+  }
+  issue('lookalike', 'root', 'ca', '0x30');
+  writeFileSync(join(dir, 'lookalikeByRoot.pem'), readFileSync(join(dir, 'lookalike.pem')));
+  sh(['x509', '-req', '-in', 'lookalike.csr', '-signkey', 'lookalike.key', '-out', 'lookalike.pem', '-days', '30', '-extfile', 'ext.cnf', '-extensions', 'ca']);
+  csr('anyeku', 'Leaf Under Look Alike');
+  sh(['x509', '-req', '-in', 'anyeku.csr', '-CA', 'lookalike.pem', '-CAkey', 'lookalike.key', '-set_serial', '0x31', '-out', 'lookleaf.pem', '-days', '30', '-extfile', 'ext.cnf', '-extensions', 'email']);
+  for (const n of ['root', 'v1ca', 'leafv1', 'anyeku', 'selfleaf', 'caAbyB', 'caBbyA', 'lookalikeByRoot', 'lookleaf']) load(n);
   now = new Date(Date.now() + 2000);
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -114,6 +127,21 @@ describe('path building', () => {
     expect(r.valid).toBe(false);
     expect(r.failures[0]).toMatch(/^no certification path to a trust anchor/);
     expect(Date.now() - t0).toBeLessThan(2000);
+  });
+
+  it('forty look-alike CA certificates do not make path building explode', () => {
+    const lookalikes = Array.from({ length: 40 }, (_, k) => der[`lookalike${k}`]!);
+    let t0 = Date.now();
+    const none = validatePath(der.lookleaf!, { trustAnchors: [der.root!], intermediates: lookalikes, at: now });
+    expect(none.valid).toBe(false);
+    expect(none.failures).toEqual(['path building gave up: too many candidate certificates']);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    // With the real certificate among them, the shortest path is found first.
+    t0 = Date.now();
+    const found = validatePath(der.lookleaf!, { trustAnchors: [der.root!], intermediates: [...lookalikes, der.lookalikeByRoot!], at: now });
+    expect(found.failures).toEqual([]);
+    expect(found.chain.map((c) => c.toString('hex'))).toEqual([der.lookleaf!, der.lookalikeByRoot!, der.root!].map((c) => c.toString('hex')));
+    expect(Date.now() - t0).toBeLessThan(3000);
   });
 
   it('revocation off by default without CRLs, required when CRLs are given', () => {
