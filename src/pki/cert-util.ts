@@ -555,6 +555,12 @@ export interface ParsedCert {
   /** The subject name, one match key per RDN. */
   readonly subjectRdns: readonly string[];
   readonly nameConstraints?: NameConstraintsValue;
+  /** certificatePolicies policy identifiers (qualifiers are not kept). */
+  readonly policies?: readonly string[];
+  /** policyMappings as [issuerDomainPolicy, subjectDomainPolicy] pairs. */
+  readonly policyMappings?: readonly (readonly [string, string])[];
+  readonly policyConstraints?: { readonly requireExplicitPolicy?: number; readonly inhibitPolicyMapping?: number };
+  readonly inhibitAnyPolicy?: number;
   readonly emails: readonly string[];
   readonly selfIssued: boolean;
   readonly selfSigned?: boolean;
@@ -791,6 +797,40 @@ function parseCertUncached(der: Buffer, fingerprint: string): ParsedCert {
   }
   const ncE = ext(OID_EXT.nameConstraints);
   const nameConstraints = ncE ? readNameConstraints(ncE.value) : undefined;
+  const seqOf = (e: CertExtension, what: string) => {
+    const t = readWhole(e.value);
+    if (t.tag !== TAG.SEQUENCE) throw malformed(`bad ${what} extension`);
+    return childrenOf(e.value, t);
+  };
+  const cpE = ext(OID_EXT.certificatePolicies);
+  const policies = cpE
+    ? [...new Set(seqOf(cpE, 'certificatePolicies').map((pi) => {
+        if (pi.tag !== TAG.SEQUENCE) throw malformed('bad PolicyInformation');
+        return readOid(cpE.value, childrenOf(cpE.value, pi)[0] ?? expectTag(undefined, TAG.OID, 'policy identifier'));
+      }))]
+    : undefined;
+  const pmE = ext(OID_EXT.policyMappings);
+  const policyMappings = pmE
+    ? seqOf(pmE, 'policyMappings').map((m) => {
+        const [a, b, more] = m.tag === TAG.SEQUENCE ? childrenOf(pmE.value, m) : [];
+        if (!a || !b || more) throw malformed('bad policyMappings extension');
+        return [readOid(pmE.value, a), readOid(pmE.value, b)] as const;
+      })
+    : undefined;
+  const pcE = ext(OID_EXT.policyConstraints);
+  let policyConstraints: ParsedCert['policyConstraints'];
+  if (pcE) {
+    const pc: { requireExplicitPolicy?: number; inhibitPolicyMapping?: number } = {};
+    for (const f of seqOf(pcE, 'policyConstraints')) {
+      const n = readSmallInt(pcE.value, { ...f, tag: TAG.INTEGER });
+      if (f.tag === ctxP(0)) pc.requireExplicitPolicy = n;
+      else if (f.tag === ctxP(1)) pc.inhibitPolicyMapping = n;
+      else throw malformed('bad policyConstraints extension');
+    }
+    policyConstraints = pc;
+  }
+  const iapE = ext(OID_EXT.inhibitAnyPolicy);
+  const inhibitAnyPolicy = iapE ? readSmallInt(iapE.value, readWhole(iapE.value)) : undefined;
   for (const rdn of subjectName) for (const ava of rdn) if (ava.type === OID_EMAIL_ADDRESS_ATTR) addEmail(ava.value.toString());
 
   const issuerKey = nameMatchKey(issuerName);
@@ -830,6 +870,10 @@ function parseCertUncached(der: Buffer, fingerprint: string): ParsedCert {
     altNames,
     subjectRdns: rdnKeys(subjectName),
     nameConstraints,
+    policies,
+    policyMappings,
+    policyConstraints,
+    inhibitAnyPolicy,
     emails,
     selfIssued: issuerKey === subjectKey,
   };

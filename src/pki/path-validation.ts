@@ -87,6 +87,9 @@ const RECOGNIZED_CRITICAL = new Set<string>([
   OID_EXT.cRLDistributionPoints,
   OID_EXT.issuerAltName,
   OID_EXT.nameConstraints,
+  OID_EXT.policyMappings,
+  OID_EXT.policyConstraints,
+  OID_EXT.inhibitAnyPolicy,
 ]);
 
 interface Store {
@@ -272,6 +275,7 @@ function checkPath(path: ParsedCert[], purpose: Purpose, ctx: Ctx): PathCheck {
   const trustedKeys: { cert: ParsedCert; key: KeyObject }[] = [{ cert: anchor, key: workingKey }];
 
   const nc: NcState = { permitted: [], excluded: [] };
+  const pol = newPolicyState(n);
 
   for (let i = 0; i < n; i++) {
     const c = certs[i]!;
@@ -296,10 +300,17 @@ function checkPath(path: ParsedCert[], purpose: Purpose, ctx: Ctx): PathCheck {
       const problem = checkRevocation(c, workingIssuer, trustedKeys, anchor, ctx);
       if (problem) failures.push(problem);
     }
+    // (d)(e)(f) certificate policies
+    const polProblem = processPolicies(pol, c, i + 1, n);
+    if (polProblem) failures.push(polProblem.replace('%s', who(c)));
     if (isLeaf) {
+      const wrap = policyWrapUp(pol, c);
+      if (wrap) failures.push(wrap.replace('%s', who(c)));
       leafChecks(c, purpose, failures);
       break;
     }
+    const prep = preparePolicies(pol, c, i + 1);
+    if (prep) failures.push(prep.replace('%s', who(c)));
     // Preparation for certificate i+1 (RFC 5280 §6.1.4).
     if (c.version < 3 || !c.basicConstraints?.ca) failures.push(`certificate ${who(c)} is not a CA certificate (basicConstraints cA not set)`);
     if (!c.selfIssued) {
@@ -332,6 +343,123 @@ function checkPath(path: ParsedCert[], purpose: Purpose, ctx: Ctx): PathCheck {
     trustedKeys.push({ cert: c, key: workingKey });
   }
   return { failures: [...new Set(failures)] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Certificate policies (RFC 5280 §6.1.2 (a), (d), (e), (f), §6.1.4 (a), (b), (h)-(j), §6.1.5 (a), (b))
+// ---------------------------------------------------------------------------------------------
+
+const ANY_POLICY = '2.5.29.32.0';
+
+interface PolicyNode {
+  readonly validPolicy: string;
+  expected: Set<string>;
+  readonly parent?: PolicyNode;
+  readonly children: PolicyNode[];
+}
+
+interface PolicyState {
+  /** levels[d] = nodes at depth d; null once the tree is empty. */
+  levels: PolicyNode[][] | null;
+  explicitPolicy: number;
+  policyMapping: number;
+  inhibitAnyPolicy: number;
+}
+
+function newPolicyState(n: number): PolicyState {
+  const root: PolicyNode = { validPolicy: ANY_POLICY, expected: new Set([ANY_POLICY]), children: [] };
+  return { levels: [[root]], explicitPolicy: n + 1, policyMapping: n + 1, inhibitAnyPolicy: n + 1 };
+}
+
+function addChild(st: PolicyState, parent: PolicyNode, depth: number, policy: string, expected: Set<string>) {
+  const node: PolicyNode = { validPolicy: policy, expected, parent, children: [] };
+  parent.children.push(node);
+  (st.levels![depth] ??= []).push(node);
+}
+
+/** Remove childless nodes above `depth`, bottom-up; the tree becomes null when the root goes. */
+function prune(st: PolicyState, depth: number) {
+  if (!st.levels) return;
+  for (let d = depth - 1; d >= 0; d--) {
+    const keep = st.levels[d]!.filter((x) => x.children.length > 0);
+    for (const gone of st.levels[d]!.filter((x) => x.children.length === 0)) {
+      if (gone.parent) gone.parent.children.splice(gone.parent.children.indexOf(gone), 1);
+    }
+    st.levels[d] = keep;
+  }
+  if (st.levels[0]!.length === 0) st.levels = null;
+}
+
+/** Certificate i (1-based) of n: (d), (e), (f). Returns a failure text with %s for the subject. */
+function processPolicies(st: PolicyState, c: ParsedCert, i: number, n: number): string | undefined {
+  if (c.policies && st.levels) {
+    const parents = st.levels[i - 1] ?? [];
+    st.levels[i] = [];
+    for (const p of c.policies) {
+      if (p === ANY_POLICY) continue;
+      const matched = parents.filter((x) => x.expected.has(p));
+      if (matched.length) for (const m of matched) addChild(st, m, i, p, new Set([p]));
+      else for (const a of parents.filter((x) => x.validPolicy === ANY_POLICY)) addChild(st, a, i, p, new Set([p]));
+    }
+    if (c.policies.includes(ANY_POLICY) && (st.inhibitAnyPolicy > 0 || (i < n && c.selfIssued))) {
+      for (const x of parents) {
+        for (const v of x.expected) {
+          if (!x.children.some((ch) => ch.validPolicy === v)) addChild(st, x, i, v, new Set([v]));
+        }
+      }
+    }
+    prune(st, i);
+  } else st.levels = null;
+  if (st.explicitPolicy <= 0 && !st.levels) return 'no acceptable certificate policy at %s (explicit policy required)';
+  return undefined;
+}
+
+/** Preparation for certificate i+1: (a), (b), (h), (i), (j). */
+function preparePolicies(st: PolicyState, c: ParsedCert, i: number): string | undefined {
+  let problem: string | undefined;
+  if (c.policyMappings) {
+    if (c.policyMappings.some(([a, b]) => a === ANY_POLICY || b === ANY_POLICY)) problem = 'policy mapping to or from anyPolicy at %s';
+    else if (st.levels) {
+      const byIssuer = new Map<string, Set<string>>();
+      for (const [a, b] of c.policyMappings) (byIssuer.get(a) ?? byIssuer.set(a, new Set()).get(a)!).add(b);
+      const level = st.levels[i] ?? [];
+      for (const [idp, subjects] of byIssuer) {
+        if (st.policyMapping > 0) {
+          const nodes = level.filter((x) => x.validPolicy === idp);
+          if (nodes.length) for (const x of nodes) x.expected = new Set(subjects);
+          else {
+            const any = level.find((x) => x.validPolicy === ANY_POLICY);
+            if (any?.parent) addChild(st, any.parent, i, idp, new Set(subjects));
+          }
+        } else {
+          for (const x of level.filter((y) => y.validPolicy === idp)) {
+            x.parent!.children.splice(x.parent!.children.indexOf(x), 1);
+            st.levels[i] = st.levels[i]!.filter((y) => y !== x);
+          }
+          prune(st, i);
+          if (!st.levels) break;
+        }
+      }
+    }
+  }
+  if (!c.selfIssued) {
+    if (st.explicitPolicy > 0) st.explicitPolicy--;
+    if (st.policyMapping > 0) st.policyMapping--;
+    if (st.inhibitAnyPolicy > 0) st.inhibitAnyPolicy--;
+  }
+  const pc = c.policyConstraints;
+  if (pc?.requireExplicitPolicy !== undefined && pc.requireExplicitPolicy < st.explicitPolicy) st.explicitPolicy = pc.requireExplicitPolicy;
+  if (pc?.inhibitPolicyMapping !== undefined && pc.inhibitPolicyMapping < st.policyMapping) st.policyMapping = pc.inhibitPolicyMapping;
+  if (c.inhibitAnyPolicy !== undefined && c.inhibitAnyPolicy < st.inhibitAnyPolicy) st.inhibitAnyPolicy = c.inhibitAnyPolicy;
+  return problem;
+}
+
+/** Wrap-up (a), (b), (g) with user-initial-policy-set = anyPolicy. */
+function policyWrapUp(st: PolicyState, leaf: ParsedCert): string | undefined {
+  if (st.explicitPolicy > 0) st.explicitPolicy--;
+  if (leaf.policyConstraints?.requireExplicitPolicy === 0) st.explicitPolicy = 0;
+  if (st.explicitPolicy <= 0 && !st.levels) return 'no acceptable certificate policy for the path ending at %s (explicit policy required)';
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
