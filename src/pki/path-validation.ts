@@ -1,5 +1,5 @@
-// Certification path building and validation (RFC 5280 §6.1, basic profile). Pure: certificates,
-// CRLs and the validation time come in as values; the answer is a value.
+// Certification path building and validation (RFC 5280 §6.1). Pure: certificates, CRLs and the
+// validation time come in as values; the answer is a value.
 // Trust level: the leaf and most intermediates come from untrusted messages; only trustAnchors are
 // trusted, as given by configuration.
 //
@@ -7,14 +7,14 @@
 // each signature (DSA parameter inheritance included), validity periods (UTCTime and GeneralizedTime),
 // basicConstraints cA and pathLenConstraint (self-issued certificates do not count), keyUsage
 // (keyCertSign on CAs, cRLSign on CRL signers), extendedKeyUsage emailProtection on the leaf when asked,
-// name constraints (directoryName, rfc822Name, dNSName, URI, iPAddress; RFC 5280 §4.2.1.10, §6.1.3 (b)(c)),
-// unknown critical extensions (rejected), and revocation from CRLs (see crl.ts).
-// What is NOT processed: certificate policies (policy trees, requireExplicitPolicy, policy mappings,
-// inhibitAnyPolicy). A path whose CA certificates carry those extensions marked critical is rejected
-// ("unsupported critical extension"), so the gap fails closed; certificatePolicies
-// itself is accepted because with initial-policy-set = anyPolicy and no explicit-policy requirement it
-// cannot change the outcome. The trust anchor is used as a name and key (RFC 5280 §6.1.1 (d)); its own
-// validity period and extensions are not checked, except cRLSign when it signs CRLs.
+// name constraints (directoryName, rfc822Name, dNSName, URI, iPAddress; §4.2.1.10, §6.1.3 (b)(c)),
+// certificate policies (the §6.1 valid_policy_tree with policy mappings, policyConstraints and
+// inhibitAnyPolicy, under the default inputs: user-initial-policy-set anyPolicy, no initial explicit
+// policy / mapping inhibit / anyPolicy inhibit), unknown critical extensions (rejected), and revocation
+// from CRLs (see crl.ts). Paths are built breadth first from the leaf by issuer name (AKI/SKI and
+// validity as ranking hints), within a work budget.
+// The trust anchor is used as a name and key (§6.1.1 (d)); its own validity period and extensions are
+// not checked, except cRLSign when it signs CRLs. Results: docs/pkits-coverage.md.
 
 import { createHash, type KeyObject } from 'node:crypto';
 import { SmimeError } from '../smime/errors.js';
