@@ -79,7 +79,7 @@ export function isValidMbi(s: string): boolean {
  * (digits, letters, the X placeholder); 7-character codes carry an extension letter.
  */
 export function isValidIcd10(s: string): boolean {
-  const m = /^([A-TV-Z])(\d)([0-9AB])(?:\.([0-9A-Z]{1,4}))?$/.exec(s);
+  const m = /^([A-TV-Z]|U(?=0))(\d)([0-9AB])(?:\.([0-9A-Z]{1,4}))?$/.exec(s);
   if (!m) return false;
   const ext = m[4];
   if (ext !== undefined && !/^[0-9X][0-9A-Z]{0,3}$/.test(ext) && !/^[A-Z0-9]{1,4}$/.test(ext)) return false;
@@ -160,7 +160,7 @@ const POBOX_RE = /\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b/gi;
 const CITY_ZIP_RE = /, ?[A-Z]{2} \d{5}(?:-\d{4})?\b/g;
 const MBI_SCAN = new RegExp(`\\b[1-9]${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_A}[0-9]{2}\\b`, 'g');
 const NPI_SCAN = /(?<![\d-])[12]\d{9}(?![\d-])/g;
-const ICD_SCAN = /\b[A-TV-Z]\d[0-9AB](?:\.[0-9A-Z]{1,4})?\b/g;
+const ICD_SCAN = /\b(?:[A-TV-Z]|U(?=0))\d[0-9AB](?:\.[0-9A-Z]{1,4})?\b/g;
 const ICD_CONTEXT = /\b(?:ICD|dx|diag|diagnos[ei]s|code[ds]?|coded)\b[^\n]{0,40}$/i;
 const CPT_LINE = /\b(?:CPT|HCPCS|procedure\s+codes?|proc(?:edure)?\s*code|E\/M|service\s+code|billing\s+code)\b/i;
 const CPT_KEYWORDS = ['cpt', 'hcpcs', 'procedure code', 'proc code', 'proc. code', 'e/m', 'service code', 'billing code'];

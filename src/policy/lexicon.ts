@@ -6,7 +6,8 @@
 // word are added to the trie at build time (s / es / ies), and possessives tokenise the same way in
 // terms and text ("Crohn's" = crohn + s). Abbreviations written in upper case in a list (ALT, CT)
 // only match text written in capitals, so "alt" or "Nash" do not count.
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { lowerSameLength } from './scan.js';
 
@@ -37,8 +38,21 @@ export interface LexiconTerm {
   weight: number;
 }
 
-/** Directory of the bundled lists (works from src/policy under vitest and from dist/policy). */
-export const BUNDLED_LEXICON_DIR = fileURLToPath(new URL('../../data/lexicon/', import.meta.url));
+/**
+ * Directory of the bundled lists: the nearest data/lexicon above this module (src/policy under
+ * vitest, dist/policy when built, or a test build directory inside the project).
+ */
+export const BUNDLED_LEXICON_DIR = findLexiconDir();
+
+function findLexiconDir(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    const candidate = join(dir, 'data', 'lexicon');
+    if (existsSync(join(candidate, 'README.md'))) return candidate + sep;
+    dir = dirname(dir);
+  }
+  return fileURLToPath(new URL('../../data/lexicon/', import.meta.url));
+}
 
 /** Parse one list file (format in data/lexicon/README.md). */
 export function parseLexiconFile(text: string, fallbackCategory: string): LexiconTerm[] {

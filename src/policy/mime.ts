@@ -25,10 +25,11 @@ export interface ContentType {
 
 const decoderCache = new Map<string, TextDecoder | null>();
 
-function decoderFor(charset: string): TextDecoder | null {
+function decoderFor(charset: string): { decode(b: Uint8Array): string } | null {
   let key = charset.trim().toLowerCase().replace(/\*.*$/, ''); // RFC 2231 language suffix
   if (key === 'latin1' || key === 'iso-8859-1' || key === 'us-ascii' || key === 'ascii' || key === '') key = 'windows-1252';
   if (key === 'utf8') key = 'utf-8';
+  if (key === 'windows-1252' || key === 'cp1252' || key === 'x-cp1252' || key === 'iso8859-1' || key === 'l1') return win1252;
   let d = decoderCache.get(key);
   if (d === undefined) {
     try {
@@ -42,7 +43,21 @@ function decoderFor(charset: string): TextDecoder | null {
 }
 
 const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
-const win1252 = new TextDecoder('windows-1252');
+
+// Node's TextDecoder('windows-1252') decodes as ISO-8859-1 (0x80-0x9F become C1 controls), so the
+// 32 code points where windows-1252 differs are mapped here (WHATWG Encoding, index-windows-1252).
+const CP1252_HIGH = [
+  0x20ac, 0x81, 0x201a, 0x192, 0x201e, 0x2026, 0x2020, 0x2021, 0x2c6, 0x2030, 0x160, 0x2039, 0x152, 0x8d, 0x17d, 0x8f,
+  0x90, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x2dc, 0x2122, 0x161, 0x203a, 0x153, 0x9d, 0x17e, 0x178,
+];
+
+/** Decode windows-1252 (a superset of ISO-8859-1 for text; what mail labelled latin1 really is). */
+export function decodeWindows1252(bytes: Uint8Array): string {
+  let s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  if (/[\x80-\x9f]/.test(s)) s = s.replace(/[\x80-\x9f]/g, (c) => String.fromCharCode(CP1252_HIGH[c.charCodeAt(0) - 0x80]!));
+  return s;
+}
+const win1252 = { decode: decodeWindows1252 };
 
 /** True when every byte is < 0x80 (fast path: no decoding needed). */
 function isAscii(buf: Uint8Array): boolean {

@@ -6,9 +6,10 @@
 // ToUnicode mapping (2-byte CID fonts give little text), no LZW/ASCII85 filters, encrypted PDFs are
 // reported as not inspected.
 import { TextDecoder } from 'node:util';
+import { decodeWindows1252 } from './mime.js';
 import { type InflateBudget, inflateBounded } from './zip.js';
 
-const win1252 = new TextDecoder('windows-1252');
+const win1252 = { decode: decodeWindows1252 };
 const utf16be = new TextDecoder('utf-16be');
 
 export interface PdfText {

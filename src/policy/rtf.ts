@@ -2,7 +2,7 @@
 // bounded group stack. Hand-written because RTF's text is simply what remains after control words,
 // and a library would pull in rendering the gateway never needs.
 
-import { TextDecoder } from 'node:util';
+import { decodeWindows1252 } from './mime.js';
 const SKIP_DESTINATIONS = new Set([
   'fonttbl', 'colortbl', 'stylesheet', 'info', 'pict', 'object', 'header', 'footer', 'headerl', 'headerr',
   'footerl', 'footerr', 'listtable', 'listoverridetable', 'rsidtbl', 'generator', 'themedata',
@@ -19,7 +19,7 @@ export function rtfToText(rtf: string): string {
   let skipAt = 0;
   let ucSkip = 1;
   let pendingSkip = 0;
-  const cp1252 = new TextDecoder('windows-1252');
+  const cp1252 = { decode: decodeWindows1252 };
   let i = 0;
   while (i < n) {
     const c = rtf[i]!;

@@ -585,7 +585,8 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     pii,
     score,
     threshold: pol.threshold,
-    reasons: reasons.list((c) => (idCats.has(c) ? 2 : c === 'uninspected' ? 3 : 1)),
+    // unread content first, then identifiers by weight, then health evidence
+    reasons: reasons.list((c) => (c === 'uninspected' ? 100 : idCats.has(c) ? 10 + (pol.idWeights[c] ?? 0) : 1)),
   };
 }
 

@@ -1,0 +1,131 @@
+// `sealgate policy test FILE_OR_DIR... [--to ADDRESS...] [--config F] [--json]`: prints the PHI
+// scorer's decision for each message (directories are read recursively for *.eml). A thin shell
+// over src/policy: reads files, prints decisions. Trust level: runs as the operator; prints only
+// decisions with masked reasons, never message content.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { type PhiDecision, type PolicyConfig, compilePolicy, scoreMessage } from '../policy/index.js';
+
+/** Largest message the CLI reads (the SMTP side's message size limit is far lower). */
+export const POLICY_CLI_MAX_INPUT_BYTES = 256 * 1024 * 1024;
+/** Most files one invocation walks (a directory tree bigger than this is refused). */
+export const POLICY_CLI_MAX_FILES = 1_000_000;
+
+class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+/** Read the `policy` key of a Sealgate YAML configuration file and validate it. */
+export async function loadPolicyConfig(file: string): Promise<PolicyConfig> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`${file}: cannot read configuration (${(e as NodeJS.ErrnoException).code ?? 'error'})`, 2);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (e) {
+    throw new CliError(`${file}: not valid YAML (${(e as Error).message.split('\n')[0]})`, 2);
+  }
+  const policy = doc && typeof doc === 'object' ? (doc as Record<string, unknown>)['policy'] : undefined;
+  if (policy !== undefined && (policy === null || typeof policy !== 'object' || Array.isArray(policy))) {
+    throw new CliError(`${file}: policy: must be a mapping`, 2);
+  }
+  const cfg = (policy ?? {}) as PolicyConfig;
+  try {
+    compilePolicy(cfg);
+  } catch (e) {
+    throw new CliError(`${file}: ${(e as Error).message}`, 2);
+  }
+  return cfg;
+}
+
+/** Expand arguments: files as given, directories recursively to their *.eml files (sorted). */
+export async function expandInputs(args: string[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true });
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile() && /\.eml$/i.test(e.name)) out.push(p);
+      if (out.length > POLICY_CLI_MAX_FILES) throw new CliError(`more than ${POLICY_CLI_MAX_FILES} files`);
+    }
+  };
+  for (const a of args) {
+    let st;
+    try {
+      st = await stat(a);
+    } catch (e) {
+      throw new CliError(`${a}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    if (st.isDirectory()) await walk(a);
+    else out.push(a);
+  }
+  return out;
+}
+
+function summary(d: PhiDecision): string {
+  const top = d.reasons
+    .filter((r) => r.category !== 'uninspected')
+    .slice(0, 6)
+    .map((r) => `${r.category} x${r.count}`)
+    .join(', ');
+  const unin = d.reasons.find((r) => r.category === 'uninspected');
+  return `${d.phi ? 'PHI' : 'no PHI'} (score ${d.score}, threshold ${d.threshold})${d.pii ? ', personal identifiers' : ''}${top ? `: ${top}` : ''}${unin ? ` [not fully inspected: ${unin.count}]` : ''}`;
+}
+
+export function registerPolicyCommands(program: Command): void {
+  const policy = program.command('policy').description('PHI policy engine');
+  policy
+    .command('test')
+    .description('Score messages for PHI and print the decision with its (masked) reasons')
+    .argument('<paths...>', 'message files (.eml) or directories (read recursively for *.eml)')
+    .option('--to <address>', 'intended recipient (repeatable; reported, destination rules come later)', collect, [])
+    .option('--config <file>', 'Sealgate YAML configuration (its `policy` key); defaults if omitted')
+    .option('--json', 'one JSON object per line')
+    .action(async (paths: string[], opts: { to: string[]; config?: string; json?: boolean }) => {
+      // `sealgate policy test dir | head`: a closed pipe ends the listing quietly
+      process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+        if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      });
+      try {
+        const cfg = opts.config ? await loadPolicyConfig(opts.config) : undefined;
+        const files = await expandInputs(paths);
+        let failed = 0;
+        for (const file of files) {
+          let raw: Buffer;
+          try {
+            const st = await stat(file);
+            if (st.size > POLICY_CLI_MAX_INPUT_BYTES) throw new Error(`larger than ${POLICY_CLI_MAX_INPUT_BYTES} bytes`);
+            raw = await readFile(file);
+          } catch (e) {
+            failed++;
+            process.stderr.write(`sealgate policy test: ${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
+            continue;
+          }
+          const d = scoreMessage(raw, cfg);
+          if (opts.json) {
+            const obj: Record<string, unknown> = { file, phi: d.phi, score: d.score, threshold: d.threshold, pii: d.pii, reasons: d.reasons };
+            if (opts.to.length) obj['to'] = opts.to;
+            process.stdout.write(JSON.stringify(obj) + '\n');
+          } else {
+            process.stdout.write(`${file}: ${summary(d)}${opts.to.length ? ` (to ${opts.to.join(', ')})` : ''}\n`);
+          }
+        }
+        if (failed) process.exitCode = 1;
+      } catch (e) {
+        process.stderr.write(`sealgate policy test: ${(e as Error).message}\n`);
+        process.exitCode = e instanceof CliError ? e.exitCode : 1;
+      }
+    });
+}

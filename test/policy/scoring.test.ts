@@ -1,0 +1,103 @@
+// What the decision means, on hand-written messages unlike the dev corpus: health information
+// linked to an identifiable person is PHI; health vocabulary alone, identifiers alone (pii),
+// de-identified vignettes and confidentiality footers are not; organizations can tune it.
+import { describe, expect, it } from 'vitest';
+import { type PolicyConfig, scoreMessage } from '../../src/policy/index.js';
+import { makeMessage, makeZip, plain } from './helpers.js';
+
+const FOOTER = '\n\nCONFIDENTIALITY: this e-mail may contain protected health information (PHI) covered by HIPAA. If you are not the intended recipient, notify the sender and delete it.';
+
+describe('linked health information is PHI', () => {
+  it('a diagnosis and an MRN in the same note', () => {
+    const d = scoreMessage(makeMessage({ parts: [plain('Re: Abdul Karimi (MRN 00417732)\n\nSeen today for worsening ulcerative colitis; starting mesalamine 1.2 g daily.')] }));
+    expect(d.phi).toBe(true);
+    expect(d.score).toBeGreaterThanOrEqual(d.threshold);
+    expect(d.reasons.map((r) => r.category)).toEqual(expect.arrayContaining(['mrn', 'diagnosis', 'medication']));
+  });
+
+  it('a spreadsheet row with a name and a diagnosis', () => {
+    const csv = 'Name,Date of Birth,Condition\r\n"Okafor, Grace",1958-02-11,Chronic obstructive pulmonary disease\r\n"Lind, Petter",1949-09-30,Atrial fibrillation\r\n';
+    const d = scoreMessage(makeMessage({ subject: 'list', parts: [plain('Attached.'), { type: 'text/csv', body: csv, filename: 'outreach.csv' }] }));
+    expect(d.phi).toBe(true);
+    expect(d.reasons.find((r) => r.category === 'diagnosis')?.where).toContain('attachment outreach.csv');
+  });
+
+  it('a letter to the patient about their own results', () => {
+    const d = scoreMessage(makeMessage({
+      from: 'Dr. Amara Osei <aosei@clinic.example>',
+      to: 'Lucia Ferreira <lucia.f@webmail.example>',
+      subject: 'Your recent tests',
+      parts: [plain('Dear Lucia,\n\nYour thyroid stimulating hormone was 8.2 mIU/L, which suggests hypothyroidism. I have sent a prescription for levothyroxine 50 mcg to your pharmacy.\n\nDr. Osei')],
+    }));
+    expect(d.phi).toBe(true);
+  });
+
+  it('PHI only inside a zipped attachment', () => {
+    const zip = makeZip([{ name: 'notes/visit.txt', data: 'Patient: Tomasz Nowak\nDOB: 4/2/1971\nAssessment: major depressive disorder, sertraline 100 mg.' }]);
+    const d = scoreMessage(makeMessage({ subject: 'files', parts: [plain('See attached.'), { type: 'application/zip', body: zip, encoding: 'base64', filename: 'export.zip' }] }));
+    expect(d.phi).toBe(true);
+    expect(d.reasons.find((r) => r.category === 'dob')?.where).toEqual(['attachment export.zip/notes/visit.txt']);
+  });
+});
+
+describe('not PHI', () => {
+  it('health vocabulary alone (a guideline discussion)', () => {
+    const d = scoreMessage(makeMessage({ parts: [plain('Team, the new guidance lowers the blood pressure target for patients with chronic kidney disease and type 2 diabetes. ACE inhibitors or ARBs remain first line; SGLT2 inhibitors are added when eGFR allows. Discuss at Thursday huddle.' + FOOTER)] }));
+    expect(d.phi).toBe(false);
+    expect(d.pii).toBe(false);
+  });
+
+  it('aggregate statistics with ICD-10 codes', () => {
+    const csv = 'icd10,description,encounters\r\nE11.9,Type 2 diabetes mellitus without complications,1204\r\nI10,Essential hypertension,2210\r\nJ45.909,Unspecified asthma,388\r\n';
+    const d = scoreMessage(makeMessage({ parts: [plain('Q3 counts attached.'), { type: 'text/csv', body: csv, filename: 'q3.csv' }] }));
+    expect(d.phi).toBe(false);
+  });
+
+  it('a de-identified teaching case with a speaker name', () => {
+    const d = scoreMessage(makeMessage({ parts: [plain('Grand rounds Friday: Priya Natarajan, MD presents a 67-year-old man with new-onset heart failure and atrial fibrillation; discussion of anticoagulation choices.')] }));
+    expect(d.phi).toBe(false);
+  });
+
+  it('identifiers alone are pii, not PHI', () => {
+    const d = scoreMessage(makeMessage({ parts: [plain('Payroll correction for Hana Sato, Employee ID 40021: SSN 512-44-1290, direct deposit routing 021000021, account 000123456789. DOB 01/09/1990.')] }));
+    expect(d.phi).toBe(false);
+    expect(d.pii).toBe(true);
+    expect(d.reasons.map((r) => r.category)).toEqual(expect.arrayContaining(['ssn', 'dob']));
+  });
+
+  it('a confidentiality footer that mentions PHI and HIPAA adds nothing', () => {
+    const a = scoreMessage(makeMessage({ parts: [plain('Lunch is in the atrium at noon.')] }));
+    const b = scoreMessage(makeMessage({ parts: [plain('Lunch is in the atrium at noon.' + FOOTER)] }));
+    expect(b.score).toBe(a.score);
+    expect(b.phi).toBe(false);
+  });
+
+  it('a prescriber NPI in sales mail is not a patient identifier', () => {
+    const d = scoreMessage(makeMessage({ parts: [plain('Dr. Chen (NPI 1234567893): samples of our new inhaler for asthma and COPD are available; savings cards attached.')] }));
+    expect(d.phi).toBe(false);
+    expect(d.reasons.find((r) => r.category === 'npi')?.count).toBe(1);
+  });
+});
+
+describe('organization configuration', () => {
+  it('custom MRN patterns, extra terms and the threshold apply', () => {
+    const msg = makeMessage({ parts: [plain('Chart EHX-0098812: needs Zorblax titration per clinic protocol.')] });
+    const base = scoreMessage(msg);
+    expect(base.reasons.find((r) => r.category === 'mrn')).toBeUndefined();
+    const cfg: PolicyConfig = { mrnPatterns: ['\\bEHX-\\d{7}\\b'], terms: [{ term: 'zorblax', category: 'medication', weight: 3 }, { term: 'titration', category: 'clinical', weight: 2 }] };
+    const tuned = scoreMessage(msg, cfg);
+    expect(tuned.reasons.find((r) => r.category === 'mrn')?.count).toBe(1);
+    expect(tuned.reasons.find((r) => r.category === 'medication')?.samples[0]).toContain("'zorblax'");
+    expect(tuned.score).toBeGreaterThan(base.score);
+    const strict = scoreMessage(msg, { ...cfg, threshold: 99 });
+    expect(strict.threshold).toBe(99);
+    expect(strict.phi).toBe(strict.score >= 99);
+  });
+
+  it('invalid configuration is refused with the key named', () => {
+    const raw = makeMessage({ parts: [plain('x')] });
+    expect(() => scoreMessage(raw, { threshold: 0 })).toThrow(/policy\.threshold/);
+    expect(() => scoreMessage(raw, { mrnPatterns: ['(['] })).toThrow(/policy\.mrnPatterns\[0\]/);
+    expect(() => scoreMessage(raw, { identifierWeights: { nonsense: 1 } })).toThrow(/identifierWeights\.nonsense/);
+  });
+});
