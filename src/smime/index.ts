@@ -3,6 +3,7 @@
 export { SmimeError, type SmimeErrorCode } from './errors.js';
 export {
   chooseAlgorithms,
+  createBerEncryptor,
   decryptEnveloped,
   encryptEnveloped,
   encryptEnvelopedStream,
@@ -14,7 +15,7 @@ export {
   type RecipientId,
   type RecipientSpec,
 } from './enveloped.js';
-export { micalgFor, signCms, verifyCms } from './signed.js';
+export { createSigner, micalgFor, signCms, verifyCms, type Signer, type VerifyResult } from './signed.js';
 export { loadCertificate, loadPrivateKey, pemToDer, type CertificateInfo } from './keys.js';
 export {
   defaultEngine,

@@ -101,6 +101,16 @@ describe('sealgate smime CLI', () => {
     expect(JSON.parse(v.stdout.toString()).valid).toBe(true);
   });
 
+  it('8-bit content is signed opaquely unless --detached is given explicitly', async () => {
+    const alice = pki.ids.alice!;
+    const eight = Buffer.concat([sampleMessage('8bit').subarray(0, 200), Buffer.from('\r\n\r\nGrüße\r\n', 'utf8')]);
+    const dflt = await cli(['sign', '--cert', alice.certPath, '--key', alice.keyPath], eight);
+    expect(dflt.stdout.toString('latin1')).toMatch(/smime-type=signed-data/);
+    const det = await cli(['sign', '--detached', '--cert', alice.certPath, '--key', alice.keyPath], eight);
+    expect(det.stdout.toString('latin1')).toMatch(/multipart\/signed/);
+    expect((await cli(['verify', '--trust', pki.caCertPath], det.stdout)).code).toBe(0);
+  });
+
   it('exits 1 with the reason when the signer is not trusted or is revoked by --crl', async () => {
     const { alice, mallory, carol } = pki.ids as Record<string, NonNullable<TestPki['ids'][string]>>;
     const signed = await cli(['sign', '--cert', alice.certPath, '--key', alice.keyPath], sampleMessage('x'));
