@@ -189,7 +189,10 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
     return id;
   }
 
-  /** Defer the open recipients, or bounce them if the message has expired. */
+  /**
+   * Defer the open recipients, or, once the message has expired, bounce them with one DSN. If the
+   * DSN cannot be queued, the message stays deferred so the DSN is tried again next round.
+   */
   async function deferOrExpire(m: QueuedMessage, reason: string, extra: MessagePatch, open: string[], stopping: boolean): Promise<void> {
     const now = clock.now();
     if (now.getTime() >= m.expiresAt.getTime() && open.length > 0) {
@@ -197,23 +200,32 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
         const prev = m.recipients.find((r) => r.address === address);
         return { address, status: 'failed', reply: prev?.lastReply ?? reason };
       });
-      const dsnId = await sendDsn(m, expired, 'expired');
-      const ok = await store.queue.update(m.id, owner, {
-        ...extra,
-        state: 'bounced',
-        lastError: reason,
-        nextAttempt: null,
-        recipients: [
-          ...(extra.recipients ?? []).filter((r) => !open.includes(r.address)),
-          ...expired.map((e) => ({ address: e.address, status: 'failed' as const, lastReply: e.reply, doneAt: now })),
-        ],
-        releaseLease: true,
-      });
-      if (!ok) return lostLease(m);
-      await purge(m, extra);
-      await record({ type: 'bounced', actor: 'system', messageId: m.id, data: { reason: 'expired', recipients: open, dsnId, lastError: reason } });
-      log.info({ txn: m.id, rcpts: open.length }, 'message expired');
-      return;
+      let dsnId: string | null = null;
+      let dsnQueued = true;
+      try {
+        dsnId = await sendDsn(m, expired, 'expired');
+      } catch (err) {
+        log.error({ txn: m.id, ...errInfo(err) }, 'could not queue the expiry DSN; retrying later');
+        dsnQueued = false;
+      }
+      if (dsnQueued) {
+        const ok = await store.queue.update(m.id, owner, {
+          ...extra,
+          state: 'bounced',
+          lastError: reason,
+          nextAttempt: null,
+          recipients: [
+            ...(extra.recipients ?? []).filter((r) => !open.includes(r.address)),
+            ...expired.map((e) => ({ address: e.address, status: 'failed' as const, lastReply: e.reply, doneAt: now })),
+          ],
+          releaseLease: true,
+        });
+        if (!ok) return lostLease(m);
+        await purge(m, extra);
+        await record({ type: 'bounced', actor: 'system', messageId: m.id, data: { reason: 'expired', recipients: open, dsnId, lastError: reason } });
+        log.info({ txn: m.id, rcpts: open.length }, 'message expired');
+        return;
+      }
     }
     const attempts = extra.attempts ?? m.attempts;
     const next = stopping ? now : new Date(now.getTime() + retryDelayMs(Math.max(attempts, 1), limits, random));
@@ -412,7 +424,25 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
     }
     let dsnId: string | null = null;
     if (failed.length > 0) {
-      dsnId = await sendDsn(m, failed, 'failed');
+      try {
+        dsnId = await sendDsn(m, failed, 'failed');
+      } catch (err) {
+        // No DSN could be queued: do not mark these recipients failed (the sender would never
+        // learn); keep them deferred so the next round tries them, and the DSN, again. The
+        // delivered ones are still recorded below, so they are not delivered twice.
+        log.error({ txn: m.id, ...errInfo(err) }, 'could not queue a DSN; keeping failed recipients for retry');
+        for (const f of failed) {
+          f.status = 'deferred';
+          const p = rpatch.find((r) => r.address === f.address);
+          if (p) {
+            p.status = 'deferred';
+            p.doneAt = null;
+          }
+        }
+        deferred.push(...failed.splice(0));
+      }
+    }
+    if (failed.length > 0) {
       await record({
         type: 'bounced',
         actor: 'system',

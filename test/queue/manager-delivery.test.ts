@@ -182,6 +182,29 @@ describe('queue manager with a real SMTP next hop', () => {
     expect(sink.messages[0]!.data.toString('latin1')).toContain('report-type=delivery-status');
   });
 
+  it('if no DSN can be built, failed recipients stay queued (never silently dropped) and delivered ones are not resent', async () => {
+    rcptReply = (a) => (a.startsWith('nobody') ? '550 5.1.1 no such user' : undefined);
+    const realBuild = bounce.build.bind(bounce);
+    bounce.build = () => {
+      throw new Error('builder broken');
+    };
+    const id = await ingest({ recipients: ['nobody@hospital.test', 'x@hospital.test'] });
+    await mgr.runOnce();
+    let m = (await store.queue.get(id))!;
+    expect(m.state).toBe('deferred');
+    expect(m.recipients.map((r) => [r.address, r.status])).toEqual([
+      ['nobody@hospital.test', 'deferred'],
+      ['x@hospital.test', 'delivered'],
+    ]);
+    bounce.build = realBuild;
+    clock.advance(60_000);
+    await mgr.runOnce();
+    m = (await store.queue.get(id))!;
+    expect(m.state).toBe('bounced');
+    expect(bounce.built.map((b) => b.failed)).toEqual([['nobody@hospital.test']]);
+    expect(sink.messages.filter((x) => x.recipients.includes('x@hospital.test'))).toHaveLength(1);
+  });
+
   it('a DSN to one of our own users travels inbound', async () => {
     rcptReply = () => '550 5.7.1 refused';
     await ingest({ direction: 'outbound', sender: 'doctor@hospital.test', recipients: ['ext@partner.example'] });
