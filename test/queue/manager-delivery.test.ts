@@ -11,7 +11,10 @@ import type { Envelope } from '../../src/queue/types.js';
 import type { OpenedStore } from '../../src/store/open.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { makeBackend, type Backend } from '../store/backends.js';
-import { createTestAgent, type TestAgent } from './test-agent.js';
+import { createDeliveryAgent } from '../../src/delivery/agent.js';
+import type { DeliveryAgent } from '../../src/delivery/types.js';
+import { silentLogger } from '../../src/queue/logger.js';
+import { createTestAgent } from './test-agent.js';
 import { createTestBounce } from './test-bounce.js';
 
 const T0 = new Date('2026-05-01T08:00:00Z');
@@ -25,11 +28,14 @@ class Clock {
   }
 }
 
-describe('queue manager with a real SMTP next hop', () => {
+// Run once with this folder's minimal SMTP client and once with the gateway's real delivery agent
+// (src/delivery/agent.ts): the queue's behaviour must not depend on which one delivers.
+for (const agentKind of ['test agent', 'delivery agent'] as const)
+describe(`queue manager with a real SMTP next hop (${agentKind})`, () => {
   let be: Backend;
   let store: OpenedStore;
   let sink: SmtpSink;
-  let agent: TestAgent;
+  let agent: DeliveryAgent & { close?: () => Promise<void> };
   let clock: Clock;
   let limits: Limits;
   let bounce: ReturnType<typeof createTestBounce>;
@@ -45,6 +51,7 @@ describe('queue manager with a real SMTP next hop', () => {
     sink = await startSmtpSink({ replyTo: (phase, arg) => (phase === 'rcpt' ? rcptReply(arg) : phase === 'data' ? dataReply() : undefined) });
   });
   afterAll(async () => {
+    await agent?.close?.();
     await sink.close();
     await be.cleanup();
   });
@@ -56,7 +63,15 @@ describe('queue manager with a real SMTP next hop', () => {
     pipeline = undefined;
     clock = new Clock();
     limits = { ...defaultLimits(), retryBase: 60, retryMax: 3600, messageLifetime: 3 * 3600 };
-    agent = createTestAgent({ host: sink.host, port: sink.port });
+    await agent?.close?.();
+    agent =
+      agentKind === 'test agent'
+        ? createTestAgent({ host: sink.host, port: sink.port })
+        : createDeliveryAgent(
+            { mode: 'internal', host: sink.host, port: sink.port },
+            // No connection reuse: each test changes how the sink answers.
+            { hostname: 'gw.hospital.test', limits: defaultLimits(), logger: silentLogger, pool: { maxIdlePerDestination: 0, maxIdleTotal: 0 } },
+          );
     bounce = createTestBounce();
     mgr = makeManager();
     // Everything left over from a previous test is out of the way.
