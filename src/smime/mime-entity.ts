@@ -402,9 +402,28 @@ export function findMultipartParts(
   }
 }
 
-/** True when every byte is 7-bit and non-NUL (safe through any SMTP relay, RFC 8551 §3.1.2). */
+/** True when every byte is 7-bit and non-NUL. */
 export function isSevenBit(buf: Buffer): boolean {
   return isAscii(buf) && buf.indexOf(0) < 0;
+}
+
+/** RFC 5322 §2.1.1: no line may exceed 998 octets, excluding the CRLF. */
+export const MAX_LINE_OCTETS = 998;
+
+/**
+ * True when the bytes pass any SMTP relay unchanged (RFC 8551 §3.1.2 "7-bit safe"): 7-bit, no NUL,
+ * and no line longer than 998 octets. Anything else may be re-encoded or folded on the way, which
+ * would break a detached signature.
+ */
+export function isTransportSafe(buf: Buffer): boolean {
+  if (!isSevenBit(buf)) return false;
+  let prev = -1;
+  for (let i = buf.indexOf(LF); i >= 0; i = buf.indexOf(LF, i + 1)) {
+    const len = i - prev - 1 - (i > 0 && buf[i - 1] === CR ? 1 : 0);
+    if (len > MAX_LINE_OCTETS) return false;
+    prev = i;
+  }
+  return buf.length - prev - 1 <= MAX_LINE_OCTETS;
 }
 
 /**

@@ -30,7 +30,7 @@ import {
   encodeBase64Lines,
   findMultipartParts,
   headerValue,
-  isSevenBit,
+  isTransportSafe,
   makeBoundary,
   parseContentType,
   parseEntity,
@@ -85,8 +85,9 @@ export interface MessageSignOptions extends SignOptions, OuterHeaderOptions {
   /** multipart/signed (true, default) or opaque application/pkcs7-mime signed-data (false). */
   detached?: boolean;
   /**
-   * Detached signatures survive only 7-bit transport. When the content has 8-bit bytes:
-   * 'opaque' (default) signs opaquely instead, 'reject' throws, 'allow' signs detached anyway.
+   * Detached signatures survive only 7-bit-safe content (RFC 8551 §3.1.2). When the content has
+   * 8-bit bytes, NUL or lines over 998 octets: 'opaque' (default) signs opaquely instead, 'reject'
+   * throws, 'allow' signs detached anyway.
    */
   eightBit?: 'opaque' | 'reject' | 'allow';
 }
@@ -298,10 +299,10 @@ export function smimeSignMessage(rfc822: Buffer, signer: SignerSpec, opts: Messa
   const split = splitForProtection(toWireForm(rfc822), opts, limits);
   const content = one(split.content);
   let detached = opts.detached ?? true;
-  if (detached && !isSevenBit(content)) {
+  if (detached && !isTransportSafe(content)) {
     const policy = opts.eightBit ?? 'opaque';
     if (policy === 'reject') {
-      throw new SmimeError('invalid-input', 'message has 8-bit content; a detached signature would not survive 7-bit transport');
+      throw new SmimeError('invalid-input', 'message has 8-bit content or lines over 998 octets; a detached signature would not survive transport');
     }
     if (policy === 'opaque') detached = false;
   }

@@ -138,13 +138,17 @@ describe('signing a message', () => {
     expect(v.message.equals(msg)).toBe(true);
   });
 
-  it('8-bit content is signed opaquely by default (a detached signature would not survive 7-bit relays)', () => {
+  it('8-bit content or a line over 998 octets is signed opaquely by default (a detached signature would not survive relays)', () => {
     const msg = Buffer.concat([sampleMessage('8bit').subarray(0, 300), Buffer.from('Grüße\r\n', 'utf8')]);
     const alice = pki.ids.alice!;
     const signer = { certificate: alice.certDer, privateKey: keyOf(alice) };
     expect(smimeKind(smimeSignMessage(msg, signer))).toBe('signed-opaque');
     expect(smimeKind(smimeSignMessage(msg, signer, { eightBit: 'allow' }))).toBe('signed-detached');
     expect(() => smimeSignMessage(msg, signer, { eightBit: 'reject' })).toThrow(/8-bit/);
+    const longLine = Buffer.concat([sampleMessage('long').subarray(0, 300), Buffer.from(`\r\n\r\n${'x'.repeat(999)}\r\n`)]);
+    expect(smimeKind(smimeSignMessage(longLine, signer))).toBe('signed-opaque');
+    const okLine = Buffer.concat([sampleMessage('long').subarray(0, 300), Buffer.from(`\r\n\r\n${'x'.repeat(998)}\r\n`)]);
+    expect(smimeKind(smimeSignMessage(okLine, signer))).toBe('signed-detached');
   });
 
   it('an untrusted signer is reported invalid with a reason, not thrown', () => {
