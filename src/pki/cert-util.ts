@@ -672,13 +672,23 @@ function parseExt<T>(value: Buffer, type: new () => T, what: string): T {
   }
 }
 
+/**
+ * Same Buffer object seen before (a configured trust store passed on every call): reuse its parse
+ * when the bytes still equal our private copy; a memcmp is far cheaper than hashing a large store.
+ */
+const byObject = new WeakMap<Buffer, ParsedCert>();
+
 /** Parse (or fetch from cache) a DER certificate. Throws SmimeError('malformed') on bad input. */
 export function parseCert(der: Buffer): ParsedCert {
+  const seen = byObject.get(der);
+  if (seen && seen.der.equals(der)) return seen;
   const fingerprint = createHash('sha256').update(der).digest('hex');
-  const hit = certCache.get(fingerprint);
-  if (hit) return hit;
-  const pc = parseCertUncached(Buffer.from(der), fingerprint);
-  certCache.set(fingerprint, pc);
+  let pc = certCache.get(fingerprint);
+  if (!pc) {
+    pc = parseCertUncached(Buffer.from(der), fingerprint);
+    certCache.set(fingerprint, pc);
+  }
+  byObject.set(der, pc);
   return pc;
 }
 

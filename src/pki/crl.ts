@@ -92,15 +92,21 @@ const KNOWN_CRL_EXTENSIONS = new Set<string>([
 const KNOWN_ENTRY_EXTENSIONS = new Set<string>([OID_EXT.cRLReason, OID_EXT.invalidityDate]);
 
 const cache = new Map<string, ParsedCrl>();
+const byObject = new WeakMap<Buffer, ParsedCrl>();
 
 /** Parse (or fetch from cache) a DER CRL. Throws SmimeError('malformed') on bad input. */
 export function parseCrl(der: Buffer): ParsedCrl {
+  // Same Buffer object as before (a configured CRL store): reuse while the bytes equal our copy.
+  const seen = byObject.get(der);
+  if (seen && seen.der.equals(der)) return seen;
   const fingerprint = createHash('sha256').update(der).digest('hex');
-  const hit = cache.get(fingerprint);
-  if (hit) return hit;
-  const parsed = parseCrlUncached(Buffer.from(der), fingerprint);
-  if (cache.size >= PARSED_CRL_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
-  cache.set(fingerprint, parsed);
+  let parsed = cache.get(fingerprint);
+  if (!parsed) {
+    parsed = parseCrlUncached(Buffer.from(der), fingerprint);
+    if (cache.size >= PARSED_CRL_CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+    cache.set(fingerprint, parsed);
+  }
+  byObject.set(der, parsed);
   return parsed;
 }
 
