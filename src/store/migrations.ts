@@ -60,6 +60,7 @@ function migrationsFor(kind: DbKind): Record<string, Migration> {
             .addColumn('key', 'text', (c) => c.notNull())
             .addColumn('part', 'integer', (c) => c.notNull())
             .addColumn('data', 'bytea', (c) => c.notNull())
+            .addColumn('created_at', 'bigint', (c) => c.notNull())
             .addPrimaryKeyConstraint('spool_pk', ['key', 'part'])
             .execute();
         }

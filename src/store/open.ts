@@ -74,7 +74,13 @@ export async function openStore(opts: OpenStoreOptions): Promise<OpenedStore> {
   }
   if (kind === 'sqlite') await mkdir(opts.spoolDir, { recursive: true, mode: 0o700 });
 
-  const spool = kind === 'sqlite' ? new FileSpool(opts.spoolDir) : new PgSpool(db);
+  let spool: FileSpool | PgSpool;
+  if (kind === 'sqlite') spool = new FileSpool(opts.spoolDir);
+  else {
+    spool = new PgSpool(db);
+    const swept = await spool.sweepTemporary().catch(() => 0);
+    if (swept > 0) log.info({ rows: swept }, 'removed spool parts left by an interrupted write');
+  }
   return {
     kind,
     db,

@@ -46,6 +46,8 @@ export interface SpoolTable {
   key: string;
   part: number;
   data: Buffer;
+  /** When the part was written (finds parts a crashed writer left under a temporary key). */
+  created_at: Millis;
 }
 
 export interface AuditTable {

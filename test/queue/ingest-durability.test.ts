@@ -216,7 +216,17 @@ describe('ingest on PostgreSQL: bytes in the spool table, committed before 250',
     const err = await acceptor().accept(envelope(), failingBody(Replies.sizeExceeded)).catch((e: unknown) => e);
     expect((err as SmtpReply).code).toBe(552);
     expect(await store.queue.get('PG2')).toBeNull();
-    const rows = await store.db.selectFrom('spool').select('key').where('key', '=', 'PG2').execute();
+    // Neither the final key nor the temporary parts written before the failure remain.
+    const rows = await store.db.selectFrom('spool').select('key').where('key', 'like', '%PG2%').execute();
     expect(rows).toEqual([]);
+  });
+
+  it('parts left under a temporary key by a crashed writer are swept when a store opens', async () => {
+    const old = Date.now() - 25 * 3600 * 1000;
+    await store.db.insertInto('spool').values({ key: 'tmp:PGX:dead', part: 0, data: Buffer.from('partial'), created_at: old }).execute();
+    await store.db.insertInto('spool').values({ key: 'tmp:PGY:live', part: 0, data: Buffer.from('in progress'), created_at: Date.now() }).execute();
+    await be.open();
+    const keys = (await store.db.selectFrom('spool').select('key').where('key', 'like', 'tmp:%').execute()).map((r) => r.key);
+    expect(keys).toEqual(['tmp:PGY:live']);
   });
 });
