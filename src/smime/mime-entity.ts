@@ -412,18 +412,20 @@ export const MAX_LINE_OCTETS = 998;
 
 /**
  * True when the bytes pass any SMTP relay unchanged (RFC 8551 §3.1.2 "7-bit safe"): 7-bit, no NUL,
- * and no line longer than 998 octets. Anything else may be re-encoded or folded on the way, which
- * would break a detached signature.
+ * every line ended by CRLF (no bare CR or LF, which relays normalise) and no line longer than 998
+ * octets. Anything else may be re-encoded or rewritten on the way, breaking a detached signature.
  */
 export function isTransportSafe(buf: Buffer): boolean {
   if (!isSevenBit(buf)) return false;
   let prev = -1;
   for (let i = buf.indexOf(LF); i >= 0; i = buf.indexOf(LF, i + 1)) {
-    const len = i - prev - 1 - (i > 0 && buf[i - 1] === CR ? 1 : 0);
-    if (len > MAX_LINE_OCTETS) return false;
+    if (i === 0 || buf[i - 1] !== CR) return false;
+    if (i - prev - 2 > MAX_LINE_OCTETS) return false;
     prev = i;
   }
-  return buf.length - prev - 1 <= MAX_LINE_OCTETS;
+  if (buf.length - prev - 1 > MAX_LINE_OCTETS) return false;
+  for (let i = buf.indexOf(CR); i >= 0; i = buf.indexOf(CR, i + 1)) if (buf[i + 1] !== LF) return false;
+  return true;
 }
 
 /**

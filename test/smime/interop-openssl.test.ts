@@ -58,6 +58,14 @@ describe('OpenSSL 3.0 openssl cms (S/MIME format)', () => {
         });
       }
     }
+    // Header protection made by another agent: openssl encrypts a message/rfc822 wrapper.
+    await matrix.cell('openssl', 'encrypt', 'header-protected (message/rfc822) from the peer', 'peer→ours', true, async () => {
+      const wrapped = Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), msg]);
+      const enc = await opensslEncrypt(wrapped, [pki.ids.alice!.certPath], 'aes-256-gcm', 'rsa-oaep');
+      const d = smimeDecryptMessage(enc, { certificate: pki.ids.alice!.certDer, privateKey: keyOf(pki.ids.alice!) });
+      expect(d.layer.headerProtected).toBe(true);
+      expect(d.message.equals(msg)).toBe(true);
+    });
     // Several recipients of mixed key types in one message, both directions.
     const all = [pki.ids.alice!, pki.ids.bob!, pki.ids.carol!];
     await matrix.cell('openssl', 'encrypt', 'aes-256-gcm, 3 recipients (RSA, EC, RSA)', 'ours→peer', true, async () => {

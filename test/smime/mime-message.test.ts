@@ -149,6 +149,23 @@ describe('signing a message', () => {
     expect(smimeKind(smimeSignMessage(longLine, signer))).toBe('signed-opaque');
     const okLine = Buffer.concat([sampleMessage('long').subarray(0, 300), Buffer.from(`\r\n\r\n${'x'.repeat(998)}\r\n`)]);
     expect(smimeKind(smimeSignMessage(okLine, signer))).toBe('signed-detached');
+    // A CRLF message with a bare LF in its body is left byte-for-byte alone, so it is signed opaquely.
+    const bareLf = Buffer.concat([sampleMessage('lf').subarray(0, 300), Buffer.from('\r\n\r\nline one\nline two\r\n')]);
+    const signedBare = smimeSignMessage(bareLf, signer);
+    expect(smimeKind(signedBare)).toBe('signed-opaque');
+    expect(smimeVerifyMessage(signedBare, { trustAnchors: [pki.caCertDer] }).message.equals(bareLf)).toBe(true);
+  });
+
+  it('accepts the legacy x-pkcs7 media types (S/MIME 2/3 agents)', () => {
+    const alice = pki.ids.alice!;
+    const msg = sampleMessage('legacy');
+    const signed = smimeSignMessage(msg, { certificate: alice.certDer, privateKey: keyOf(alice) }).toString('latin1');
+    const legacySigned = Buffer.from(signed.replace(/application\/pkcs7-signature/g, 'application/x-pkcs7-signature'), 'latin1');
+    expect(smimeVerifyMessage(legacySigned, { trustAnchors: [pki.caCertDer] }).valid).toBe(true);
+    const enc = smimeEncryptMessage(msg, [{ certificate: alice.certDer }]).toString('latin1');
+    const legacyEnc = Buffer.from(enc.replace('application/pkcs7-mime; smime-type=enveloped-data;', 'application/x-pkcs7-mime;'), 'latin1');
+    expect(legacyEnc.toString('latin1')).toMatch(/x-pkcs7-mime; name/);
+    expect(smimeDecryptMessage(legacyEnc, { certificate: alice.certDer, privateKey: keyOf(alice) }).message.equals(msg)).toBe(true);
   });
 
   it('an untrusted signer is reported invalid with a reason, not thrown', () => {
