@@ -459,12 +459,25 @@ export function verifyCms(der: Buffer, opts: VerifyOptions): VerifyResult {
     return v;
   };
 
-  const signers = infos.map((si) => verifyOne(der, si, sd, content, candidates, embedded, opts, at, digestOf));
+  const signers = infos.map((si) => {
+    try {
+      return verifyOne(der, si, sd, content, candidates, embedded, opts, at, digestOf);
+    } catch (e) {
+      if (e instanceof SmimeError) throw e;
+      throw malformed('SignerInfo cannot be processed');
+    }
+  });
   return {
     valid: signers.length > 0 && signers.every((s) => s.valid),
     content: sd.eContent,
     signers,
   };
+}
+
+/** Upper-case hex of a serial number, without the 00 octet that only keeps it positive. */
+function serialText(serial: Buffer): string {
+  const b = serial.length > 1 && serial[0] === 0 && serial[1]! >= 0x80 ? serial.subarray(1) : serial;
+  return b.toString('hex').toUpperCase();
 }
 
 function verifyOne(
@@ -486,7 +499,7 @@ function verifyOne(
     chainValid: false,
     subject: cert?.subjectText ?? '',
     issuer: cert?.issuerText ?? '',
-    serialNumber: (cert?.serial ?? si.sidSerial ?? Buffer.alloc(0)).toString('hex').toUpperCase(),
+    serialNumber: serialText(cert?.serial ?? si.sidSerial ?? Buffer.alloc(0)),
     emailAddresses: cert ? [...cert.emails] : [],
     signatureTypes: [],
     certificate: cert?.der,
