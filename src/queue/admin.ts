@@ -33,6 +33,8 @@ export interface QueueAdmin {
   release(id: string, reason?: string, opts?: ReleaseOptions): Promise<boolean>;
   /** Delete the message and its spooled bytes. */
   remove(id: string, reason?: string): Promise<boolean>;
+  /** Same as `remove` (the CLI verb). */
+  delete(id: string, reason?: string): Promise<boolean>;
 }
 
 export function createQueueAdmin(store: Store, opts: QueueAdminOptions): QueueAdmin {
@@ -57,7 +59,7 @@ export function createQueueAdmin(store: Store, opts: QueueAdminOptions): QueueAd
     return ok;
   }
 
-  return {
+  const admin: QueueAdmin = {
     list: (filter) => store.queue.list(filter),
     show: (id) => store.queue.get(id),
 
@@ -102,5 +104,7 @@ export function createQueueAdmin(store: Store, opts: QueueAdminOptions): QueueAd
       });
       return true;
     },
+    delete: (id, reason) => admin.remove(id, reason),
   };
+  return admin;
 }

@@ -100,6 +100,39 @@ describe('leases while delivering', () => {
     expect(m.recipients[0]!.status).toBe('pending');
   });
 
+  it('never runs more deliveries at once than limits.deliveryConcurrency', async () => {
+    for (const m of await store.queue.list({ states: ['active', 'incoming', 'deferred'] })) await store.queue.update(m.id, null, { state: 'delivered', releaseLease: true });
+    const inner = createTestAgent(sink);
+    let now = 0;
+    let peak = 0;
+    const counting: DeliveryAgent = {
+      async deliver(req, signal) {
+        peak = Math.max(peak, ++now);
+        await new Promise((r) => setTimeout(r, 150));
+        try {
+          return await inner.deliver(req, signal);
+        } finally {
+          now--;
+        }
+      },
+    };
+    const ids = [];
+    for (let i = 0; i < 6; i++) ids.push(await accept());
+    const mgr = manager(counting, { pollIntervalMs: 20, limits: { ...defaultLimits(), leaseTime: 5, deliveryConcurrency: 2 } });
+    mgr.start();
+    try {
+      for (let i = 0; i < 200; i++) {
+        const states = await Promise.all(ids.map(async (id) => (await store.queue.get(id))!.state));
+        if (states.every((s) => s === 'delivered')) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    } finally {
+      await mgr.stop();
+    }
+    for (const id of ids) expect((await store.queue.get(id))!.state).toBe('delivered');
+    expect(peak).toBe(2);
+  });
+
   it('stop() lets a short in-flight delivery finish', async () => {
     for (const m of await store.queue.list({ states: ['active'] })) await store.queue.update(m.id, null, { state: 'delivered', releaseLease: true });
     const id = await accept();
