@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AttributeTypeAndValue, AttributeValue, Name, RelativeDistinguishedName } from '@peculiar/asn1-x509';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nameMatchKey, nameToString, parseCert } from '../../src/pki/cert-util.js';
 import { validatePath } from '../../src/pki/path-validation.js';
@@ -183,5 +184,53 @@ describe('RFC 5280 name comparison', () => {
 
   it('prints RFC 4514 strings with escaping and no control characters', () => {
     expect(nameToString(dn([O, { utf8String: 'A, B' }], [CN, { utf8String: 'line\nbreak' }]))).toBe('CN=line\\0abreak,O=A\\, B');
+  });
+});
+
+describe('changed certificates never validate and never throw', () => {
+  const pk = (f: string) => readFileSync(join(process.cwd(), '..', 'shared', 'testdata', 'pkits', f));
+  const anchor = () => pk('certs/TrustAnchorRootCertificate.crt');
+  const goodCa = () => pk('certs/GoodCACert.crt');
+  const leaf = () => pk('certs/ValidCertificatePathTest1EE.crt');
+  const crls = () => [pk('crls/TrustAnchorRootCRL.crl'), pk('crls/GoodCACRL.crl')];
+  const at = new Date('2010-06-01Z');
+  const mutate = (buf: Buffer, flips: [number, number][]) => {
+    const m = Buffer.from(buf);
+    for (const [pos, x] of flips) m[pos % m.length] ^= x;
+    return m;
+  };
+  const flips = fc.uniqueArray(fc.tuple(fc.nat(4000), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3, selector: ([p]) => p % 700 });
+
+  it('the unchanged PKITS path is valid (control)', () => {
+    expect(validatePath(leaf(), { trustAnchors: [anchor()], intermediates: [goodCa()], crls: crls(), at, purpose: 'any' }).valid).toBe(true);
+  });
+
+  it('any byte change in the end-entity certificate', () => {
+    const l = leaf();
+    fc.assert(
+      fc.property(flips, (f) => {
+        const m = mutate(l, f);
+        if (m.equals(l)) return;
+        const r = validatePath(m, { trustAnchors: [anchor()], intermediates: [goodCa()], crls: crls(), at, purpose: 'any' });
+        expect(r.valid).toBe(false);
+        expect(r.failures.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 400, seed: 5280 },
+    );
+  });
+
+  it('any byte change in the intermediate or the CRL', () => {
+    const g = goodCa();
+    const [taCrl, caCrl] = crls();
+    fc.assert(
+      fc.property(flips, fc.boolean(), (f, inCrl) => {
+        const ca = inCrl ? g : mutate(g, f);
+        const crl = inCrl ? mutate(caCrl!, f) : caCrl!;
+        if (ca.equals(g) && crl.equals(caCrl!)) return;
+        const r = validatePath(leaf(), { trustAnchors: [anchor()], intermediates: [ca], crls: [taCrl!, crl], at, purpose: 'any' });
+        expect(r.valid).toBe(false);
+      }),
+      { numRuns: 400, seed: 3280 },
+    );
   });
 });
