@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type PolicyConfig, scoreMessage, type PhiDecision } from '../policy/index.js';
+import { loadBundledTerms } from '../policy/lexicon.js';
 
 export interface Label {
   file: string;
@@ -19,6 +20,8 @@ export interface EvalResult {
   pii: Map<string, { phi: number; pii: number; none: number }>;
   errors: Array<{ file: string; label: string; kind: string; d: PhiDecision }>;
   folds: Array<{ precision: number; recall: number; n: number }>;
+  /** Threshold chosen on 4 folds (best F1), measured on the 5th: held-out precision/recall. */
+  cv: { precision: number; recall: number; thresholds: number[] };
 }
 
 export const DEFAULT_CORPUS = resolve(process.cwd(), '../shared/corpus/phi-dev');
@@ -41,8 +44,10 @@ export function evaluate(dir = DEFAULT_CORPUS, cfg?: PolicyConfig, folds = 5): E
   const pii = new Map<string, { phi: number; pii: number; none: number }>();
   const errors: EvalResult['errors'] = [];
   const foldCounts = Array.from({ length: folds }, () => ({ tp: 0, fp: 0, fn: 0, n: 0 }));
+  const scored: Array<{ fold: number; truth: boolean; score: number }> = [];
   labels.forEach((l, idx) => {
     const d = scoreMessage(readFileSync(join(dir, l.file)), cfg);
+    scored.push({ fold: idx % folds, truth: l.label === 'phi', score: d.score });
     const truth = l.label === 'phi';
     const f = foldCounts[idx % folds]!;
     f.n++;
@@ -61,7 +66,39 @@ export function evaluate(dir = DEFAULT_CORPUS, cfg?: PolicyConfig, folds = 5): E
     else c.none++;
     pii.set(l.label, c);
   });
+  // k-fold threshold selection: pick the F1-best threshold on the other folds, apply it to this one
+  const cvCounts = { tp: 0, fp: 0, fn: 0 };
+  const thresholds: number[] = [];
+  for (let f = 0; f < folds; f++) {
+    const train = scored.filter((x) => x.fold !== f);
+    let bestT = 50;
+    let bestF1 = -1;
+    for (let t = 1; t <= 100; t++) {
+      let a = 0, b = 0, c = 0;
+      for (const x of train) {
+        const p = x.score >= t;
+        if (p && x.truth) a++;
+        else if (p) b++;
+        else if (x.truth) c++;
+      }
+      const f1 = prf(a, b, c).f1;
+      // ties: prefer the threshold nearest the default (middle of the plateau, not its edge)
+      if (f1 > bestF1 || (f1 === bestF1 && Math.abs(t - 50) < Math.abs(bestT - 50))) {
+        bestF1 = f1;
+        bestT = t;
+      }
+    }
+    thresholds.push(bestT);
+    for (const x of scored.filter((y) => y.fold === f)) {
+      const p = x.score >= bestT;
+      if (p && x.truth) cvCounts.tp++;
+      else if (p) cvCounts.fp++;
+      else if (x.truth) cvCounts.fn++;
+    }
+  }
+  const cvm = prf(cvCounts.tp, cvCounts.fp, cvCounts.fn);
   return {
+    cv: { precision: cvm.precision, recall: cvm.recall, thresholds },
     tp, fp, fn, tn, ...prf(tp, fp, fn), perKind, pii, errors,
     folds: foldCounts.map((f) => ({ ...prf(f.tp, f.fp, f.fn), n: f.n })),
   };
@@ -77,6 +114,7 @@ export function report(r: EvalResult, dir: string): string {
   out.push(`messages: ${r.tp + r.fp + r.fn + r.tn}  tp=${r.tp} fp=${r.fp} fn=${r.fn} tn=${r.tn}`);
   out.push(`phi: precision ${pct(r.precision)}  recall ${pct(r.recall)}  F1 ${pct(r.f1)}  (targets: recall >= 0.98, precision >= 0.95)`);
   out.push('folds (file order modulo 5): ' + r.folds.map((f, i) => `#${i + 1} P=${pct(f.precision)} R=${pct(f.recall)}`).join('  '));
+  out.push(`5-fold held-out (threshold chosen on 4 folds, applied to the 5th): precision ${pct(r.cv.precision)}  recall ${pct(r.cv.recall)}  thresholds ${r.cv.thresholds.join(',')}`);
   out.push('', 'per kind:');
   for (const [kind, k] of [...r.perKind.entries()].sort((a, b) => a[1].label.localeCompare(b[1].label) || a[0].localeCompare(b[0]))) {
     const metric = k.label === 'phi' ? `recall ${pct(k.positive / k.n)}` : `false-positive rate ${pct(k.positive / k.n)}`;
@@ -92,9 +130,33 @@ export function report(r: EvalResult, dir: string): string {
   return out.join('\n');
 }
 
+/**
+ * Unseen-vocabulary simulation: neutralise a random fraction of the bundled lexicon (weight 0,
+ * fixed seeds) and re-evaluate. The hidden corpus uses other drugs, diagnoses and wording; this
+ * shows how much the decision leans on any particular term list.
+ */
+export function ablationConfigs(fraction: number, seeds = [1, 2, 3]): PolicyConfig[] {
+  const terms = loadBundledTerms();
+  return seeds.map((seed) => {
+    let a = seed * 2654435761;
+    const rnd = () => ((a = (Math.imul(a ^ (a >>> 15), 2246822507) + 0x9e3779b9) >>> 0) / 4294967296);
+    return { terms: terms.filter(() => rnd() < fraction).map((t) => ({ term: t.term, category: t.category, weight: 0 })) };
+  });
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const dir = process.argv[2] ? resolve(process.argv[2]) : DEFAULT_CORPUS;
+  const args = process.argv.slice(2);
+  const ai = args.indexOf('--ablate');
+  const fraction = ai >= 0 ? Number(args.splice(ai, 2)[1]) : 0;
+  const dir = args[0] ? resolve(args[0]) : DEFAULT_CORPUS;
   const r = evaluate(dir);
   process.stdout.write(report(r, dir) + '\n');
+  if (fraction > 0) {
+    process.stdout.write(`\nlexicon ablation: ${Math.round(fraction * 100)}% of bundled terms neutralised (3 seeds)\n`);
+    for (const [i, cfg] of ablationConfigs(fraction).entries()) {
+      const a = evaluate(dir, cfg);
+      process.stdout.write(`  seed ${i + 1}: precision ${pct(a.precision)}  recall ${pct(a.recall)}  F1 ${pct(a.f1)}  (${a.fn} missed: ${[...new Set(a.errors.filter((e) => e.label === 'phi').map((e) => e.kind))].join(', ')})\n`);
+    }
+  }
   process.exitCode = r.recall >= 0.98 && r.precision >= 0.95 ? 0 : 1;
 }

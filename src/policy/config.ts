@@ -42,6 +42,7 @@ export const DEFAULT_ID_WEIGHTS: Readonly<Record<string, number>> = Object.freez
   mbi: 3,
   'member-id': 3,
   'account-number': 2.5,
+  'reference-number': 0.5,
   'name-in-clinical-context': 3,
   'date-of-service': 1.5,
   phone: 0.6,

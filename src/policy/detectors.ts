@@ -9,7 +9,7 @@ import { execAtKeywords, hasKeyword, lowerSameLength } from './scan.js';
 
 export type IdCategory =
   | 'ssn' | 'mrn' | 'dob' | 'date-of-service' | 'phone' | 'email' | 'address' | 'member-id' | 'mbi' | 'npi'
-  | 'account-number' | 'name-in-clinical-context' | 'bank-account' | 'employee-id';
+  | 'account-number' | 'reference-number' | 'name-in-clinical-context' | 'bank-account' | 'employee-id';
 
 export type CodeCategory = 'icd10' | 'cpt' | 'hcpcs' | 'ndc' | 'loinc' | 'lab-value' | 'dosage';
 
@@ -113,20 +113,27 @@ interface LabelledSpec {
 const LABELLED: LabelledSpec[] = [
   {
     category: 'mrn',
-    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*No\\.?|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#))?|Chart(?:\\s*(?:No\\.?|Number|#|ID))|Patient\\s*(?:ID|No\\.?|Number|#)|Pt\\.?\\s*ID|Hospital\\s*(?:No\\.?|Number)|Unit\\s*(?:No\\.?|Number)|EMPI|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
-    keywords: ['mrn', 'mr#', 'mr ', 'mr.', 'med', 'chart', 'patient', 'pt', 'hospital', 'unit', 'empi', 'enterprise'],
+    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
+    keywords: ['mrn', 'mr#', 'mr ', 'mr.', 'med', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'unit', 'empi', 'emr', 'ehr', 'enterprise'],
     minDigits: 4,
   },
   {
     category: 'member-id',
-    re: new RegExp(`\\b(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)\\s*[:#.]?\\s*${VALUE}`, 'iy'),
-    keywords: ['member', 'subscriber', 'policy', 'insurance', 'insured', 'health', 'plan', 'beneficiary', 'medicaid', 'enrollee', 'group', 'coverage', 'cardholder', 'recipient'],
+    re: new RegExp(`\\b(?:(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Medicare|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)|HICN|MBI|Medicare\\s*(?=[:#]))\\s*[:#.]?\\s*${VALUE}`, 'iy'),
+    keywords: ['member', 'subscriber', 'policy', 'insurance', 'insured', 'health', 'plan', 'beneficiary', 'medicaid', 'medicare', 'hicn', 'mbi', 'enrollee', 'group', 'coverage', 'cardholder', 'recipient'],
     minDigits: 3,
   },
   {
     category: 'account-number',
-    re: new RegExp(`\\b(?:(?:Patient|Hospital|Guarantor|Billing)\\s*)?(?:Account|Acct|Claim|Accession|Rx|Prescription|Authori[sz]ation|Auth|Prior\\s*Auth(?:ori[sz]ation)?|PA|Encounter|Visit|Case|Specimen|Referral|ICN|DCN|Episode|Admission|Check|EFT|Trace|Statement)\\b${SEP}${VALUE}`, 'iy'),
-    keywords: ['patient', 'hospital', 'guarantor', 'billing', 'account', 'acct', 'claim', 'accession', 'rx', 'prescription', 'authori', 'auth', 'prior', 'pa', 'encounter', 'visit', 'case', 'specimen', 'referral', 'icn', 'dcn', 'episode', 'admission', 'check', 'eft', 'trace', 'statement'],
+    re: new RegExp(`\\b(?:(?:Patient|Hospital|Guarantor|Billing)\\s*)?(?:Account|Acct|Claim|Accession|Rx|Prescription|Authori[sz]ation|Auth|Prior\\s*Auth(?:ori[sz]ation)?|PA|Encounter|Visit|Specimen|Referral|ICN|DCN|FIN|CSN|HAR|Episode|Admission|Pharmacy\\s*Order)\\b${SEP}${VALUE}`, 'iy'),
+    keywords: ['patient', 'hospital', 'guarantor', 'billing', 'account', 'acct', 'claim', 'accession', 'rx', 'prescription', 'authori', 'auth', 'prior', 'pa', 'encounter', 'visit', 'specimen', 'referral', 'icn', 'dcn', 'fin', 'csn', 'har', 'episode', 'admission', 'pharmacy'],
+    minDigits: 4,
+  },
+  {
+    // case / ticket / payment references: identify a transaction, only weakly a person
+    category: 'reference-number',
+    re: new RegExp(`\\b(?:Case|Check|Cheque|EFT|Trace|Statement|Ticket|Confirmation|Reference|Ref)\\b${SEP}${VALUE}`, 'iy'),
+    keywords: ['case', 'check', 'cheque', 'eft', 'trace', 'statement', 'ticket', 'confirmation', 'reference', 'ref'],
     minDigits: 4,
   },
   {

@@ -160,9 +160,15 @@ export class Lexicon {
       const s = i;
       while (i < n && isTokenChar(lower.charCodeAt(i))) i++;
       const e = i;
-      if (!filter[filterKey(lower, s, e)]) continue;
-      let node = this.root.get(lower.slice(s, e));
-      if (!node) continue;
+      let node = filter[filterKey(lower, s, e)] ? this.root.get(lower.slice(s, e)) : undefined;
+      if (!node) {
+        // Title-Case words are mostly names and places (Tacoma, Sonoma): no morphology guess for them
+        if (e - s >= MORPH_MIN_LEN && !(text.charCodeAt(s) < 97 && text.charCodeAt(s + 1) >= 97)) {
+          const info = morphologyHit(lower, s, e);
+          if (info) hits.push({ info, start: s, end: e });
+        }
+        continue;
+      }
       let best: TermInfo | undefined;
       let bestEnd = e;
       let p = e;
@@ -191,6 +197,52 @@ export class Lexicon {
     }
     return hits;
   }
+}
+
+// ---------------------------------------------------------------- morphology fallback
+// Words outside the lists still look medical: drug-name stems (USAN/INN: -pril, -sartan, -mab,
+// -vir ...) and clinical suffixes (-itis, -ectomy, -emia ...). A token of 6+ letters ending in one
+// of these (and not a listed everyday word) counts as a weaker medication/diagnosis/procedure hit,
+// so unseen generic drugs and conditions still link to an identified patient.
+const MORPH_MIN_LEN = 6;
+const MORPH_SUFFIXES: Array<[string, string]> = [
+  ...'pril sartan olol alol ilol statin dipine prazole tidine mab nib tinib ciclib vir cillin mycin floxacin oxacin cycline conazole azole gliptin gliflozin glutide tide parin xaban gatran semide thiazide oxetine triptan tropium terol sone olone lukast setron azepam azolam zolam apine idone afil osin tadine profen platin rubicin tecan taxel dronate barbital caine trexate lamide formin glinide zosin dralazine'
+    .split(' ')
+    .map((x): [string, string] => [x, 'medication']),
+  ...'itis osis emia oma pathy plegia paresis penia cytosis uria algia trophy rrhea rrhage ectasis malacia megaly sclerosis stenosis'
+    .split(' ')
+    .map((x): [string, string] => [x, 'diagnosis']),
+  ...'ectomy otomy ostomy plasty scopy pexy rrhaphy centesis graphy'.split(' ').map((x): [string, string] => [x, 'procedure']),
+];
+/** Everyday words with those endings. */
+const MORPH_STOP = new Set(
+  ('sympathy empathy apathy telepathy homeopathy diploma aroma stigma program diagram telegram kilogram nostalgia ' +
+    'photography geography biography bibliography choreography calligraphy demography pornography typography cartography ' +
+    'cosmos hypnosis symbiosis ' +
+    'afternoon outside inside beside reside preside subside provide decide divide override tide aside guide ' +
+    'bromide peptide nucleotide riptide eventide yuletide ' +
+    'whom mom saxophone microphone telephone cortisone person reason season poison prison treason ' +
+    'accurate mandate update template ' +
+    'cabin robin napkin pumpkin muffin coffin dolphin ' +
+    'david saviour anemone').split(' '),
+);
+const morphCache = new Map<string, TermInfo | null>();
+
+function morphologyHit(lower: string, s: number, e: number): TermInfo | undefined {
+  const w = lower.slice(s, e);
+  const cached = morphCache.get(w);
+  if (cached !== undefined) return cached ?? undefined;
+  let info: TermInfo | null = null;
+  if (!MORPH_STOP.has(w) && /^[a-z]+$/.test(w)) {
+    for (const [suf, category] of MORPH_SUFFIXES) {
+      if (w.length >= suf.length + 3 && w.endsWith(suf)) {
+        info = { term: w, category, weight: 1.5, upper: false };
+        break;
+      }
+    }
+  }
+  if (morphCache.size < 100_000) morphCache.set(w, info);
+  return info ?? undefined;
 }
 
 function isTokenChar(c: number): boolean {

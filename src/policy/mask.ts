@@ -41,6 +41,7 @@ export function maskValue(category: string, value: string): string {
     case 'member-id':
     case 'mbi':
     case 'account-number':
+    case 'reference-number':
     case 'bank-account':
     case 'employee-id':
       return tail(value, 2);

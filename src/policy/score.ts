@@ -274,7 +274,7 @@ class ReasonBook {
 
 const ID_LABEL: Record<string, string> = {
   ssn: 'SSN', mrn: 'MRN', dob: 'DOB', 'date-of-service': 'date of service', phone: 'phone', email: 'e-mail',
-  address: 'address', 'member-id': 'member ID', mbi: 'MBI', npi: 'NPI', 'account-number': 'account/claim no.',
+  address: 'address', 'member-id': 'member ID', mbi: 'MBI', npi: 'NPI', 'account-number': 'account/claim no.', 'reference-number': 'reference no.',
   'name-in-clinical-context': 'name', 'bank-account': 'bank account', 'employee-id': 'employee ID',
 };
 
@@ -456,7 +456,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       let k = 0;
       while ((m = re.exec(text))) {
         const p = m.index;
-        if (anyIn(terms, p + 1, p + 60, (t) => t.info.weight >= 1 && t.info.category !== 'clinical') ||
+        if (anyIn(terms, p + 1, p + 60, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) ||
             anyIn(codes, p + 1, p + 60, (c) => c.category === 'lab-value')) {
           k++;
           break;
@@ -466,6 +466,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     };
     if (addressed && personal(SECOND_PERSON) > 0) {
       addId(unitEv, 'name-in-clinical-context');
+      patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
     } else if (ctx.senderNames.length > 0 && personal(FIRST_PERSON) > 0) {
       const tail = foldName(text.slice(-300));
