@@ -218,7 +218,8 @@ export function detectIdentifiers(text: string, opt: DetectOptions, lower = lowe
       if (spec.category === 'account-number' && /\b(?:bank|checking|savings|routing|deposit)\s*$/i.test(text.slice(Math.max(0, mm.index - 20), mm.index))) return;
       const s = mm.index + mm[0].length - v.length;
       if (overlaps(s, s + v.length)) return;
-      push(out, spec.category, s, s + v.length, v);
+      // a Medicare ID in MBI format is reported as an MBI whatever its label says
+      push(out, spec.category === 'member-id' && isValidMbi(v) ? 'mbi' : spec.category, s, s + v.length, v);
       taken.push([s, s + v.length]);
     });
   }
