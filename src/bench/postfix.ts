@@ -51,6 +51,7 @@ export function startPostfix(port: number, relayPort: number, extra: Record<stri
     mynetworks: '127.0.0.0/8',
     smtpd_relay_restrictions: 'permit_mynetworks, reject',
     maillog_file: join(dir, 'maillog'),
+    maillog_file_prefixes: dir,
     smtp_tls_security_level: 'none',
     smtpd_tls_security_level: 'none',
     ...extra,

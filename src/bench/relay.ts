@@ -56,7 +56,14 @@ function startSinkBinary(port: number) {
     const all = [...d.toString().matchAll(/mesg=(\d+)/g)];
     if (all.length) count = Number(all[all.length - 1]![1]);
   });
-  return { count: () => count, stop: () => p.kill('SIGKILL') };
+  const exited = new Promise<void>((r) => p.once('exit', () => r()));
+  return {
+    count: () => count,
+    stop: async () => {
+      p.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
 
 function runSmtpSource(port: number, size: number, count: number, sessions: number): Promise<void> {
@@ -218,14 +225,14 @@ async function measure(kind: 'postfix' | 'sealgate', size: number) {
     await runSmtpSource(sut.port, size, COUNT, SESSIONS);
     await waitCount(() => sink.count() - base, COUNT, 600000);
     const secs = (performance.now() - t0) / 1000;
-    sink.stop();
+    await sink.stop();
     const latSink = await startLatencySink(sinkPort);
     const lat = await latency(sut.port, latSink, size, `${kind}-${size}`);
     latSink.server.close();
     const rss = sut.pid ? peakRssMb(sut.pid) : undefined;
     return { rate: COUNT / secs, ...lat, rss };
   } finally {
-    sink.stop();
+    await sink.stop();
     await sut.stop();
   }
 }

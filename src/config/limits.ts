@@ -17,7 +17,7 @@ export const LIMITS = {
   recipientsPerMessage: { default: 1000, min: 1, max: 100000, unit: 'recipients', doc: 'RCPT commands accepted per transaction; more get 452 4.5.3' },
   mimeDepth: { default: 100, min: 1, max: 1000, unit: 'levels', doc: 'deepest MIME multipart/message nesting' },
   hopCount: { default: 50, min: 1, max: 1000, unit: 'Received headers', doc: 'more Received headers than this means a loop' },
-  connectionsPerClient: { default: 20, min: 1, max: 100000, unit: 'connections', doc: 'concurrent connections from one client IP' },
+  connectionsPerClient: { default: 50, min: 1, max: 100000, unit: 'connections', doc: 'concurrent connections from one client IP' },
   connectionsTotal: { default: 500, min: 1, max: 1000000, unit: 'connections', doc: 'concurrent connections per listener' },
   errorBudget: { default: 10, min: 1, max: 10000, unit: 'errors', doc: 'unknown or failed commands before 421 and disconnect' },
   idleTimeout: { default: 300, min: 1, max: 86400, unit: 'seconds', doc: 'no client input for this long closes the session with 421' },
