@@ -70,6 +70,7 @@ class Walker {
 
   /** The first `max` children of a constructed element (EOC excluded); later ones are not walked. */
   children(t: Tlv, max = 16): Tlv[] {
+    if (!t.constructed) throw new SmimeError('malformed', 'CMS structure: expected a constructed element');
     const out: Tlv[] = [];
     let q = t.headerEnd;
     while (out.length < max) {
@@ -106,6 +107,7 @@ export function cmsContentType(der: Buffer): string {
   const w = new Walker(der);
   const top = w.read(0);
   if (top.tag !== 0x30) throw new SmimeError('malformed', 'CMS ContentInfo is not a SEQUENCE');
+  if (top.end !== undefined && top.headerEnd >= top.end) throw new SmimeError('malformed', 'empty CMS ContentInfo');
   return w.oid(w.read(top.headerEnd));
 }
 
@@ -122,38 +124,41 @@ export function envelopeInfo(der: Buffer): EnvelopeInfo {
   const w = new Walker(der);
   const top = w.read(0);
   const [ctOid, explicit] = w.children(top, 2);
-  const ct = w.oid(ctOid!);
+  const ct = w.oid(need(ctOid, 'content type'));
   if (ct !== CMS_OID.envelopedData && ct !== CMS_OID.authEnvelopedData) {
     throw new SmimeError('invalid-input', 'not an EnvelopedData or AuthEnvelopedData');
   }
-  if (!explicit) throw new SmimeError('malformed', 'ContentInfo without content');
-  const [env] = w.children(explicit, 1);
+  const env = need(w.children(need(explicit, 'content'), 1)[0], 'EnvelopedData');
   // version, [0] originatorInfo OPTIONAL, recipientInfos SET, encryptedContentInfo SEQUENCE, ...
   // (read only as far as encryptedContentInfo: what follows it may be a 25 MB BER stream)
-  const withOriginator = w.children(env!, 2)[1]?.tag === 0xa0;
-  const items = w.children(env!, withOriginator ? 4 : 3);
-  const ris = items[withOriginator ? 2 : 1];
-  const eci = items[withOriginator ? 3 : 2];
-  if (!ris || !eci) throw new SmimeError('malformed', 'truncated EnvelopedData');
+  const withOriginator = w.children(env, 2)[1]?.tag === 0xa0;
+  const items = w.children(env, withOriginator ? 4 : 3);
+  const ris = need(items[withOriginator ? 2 : 1], 'recipientInfos');
+  const eci = need(items[withOriginator ? 3 : 2], 'encryptedContentInfo');
   const keyEncryption: string[] = [];
   for (const ri of w.children(ris, 64)) {
-    const kids = w.children(ri);
+    const kids = ri.constructed ? w.children(ri) : [];
     if (ri.tag === 0x30) {
       // KeyTransRecipientInfo: version, rid, keyEncryptionAlgorithm, encryptedKey
-      keyEncryption.push(algorithmName(w.oid(w.children(kids[2]!)[0]!)));
+      keyEncryption.push(algorithmName(w.oid(need(w.children(need(kids[2], 'keyEncryptionAlgorithm'))[0], 'algorithm'))));
     } else if (ri.tag === 0xa1) {
       // KeyAgreeRecipientInfo: version, [0] originator, [1] ukm OPTIONAL, keyEncryptionAlgorithm, ...
       const alg = kids.find((k, n) => n >= 2 && k.tag === 0x30);
-      keyEncryption.push(alg ? algorithmName(w.oid(w.children(alg)[0]!)) : 'keyAgree');
+      keyEncryption.push(alg ? algorithmName(w.oid(need(w.children(alg)[0], 'algorithm'))) : 'keyAgree');
     } else if (ri.tag === 0xa2) keyEncryption.push('kekri');
     else if (ri.tag === 0xa3) keyEncryption.push('pwri');
     else keyEncryption.push('unknown');
   }
-  const [, algId] = w.children(eci, 2);
-  const cipherOid = w.oid(w.children(algId!)[0]!);
+  const algId = need(w.children(eci, 2)[1], 'contentEncryptionAlgorithm');
+  const cipherOid = w.oid(need(w.children(algId)[0], 'algorithm'));
   return {
     contentType: ct === CMS_OID.envelopedData ? 'enveloped-data' : 'authEnveloped-data',
     cipher: RECEIVE_CIPHERS.get(cipherOid)?.name ?? algorithmName(cipherOid),
     keyEncryption,
   };
+}
+
+function need<T>(x: T | undefined, what: string): T {
+  if (x === undefined) throw new SmimeError('malformed', `EnvelopedData: missing ${what}`);
+  return x;
 }
