@@ -2,6 +2,8 @@
 // the file and the problem, and exit non-zero (2 for configuration errors).
 import { Command, CommanderError } from 'commander';
 import { registerCoreCommands } from './commands.js';
+import { registerSmimeCommands } from './smime.js';
+import { registerPolicyCommands } from './policy.js';
 
 const program = new Command();
 program
@@ -12,6 +14,8 @@ program
   .exitOverride();
 
 registerCoreCommands(program);
+registerSmimeCommands(program);
+registerPolicyCommands(program);
 
 try {
   await program.parseAsync(process.argv);
