@@ -12,7 +12,9 @@
 // Byte rules. Messages are handled in CRLF canonical form (toWireForm: a message already in CRLF form
 // is never rewritten). The bytes we sign are exactly the bytes that appear in the output; the bytes we
 // verify for multipart/signed are exactly the first body part, without the CRLF that precedes the next
-// delimiter (RFC 2046 §5.1.1). Base64 is written in 76-column CRLF lines.
+// delimiter (RFC 2046 §5.1.1). Base64 is written in 76-column CRLF lines. Content that a relay
+// might rewrite (8-bit, NUL, bare CR or LF, lines over 998 octets) is signed opaquely by default
+// instead of detached, rather than being altered.
 //
 // Memory bound (stated and tested in test/smime/memory.test.ts): signing, decryption and
 // verification work on whole Buffers (the CMS engine's API); encryption of content of at least
