@@ -100,6 +100,18 @@ export function headerSection(msg: Buffer, max: number): Buffer {
   return msg.subarray(0, Math.min(cut, max));
 }
 
+/** Defaults of the manager's own timings (the queue limits proper live in config/limits.ts). */
+export const QUEUE_DEFAULTS = {
+  /** Look for due work this often when nobody kicks. */
+  pollIntervalMs: 1000,
+  /** How long stop() lets in-flight deliveries run before aborting them. */
+  stopGraceMs: 30_000,
+  /** After aborting, how long to wait before releasing leases by force. */
+  abortWaitMs: 5000,
+  /** Lease renewal never more often than this. */
+  minRenewMs: 1000,
+} as const;
+
 const OPEN: ReadonlySet<string> = new Set(['pending', 'deferred']);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -108,8 +120,8 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
   const audit = opts.audit ?? store.audit;
   const log = opts.logger ?? silentLogger;
   const pipeline = opts.pipeline ?? passThroughPipeline;
-  const pollMs = opts.pollIntervalMs ?? 1000;
-  const graceMs = opts.stopGraceMs ?? 30_000;
+  const pollMs = opts.pollIntervalMs ?? QUEUE_DEFAULTS.pollIntervalMs;
+  const graceMs = opts.stopGraceMs ?? QUEUE_DEFAULTS.stopGraceMs;
   const leaseMs = limits.leaseTime * 1000;
   const random = opts.random ?? Math.random;
   const idGen = opts.idGen ?? (() => newQueueId(clock.now()));
@@ -488,7 +500,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
           }
         })
         .catch((err) => log.warn({ txn: m.id, ...errInfo(err) }, 'lease renewal failed'));
-    }, Math.max(1000, Math.floor(leaseMs / 3)));
+    }, Math.max(QUEUE_DEFAULTS.minRenewMs, Math.floor(leaseMs / 3)));
     try {
       if (m.processedKey === null) {
         const ready = await runPipeline(m);
@@ -597,7 +609,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       // re-queued due now. Whatever still has not finished a moment later is released by force.
       log.warn({ inflight: inflight.size }, 'stopping: aborting in-flight deliveries');
       for (const f of inflight.values()) f.ctl.abort();
-      await Promise.race([all(), new Promise((r) => (timer = setTimeout(r, 5000)))]);
+      await Promise.race([all(), new Promise((r) => (timer = setTimeout(r, QUEUE_DEFAULTS.abortWaitMs)))]);
       clearTimeout(timer);
       for (const f of inflight.values()) {
         await store.queue
