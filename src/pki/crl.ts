@@ -1,14 +1,15 @@
-// Certificate revocation lists (RFC 5280 §5, §6.3): parsing and deciding whether one CRL may be used
-// for one certificate. Which CRL signers are trusted is decided by the caller (path validation), which
-// passes a callback, because a CRL signer's own certificate path must be validated in turn.
+// Certificate revocation lists (RFC 5280 §5, §6.3): parsing, and the revocation status of one
+// certificate from the CRLs in a store. Which CRL signers are trusted is decided by the caller (path
+// validation), which passes a callback, because a CRL signer's own certificate path must be validated.
 // Trust level: CRLs come from the configured store or from inside messages: untrusted until their
 // signature chains to a trust anchor. Pure, no I/O.
 //
-// Supported: complete CRLs issued directly by the certificate's issuer (same name), signed by the
-// issuer's key or by another key of the same CA whose certificate validates to the same trust anchor;
-// thisUpdate/nextUpdate; reason codes; issuingDistributionPoint scope flags and full-name distribution
-// points. Not supported (such CRLs are treated as unusable, so the status stays unknown, never "good"):
-// delta CRLs, indirect CRLs, onlySomeReasons partitions, nameRelativeToCRLIssuer.
+// Supported (RFC 5280 §6.3.3): the certificate's distribution points (or its issuer when it names
+// none), direct and indirect CRLs (cRLIssuer, indirectCRL, certificateIssuer entries), CRLs signed by
+// the issuer's key or by another key of the CRL issuer whose certificate validates to the same trust
+// anchor, issuingDistributionPoint scope (names, only-user/CA/attribute flags, onlySomeReasons, with
+// reason masks accumulated until every reason is covered), thisUpdate/nextUpdate, reason codes, and
+// delta CRLs applied to their base. A status that cannot be established is "unknown", never "good".
 
 import { createHash, type KeyObject } from 'node:crypto';
 import { AsnParser } from '@peculiar/asn1-schema';
@@ -16,6 +17,7 @@ import { CRLReasons, GeneralName, IssuingDistributionPoint, Name, type Distribut
 import { AsnSerializer } from '@peculiar/asn1-schema';
 import { SmimeError } from '../smime/errors.js';
 import {
+  bitStringToBits,
   childrenOf,
   contentOf,
   ctxC,
@@ -26,6 +28,7 @@ import {
   parseName,
   rawOf,
   readExtensions,
+  readGeneralName,
   readOid,
   readSmallInt,
   readTime,
@@ -51,8 +54,17 @@ export interface IdpScope {
   readonly onlyUserCerts: boolean;
   readonly onlyCACerts: boolean;
   readonly onlyAttributeCerts: boolean;
-  readonly onlySomeReasons: boolean;
+  /** onlySomeReasons as a reason bit set (bit i = ReasonFlags i); undefined = all reasons. */
+  readonly reasons?: number;
   readonly indirect: boolean;
+}
+
+/** Every revocation reason of ReasonFlags (bits 1..8; bit 0 is 'unused'). */
+export const ALL_REASONS = 0x1fe;
+
+function reasonBits(r: { value: ArrayBuffer; unusedBits: number } | undefined): number | undefined {
+  if (!r) return undefined;
+  return bitStringToBits(Buffer.concat([Buffer.from([r.unusedBits]), Buffer.from(r.value)])) & ALL_REASONS;
 }
 
 /** A CRL, parsed once and read-only; keeps its original bytes. */
@@ -66,6 +78,7 @@ export interface ParsedCrl {
   readonly signature: Buffer;
   readonly issuerKey: string;
   readonly issuerText: string;
+  readonly issuerName: Name;
   readonly thisUpdate: Date;
   readonly nextUpdate?: Date;
   readonly akiKeyId?: Buffer;
@@ -77,7 +90,8 @@ export interface ParsedCrl {
   readonly isDelta: boolean;
   /** Why this CRL can never be used, when that is known from its content alone. */
   readonly unusable?: string;
-  /** Revoked serial numbers (lower-case hex of the INTEGER content) → entry. */
+  /** Revoked entries by `${issuer match key}|${serial hex}` (the issuer is the CRL issuer unless a
+   *  certificateIssuer entry extension of an indirect CRL says otherwise). */
   readonly revoked: ReadonlyMap<string, RevokedEntry>;
 }
 
@@ -179,13 +193,15 @@ function parseCrlUncached(der: Buffer, fingerprint: string): ParsedCrl {
         onlyUserCerts: !!p.onlyContainsUserCerts,
         onlyCACerts: !!p.onlyContainsCACerts,
         onlyAttributeCerts: !!p.onlyContainsAttributeCerts,
-        onlySomeReasons: !!p.onlySomeReasons,
+        reasons: reasonBits(p.onlySomeReasons),
         indirect: !!p.indirectCRL,
       };
     }
     if (e.critical && !KNOWN_CRL_EXTENSIONS.has(e.oid)) unusable ??= `CRL has an unsupported critical extension ${e.oid}`;
   }
   const revoked = new Map<string, RevokedEntry>();
+  const crlIssuerKey = nameMatchKey(issuerName);
+  let entryIssuer = crlIssuerKey; // certificateIssuer carries over to the following entries (§5.3.3)
   for (const r of revokedT ? childrenOf(der, revokedT) : []) {
     if (r.tag !== TAG.SEQUENCE) throw new SmimeError('malformed', 'bad CRL entry');
     const [serT, dateT, extT, more] = childrenOf(der, r);
@@ -197,13 +213,18 @@ function parseCrlUncached(der: Buffer, fingerprint: string): ParsedCrl {
         if (t.tag !== 0x0a || t.contentEnd - t.contentStart !== 1) throw new SmimeError('malformed', 'bad CRL reason code');
         reason = e.value[t.contentStart]!;
       } else if (e.oid === OID_EXT.certificateIssuer) {
-        unusable ??= 'indirect CRL entries (certificateIssuer) are not supported';
+        if (!idp?.indirect) unusable ??= 'certificateIssuer entry in a CRL that is not indirect';
+        const t = readWhole(e.value);
+        if (t.tag !== TAG.SEQUENCE) throw new SmimeError('malformed', 'bad certificateIssuer');
+        const dn = childrenOf(e.value, t).map((g) => readGeneralName(e.value, g)).find((g) => g.type === 'dn');
+        if (!dn || dn.type !== 'dn') unusable ??= 'certificateIssuer without a directory name';
+        else entryIssuer = JSON.stringify(dn.rdns);
       } else if (e.critical && !KNOWN_ENTRY_EXTENSIONS.has(e.oid)) {
         // RFC 5280 §5.3: an unprocessable critical entry extension forbids using the whole CRL.
         unusable ??= `CRL entry has an unsupported critical extension ${e.oid}`;
       }
     }
-    revoked.set(contentOf(der, serT).toString('hex'), { date: readTime(der, dateT), reason });
+    revoked.set(`${entryIssuer}|${contentOf(der, serT).toString('hex')}`, { date: readTime(der, dateT), reason });
   }
   return {
     der,
@@ -213,8 +234,9 @@ function parseCrlUncached(der: Buffer, fingerprint: string): ParsedCrl {
     sigAlgParams: algKids[1] ? rawOf(der, algKids[1]) : undefined,
     sigAlgConsistent: rawOf(der, innerAlgT).equals(rawOf(der, algT)),
     signature: sigContent.subarray(1),
-    issuerKey: nameMatchKey(issuerName),
+    issuerKey: crlIssuerKey,
     issuerText: nameToString(issuerName),
+    issuerName,
     thisUpdate,
     nextUpdate,
     akiKeyId,
@@ -256,25 +278,6 @@ export function dpNameKeys(dp: DistributionPointName | undefined, issuer: Name):
   return out;
 }
 
-/** Why `crl` does not cover `cert` (RFC 5280 §6.3.3 (b)), or undefined when it does. */
-export function crlScopeProblem(crl: ParsedCrl, cert: ParsedCert): string | undefined {
-  const idp = crl.idp;
-  if (!idp) return undefined;
-  const isCA = !!cert.basicConstraints?.ca;
-  if (idp.onlyAttributeCerts) return 'CRL covers only attribute certificates';
-  if (idp.onlyUserCerts && isCA) return 'CRL covers only end-entity certificates';
-  if (idp.onlyCACerts && !isCA) return 'CRL covers only CA certificates';
-  if (idp.indirect) return 'indirect CRLs are not supported';
-  if (idp.onlySomeReasons) return 'CRLs partitioned by reason (onlySomeReasons) are not supported';
-  if (idp.names.length) {
-    const want = new Set(idp.names);
-    // Distribution points naming a separate cRLIssuer belong to indirect CRLs, which we do not use.
-    const certNames = (cert.crlDistributionPoints ?? []).filter((dp) => !dp.cRLIssuer).flatMap((dp) => dpNameKeys(dp.distributionPoint, cert.issuerName));
-    if (!certNames.some((k) => want.has(k))) return 'CRL distribution point does not match the certificate';
-  }
-  return undefined;
-}
-
 /** A key that may have signed a CRL, and how far it is already trusted. */
 export interface CrlSignerCandidate {
   readonly key: KeyObject;
@@ -300,63 +303,121 @@ export type RevocationStatus =
 
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
+/** One distribution point of a certificate, resolved for §6.3.3 (implicit when it names none). */
+interface DpView {
+  /** Match keys of the CRL issuers this point names: cRLIssuer (indirect) or the certificate issuer. */
+  readonly crlIssuers: readonly string[];
+  readonly indirect: boolean;
+  /** Names of the point (distributionPoint, else cRLIssuer), for matching a CRL's IDP names. */
+  readonly names: readonly string[];
+  readonly hasDpName: boolean;
+  readonly reasons: number;
+}
+
+function distributionPoints(cert: ParsedCert): DpView[] {
+  const dps = cert.crlDistributionPoints ?? [];
+  if (dps.length === 0) return [{ crlIssuers: [cert.issuerKey], indirect: false, names: [], hasDpName: false, reasons: ALL_REASONS }];
+  return dps.map((dp) => {
+    const crlIssuerDns = (dp.cRLIssuer ?? []).filter((g) => g.directoryName).map((g) => g.directoryName!);
+    const indirect = crlIssuerDns.length > 0;
+    // §4.2.1.13: a relative name is relative to the cRLIssuer when present, else to the certificate issuer.
+    const base = indirect ? crlIssuerDns[0]! : cert.issuerName;
+    const dpNames = dpNameKeys(dp.distributionPoint, base);
+    return {
+      crlIssuers: indirect ? crlIssuerDns.map((n) => nameMatchKey(n)) : [cert.issuerKey],
+      indirect,
+      names: dp.distributionPoint ? dpNames : crlIssuerDns.map((n) => 'dn:' + nameMatchKey(n)),
+      hasDpName: !!dp.distributionPoint,
+      reasons: reasonBits(dp.reasons) ?? ALL_REASONS,
+    };
+  });
+}
+
+/** Why `crl` is outside the scope of distribution point `dp` for `cert` (§6.3.3 (b)), or undefined. */
+export function crlScopeProblem(crl: ParsedCrl, cert: ParsedCert, dp: DpView = distributionPoints(cert)[0]!): string | undefined {
+  if (dp.indirect && !crl.idp?.indirect) return 'CRL named by cRLIssuer is not an indirect CRL';
+  if (!dp.indirect && crl.issuerKey !== cert.issuerKey) return 'CRL issuer is not the certificate issuer';
+  const idp = crl.idp;
+  if (!idp) return undefined;
+  const isCA = !!cert.basicConstraints?.ca;
+  if (idp.onlyAttributeCerts) return 'CRL covers only attribute certificates';
+  if (idp.onlyUserCerts && isCA) return 'CRL covers only end-entity certificates';
+  if (idp.onlyCACerts && !isCA) return 'CRL covers only CA certificates';
+  if (idp.names.length) {
+    const want = new Set(idp.names);
+    if (!dp.names.some((k) => want.has(k))) return 'CRL distribution point does not match the certificate';
+  }
+  return undefined;
+}
+
 /**
- * RFC 5280 §6.3 for one certificate, using complete CRLs from its issuer, each optionally updated by
- * delta CRLs (§5.2.4) that name it as their base. Deltas never stand alone: without a usable
- * complete CRL the status stays unknown.
+ * RFC 5280 §6.3.3 for one certificate: complete CRLs for each of its distribution points, each
+ * optionally updated by delta CRLs (§5.2.4) that name it as their base, until the usable CRLs cover
+ * every revocation reason. Deltas never stand alone.
  */
 export function revocationStatus(cert: ParsedCert, ctx: RevocationContext): RevocationStatus {
-  const crls = ctx.crlsFor(cert.issuerKey);
-  if (crls.length === 0) return { status: 'unknown', why: `no CRL from ${cert.issuerText}`, crlsFound: 0 };
   const notes: string[] = [];
-  const problemOf = (crl: ParsedCrl): string | undefined => {
+  const usableProblem = (crl: ParsedCrl, dp: DpView): string | undefined => {
     if (crl.unusable) return crl.unusable;
-    const scope = crlScopeProblem(crl, cert);
+    const scope = crlScopeProblem(crl, cert, dp);
     if (scope) return scope;
     if (crl.thisUpdate.getTime() > ctx.at.getTime()) return `CRL is not valid before ${isoDay(crl.thisUpdate)}`;
     if (crl.nextUpdate && crl.nextUpdate.getTime() < ctx.at.getTime()) return `CRL is out of date (nextUpdate ${isoDay(crl.nextUpdate)})`;
     if (!crl.sigAlgConsistent) return 'CRL signature algorithm fields disagree';
     return checkCrlSigner(crl, ctx);
   };
-  const deltas = crls
-    .filter((c) => c.isDelta)
-    .sort((a, b) => (a.crlNumber ?? 0n) < (b.crlNumber ?? 0n) ? -1 : (a.crlNumber ?? 0n) > (b.crlNumber ?? 0n) ? 1 : 0);
-  let good = false;
-  for (const base of crls) {
-    if (base.isDelta) continue;
-    const problem = problemOf(base);
-    if (problem) {
-      notes.push(problem);
-      continue;
+  const entryKey = `${cert.issuerKey}|${cert.serialHex}`;
+  let reasonsMask = 0;
+  let found = 0;
+  for (const dp of distributionPoints(cert)) {
+    for (const issuerKey of dp.crlIssuers) {
+      const crls = ctx.crlsFor(issuerKey);
+      found += crls.length;
+      const deltas = crls
+        .filter((c) => c.isDelta)
+        .sort((a, b) => ((a.crlNumber ?? 0n) < (b.crlNumber ?? 0n) ? -1 : (a.crlNumber ?? 0n) > (b.crlNumber ?? 0n) ? 1 : 0));
+      // Every usable CRL is consulted (not only until the reasons are covered): a revocation listed on
+      // any of them wins.
+      for (const base of crls) {
+        if (base.isDelta) continue;
+        const interim = (base.idp?.reasons ?? ALL_REASONS) & dp.reasons;
+        const problem = usableProblem(base, dp);
+        if (problem) {
+          notes.push(problem);
+          continue;
+        }
+        let entry = base.revoked.get(entryKey);
+        if (entry?.reason === CRLReasons.removeFromCRL) entry = undefined; // only meaningful in deltas
+        for (const d of deltas) {
+          if (base.crlNumber === undefined || d.baseCrlNumber === undefined || d.baseCrlNumber > base.crlNumber) continue;
+          if (d.crlNumber !== undefined && d.crlNumber <= base.crlNumber) continue;
+          if (JSON.stringify(d.idp ?? null) !== JSON.stringify(base.idp ?? null)) continue;
+          if (usableProblem(d, dp)) continue; // an unusable delta adds nothing; the base still stands
+          const de = d.revoked.get(entryKey);
+          if (!de) continue;
+          if (de.reason === CRLReasons.removeFromCRL) {
+            // Release from hold only; a removal of any other entry is not believed.
+            if (entry?.reason === CRLReasons.certificateHold) entry = undefined;
+          } else entry = de;
+        }
+        if (entry) {
+          return { status: 'revoked', date: entry.date, reason: entry.reason === undefined ? undefined : REASON_NAMES[entry.reason] ?? String(entry.reason) };
+        }
+        if (!base.nextUpdate) {
+          // RFC 5280 §5.1.2.5 requires nextUpdate. Without it the CRL still proves a revocation, but it
+          // cannot show that the certificate is not revoked now.
+          notes.push('CRL has no nextUpdate, so it cannot show the certificate is unrevoked');
+          continue;
+        }
+        reasonsMask |= interim;
+      }
     }
-    let entry = base.revoked.get(cert.serialHex);
-    if (entry?.reason === CRLReasons.removeFromCRL) entry = undefined; // only meaningful in deltas
-    for (const d of deltas) {
-      if (base.crlNumber === undefined || d.baseCrlNumber === undefined || d.baseCrlNumber > base.crlNumber) continue;
-      if (d.crlNumber !== undefined && d.crlNumber <= base.crlNumber) continue;
-      if (JSON.stringify(d.idp ?? null) !== JSON.stringify(base.idp ?? null)) continue;
-      if (problemOf(d)) continue; // an unusable delta adds nothing; the base still stands
-      const de = d.revoked.get(cert.serialHex);
-      if (!de) continue;
-      if (de.reason === CRLReasons.removeFromCRL) {
-        // Release from hold only; a removal of any other entry is not believed.
-        if (entry?.reason === CRLReasons.certificateHold) entry = undefined;
-      } else entry = de;
-    }
-    if (entry) {
-      return { status: 'revoked', date: entry.date, reason: entry.reason === undefined ? undefined : REASON_NAMES[entry.reason] ?? String(entry.reason) };
-    }
-    if (!base.nextUpdate) {
-      // RFC 5280 §5.1.2.5 requires nextUpdate. Without it the CRL still proves a revocation, but it
-      // cannot show that the certificate is not revoked now.
-      notes.push('CRL has no nextUpdate, so it cannot show the certificate is unrevoked');
-      continue;
-    }
-    good = true;
   }
-  if (good) return { status: 'good' };
-  if (!crls.some((c) => !c.isDelta)) notes.push('only delta CRLs available');
-  return { status: 'unknown', why: [...new Set(notes)].join('; ') || 'no usable CRL', crlsFound: crls.length };
+  if (reasonsMask === ALL_REASONS) return { status: 'good' };
+  if (found === 0) return { status: 'unknown', why: `no CRL from ${cert.issuerText}`, crlsFound: 0 };
+  if (reasonsMask !== 0) notes.push('the usable CRLs do not cover every revocation reason');
+  else if (notes.length === 0) notes.push('only delta CRLs available');
+  return { status: 'unknown', why: [...new Set(notes)].join('; '), crlsFound: found };
 }
 
 /** Undefined when a trusted key with cRLSign signed `crl`; otherwise why not. */

@@ -576,17 +576,25 @@ function checkRevocation(
   ctx: Ctx,
 ): string | undefined {
   const store = ctx.store;
-  const crls = store.crlsByIssuer.get(c.issuerKey) ?? [];
-  if (crls.length === 0 && store.revocation === 'best-effort') return undefined;
   const visiting = new Set(ctx.visiting).add(c.fingerprint);
   const rctx: RevocationContext = {
     at: store.at,
-    crlsFor: () => crls,
+    crlsFor: (issuerKey: string) => store.crlsByIssuer.get(issuerKey) ?? [],
     signerCandidates: function* (crl: ParsedCrl): Iterable<CrlSignerCandidate> {
       // Already-validated keys of this CA on the current path (the issuer first, then older self-issued ones).
       for (let k = trustedKeys.length - 1; k >= 0; k--) {
         const t = trustedKeys[k]!;
         if (t.cert.subjectKey === crl.issuerKey) yield { key: t.key, cert: t.cert, trusted: true };
+      }
+      // A CRL issuer's certificate covered by a CRL it signed itself (PKITS 4.14.30): its key is as
+      // validated as the path up to it, which is all the check of its own status can rely on. Only for
+      // certificates whose CA explicitly granted cRLSign.
+      if (c.subjectKey === crl.issuerKey && c.keyUsage !== undefined && ((c.keyUsage >> KU.cRLSign) & 1) === 1) {
+        try {
+          yield { key: certPublicKey(c, effectiveDsaParams(issuer)), cert: c, trusted: true };
+        } catch {
+          // unusable key: no candidate
+        }
       }
       // Other certificates of the same CA name (separate CRL-signing keys): need their own path.
       for (const other of store.bySubject.get(crl.issuerKey) ?? []) {

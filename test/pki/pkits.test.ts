@@ -21,15 +21,13 @@ const intermediates = certFiles
 const crls = readdirSync(join(ROOT, 'crls')).map((f) => readFileSync(join(ROOT, 'crls', f)));
 
 /** PKITS test names per section, in document order (test n = index + 1). */
-const SECTIONS: Record<string, { title: string; tests: string[]; complete: boolean }> = {
+const SECTIONS: Record<string, { title: string; tests: string[] }> = {
   '4.1': {
     title: 'Signature Verification',
-    complete: true,
     tests: ['ValidCertificatePathTest1', 'InvalidCASignatureTest2', 'InvalidEESignatureTest3', 'ValidDSASignaturesTest4', 'ValidDSAParameterInheritanceTest5', 'InvalidDSASignatureTest6'],
   },
   '4.2': {
     title: 'Validity Periods',
-    complete: true,
     tests: [
       'InvalidCAnotBeforeDateTest1', 'InvalidEEnotBeforeDateTest2', 'Validpre2000UTCnotBeforeDateTest3', 'ValidGeneralizedTimenotBeforeDateTest4',
       'InvalidCAnotAfterDateTest5', 'InvalidEEnotAfterDateTest6', 'Invalidpre2000UTCEEnotAfterDateTest7', 'ValidGeneralizedTimenotAfterDateTest8',
@@ -37,7 +35,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.3': {
     title: 'Verifying Name Chaining',
-    complete: true,
     tests: [
       'InvalidNameChainingTest1', 'InvalidNameChainingOrderTest2', 'ValidNameChainingWhitespaceTest3', 'ValidNameChainingWhitespaceTest4',
       'ValidNameChainingCapitalizationTest5', 'ValidNameUIDsTest6', 'ValidRFC3280MandatoryAttributeTypesTest7', 'ValidRFC3280OptionalAttributeTypesTest8',
@@ -46,7 +43,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.4': {
     title: 'Basic Certificate Revocation',
-    complete: true,
     tests: [
       'InvalidMissingCRLTest1', 'InvalidRevokedCATest2', 'InvalidRevokedEETest3', 'InvalidBadCRLSignatureTest4', 'InvalidBadCRLIssuerNameTest5',
       'InvalidWrongCRLTest6', 'ValidTwoCRLsTest7', 'InvalidUnknownCRLEntryExtensionTest8', 'InvalidUnknownCRLExtensionTest9',
@@ -58,7 +54,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.5': {
     title: 'Verifying Paths with Self-Issued Certificates',
-    complete: true,
     tests: [
       'ValidBasicSelfIssuedOldWithNewTest1', 'InvalidBasicSelfIssuedOldWithNewTest2', 'ValidBasicSelfIssuedNewWithOldTest3',
       'ValidBasicSelfIssuedNewWithOldTest4', 'InvalidBasicSelfIssuedNewWithOldTest5', 'ValidBasicSelfIssuedCRLSigningKeyTest6',
@@ -67,7 +62,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.6': {
     title: 'Verifying Basic Constraints',
-    complete: true,
     tests: [
       'InvalidMissingbasicConstraintsTest1', 'InvalidcAFalseTest2', 'InvalidcAFalseTest3', 'ValidbasicConstraintsNotCriticalTest4',
       'InvalidpathLenConstraintTest5', 'InvalidpathLenConstraintTest6', 'ValidpathLenConstraintTest7', 'ValidpathLenConstraintTest8',
@@ -78,7 +72,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.7': {
     title: 'Key Usage',
-    complete: true,
     tests: [
       'InvalidkeyUsageCriticalkeyCertSignFalseTest1', 'InvalidkeyUsageNotCriticalkeyCertSignFalseTest2', 'ValidkeyUsageNotCriticalTest3',
       'InvalidkeyUsageCriticalcRLSignFalseTest4', 'InvalidkeyUsageNotCriticalcRLSignFalseTest5',
@@ -86,7 +79,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.8': {
     title: 'Certificate Policies',
-    complete: true,
     tests: [
       'ValidCertificatePathTest1', 'AllCertificatesNoPoliciesTest2', 'DifferentPoliciesTest3', 'DifferentPoliciesTest4', 'DifferentPoliciesTest5',
       'OverlappingPoliciesTest6', 'DifferentPoliciesTest7', 'DifferentPoliciesTest8', 'DifferentPoliciesTest9', 'AllCertificatesSamePoliciesTest10',
@@ -96,7 +88,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.9': {
     title: 'Require Explicit Policy',
-    complete: true,
     tests: [
       'ValidrequireExplicitPolicyTest1', 'ValidrequireExplicitPolicyTest2', 'InvalidrequireExplicitPolicyTest3', 'ValidrequireExplicitPolicyTest4',
       'InvalidrequireExplicitPolicyTest5', 'ValidSelfIssuedrequireExplicitPolicyTest6', 'InvalidSelfIssuedrequireExplicitPolicyTest7',
@@ -105,7 +96,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.10': {
     title: 'Policy Mappings',
-    complete: true,
     tests: [
       'ValidPolicyMappingTest1', 'InvalidPolicyMappingTest2', 'ValidPolicyMappingTest3', 'InvalidPolicyMappingTest4', 'ValidPolicyMappingTest5',
       'ValidPolicyMappingTest6', 'InvalidMappingFromanyPolicyTest7', 'InvalidMappingToanyPolicyTest8', 'ValidPolicyMappingTest9',
@@ -114,7 +104,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.11': {
     title: 'Inhibit Policy Mapping',
-    complete: true,
     tests: [
       'InvalidinhibitPolicyMappingTest1', 'ValidinhibitPolicyMappingTest2', 'InvalidinhibitPolicyMappingTest3', 'ValidinhibitPolicyMappingTest4',
       'InvalidinhibitPolicyMappingTest5', 'InvalidinhibitPolicyMappingTest6', 'ValidSelfIssuedinhibitPolicyMappingTest7',
@@ -124,7 +113,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.12': {
     title: 'Inhibit Any Policy',
-    complete: true,
     tests: [
       'InvalidinhibitAnyPolicyTest1', 'ValidinhibitAnyPolicyTest2', 'inhibitAnyPolicyTest3', 'InvalidinhibitAnyPolicyTest4', 'InvalidinhibitAnyPolicyTest5',
       'InvalidinhibitAnyPolicyTest6', 'ValidSelfIssuedinhibitAnyPolicyTest7', 'InvalidSelfIssuedinhibitAnyPolicyTest8',
@@ -133,7 +121,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.13': {
     title: 'Name Constraints',
-    complete: true,
     tests: [
       'ValidDNnameConstraintsTest1', 'InvalidDNnameConstraintsTest2', 'InvalidDNnameConstraintsTest3', 'ValidDNnameConstraintsTest4',
       'ValidDNnameConstraintsTest5', 'ValidDNnameConstraintsTest6', 'InvalidDNnameConstraintsTest7', 'InvalidDNnameConstraintsTest8',
@@ -149,8 +136,7 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
     ],
   },
   '4.14': {
-    title: 'Distribution Points (partial support)',
-    complete: false,
+    title: 'Distribution Points',
     tests: [
       'ValiddistributionPointTest1', 'InvaliddistributionPointTest2', 'InvaliddistributionPointTest3', 'ValiddistributionPointTest4',
       'ValiddistributionPointTest5', 'InvaliddistributionPointTest6', 'ValiddistributionPointTest7', 'InvaliddistributionPointTest8',
@@ -165,7 +151,6 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.15': {
     title: 'Delta-CRLs',
-    complete: true,
     tests: [
       'InvaliddeltaCRLIndicatorNoBaseTest1', 'ValiddeltaCRLTest2', 'InvaliddeltaCRLTest3', 'InvaliddeltaCRLTest4', 'ValiddeltaCRLTest5',
       'InvaliddeltaCRLTest6', 'ValiddeltaCRLTest7', 'ValiddeltaCRLTest8', 'InvaliddeltaCRLTest9', 'InvaliddeltaCRLTest10',
@@ -173,25 +158,8 @@ const SECTIONS: Record<string, { title: string; tests: string[]; complete: boole
   },
   '4.16': {
     title: 'Private Certificate Extensions',
-    complete: true,
     tests: ['ValidUnknownNotCriticalCertificateExtensionTest1', 'InvalidUnknownCriticalCertificateExtensionTest2'],
   },
-};
-
-/**
- * Valid cases of the partially supported sections that we knowingly reject (fail closed), with why.
- * Any Valid case not listed here must validate; no Invalid case may ever validate.
- */
-const KNOWN_GAPS: Record<string, string> = {
-  ValidonlySomeReasonsTest18: 'CRLs partitioned by reason (onlySomeReasons) are not supported',
-  ValidonlySomeReasonsTest19: 'CRLs partitioned by reason (onlySomeReasons) are not supported',
-  ValidIDPwithindirectCRLTest22: 'indirect CRLs are not supported',
-  ValidIDPwithindirectCRLTest24: 'indirect CRLs are not supported',
-  ValidIDPwithindirectCRLTest25: 'indirect CRLs are not supported',
-  ValidcRLIssuerTest28: 'indirect CRLs (cRLIssuer) are not supported',
-  ValidcRLIssuerTest29: 'indirect CRLs (cRLIssuer) are not supported',
-  ValidcRLIssuerTest30: 'indirect CRLs (cRLIssuer) are not supported',
-  ValidcRLIssuerTest33: 'indirect CRLs (cRLIssuer) are not supported',
 };
 
 /**
@@ -227,26 +195,18 @@ function run(test: string) {
   return validatePath(leaf, { trustAnchors: [anchor], intermediates, crls, at: AT, purpose: 'any' });
 }
 
-const summary: { section: string; title: string; total: number; pass: number; gaps: string[] }[] = [];
+const summary: { section: string; title: string; total: number; pass: number }[] = [];
 
-for (const [section, { title, tests, complete }] of Object.entries(SECTIONS)) {
+for (const [section, { title, tests }] of Object.entries(SECTIONS)) {
   describe(`PKITS ${section} ${title}`, () => {
-    const row = { section, title, total: tests.length, pass: 0, gaps: [] as string[] };
+    const row = { section, title, total: tests.length, pass: 0 };
     summary.push(row);
     tests.forEach((test, i) => {
       const expectValid = DEFAULT_SETTINGS_OUTCOME[test] ?? test.startsWith('Valid');
       if (!(test in DEFAULT_SETTINGS_OUTCOME)) expect(test).toMatch(/^(Valid|Invalid)/);
-      const gap = !complete ? KNOWN_GAPS[test] : undefined;
-      it(`${section}.${i + 1} ${test} is ${expectValid ? 'valid' : 'invalid'}${gap ? ' (known gap: rejected)' : ''}`, () => {
+      it(`${section}.${i + 1} ${test} is ${expectValid ? 'valid' : 'invalid'}`, () => {
         expect(certFiles).toContain(`${test}EE.crt`);
         const r = run(test);
-        if (gap) {
-          // Fails closed: a path we cannot fully check is rejected, with a reason.
-          expect(r.valid).toBe(false);
-          expect(r.failures.length).toBeGreaterThan(0);
-          row.gaps.push(test);
-          return;
-        }
         expect({ test, valid: r.valid, failures: r.failures }).toEqual({ test, valid: expectValid, failures: expectValid ? [] : expect.any(Array) });
         if (!expectValid) expect(r.failures.length).toBeGreaterThan(0);
         row.pass++;
@@ -264,9 +224,9 @@ describe('PKITS coverage', () => {
 
 describe('PKITS summary', () => {
   it('prints the coverage table', () => {
-    const lines = summary.map((r) => `${r.section.padEnd(5)} ${r.title.padEnd(50)} ${r.pass}/${r.total} as expected${r.gaps.length ? `, ${r.gaps.length} known gaps rejected` : ''}`);
-    const all = summary.reduce((a, r) => ({ total: a.total + r.total, pass: a.pass + r.pass, gaps: a.gaps + r.gaps.length }), { total: 0, pass: 0, gaps: 0 });
-    lines.push(`all   ${all.pass}/${all.total} as expected, ${all.gaps} known gaps rejected; no Invalid case accepted`);
+    const lines = summary.map((r) => `${r.section.padEnd(5)} ${r.title.padEnd(50)} ${r.pass}/${r.total} as expected`);
+    const all = summary.reduce((a, r) => ({ total: a.total + r.total, pass: a.pass + r.pass }), { total: 0, pass: 0 });
+    lines.push(`all   ${all.pass}/${all.total} as expected`);
     console.log('PKITS results\n' + lines.join('\n'));
     expect(summary.length).toBe(Object.keys(SECTIONS).length);
   });
