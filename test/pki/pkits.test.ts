@@ -1,5 +1,6 @@
-// NIST PKITS (../shared/testdata/pkits) through validatePath: every end-entity certificate of the
-// covered sections, expected outcome taken from its file name (Valid*EE.crt / Invalid*EE.crt).
+// NIST PKITS (../shared/testdata/pkits) through validatePath: every end-entity certificate, sections
+// 4.1-4.16, expected outcome taken from its file name (Valid*EE.crt / Invalid*EE.crt) or, for the few
+// names without that prefix, from the PKITS document's outcome under the default settings.
 // Store: every non-EE certificate as a candidate intermediate, every CRL; trust anchor
 // TrustAnchorRootCertificate.crt; validation time 2010-06-01 (PKITS certificates run 2001-2011);
 // purpose 'any' (PKITS has no emailProtection EKU); revocation 'require' (PKITS 4.4.1 expects a
