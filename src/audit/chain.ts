@@ -11,6 +11,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { AuditEvent, AuditLog, AuditRecord, AuditVerifyResult } from '../store/types.js';
 import type { AuditTable, Database, DbKind } from '../store/schema.js';
 
+/** prev_hash of the first audit record (and the head of an empty chain). */
 export const AUDIT_GENESIS = '0'.repeat(64);
 const FORMAT = 'sealgate-audit-v1';
 /** Records read per page while verifying, so memory stays bounded for long chains. */

@@ -4,10 +4,8 @@
 // because SQLite mode keeps bytes in fsynced files. Trust level: runs with full database rights
 // at start-up, before any listener opens.
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { AUDIT_GENESIS } from '../audit/chain.js';
 import type { DbKind } from './schema.js';
-
-/** prev_hash of the first audit record. */
-export const AUDIT_GENESIS_HASH = '0'.repeat(64);
 
 function migrationsFor(kind: DbKind): Record<string, Migration> {
   return {
@@ -84,7 +82,7 @@ function migrationsFor(kind: DbKind): Record<string, Migration> {
           .addColumn('seq', 'bigint', (c) => c.notNull())
           .addColumn('hash', 'text', (c) => c.notNull())
           .execute();
-        await db.insertInto('audit_head').values({ id: 1, seq: 0, hash: AUDIT_GENESIS_HASH }).execute();
+        await db.insertInto('audit_head').values({ id: 1, seq: 0, hash: AUDIT_GENESIS }).execute();
 
         await db.schema
           .createTable('settings')
