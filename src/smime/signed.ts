@@ -68,6 +68,7 @@ import { AsnParser } from '@peculiar/asn1-schema';
 import { Name } from '@peculiar/asn1-x509';
 
 export type { SignatureType } from './signed-attributes.js';
+export type { SigningDigest } from './sig-oids.js';
 
 // ---------------------------------------------------------------------------------------------
 // Named limits
