@@ -5,7 +5,8 @@
 // structure) are separate exported functions so they can be tested on their own.
 // Trust level: pure functions over untrusted text. Raw matches stay inside the engine; only masked
 // forms (mask.ts) leave it.
-import { execAtKeywords, hasKeyword, lowerSameLength } from './scan.js';
+import { bundledLexicon } from './lexicon.js';
+import { type Triggers, execAtTriggers, lowerSameLength, positions, registerTriggers } from './scan.js';
 
 export type IdCategory =
   | 'ssn' | 'mrn' | 'dob' | 'date-of-service' | 'phone' | 'email' | 'address' | 'member-id' | 'mbi' | 'npi'
@@ -108,13 +109,14 @@ interface LabelledSpec {
   re: RegExp;
   keywords: string[];
   minDigits: number;
+  family?: string;
 }
 
 const LABELLED: LabelledSpec[] = [
   {
     category: 'mrn',
     re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
-    keywords: ['mrn', 'mr#', 'mr ', 'mr.', 'med', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'unit', 'empi', 'emr', 'ehr', 'enterprise'],
+    keywords: ['mrn', 'mr', 'med', 'medical', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'hospital', 'unit', 'empi', 'emr', 'ehr', 'enterprise'],
     minDigits: 4,
   },
   {
@@ -126,7 +128,7 @@ const LABELLED: LabelledSpec[] = [
   {
     category: 'account-number',
     re: new RegExp(`\\b(?:(?:Patient|Hospital|Guarantor|Billing)\\s*)?(?:Account|Acct|Claim|Accession|Rx|Prescription|Authori[sz]ation|Auth|Prior\\s*Auth(?:ori[sz]ation)?|PA|Encounter|Visit|Specimen|Referral|ICN|DCN|FIN|CSN|HAR|Episode|Admission|Pharmacy\\s*Order)\\b${SEP}${VALUE}`, 'iy'),
-    keywords: ['patient', 'hospital', 'guarantor', 'billing', 'account', 'acct', 'claim', 'accession', 'rx', 'prescription', 'authori', 'auth', 'prior', 'pa', 'encounter', 'visit', 'specimen', 'referral', 'icn', 'dcn', 'fin', 'csn', 'har', 'episode', 'admission', 'pharmacy'],
+    keywords: ['patient', 'hospital', 'guarantor', 'billing', 'account', 'acct', 'claim', 'accession', 'rx', 'prescription', 'authorization', 'authorisation', 'auth', 'prior', 'pa', 'encounter', 'visit', 'specimen', 'referral', 'icn', 'dcn', 'fin', 'csn', 'har', 'episode', 'admission', 'pharmacy'],
     minDigits: 4,
   },
   {
@@ -150,13 +152,15 @@ const LABELLED: LabelledSpec[] = [
   },
 ];
 
+for (const spec of LABELLED) spec.family = registerTriggers(`id:${spec.category}`, spec.keywords);
+
 const DOB_RE = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|Date\\s+of\\s+Birth|Birth\\s*-?date|Born(?:\\s+on)?|Birthday|B/D)\\s*[:#-]?\\s*(?:is\\s+|of\\s+)?(${DATE_SRC})`, 'iy');
-const DOB_KEYWORDS = ['dob', 'd.o.b', 'date of birth', 'birth', 'born', 'b/d'];
+const DOB_FAMILY = registerTriggers('dob', ['dob', 'd.o.b', 'date of birth', 'birth', 'birthdate', 'birthday', 'born', 'b/d']);
 const DOS_RE = new RegExp(
   `\\b(?:Date\\s+of\\s+(?:Service|Visit|Exam|Surgery|Procedure|Admission|Discharge|Injury|Encounter|Collection)|DOS|Service\\s+Dates?|Visit\\s+Date|Admi(?:ssion|t)\\s+Date|Admitted(?:\\s+on)?|Discharge(?:d)?(?:\\s+(?:on|date))?|Encounter\\s+Date|Collect(?:ion|ed)(?:\\s+(?:on|date))?|Date\\s+Collected|Procedure\\s+Date|Exam\\s+Date|Study\\s+Date|Surgery\\s+Date|Seen(?:\\s+in\\s+clinic)?\\s+on|visit(?:\\s+\\w+){0,4}\\s+on|appointment(?:\\s+\\w+){0,3}\\s+(?:on|is|for)|scheduled\\s+(?:for|on)|Received|Reported|Performed(?:\\s+on)?)\\s*[:#-]?\\s*(?:on\\s+)?(${DATE_SRC})`,
   'iy',
 );
-const DOS_KEYWORDS = ['date', 'dos', 'service', 'visit', 'admi', 'discharge', 'encounter', 'collect', 'procedure', 'exam', 'study', 'surgery', 'seen', 'appointment', 'scheduled', 'received', 'reported', 'performed'];
+const DOS_FAMILY = registerTriggers('dos', ['date', 'dos', 'service', 'visit', 'admission', 'admit', 'admitted', 'discharge', 'discharged', 'encounter', 'collection', 'collected', 'procedure', 'exam', 'study', 'surgery', 'seen', 'appointment', 'scheduled', 'received', 'reported', 'performed']);
 const SSN_RE = /(?<![\d-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\d-])/g;
 const SSN_LABEL = /\b(?:SSN|SS#|S\.S\.N\.?|Social\s+Security(?:\s+(?:No\.?|Number|#))?|SocSec|TIN|ITIN|Taxpayer\s+ID)\s*[:#]?\s*$/i;
 const PHONE_RE = /(?<![\d-])(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\d-])/g;
@@ -170,7 +174,8 @@ const NPI_SCAN = /(?<![\d-])[12]\d{9}(?![\d-])/g;
 const ICD_SCAN = /\b(?:[A-TV-Z]|U(?=0))\d[0-9AB](?:\.[0-9A-Z]{1,4})?\b/g;
 const ICD_CONTEXT = /\b(?:ICD|dx|diag|diagnos[ei]s|code[ds]?|coded)\b[^\n]{0,40}$/i;
 const CPT_LINE = /\b(?:CPT|HCPCS|procedure\s+codes?|proc(?:edure)?\s*code|E\/M|service\s+code|billing\s+code)\b/i;
-const CPT_KEYWORDS = ['cpt', 'hcpcs', 'procedure code', 'proc code', 'proc. code', 'e/m', 'service code', 'billing code'];
+const CPT_FAMILY = registerTriggers('cpt', ['cpt', 'hcpcs', 'procedure code', 'proc code', 'proc. code', 'e/m', 'service code', 'billing code']);
+const LOINC_FAMILY = registerTriggers('loinc', ['loinc']);
 const CPT_SCAN = /(?<![\d$.,-])(?:\d{5}|\d{4}[FTU])(?![\d.]|,\d|-\d)/g;
 const HCPCS_SCAN = /\b[A-CEGHJ-MP-V]\d{4}\b/g;
 const NDC_SCAN = /(?<![\d-])(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])/g;
@@ -192,7 +197,14 @@ function push(out: Finding[], category: Finding['category'], start: number, end:
 }
 
 /** Identifier detectors (not names: see names.ts). */
-export function detectIdentifiers(text: string, opt: DetectOptions, lower = lowerSameLength(text)): Finding[] {
+/** Trigger positions for a text when the caller has not already scanned it. */
+export function scanTriggers(text: string): Triggers {
+  const trig: Triggers = new Map();
+  bundledLexicon().match(text, lowerSameLength(text), trig);
+  return trig;
+}
+
+export function detectIdentifiers(text: string, opt: DetectOptions, trig: Triggers = scanTriggers(text)): Finding[] {
   const out: Finding[] = [];
   let m: RegExpExecArray | null;
   // claimed character ranges (an MRN is not also a phone number); a lazily built bitmap keeps the
@@ -211,7 +223,7 @@ export function detectIdentifiers(text: string, opt: DetectOptions, lower = lowe
   };
 
   for (const spec of LABELLED) {
-    execAtKeywords(spec.re, text, lower, spec.keywords, (mm) => {
+    execAtTriggers(spec.re, text, trig, spec.family!, (mm) => {
       const v = mm[1]!;
       if (!hasDigits(v, spec.minDigits)) return;
       // "Bank account" is a bank account, not a patient account
@@ -247,13 +259,13 @@ export function detectIdentifiers(text: string, opt: DetectOptions, lower = lowe
       taken.push([m.index, m.index + m[0].length]);
     }
   }
-  execAtKeywords(DOB_RE, text, lower, DOB_KEYWORDS, (mm) => {
+  execAtTriggers(DOB_RE, text, trig, DOB_FAMILY, (mm) => {
     const v = mm[1]!;
     const s = mm.index + mm[0].length - v.length;
     push(out, 'dob', s, s + v.length, v);
     taken.push([s, s + v.length]);
   });
-  execAtKeywords(DOS_RE, text, lower, DOS_KEYWORDS, (mm) => {
+  execAtTriggers(DOS_RE, text, trig, DOS_FAMILY, (mm) => {
     const v = mm[1]!;
     const s = mm.index + mm[0].length - v.length;
     if (overlaps(s, s + v.length)) return;
@@ -305,7 +317,7 @@ export function detectIdentifiers(text: string, opt: DetectOptions, lower = lowe
 }
 
 /** Health-code detectors: ICD-10-CM, CPT/HCPCS (in context), NDC, LOINC, lab values, dosages. */
-export function detectCodes(text: string, tabularCodeColumns = false, lower = lowerSameLength(text)): Finding[] {
+export function detectCodes(text: string, tabularCodeColumns = false, trig: Triggers = scanTriggers(text)): Finding[] {
   const out: Finding[] = [];
   let m: RegExpExecArray | null;
   ICD_SCAN.lastIndex = 0;
@@ -320,7 +332,7 @@ export function detectCodes(text: string, tabularCodeColumns = false, lower = lo
   }
   // CPT/HCPCS: 5-character codes on a line that names CPT/HCPCS, or within the lines after such a
   // header line (tables), or anywhere in a table with a code column.
-  if (tabularCodeColumns || hasKeyword(lower, CPT_KEYWORDS)) {
+  if (tabularCodeColumns || positions(trig, CPT_FAMILY).length > 0) {
     let contextUntil = -1;
     let lineStart = 0;
     while (lineStart < text.length) {
@@ -346,7 +358,7 @@ export function detectCodes(text: string, tabularCodeColumns = false, lower = lo
   NDC_SCAN.lastIndex = 0;
   while ((m = NDC_SCAN.exec(text))) push(out, 'ndc', m.index, m.index + m[0].length, m[0]);
   LOINC_SCAN.lastIndex = 0;
-  while (lower.includes('loinc') && (m = LOINC_SCAN.exec(text))) {
+  while (positions(trig, LOINC_FAMILY).length > 0 && (m = LOINC_SCAN.exec(text))) {
     const v = m[1]!;
     if (!isValidLoinc(v)) continue;
     const s = m.index + m[0].length - v.length;

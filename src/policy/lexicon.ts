@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lowerSameLength } from './scan.js';
+import { type Triggers, filterKey, lowerSameLength, triggerIndex } from './scan.js';
 
 export type HealthCategory = 'diagnosis' | 'medication' | 'procedure' | 'test' | 'clinical' | string;
 
@@ -148,10 +148,12 @@ export class Lexicon {
   }
 
   /** All longest, non-overlapping term occurrences in `text`, in order. */
-  match(text: string, lower = lowerSameLength(text)): TermHit[] {
+  match(text: string, lower = lowerSameLength(text), triggers?: Triggers): TermHit[] {
     const n = lower.length;
     const filter = this.firstFilter;
     const hits: TermHit[] = [];
+    const tix = triggers ? triggerIndex() : undefined;
+    const tfilter = tix?.filter;
     let i = 0;
     while (i < n) {
       // next token [s, e)
@@ -160,7 +162,18 @@ export class Lexicon {
       const s = i;
       while (i < n && isTokenChar(lower.charCodeAt(i))) i++;
       const e = i;
-      let node = filter[filterKey(lower, s, e)] ? this.root.get(lower.slice(s, e)) : undefined;
+      const key = filterKey(lower, s, e);
+      if (tfilter && tfilter[key]) {
+        const fams = tix!.byToken.get(lower.slice(s, e));
+        if (fams) {
+          for (const f of fams) {
+            const list = triggers!.get(f);
+            if (list) list.push(s);
+            else triggers!.set(f, [s]);
+          }
+        }
+      }
+      let node = filter[key] ? this.root.get(lower.slice(s, e)) : undefined;
       if (!node) {
         // Title-Case words are mostly names and places (Tacoma, Sonoma): no morphology guess for them
         if (e - s >= MORPH_MIN_LEN && !(text.charCodeAt(s) < 97 && text.charCodeAt(s + 1) >= 97)) {
@@ -228,7 +241,16 @@ const MORPH_STOP = new Set(
 );
 const morphCache = new Map<string, TermInfo | null>();
 
+const suffixTails = new Uint8Array(1 << 15);
+for (const [suf] of MORPH_SUFFIXES) suffixTails[tailKey(suf, suf.length)] = 1;
+
+/** Key of a word's last three letters, to reject most words before slicing them. */
+function tailKey(s: string, end: number): number {
+  return ((s.charCodeAt(end - 3) & 31) << 10) | ((s.charCodeAt(end - 2) & 31) << 5) | (s.charCodeAt(end - 1) & 31);
+}
+
 function morphologyHit(lower: string, s: number, e: number): TermInfo | undefined {
+  if (!suffixTails[tailKey(lower, e)]) return undefined;
   const w = lower.slice(s, e);
   const cached = morphCache.get(w);
   if (cached !== undefined) return cached ?? undefined;
@@ -249,12 +271,6 @@ function isTokenChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
 }
 
-/** Cheap pre-filter key of a token: length and first two characters (5 bits each). */
-function filterKey(s: string, start: number, end: number): number {
-  const len = Math.min(31, end - start);
-  const c1 = end - start > 1 ? s.charCodeAt(start + 1) & 31 : 0;
-  return (len << 10) | ((s.charCodeAt(start) & 31) << 5) | c1;
-}
 
 let bundled: Lexicon | undefined;
 

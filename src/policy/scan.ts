@@ -1,61 +1,75 @@
-// Keyword-anchored regex evaluation for the policy engine's detectors. Trust level: pure.
-// Why: label-driven patterns ("MRN: ...", "Member ID ...") written as global case-insensitive
-// regexes with long alternations run slowly in V8 (no literal pre-scan with /i). Instead the
-// lower-cased text is scanned once per keyword set with a case-sensitive literal alternation
-// (which V8 scans fast), and the full pattern runs as a sticky regex only at those positions.
-// Same matches, a fraction of the cost on multi-megabyte attachments.
+// Keyword triggers for the policy engine's detectors. Trust level: pure.
+// Why: label-driven patterns ("MRN: ...", "Member ID ...", "Dear ...", "his/her ...") written as
+// global case-insensitive regexes make V8 try every alternative at every character, one full pass
+// per pattern family — far too slow for a 10 MB attachment. Instead each family registers its
+// keywords here; the lexicon's single token pass (lexicon.ts) looks every token up in one
+// TriggerIndex and records where each family's keywords start. Detectors then run their full
+// pattern as a sticky regex only at those positions. One pass over the text, same matches.
 
-const cache = new WeakMap<readonly string[], RegExp>();
+/** Lower-case with offsets preserved (U+0130 is the one character whose lower case is longer). */
+export function lowerSameLength(text: string): string {
+  return (text.includes('\u0130') ? text.replace(/\u0130/g, 'I') : text).toLowerCase();
+}
 
-function keywordRe(keywords: readonly string[]): RegExp {
-  let re = cache.get(keywords);
-  if (!re) {
-    const alts = [...keywords].sort((a, b) => b.length - a.length).map((k) => k.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
-    re = new RegExp(`(?<![a-z0-9\\u00c0-\\u024f])(?:${alts.join('|')})`, 'g');
-    cache.set(keywords, re);
+const registry = new Map<string, string[]>();
+let index: TriggerIndex | undefined;
+
+/** Register a family of keywords (lower case; only the first word of each is the trigger). */
+export function registerTriggers(family: string, keywords: readonly string[]): string {
+  registry.set(family, [...keywords]);
+  index = undefined;
+  return family;
+}
+
+/** Family -> ascending token-start positions of its keywords in one text. */
+export type Triggers = Map<string, number[]>;
+
+export class TriggerIndex {
+  /** first token -> families */
+  readonly byToken = new Map<string, string[]>();
+  /** filter bitmap over (length, first two chars) like the lexicon's */
+  readonly filter = new Uint8Array(1 << 15);
+
+  constructor(families: Map<string, string[]>) {
+    for (const [family, kws] of families) {
+      for (const k of kws) {
+        const first = /[a-z0-9\u00c0-\u024f]+/.exec(k)?.[0];
+        if (!first) continue;
+        const list = this.byToken.get(first) ?? [];
+        if (!list.includes(family)) list.push(family);
+        this.byToken.set(first, list);
+        this.filter[filterKey(first, 0, first.length)] = 1;
+      }
+    }
   }
-  return re;
 }
 
-/** Positions (ascending) where a keyword starts at a word boundary in `lower`. */
-export function keywordPositions(lower: string, keywords: readonly string[]): number[] {
-  const re = keywordRe(keywords);
-  const out: number[] = [];
-  re.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(lower))) out.push(m.index);
-  return out;
+export function triggerIndex(): TriggerIndex {
+  return (index ??= new TriggerIndex(registry));
 }
 
-/** True if any keyword occurs at a word boundary. */
-export function hasKeyword(lower: string, keywords: readonly string[]): boolean {
-  const re = keywordRe(keywords);
-  re.lastIndex = 0;
-  return re.test(lower);
+/** Cheap pre-filter key of a token: length and first two characters (5 bits each). */
+export function filterKey(s: string, start: number, end: number): number {
+  const len = Math.min(31, end - start);
+  const c1 = end - start > 1 ? s.charCodeAt(start + 1) & 31 : 0;
+  return (len << 10) | ((s.charCodeAt(start) & 31) << 5) | c1;
+}
+
+export function positions(trig: Triggers, family: string): number[] {
+  return trig.get(family) ?? [];
 }
 
 /**
- * Run a sticky regex (flag y) at each keyword position of `text`; matches never overlap.
- * `lower` must be text.toLowerCase() with the same length.
+ * Run a sticky regex (flag y) at each trigger position of a family; matches never overlap.
  */
-export function execAtKeywords(re: RegExp, text: string, lower: string, keywords: readonly string[], cb: (m: RegExpExecArray) => void): void {
+export function execAtTriggers(re: RegExp, text: string, trig: Triggers, family: string, cb: (m: RegExpExecArray) => void): void {
   let after = 0;
-  const kre = keywordRe(keywords);
-  kre.lastIndex = 0;
-  let k: RegExpExecArray | null;
-  while ((k = kre.exec(lower))) {
-    const p = k.index;
+  for (const p of positions(trig, family)) {
     if (p < after) continue;
     re.lastIndex = p;
     const m = re.exec(text);
     if (!m) continue;
     after = m.index + Math.max(1, m[0].length);
-    if (kre.lastIndex < after) kre.lastIndex = after;
     cb(m);
   }
-}
-
-/** Lower-case with offsets preserved (U+0130 is the one character whose lower case is longer). */
-export function lowerSameLength(text: string): string {
-  return (text.includes('\u0130') ? text.replace(/\u0130/g, 'I') : text).toLowerCase();
 }

@@ -10,7 +10,8 @@ import { type Finding, detectCodes, detectIdentifiers, isValidIcd10 } from './de
 import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { TermHit } from './lexicon.js';
 import { maskValue } from './mask.js';
-import { execAtKeywords, hasKeyword, lowerSameLength } from './scan.js';
+import { type Triggers, execAtTriggers, lowerSameLength, positions, registerTriggers } from './scan.js';
+import { bundledLexicon } from './lexicon.js';
 
 export interface Reason {
   category: string;
@@ -46,25 +47,58 @@ const WEAK_ID_CAP = 1;
 
 const FOOTER_TOPIC = /\b(?:confidential(?:ity)?|privileged|HIPAA|protected health information|PHI|intended (?:solely )?(?:only )?for|intended recipient)\b/i;
 const FOOTER_ACTION = /\b(?:error|intended|notify|delete|destroy|monitor(?:ing|ed)?|compliance|prohibited|unauthori[sz]ed|disclos\w*|dissemination|distribution|copying|review|retransmission|security)\b/i;
-const BULK_TEXT = /\bunsubscribe\b|\bview (?:this (?:e-?mail|message) )?in (?:your |a )?browser\b|\bmanage (?:your )?(?:e-?mail )?(?:subscription|preferences)\b|\byou are receiving this\b|\bopt[ -]out\b|\bmailing list\b/i;
 
-const FOOTER_KEYWORDS = ['confidential', 'privileged', 'hipaa', 'protected health information', 'phi', 'intended'];
-const BULK_KEYWORDS = ['unsubscribe', 'view this', 'view in', 'manage your', 'manage e', 'manage subscription', 'you are receiving this', 'opt out', 'opt-out', 'mailing list'];
+const FOOTER_FAMILY = registerTriggers('footer', ['confidential', 'confidentiality', 'privileged', 'hipaa', 'protected health information', 'phi', 'intended']);
+const BULK_FAMILY = registerTriggers('bulk', ['unsubscribe', 'view', 'manage', 'you are receiving this', 'opt', 'mailing list']);
+const BULK_AT = /(?:unsubscribe\b|view (?:this (?:e-?mail|message) )?in (?:your |a )?browser\b|manage (?:your )?(?:e-?mail )?(?:subscription|preferences)\b|you are receiving this\b|opt[ -]out\b|mailing list\b)/iy;
 
-/** Remove confidentiality / HIPAA disclaimer paragraphs and sentences (they are not PHI). */
+/**
+ * Character ranges of confidentiality / HIPAA disclaimers (they are not PHI): a short paragraph
+ * naming confidentiality and an action (notify, delete, monitoring...) is dropped whole; in a long
+ * paragraph only such sentences are. `footerAt` are the footer-keyword positions.
+ */
+export function disclaimerRanges(text: string, footerAt: readonly number[]): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let doneUntil = -1;
+  for (const p of footerAt) {
+    if (p < doneUntil) continue;
+    const a = text.lastIndexOf('\n\n', p);
+    const ps = a < 0 ? 0 : a + 2;
+    const b = text.indexOf('\n\n', p);
+    const pe = b < 0 ? text.length : b;
+    doneUntil = pe;
+    const para = text.slice(ps, pe);
+    if (!FOOTER_TOPIC.test(para)) continue;
+    if (para.length <= 500 && FOOTER_ACTION.test(para)) {
+      out.push([ps, pe]);
+      continue;
+    }
+    const re = /[^.!?]*(?:[.!?]+|$)/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(para)) && m[0].length > 0) {
+      if (FOOTER_TOPIC.test(m[0]) && FOOTER_ACTION.test(m[0])) out.push([ps + m.index, ps + m.index + m[0].length]);
+    }
+  }
+  return out;
+}
+
+/** The text with disclaimers removed (for callers that want to see what the scorer ignores). */
 export function stripDisclaimers(text: string): string {
-  if (!hasKeyword(lowerSameLength(text), FOOTER_KEYWORDS)) return text;
-  return text
-    .split(/\n[ \t]*\n/)
-    .map((para) => {
-      if (!FOOTER_TOPIC.test(para)) return para;
-      if (para.length <= 500 && FOOTER_ACTION.test(para)) return '';
-      return para
-        .split(/(?<=[.!?])\s+/)
-        .filter((s) => !(FOOTER_TOPIC.test(s) && FOOTER_ACTION.test(s)))
-        .join(' ');
-    })
-    .join('\n\n');
+  const trig: Triggers = new Map();
+  bundledLexicon().match(text, lowerSameLength(text), trig);
+  const ranges = disclaimerRanges(text, positions(trig, FOOTER_FAMILY));
+  let out = '';
+  let pos = 0;
+  for (const [a, b] of ranges) {
+    out += text.slice(pos, a);
+    pos = b;
+  }
+  return out + text.slice(pos);
+}
+
+function inRanges(ranges: ReadonlyArray<[number, number]>, pos: number): boolean {
+  for (const [a, b] of ranges) if (pos >= a && pos < b) return true;
+  return false;
 }
 
 // ---------------------------------------------------------------- names
@@ -77,14 +111,15 @@ const LABELLED_NAME = new RegExp(
   `(?:\\b(?:[Pp]atient|PATIENT|Pt|PT|[Pp]atient [Nn]ame|PATIENT NAME|Pt\\.? [Nn]ame|[Nn]ame|NAME|[Mm]ember(?: [Nn]ame)?|MEMBER|[Ss]ubscriber(?: [Nn]ame)?|[Bb]eneficiary|[Ii]nsured|[Ee]nrollee|[Cc]lient|[Rr]esident|[Rr]e|RE|[Rr]egarding|[Pp]atient [Ll]egal [Nn]ame)\\s*[:\\-]\\s*)(?:${HONORIFIC}\\s+)?(${LAST_FIRST}|${FULL_NAME}|\\p{Lu}{2,}(?:[ ,]+\\p{Lu}{2,}){1,2})`,
   'uy',
 );
-const LABELLED_NAME_KEYWORDS = ['patient', 'pt', 'name', 'member', 'subscriber', 'beneficiary', 'insured', 'enrollee', 'client', 'resident', 're', 'regarding'];
+const LABELLED_NAME_FAMILY = registerTriggers('name-label', ['patient', 'pt', 'name', 'member', 'subscriber', 'beneficiary', 'insured', 'enrollee', 'client', 'resident', 're', 'regarding']);
 const HONORIFIC_NAME = new RegExp(`\\b${HONORIFIC}\\s+(${NAME_TOKEN}(?:[ \\t]+${NAME_TOKEN})?)`, 'uy');
-const HONORIFIC_KEYWORDS = ['mr', 'mrs', 'ms', 'miss', 'mx'];
+const HONORIFIC_FAMILY = registerTriggers('honorific', ['mr', 'mrs', 'ms', 'miss', 'mx']);
 // "Jane Roe, a 54-year-old ...": find the age phrase first (fast), then the name just before it
-const AGE_PHRASE = /,?\s+(?:is\s+)?an?\s+\d{1,3}[- ](?:year|yr|y\/?o|month)/g;
+const AGE_FAMILY = registerTriggers('age', ['year', 'years', 'yr', 'yrs', 'y', 'yo', 'month', 'months']);
+const AGE_BEFORE = /,?\s+(?:is\s+)?an?\s+\d{1,3}[- ]$/;
 const NAME_AT_END = new RegExp(`(${FULL_NAME})$`, 'u');
 const PATIENT_NAME = new RegExp(`\\b(?:[Pp]atient|[Pp]t\\.?|[Rr]esident|[Cc]lient|[Mm]ember|[Bb]eneficiary)\\s+(${FULL_NAME})`, 'uy');
-const PATIENT_NAME_KEYWORDS = ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary'];
+const PATIENT_NAME_FAMILY = registerTriggers('patient-name', ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary']);
 const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
 const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
 const TITLE_BEFORE = /(?:\bDr|\bDoctor|\bProf|\bProfessor|\bNurse|\bPharmacist|\bDrs)\.?\s*$/;
@@ -347,21 +382,31 @@ function anyIn<T extends { start: number }>(arr: ReadonlyArray<T>, s: number, e:
 }
 
 const PRONOUN_HEALTH_WINDOW = 260;
-const PRONOUN = /\b(?:his|her|he|she|him|hers)\b/gi;
-const SECOND_PERSON = /\byour?\b/gi;
-const FIRST_PERSON = /\b(?:my|I(?:'m| am| have| was)|me)\b/g;
-const SALUTATION = /(?:^|\n)[ \t>]*(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t,]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}[\p{L}'’-]+)/gu;
+const PRONOUN_FAMILY = registerTriggers('pronoun', ['his', 'her', 'he', 'she', 'him', 'hers']);
+const SECOND_FAMILY = registerTriggers('second-person', ['you', 'your']);
+const FIRST_FAMILY = registerTriggers('first-person', ['my', 'me', 'i']);
+const FIRST_I = /I(?:'m| am| have| was)\b/y;
+const SALUTATION_FAMILY = registerTriggers('salutation', ['dear', 'hi', 'hello', 'hey', 'good']);
+const SALUTATION = /(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t,]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}[\p{L}'’-]+)/uy;
 
 function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const { pol, reasons } = ctx;
   const where = unit.where;
-  const text = unit.tabular ? unit.text : stripDisclaimers(unit.text);
+  const text = unit.text;
   const unitEv = newEvidence();
   let best = 0;
 
-  // health evidence
+  // one token pass: lexicon terms and every detector family's trigger positions
   const lower = lowerSameLength(text);
-  const terms: TermHit[] = pol.lexicon.match(text, lower);
+  const trig: Triggers = new Map();
+  let terms: TermHit[] = pol.lexicon.match(text, lower, trig);
+  // confidentiality footers are not PHI: everything found inside them is ignored
+  const dropped = unit.tabular ? [] : disclaimerRanges(text, positions(trig, FOOTER_FAMILY));
+  const keep = (x: { start: number }) => !inRanges(dropped, x.start);
+  if (dropped.length > 0) {
+    terms = terms.filter(keep);
+    for (const [f, list] of trig) trig.set(f, list.filter((p) => !inRanges(dropped, p)));
+  }
   for (const t of terms) {
     if (t.info.weight <= 0) continue;
     addHealthHit(unitEv, `t:${t.info.term}`, t.info.category, t.info.weight);
@@ -369,7 +414,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
   const tables = findTables(text, unit.tabular);
   const hasCodeCol = tables.some((tb) => tb.cols.some((c) => columnRole(c) === 'code'));
-  const codes: Finding[] = detectCodes(text, false, lower).sort((a, b) => a.start - b.start);
+  const codes: Finding[] = detectCodes(text, false, trig).filter(keep).sort((a, b) => a.start - b.start);
   void hasCodeCol;
   for (const c of codes) {
     addHealthHit(unitEv, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
@@ -378,7 +423,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
 
   // identifiers
-  const ids: Finding[] = detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, lower);
+  const ids: Finding[] = detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, trig).filter(keep);
   const nameFindings: Finding[] = [];
   let patientNamed = false;
   const pushName = (v: string, s: number, e: number, patient = false) => {
@@ -386,17 +431,20 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (patient) patientNamed = true;
   };
   let m: RegExpExecArray | null;
-  AGE_PHRASE.lastIndex = 0;
-  while ((m = AGE_PHRASE.exec(text))) {
-    const before = text.slice(Math.max(0, m.index - 60), m.index);
+  for (const p of positions(trig, AGE_FAMILY)) {
+    const head = text.slice(Math.max(0, p - 90), p);
+    const age = AGE_BEFORE.exec(head);
+    if (!age) continue;
+    const before = head.slice(0, age.index);
     const nm = NAME_AT_END.exec(before);
     if (!nm) continue;
     const v = nm[1]!;
-    const s = m.index - v.length;
-    if (isLikelyName(v, ctx, text, s, m.index)) pushName(v, s, m.index, true);
+    const end = p - head.length + age.index;
+    const s = end - v.length;
+    if (isLikelyName(v, ctx, text, s, end)) pushName(v, s, end, true);
   }
-  for (const [re, kws] of [[LABELLED_NAME, LABELLED_NAME_KEYWORDS], [PATIENT_NAME, PATIENT_NAME_KEYWORDS]] as const) {
-    execAtKeywords(re, text, lower, kws, (m) => {
+  for (const [re, fam] of [[LABELLED_NAME, LABELLED_NAME_FAMILY], [PATIENT_NAME, PATIENT_NAME_FAMILY]] as const) {
+    execAtTriggers(re, text, trig, fam, (m) => {
       const v = m[1]!;
       const s = m.index + m[0].indexOf(v);
       if (re === LABELLED_NAME && /^\p{Lu}{2,}/u.test(v) && !/\p{Ll}/u.test(v)) {
@@ -412,7 +460,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       }
     });
   }
-  execAtKeywords(HONORIFIC_NAME, text, lower, HONORIFIC_KEYWORDS, (m) => {
+  execAtTriggers(HONORIFIC_NAME, text, trig, HONORIFIC_FAMILY, (m) => {
     const v = m[1]!;
     const f = foldName(v.split(/\s+/)[0]!);
     if (NAME_STOP.has(f) || ORG_WORDS.has(f)) return;
@@ -422,11 +470,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   });
   // a person named near third-person clinical language ("Jane Roe ... her A1c")
   const healthStrong = terms.filter((t) => t.info.weight >= 1.5 && t.info.category !== 'clinical');
-  const bulk = ctx.bulk || (hasKeyword(lower, BULK_KEYWORDS) && BULK_TEXT.test(text));
-  if (!bulk && healthStrong.length > 0 && (unit.kind === 'subject' || /\b(?:his|her|he|she)\b/i.test(text))) {
-    const pron: Array<{ start: number }> = [];
-    PRONOUN.lastIndex = 0;
-    while ((m = PRONOUN.exec(text))) pron.push({ start: m.index });
+  let bulk = ctx.bulk;
+  if (!bulk) execAtTriggers(BULK_AT, text, trig, BULK_FAMILY, () => (bulk = true));
+  if (!bulk && healthStrong.length > 0 && (unit.kind === 'subject' || positions(trig, PRONOUN_FAMILY).length > 0)) {
+    const pron = positions(trig, PRONOUN_FAMILY).map((p) => ({ start: p }));
     CANDIDATE_NAME.lastIndex = 0;
     while ((m = CANDIDATE_NAME.exec(text))) {
       const v = m[1]!;
@@ -442,20 +489,28 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // the recipient addressed by name about "your" care, or a patient writing about "my" care
   const healthAny = terms.filter((t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5);
   if (!bulk && healthAny.length + codes.filter((c) => c.category === 'lab-value').length > 0) {
-    SALUTATION.lastIndex = 0;
     let addressed: string | undefined;
-    while ((m = SALUTATION.exec(text))) {
-      const n = foldName(m[1]!);
+    for (const p of positions(trig, SALUTATION_FAMILY)) {
+      // only at the start of a line (after optional quoting)
+      let q = p - 1;
+      while (q >= 0 && (text[q] === ' ' || text[q] === '\t' || text[q] === '>')) q--;
+      if (q >= 0 && text[q] !== '\n') continue;
+      SALUTATION.lastIndex = p;
+      const sm = SALUTATION.exec(text);
+      if (!sm) continue;
+      const n = foldName(sm[1]!);
       if (ctx.recipientNames.some((toks) => toks.includes(n))) {
-        addressed = m[1]!;
+        addressed = sm[1]!;
         break;
       }
     }
-    const personal = (re: RegExp) => {
-      re.lastIndex = 0;
+    const personal = (family: string) => {
       let k = 0;
-      while ((m = re.exec(text))) {
-        const p = m.index;
+      for (const p of positions(trig, family)) {
+        if (family === FIRST_FAMILY && text[p] === 'I') {
+          FIRST_I.lastIndex = p;
+          if (!FIRST_I.test(text)) continue;
+        } else if (family === FIRST_FAMILY && text[p] === 'i') continue;
         if (anyIn(terms, p + 1, p + 60, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) ||
             anyIn(codes, p + 1, p + 60, (c) => c.category === 'lab-value')) {
           k++;
@@ -464,11 +519,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       }
       return k;
     };
-    if (addressed && personal(SECOND_PERSON) > 0) {
+    if (addressed && personal(SECOND_FAMILY) > 0) {
       addId(unitEv, 'name-in-clinical-context');
       patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
-    } else if (ctx.senderNames.length > 0 && personal(FIRST_PERSON) > 0) {
+    } else if (ctx.senderNames.length > 0 && personal(FIRST_FAMILY) > 0) {
       const tail = foldName(text.slice(-300));
       const signer = ctx.senderNames.find((toks) => toks.some((t) => t.length > 1 && new RegExp(`\\b${t.replace(/[^a-z]/g, '')}\\b`).test(tail)));
       if (signer) {
