@@ -146,7 +146,8 @@ export function createSigner(spec: SignerSpec, opts: SignOptions = {}, clock: ()
     matches = false;
   }
   if (!matches) throw new SmimeError('invalid-input', 'private key does not match the signer certificate');
-  const profile = signingProfile(spec.privateKey, digest, !!opts.rsaPss);
+  const key = spec.privateKey; // captured: later changes to `spec` do not reach a prepared signer
+  const profile = signingProfile(key, digest, !!opts.rsaPss);
   const detached = opts.detached ?? true;
 
   const chain: Buffer[] = [cert.der];
@@ -183,7 +184,7 @@ export function createSigner(spec: SignerSpec, opts: SignOptions = {}, clock: ()
       if (!Buffer.isBuffer(content)) throw new SmimeError('invalid-input', 'content must be a Buffer');
       const md = createHash(digest).update(content).digest();
       const attrs = encodeSignedAttrs([...staticAttrs, messageDigestAttr(md), signingTimeAttr(signingTime ?? fixedTime ?? clock())]);
-      const signature = signWith(profile.alg, attrs, spec.privateKey);
+      const signature = signWith(profile.alg, attrs, key);
       attrs[0] = 0xa0; // [0] IMPLICIT SET OF Attribute inside SignerInfo; the signature covered the SET (0x31) form
       const signerInfo = derTlv(TAG.SEQUENCE, INT_1, sid, digestAlgId, attrs, profile.sigAlgIdDer, derTlv(TAG.OCTET_STRING, signature));
       const encap: DerParts = detached
