@@ -45,7 +45,10 @@ const BOUNDS: Record<keyof ExtractLimits, [number, number]> = {
 };
 
 /** Merge overrides over the defaults; throws naming the key when a value is out of range. */
+const validated = new WeakSet<object>();
+
 export function validateExtractLimits(over: Partial<ExtractLimits> = {}): ExtractLimits {
+  if (validated.has(over)) return over as ExtractLimits;
   const out = { ...DEFAULT_EXTRACT_LIMITS } as ExtractLimits;
   for (const [k, v] of Object.entries(over) as [keyof ExtractLimits, unknown][]) {
     if (!(k in BOUNDS)) throw new Error(`policy.limits.${k}: unknown limit`);
@@ -55,5 +58,6 @@ export function validateExtractLimits(over: Partial<ExtractLimits> = {}): Extrac
     }
     out[k] = v;
   }
+  validated.add(out);
   return out;
 }

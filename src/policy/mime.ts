@@ -10,6 +10,7 @@
 // Bodies are handled as latin1 strings (one char per byte), so boundary search is plain indexOf
 // and nothing is decoded twice.
 
+import { isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 export interface HeaderField {
   /** Lower-cased field name. */
@@ -42,7 +43,6 @@ function decoderFor(charset: string): { decode(b: Uint8Array): string } | null {
   return d;
 }
 
-const utf8Fatal = new TextDecoder('utf-8', { fatal: true });
 
 // Node's TextDecoder('windows-1252') decodes as ISO-8859-1 (0x80-0x9F become C1 controls), so the
 // 32 code points where windows-1252 differs are mapped here (WHATWG Encoding, index-windows-1252).
@@ -73,14 +73,15 @@ export function decodeCharset(bytes: Uint8Array, charset: string | undefined): s
   if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
   const cs = (charset ?? '').trim().toLowerCase();
   if (cs && cs !== 'us-ascii' && cs !== 'ascii') {
+    if (cs === 'utf-8' || cs === 'utf8') {
+      // Buffer's UTF-8 decoder is much faster than TextDecoder; invalid sequences become U+FFFD either way
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+    }
     const d = decoderFor(cs);
     if (d) return d.decode(bytes);
   }
-  try {
-    return utf8Fatal.decode(bytes);
-  } catch {
-    return win1252.decode(bytes);
-  }
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  return isUtf8(buf) ? buf.toString('utf8') : win1252.decode(bytes);
 }
 
 /** Decode a latin1 string of raw bytes in a charset. */
