@@ -1,4 +1,5 @@
-// Test-only: drives test/peers/java/BcHarness.java (Bouncy Castle 1.72 from Debian) in batches, one
+// Test-only: drives test/peers/java/BcHarness.java (Bouncy Castle 1.72 from Debian, with bcmail on
+// javax.mail for the MIME-level jobs) in batches, one
 // JVM per batch, since JVM start-up dominates. Trust level: test harness.
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runOk } from './run.js';
 
-const JARS = ['bcprov', 'bcpkix', 'bcutil'].map((j) => `/usr/share/java/${j}.jar`).join(':');
+// bcmail + javax.mail + activation for the MIME-level jobs (Debian libbcmail-java, libjavax-mail-java).
+const JARS = ['bcprov', 'bcpkix', 'bcutil', 'bcmail', 'javax.mail', 'javax.activation'].map((j) => `/usr/share/java/${j}.jar`).join(':');
 const SOURCE = join(dirname(fileURLToPath(import.meta.url)), 'java', 'BcHarness.java');
 
 export interface BcJobResult {

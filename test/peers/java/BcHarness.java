@@ -7,6 +7,12 @@
 //   ID sign DIGEST SCHEME MODE IN OUT CERT KEY [CHAIN...]   DIGEST sha256|sha384|sha512,
 //                                            SCHEME rsa|pss|ecdsa, MODE detached|encap
 //   ID verify IN OUT CA [CONTENT]            signature + PKIX path to CA (revocation off)
+// MIME-level jobs (bcmail + javax.mail parse and write the S/MIME message themselves):
+//   ID mverify IN OUT CA                     multipart/signed or application/pkcs7-mime signed-data;
+//                                            writes the signed entity as BC/javax.mail see it
+//   ID mdecrypt IN OUT CERT KEY              application/pkcs7-mime (enveloped/authEnveloped)
+//   ID msign DIGEST SCHEME MODE IN OUT CERT KEY [CHAIN...]   IN is a MIME entity; OUT a message
+//   ID mencrypt CIPHER KT IN OUT CERT...     CBC ciphers (bcmail 1.72 has no AuthEnveloped generator)
 // Prints one line per job: "ID\tOK\t<details>" or "ID\tFAIL\t<reason>". Never exits early.
 import java.io.*;
 import java.nio.file.*;
@@ -38,6 +44,14 @@ import org.bouncycastle.operator.jcajce.JcaAlgorithmParametersConverter;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.operator.jcajce.JcaDigestCalculatorProviderBuilder;
 import org.bouncycastle.util.Store;
+import org.bouncycastle.mail.smime.SMIMEEnveloped;
+import org.bouncycastle.mail.smime.SMIMEEnvelopedGenerator;
+import org.bouncycastle.mail.smime.SMIMESigned;
+import org.bouncycastle.mail.smime.SMIMESignedGenerator;
+import javax.mail.Session;
+import javax.mail.internet.MimeBodyPart;
+import javax.mail.internet.MimeMessage;
+import javax.mail.internet.MimeMultipart;
 
 public class BcHarness {
   public static void main(String[] args) throws Exception {
@@ -62,6 +76,10 @@ public class BcHarness {
       case "decrypt": return decrypt(f[2], f[3], f[4], f[5]);
       case "sign": return sign(f[2], f[3], f[4], f[5], f[6], f[7], f[8], Arrays.copyOfRange(f, 9, f.length));
       case "verify": return verify(f[2], f[3], f[4], f.length > 5 ? f[5] : null);
+      case "mverify": return mverify(f[2], f[3], f[4]);
+      case "mdecrypt": return mdecrypt(f[2], f[3], f[4], f[5]);
+      case "msign": return msign(f[2], f[3], f[4], f[5], f[6], f[7], f[8], Arrays.copyOfRange(f, 9, f.length));
+      case "mencrypt": return mencrypt(f[2], f[3], f[4], f[5], Arrays.copyOfRange(f, 6, f.length));
       default: throw new IllegalArgumentException("unknown op " + f[1]);
     }
   }
@@ -91,6 +109,24 @@ public class BcHarness {
   }
 
   static String encrypt(String c, String kt, String in, String out, String[] certs) throws Exception {
+    List<RecipientInfoGenerator> rigs = recipients(kt, certs);
+    CMSProcessableByteArray data = new CMSProcessableByteArray(Files.readAllBytes(Paths.get(in)));
+    byte[] der;
+    if (c.endsWith("gcm")) {
+      CMSAuthEnvelopedDataGenerator gen = new CMSAuthEnvelopedDataGenerator();
+      for (RecipientInfoGenerator r : rigs) gen.addRecipientInfoGenerator(r);
+      OutputEncryptor enc = new JceCMSContentEncryptorBuilder(cipher(c)).setProvider("BC").build();
+      der = gen.generate(data, (OutputAEADEncryptor) enc).getEncoded();
+    } else {
+      CMSEnvelopedDataGenerator gen = new CMSEnvelopedDataGenerator();
+      for (RecipientInfoGenerator r : rigs) gen.addRecipientInfoGenerator(r);
+      der = gen.generate(data, new JceCMSContentEncryptorBuilder(cipher(c)).setProvider("BC").build()).getEncoded();
+    }
+    Files.write(Paths.get(out), der);
+    return "";
+  }
+
+  static List<RecipientInfoGenerator> recipients(String kt, String[] certs) throws Exception {
     List<RecipientInfoGenerator> rigs = new ArrayList<>();
     for (String cp : certs) {
       X509Certificate x = cert(cp);
@@ -114,24 +150,14 @@ public class BcHarness {
         rigs.add(new JceKeyTransRecipientInfoGenerator(x, ai).setProvider("BC"));
       }
     }
-    CMSProcessableByteArray data = new CMSProcessableByteArray(Files.readAllBytes(Paths.get(in)));
-    byte[] der;
-    if (c.endsWith("gcm")) {
-      CMSAuthEnvelopedDataGenerator gen = new CMSAuthEnvelopedDataGenerator();
-      for (RecipientInfoGenerator r : rigs) gen.addRecipientInfoGenerator(r);
-      OutputEncryptor enc = new JceCMSContentEncryptorBuilder(cipher(c)).setProvider("BC").build();
-      der = gen.generate(data, (OutputAEADEncryptor) enc).getEncoded();
-    } else {
-      CMSEnvelopedDataGenerator gen = new CMSEnvelopedDataGenerator();
-      for (RecipientInfoGenerator r : rigs) gen.addRecipientInfoGenerator(r);
-      der = gen.generate(data, new JceCMSContentEncryptorBuilder(cipher(c)).setProvider("BC").build()).getEncoded();
-    }
-    Files.write(Paths.get(out), der);
-    return "";
+    return rigs;
   }
 
   static String decrypt(String in, String out, String certPath, String keyPath) throws Exception {
-    byte[] der = Files.readAllBytes(Paths.get(in));
+    return decryptDer(Files.readAllBytes(Paths.get(in)), out, certPath, keyPath);
+  }
+
+  static String decryptDer(byte[] der, String out, String certPath, String keyPath) throws Exception {
     ContentInfo ci = ContentInfo.getInstance(der);
     RecipientInformationStore ris;
     String encAlg;
@@ -185,6 +211,16 @@ public class BcHarness {
     CMSSignedData sd = contentPath == null
         ? new CMSSignedData(der)
         : new CMSSignedData(new CMSProcessableByteArray(Files.readAllBytes(Paths.get(contentPath))), der);
+    String details = verifySigners(sd, caPath);
+    if (contentPath == null) {
+      Object c = sd.getSignedContent() == null ? null : sd.getSignedContent().getContent();
+      if (!(c instanceof byte[])) throw new CMSException("no encapsulated content");
+      Files.write(Paths.get(out), (byte[]) c);
+    }
+    return details;
+  }
+
+  static String verifySigners(CMSSignedData sd, String caPath) throws Exception {
     Store<X509CertificateHolder> store = sd.getCertificates();
     JcaX509CertificateConverter conv = new JcaX509CertificateConverter().setProvider("BC");
     List<X509Certificate> all = new ArrayList<>();
@@ -209,11 +245,85 @@ public class BcHarness {
       n++;
     }
     if (n == 0) throw new CMSException("no signers");
-    if (contentPath == null) {
-      Object c = sd.getSignedContent() == null ? null : sd.getSignedContent().getContent();
-      if (!(c instanceof byte[])) throw new CMSException("no encapsulated content");
-      Files.write(Paths.get(out), (byte[]) c);
-    }
     return details.toString();
+  }
+
+  // ---- MIME level (bcmail + javax.mail)
+
+  static final Session SESSION = Session.getDefaultInstance(new Properties());
+  static final String HEADERS = "From: bc@example.test\r\nTo: alice@example.test\r\nSubject: bcmail interop\r\nMIME-Version: 1.0\r\n";
+
+  static MimeMessage readMessage(String path) throws Exception {
+    try (InputStream in = new FileInputStream(path)) {
+      return new MimeMessage(SESSION, in);
+    }
+  }
+
+  static String mverify(String in, String out, String caPath) throws Exception {
+    MimeMessage msg = readMessage(in);
+    SMIMESigned s = msg.isMimeType("multipart/signed") ? new SMIMESigned((MimeMultipart) msg.getContent()) : new SMIMESigned(msg);
+    String details = verifySigners(s, caPath);
+    try (OutputStream o = new FileOutputStream(out)) {
+      s.getContent().writeTo(o);
+    }
+    return details;
+  }
+
+  static String mdecrypt(String in, String out, String certPath, String keyPath) throws Exception {
+    MimeMessage msg = readMessage(in);
+    if (!msg.isMimeType("application/pkcs7-mime") && !msg.isMimeType("application/x-pkcs7-mime")) {
+      throw new CMSException("not application/pkcs7-mime: " + msg.getContentType());
+    }
+    byte[] der;
+    try (InputStream is = msg.getInputStream()) { // transfer encoding decoded by javax.mail
+      der = is.readAllBytes();
+    }
+    if (ContentInfo.getInstance(der).getContentType().equals(CMSObjectIdentifiers.envelopedData)) {
+      new SMIMEEnveloped(msg); // bcmail's own parse of the S/MIME entity must accept it too
+    }
+    return decryptDer(der, out, certPath, keyPath);
+  }
+
+  static String msign(String digest, String scheme, String mode, String in, String out, String certPath,
+      String keyPath, String[] chain) throws Exception {
+    String d = digest.toUpperCase(Locale.ROOT);
+    String alg = scheme.equals("rsa") ? d + "withRSA" : scheme.equals("pss") ? d + "withRSAandMGF1" : d + "withECDSA";
+    X509Certificate x = cert(certPath);
+    SMIMESignedGenerator gen = new SMIMESignedGenerator();
+    gen.addSignerInfoGenerator(new JcaSimpleSignerInfoGeneratorBuilder().setProvider("BC").build(alg, key(keyPath), x));
+    List<X509Certificate> certs = new ArrayList<>();
+    certs.add(x);
+    for (String c : chain) certs.add(cert(c));
+    gen.addCertificates(new JcaCertStore(certs));
+    MimeBodyPart content;
+    try (InputStream is = new FileInputStream(in)) {
+      content = new MimeBodyPart(is);
+    }
+    try (OutputStream o = new FileOutputStream(out)) {
+      o.write(HEADERS.getBytes("US-ASCII"));
+      if (mode.equals("detached")) {
+        MimeMultipart mm = gen.generate(content);
+        o.write(("Content-Type: " + mm.getContentType() + "\r\n\r\n").getBytes("US-ASCII"));
+        mm.writeTo(o);
+      } else {
+        gen.generateEncapsulated(content).writeTo(o);
+      }
+    }
+    return "";
+  }
+
+  static String mencrypt(String c, String kt, String in, String out, String[] certs) throws Exception {
+    SMIMEEnvelopedGenerator gen = new SMIMEEnvelopedGenerator();
+    for (RecipientInfoGenerator r : recipients(kt, certs)) gen.addRecipientInfoGenerator(r);
+    MimeBodyPart content;
+    try (InputStream is = new FileInputStream(in)) {
+      content = new MimeBodyPart(is);
+    }
+    MimeBodyPart enc = gen.generate(content, new JceCMSContentEncryptorBuilder(cipher(c)).setProvider("BC").build());
+    try (OutputStream o = new FileOutputStream(out)) {
+      o.write(HEADERS.getBytes("US-ASCII"));
+      enc.writeTo(o);
+    }
+    return "";
   }
 }
