@@ -186,8 +186,10 @@ export function resolveConfig(raw: unknown, file: string): Config {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
   if (typeof level !== 'string' || !levels.includes(level)) c.fail('log.level', `expected one of ${levels.join(', ')}, got ${show(level)}`);
 
-  // Stable across restarts so a restarted node takes back its own in-flight work at once.
-  const nodeName = c.str(top.nodeName, 'nodeName', osHostname()) ?? 'node';
+  // Unique per process by default, so two processes on one host never share leases. A cluster node
+  // with a stable configured name takes back its own in-flight work at once after a restart;
+  // otherwise a dead node's work is taken over when its leases expire (limits.leaseTime).
+  const nodeName = c.str(top.nodeName, 'nodeName', `${osHostname()}:${process.pid}`) ?? 'node';
 
   if (c.problems.length) throw new ConfigError(file, c.problems);
   return {

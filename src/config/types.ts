@@ -43,6 +43,6 @@ export interface Config {
   dns: { servers: string[] };
   limits: Limits;
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
-  /** Name of this node in a cluster (lease owner); default the host name. Unique per process in a cluster. */
+  /** Name of this node in a cluster (lease owner); default hostname:pid. Must be unique per process. */
   nodeName: string;
 }

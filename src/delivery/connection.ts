@@ -169,8 +169,10 @@ export class SmtpConnection {
         this.fail(new Error('closed by us'));
         resolve();
       };
+      // Keep the process alive for this bounded wait: the idle socket is unref'd, and a shutdown
+      // awaiting quit() must not end with the event loop empty (exit 13).
+      this.socket.ref();
       const t = setTimeout(done, QUIT_WAIT_MS);
-      t.unref();
       try {
         this.command('QUIT').then(done, done);
       } catch {

@@ -54,6 +54,13 @@ describe('relay end to end', () => {
   });
 });
 
+describe('shutdown', () => {
+  test('SIGTERM after delivering mail stops gracefully with exit status 0', async () => {
+    expect(internal.messages.length + external.messages.length).toBeGreaterThan(0);
+    expect(await gw.stop()).toBe(0);
+  });
+});
+
 describe('outbound relay clients', () => {
   test('a client outside smtp.outbound.clients is refused', async () => {
     const sink = await startSmtpSink();
