@@ -52,7 +52,7 @@ export class InteropMatrix {
     const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
     const line = (cols: string[]) => cols.map((c, i) => c.padEnd(w[i]!)).join('  ');
     const lines = [line(head), w.map((n) => '-'.repeat(n)).join('  '), ...body.map(line)];
-    lines.push("ok = works; FAIL = a supported cell failed; n.a. = attempted, the peer refused it (reasons below); - = the peer has no way to produce it, not attempted");
+    lines.push("ok = works; FAIL = a supported cell failed; n.a. = attempted, the peer refused it (reasons below); - = no cell in that direction (the peer cannot produce it, or the row is one-way)");
     const fails = this.failures();
     if (fails.length) {
       lines.push('', 'failures:');
