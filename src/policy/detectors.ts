@@ -180,8 +180,8 @@ const CPT_SCAN = /(?<![\d$.,-])(?:\d{5}|\d{4}[FTU])(?![\d.]|,\d|-\d)/g;
 const HCPCS_SCAN = /\b[A-CEGHJ-MP-V]\d{4}\b/g;
 const NDC_SCAN = /(?<![\d-])(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])/g;
 const LOINC_SCAN = /\bLOINC\b[^\n]{0,30}?(\d{1,7}-\d)\b/gi;
-const LAB_VALUE = /(?<![\w.])\d{1,5}(?:\.\d{1,3})?\s?(?:mg\/dL|mmol\/L|mIU\/L|mIU\/mL|uIU\/mL|µIU\/mL|ng\/mL|ng\/dL|pg\/mL|g\/dL|g\/L|U\/L|IU\/L|mEq\/L|mmHg|mm Hg|cells\/uL|cells\/µL|x10\^?\d\/[uµ]?L|K\/uL|M\/uL|fL|mL\/min(?:\/1\.73\s?m2)?|mg\/g|µg\/dL|mcg\/dL|ug\/dL|nmol\/L|pmol\/L|µmol\/L|umol\/L|bpm|beats\/min)(?![\w/])/g;
-const DOSAGE = /(?<![\w.])\d{1,5}(?:\.\d{1,3})?\s?(?:mg|mcg|µg|g|mL|units?|IU|mEq|%)\b(?:\s*(?:\/|per)\s*(?:day|dose|kg|hr|hour|mL|actuation|spray|puff))?(?:\s+(?:tablet|tab|capsule|cap|daily|once|twice|BID|TID|QID|QHS|PRN|PO|IV|IM|SC|subcut|at bedtime|every))?/gi;
+const LAB_VALUE = /\b\d{1,5}(?:\.\d{1,3})?\s?(?:mg\/dL|mmol\/L|mIU\/L|mIU\/mL|uIU\/mL|µIU\/mL|ng\/mL|ng\/dL|pg\/mL|g\/dL|g\/L|U\/L|IU\/L|mEq\/L|mmHg|mm Hg|cells\/uL|cells\/µL|x10\^?\d\/[uµ]?L|K\/uL|M\/uL|fL|mL\/min(?:\/1\.73\s?m2)?|mg\/g|µg\/dL|mcg\/dL|ug\/dL|nmol\/L|pmol\/L|µmol\/L|umol\/L|bpm|beats\/min)(?![\w/])/g;
+const DOSAGE = /\b\d{1,5}(?:\.\d{1,3})?\s?(?:mg|mcg|µg|g|mL|units?|IU|mEq|%)\b(?:\s*(?:\/|per)\s*(?:day|dose|kg|hr|hour|mL|actuation|spray|puff))?(?:\s+(?:tablet|tab|capsule|cap|daily|once|twice|BID|TID|QID|QHS|PRN|PO|IV|IM|SC|subcut|at bedtime|every))?/gi;
 
 // ---------------------------------------------------------------- detectors
 
@@ -364,10 +364,13 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
     const s = m.index + m[0].length - v.length;
     push(out, 'loinc', s, s + v.length, v);
   }
+  // a number glued to a word or a decimal point ("A12 mg", "1.250 mg" mid-number) is not a value
+  const standalone = (i: number) => i === 0 || !/[\w.]/.test(text[i - 1]!);
   LAB_VALUE.lastIndex = 0;
-  while ((m = LAB_VALUE.exec(text))) push(out, 'lab-value', m.index, m.index + m[0].length, m[0]);
+  while ((m = LAB_VALUE.exec(text))) if (standalone(m.index)) push(out, 'lab-value', m.index, m.index + m[0].length, m[0]);
   DOSAGE.lastIndex = 0;
   while ((m = DOSAGE.exec(text))) {
+    if (!standalone(m.index)) continue;
     if (m[0].endsWith('%') && !/\b(?:A1c|HbA1c|saturation|SpO2|O2|EF|ejection)\b/i.test(text.slice(Math.max(0, m.index - 30), m.index))) continue;
     push(out, 'dosage', m.index, m.index + m[0].length, m[0]);
   }

@@ -86,20 +86,22 @@ function parseAddressList(raw: string | undefined, field: Correspondent['field']
   const text = decodeHeaderText(raw);
   const out: Correspondent[] = [];
   // split on commas outside quotes and angle brackets
-  let cur = '';
+  const items: string[] = [];
   let q = false;
   let a = 0;
-  const items: string[] = [];
-  for (const ch of text.slice(0, 16384)) {
-    if (ch === '"') q = !q;
-    else if (ch === '<' && !q) a++;
-    else if (ch === '>' && !q) a = Math.max(0, a - 1);
-    if (ch === ',' && !q && a === 0) {
-      items.push(cur);
-      cur = '';
-    } else cur += ch;
+  let from = 0;
+  const n = Math.min(text.length, 16384);
+  for (let i = 0; i < n; i++) {
+    const ch = text.charCodeAt(i);
+    if (ch === 34) q = !q;
+    else if (ch === 60 && !q) a++;
+    else if (ch === 62 && !q) a = Math.max(0, a - 1);
+    else if (ch === 44 && !q && a === 0) {
+      items.push(text.slice(from, i));
+      from = i + 1;
+    }
   }
-  items.push(cur);
+  items.push(text.slice(from, n));
   for (const it of items) {
     const m = /^\s*(.*?)\s*<([^>]*)>\s*$/.exec(it);
     if (m) out.push({ field, name: m[1]!.replace(/^"|"$/g, '').trim(), address: m[2]!.trim() });
