@@ -269,6 +269,12 @@ function splitForProtection(msg: Buffer, opts: OuterHeaderOptions, limits: MimeL
         outer.push(Buffer.from(`Subject: ${opts.subject.replace(/[\r\n]+/g, ' ')}\r\n`, 'latin1'));
       } else outer.push(f.raw);
     }
+    // Bcc must not travel inside the protected copy that every recipient can read (RFC 5322
+    // §3.6.3 lets the sender drop it); this is our output, so nothing signed is being altered.
+    if (e.fields.some((f) => f.key === 'bcc')) {
+      const kept = e.fields.filter((f) => f.key !== 'bcc').map((f) => f.raw);
+      return { outer, content: [HEADER_PROTECTION_WRAPPER, ...kept, CRLF, e.body] };
+    }
     return { outer, content: [HEADER_PROTECTION_WRAPPER, msg] };
   }
   const outer: Buffer[] = [];

@@ -48,6 +48,16 @@ describe('encrypting a message', () => {
     expect(d.layer).toMatchObject({ contentType: 'authEnveloped-data', cipher: 'aes-256-gcm', headerProtected: true });
   });
 
+  it('never carries a Bcc field inside the protected copy', () => {
+    const msg = sampleMessage('bcc');
+    const withBcc = Buffer.from(msg.toString('latin1').replace('Cc: carol@example.test\r\n', 'Cc: carol@example.test\r\nBcc: secret@example.test\r\n'), 'latin1');
+    const alice = pki.ids.alice!;
+    const enc = smimeEncryptMessage(withBcc, [{ certificate: alice.certDer }]);
+    expect(enc.includes('secret@example.test')).toBe(false);
+    const d = smimeDecryptMessage(enc, { certificate: alice.certDer, privateKey: keyOf(alice) });
+    expect(d.message.equals(msg)).toBe(true);
+  });
+
   it('can hide the Subject outside and reports the difference on receipt', () => {
     const msg = sampleMessage('subj');
     const alice = pki.ids.alice!;
