@@ -19,7 +19,13 @@ function rng(seed: number): () => number {
   };
 }
 
+// Roughly the mix of a clinical notes export: about one word in five is a health term; the rest is
+// ordinary prose and scheduling/administrative language.
 const WORDS = ('the patient was seen today for follow up of hypertension and type 2 diabetes mellitus with ' +
+  'we will call you next week to discuss the results and any questions you may have about the plan ' +
+  'please bring your insurance card and a list of questions to the front desk before the visit ' +
+  'she reports that she has been walking every morning and sleeping better since the last time ' +
+  'the family was updated by phone and agreed with the plan as discussed at length in the office ' +
   'metformin 500 mg twice daily lisinopril blood pressure reviewed labs including hemoglobin a1c creatinine ' +
   'and lipid panel plan to continue current medications return in three months meeting agenda budget ' +
   'schedule staff training facilities parking update quarterly report committee minutes review of systems ' +

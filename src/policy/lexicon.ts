@@ -19,6 +19,8 @@ export interface TermInfo {
   weight: number;
   /** Abbreviation: the text token must be written in capitals. */
   upper: boolean;
+  /** How a reason shows it: 'term'. */
+  label: string;
 }
 
 export interface TermHit {
@@ -123,7 +125,7 @@ export class Lexicon {
       const toks = tokenize(t.term);
       if (toks.length === 0 || !Number.isFinite(t.weight)) continue;
       const upper = toks.length === 1 && /^[A-Z]{2,6}$/.test(t.term.trim());
-      const info: TermInfo = { term: t.term.toLowerCase(), category: t.category, weight: t.weight, upper };
+      const info: TermInfo = { term: t.term.toLowerCase(), category: t.category, weight: t.weight, upper, label: `'${t.term.toLowerCase()}'` };
       for (const tk of toks) this.vocabulary.add(tk);
       const last = toks[toks.length - 1]!;
       for (const lastForm of [last, ...pluralVariants(last)]) {
@@ -258,7 +260,7 @@ function morphologyHit(lower: string, s: number, e: number): TermInfo | undefine
   if (!MORPH_STOP.has(w) && /^[a-z]+$/.test(w)) {
     for (const [suf, category] of MORPH_SUFFIXES) {
       if (w.length >= suf.length + 3 && w.endsWith(suf)) {
-        info = { term: w, category, weight: 1.5, upper: false };
+        info = { term: w, category, weight: 1.5, upper: false, label: `'${w}'` };
         break;
       }
     }

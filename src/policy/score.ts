@@ -254,7 +254,8 @@ function columnRole(h: string): ColRole | undefined {
 
 interface Evidence {
   /** health term or code key -> weight (distinct) */
-  health: Map<string, { cat: string; weight: number }>;
+  /** distinct health evidence (a TermInfo, or a string key for codes) -> weight */
+  health: Map<unknown, { cat: string; weight: number }>;
   /** identifier category -> weight */
   ids: Map<string, number>;
 }
@@ -296,8 +297,10 @@ class ReasonBook {
     }
     r.count++;
     r.where.add(where);
-    const s = `${sample} in ${where}`;
-    if (r.samples.length < 3 && !r.samples.includes(s)) r.samples.push(s);
+    if (r.samples.length < 3) {
+      const s = `${sample} in ${where}`;
+      if (!r.samples.includes(s)) r.samples.push(s);
+    }
   }
 
   list(order: (cat: string) => number): Reason[] {
@@ -333,7 +336,7 @@ function link(h: number, p: number, pol: CompiledPolicy): number {
   return Math.min(1, h / pol.healthSaturation) * Math.min(1, p / pol.identifierSaturation);
 }
 
-function addHealthHit(ev: Evidence, key: string, cat: string, weight: number): void {
+function addHealthHit(ev: Evidence, key: unknown, cat: string, weight: number): void {
   const prev = ev.health.get(key);
   if (!prev || prev.weight < weight) ev.health.set(key, { cat, weight });
 }
@@ -409,8 +412,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
   for (const t of terms) {
     if (t.info.weight <= 0) continue;
-    addHealthHit(unitEv, `t:${t.info.term}`, t.info.category, t.info.weight);
-    if (t.info.weight >= 1) reasons.add(t.info.category, where, `'${t.info.term}'`);
+    addHealthHit(unitEv, t.info, t.info.category, t.info.weight);
+    if (t.info.weight >= 1) reasons.add(t.info.category, where, t.info.label);
   }
   const tables = findTables(text, unit.tabular);
   const hasCodeCol = tables.some((tb) => tb.cols.some((c) => columnRole(c) === 'code'));
@@ -552,7 +555,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (roles.includes('name') && personalCols >= 2) hasPii = true;
     for (const row of tb.rows) {
       const ev = newEvidence();
-      eachIn(terms, row.start, row.end, (t) => addHealthHit(ev, `t:${t.info.term}`, t.info.category, t.info.weight));
+      eachIn(terms, row.start, row.end, (t) => addHealthHit(ev, t.info, t.info.category, t.info.weight));
       eachIn(codes, row.start, row.end, (c) => addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1));
       eachIn(allIds, row.start, row.end, (f) => addId(ev, f.category));
       roles.forEach((r, i) => {
@@ -588,7 +591,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     for (let s = 0; s < text.length; s += WINDOW / 2) {
       const e = s + WINDOW;
       const ev = newEvidence();
-      eachIn(terms, s, e, (t) => addHealthHit(ev, `t:${t.info.term}`, t.info.category, t.info.weight));
+      eachIn(terms, s, e, (t) => addHealthHit(ev, t.info, t.info.category, t.info.weight));
       eachIn(codes, s, e, (c) => addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1));
       eachIn(allIds, s, e, (f) => addId(ev, f.category));
       // salutation-derived identity applies to the whole part
