@@ -44,6 +44,7 @@ export const DEFAULT_ID_WEIGHTS: Readonly<Record<string, number>> = Object.freez
   'account-number': 2.5,
   'reference-number': 0.5,
   'name-in-clinical-context': 3,
+  'name-near-health': 2,
   'date-of-service': 1.5,
   phone: 0.6,
   email: 0.6,

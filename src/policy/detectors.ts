@@ -10,7 +10,7 @@ import { type Triggers, execAtTriggers, lowerSameLength, positions, registerTrig
 
 export type IdCategory =
   | 'ssn' | 'mrn' | 'dob' | 'date-of-service' | 'phone' | 'email' | 'address' | 'member-id' | 'mbi' | 'npi'
-  | 'account-number' | 'reference-number' | 'name-in-clinical-context' | 'bank-account' | 'employee-id';
+  | 'account-number' | 'reference-number' | 'name-in-clinical-context' | 'name-near-health' | 'bank-account' | 'employee-id';
 
 export type CodeCategory = 'icd10' | 'cpt' | 'hcpcs' | 'ndc' | 'loinc' | 'lab-value' | 'dosage';
 
@@ -373,6 +373,41 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
     if (!standalone(m.index)) continue;
     if (m[0].endsWith('%') && !/\b(?:A1c|HbA1c|saturation|SpO2|O2|EF|ejection)\b/i.test(text.slice(Math.max(0, m.index - 30), m.index))) continue;
     push(out, 'dosage', m.index, m.index + m[0].length, m[0]);
+  }
+  return out;
+}
+
+/**
+ * HL7 v2 messages pasted or attached as text: PID-3 (patient identifier list), PID-5 (patient
+ * name, LAST^FIRST), PID-7 (date of birth) are identifiers; OBX segments with a value are results.
+ * Segments are recognised by their 3-letter id at a line start followed by "|".
+ */
+export function detectHl7(text: string): Finding[] {
+  const out: Finding[] = [];
+  if (!text.includes('PID|') && !text.includes('OBX|')) return out;
+  let lineStart = 0;
+  while (lineStart < text.length) {
+    let nl = text.indexOf('\n', lineStart);
+    if (nl < 0) nl = text.length;
+    const seg = text.slice(lineStart, Math.min(nl, lineStart + 4000)).replace(/\r$/, '');
+    if (seg.startsWith('PID|') || seg.startsWith('OBX|')) {
+      const fields = seg.split('|');
+      const offsetOf = (i: number) => lineStart + fields.slice(0, i).reduce((n, f) => n + f.length + 1, 0);
+      if (seg.startsWith('PID|')) {
+        const id = (fields[3] ?? '').split('^')[0] ?? '';
+        if (hasDigits(id, 4)) push(out, 'mrn', offsetOf(3), offsetOf(3) + id.length, id);
+        const name = fields[5] ?? '';
+        if (/^\p{L}[\p{L}' -]*\^\p{L}/u.test(name)) {
+          const v = name.split('^').slice(0, 2).reverse().join(' ');
+          push(out, 'name-in-clinical-context', offsetOf(5), offsetOf(5) + name.length, v);
+        }
+        const dob = fields[7] ?? '';
+        if (/^(19|20)\d{6}/.test(dob)) push(out, 'dob', offsetOf(7), offsetOf(7) + dob.length, dob);
+      } else if (fields[5] && /\d/.test(fields[5])) {
+        push(out, 'lab-value', offsetOf(5), offsetOf(5) + fields[5].length, fields[5]);
+      }
+    }
+    lineStart = nl + 1;
   }
   return out;
 }

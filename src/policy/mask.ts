@@ -28,7 +28,8 @@ export function maskValue(category: string, value: string): string {
       return `(***) ***-**${value.replace(/\D/g, '').slice(-2)}`;
     case 'address':
       return '[street address]';
-    case 'name-in-clinical-context': {
+    case 'name-in-clinical-context':
+    case 'name-near-health': {
       const initials = value
         .split(/[\s,]+/)
         .filter((t) => /^\p{L}/u.test(t))

@@ -6,7 +6,7 @@
 // Trust level: pure and deterministic over untrusted bytes; never logs; reasons carry only masked
 // identifiers (mask.ts) and the health terms that were matched.
 import { type CompiledPolicy, type PolicyConfig, PII_CATEGORIES, WEAK_ID_CATEGORIES, compilePolicy } from './config.js';
-import { type Finding, detectCodes, detectIdentifiers, isValidIcd10 } from './detectors.js';
+import { type Finding, detectCodes, detectHl7, detectIdentifiers, isValidIcd10 } from './detectors.js';
 import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { TermHit } from './lexicon.js';
 import { maskValue } from './mask.js';
@@ -103,7 +103,8 @@ function inRanges(ranges: ReadonlyArray<[number, number]>, pos: number): boolean
 
 // ---------------------------------------------------------------- names
 
-const NAME_TOKEN = "\\p{Lu}[\\p{L}'’]*(?:-\\p{Lu}[\\p{L}'’]+)?";
+// at least two letters: "Mr. K" and initials in teaching cases do not identify anyone
+const NAME_TOKEN = "\\p{Lu}[\\p{L}'’]+(?:-\\p{Lu}[\\p{L}'’]+)?";
 const FULL_NAME = `${NAME_TOKEN}(?:\\s+\\p{Lu}\\.)?(?:[ \\t]+${NAME_TOKEN}){1,2}`;
 const LAST_FIRST = `${NAME_TOKEN},[ \\t]*${NAME_TOKEN}(?:[ \\t]+\\p{Lu}\\.?)?`;
 const HONORIFIC = '(?:Mr|Mrs|Ms|Miss|Mx)\\.?';
@@ -233,7 +234,8 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
 
 type ColRole = 'name' | 'mrn' | 'member-id' | 'mbi' | 'dob' | 'date-of-service' | 'account-number' | 'ssn' | 'phone' | 'email' | 'address' | 'health' | 'code';
 
-function columnRole(h: string): ColRole | undefined {
+function columnRole(header: string): ColRole | undefined {
+  const h = header.replace(/[_\-.]+/g, ' ');
   if (/\b(?:ssn|social security)\b/.test(h)) return 'ssn';
   if (/\bmbi\b|medicare (?:id|number|beneficiary)/.test(h)) return 'mbi';
   if (/\b(?:mrn|medical record|chart|patient[ _]?id|pt[ _]?id)\b/.test(h)) return 'mrn';
@@ -313,7 +315,7 @@ class ReasonBook {
 const ID_LABEL: Record<string, string> = {
   ssn: 'SSN', mrn: 'MRN', dob: 'DOB', 'date-of-service': 'date of service', phone: 'phone', email: 'e-mail',
   address: 'address', 'member-id': 'member ID', mbi: 'MBI', npi: 'NPI', 'account-number': 'account/claim no.', 'reference-number': 'reference no.',
-  'name-in-clinical-context': 'name', 'bank-account': 'bank account', 'employee-id': 'employee ID',
+  'name-in-clinical-context': 'name', 'name-near-health': 'name', 'bank-account': 'bank account', 'employee-id': 'employee ID',
 };
 
 interface UnitResult {
@@ -417,7 +419,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
   const tables = findTables(text, unit.tabular);
   const hasCodeCol = tables.some((tb) => tb.cols.some((c) => columnRole(c) === 'code'));
-  const codes: Finding[] = detectCodes(text, false, trig).filter(keep).sort((a, b) => a.start - b.start);
+  const codes: Finding[] = [...detectCodes(text, false, trig).filter(keep), ...(text.includes('OBX|') ? detectHl7(text).filter((f) => f.category === 'lab-value') : [])].sort((a, b) => a.start - b.start);
   void hasCodeCol;
   for (const c of codes) {
     addHealthHit(unitEv, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
@@ -426,11 +428,18 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
 
   // identifiers
-  const ids: Finding[] = detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, trig).filter(keep);
+  const hl7 = detectHl7(text);
+  const ids: Finding[] = [
+    ...detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, trig).filter(keep),
+    ...hl7.filter((f) => f.category !== 'lab-value'),
+  ];
   const nameFindings: Finding[] = [];
   let patientNamed = false;
-  const pushName = (v: string, s: number, e: number, patient = false) => {
-    nameFindings.push({ category: 'name-in-clinical-context', start: s, end: e, value: v });
+  // strong: the text says this person is the patient (labels, "patient X", "X, a 54-year-old",
+  // Mr./Ms. X); medium (`name-near-health`): a name in a subject line or a "Re:" label, or near
+  // his/her + health terms — weaker, and never linked across parts of the message
+  const pushName = (v: string, s: number, e: number, patient = false, medium = false) => {
+    nameFindings.push({ category: medium ? 'name-near-health' : 'name-in-clinical-context', start: s, end: e, value: v });
     if (patient) patientNamed = true;
   };
   let m: RegExpExecArray | null;
@@ -459,7 +468,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       }
       if (isLikelyName(v.replace(/,/g, ' '), ctx, text, s, s + v.length)) {
         const label = m[0].slice(0, m[0].indexOf(v)).toLowerCase();
-        pushName(v, s, s + v.length, re === PATIENT_NAME || /patient|pt\b|beneficiary|resident|member|insured|enrollee/.test(label));
+        const regarding = re === LABELLED_NAME && /^\s*(?:re|regarding)\b/.test(label);
+        pushName(v, s, s + v.length, re === PATIENT_NAME || /patient|pt\b|beneficiary|resident|member|insured|enrollee/.test(label), regarding);
       }
     });
   }
@@ -486,7 +496,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       const lo = s - PRONOUN_HEALTH_WINDOW;
       const hi = s + PRONOUN_HEALTH_WINDOW;
       const subjectHit = unit.kind === 'subject' || (unit.kind === 'forwarded' && unit.where.endsWith('subject'));
-      if (subjectHit || (anyIn(pron, lo, hi) && anyIn(healthStrong, lo, hi))) pushName(v, s, e);
+      if (subjectHit || (anyIn(pron, lo, hi) && anyIn(healthStrong, lo, hi))) pushName(v, s, e, false, true);
     }
   }
   // the recipient addressed by name about "your" care, or a patient writing about "my" care
@@ -538,7 +548,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const allIds = [...ids, ...nameFindings].sort((a, b) => a.start - b.start);
   // being someone's patient is itself health information (HIPAA): an MRN, an MBI or a name given
   // as "Patient: ..." marks a care relationship even when no diagnosis is written
-  if (patientNamed || ids.some((f) => f.category === 'mrn' || f.category === 'mbi')) {
+  if (patientNamed || hl7.length > 0 || ids.some((f) => f.category === 'mrn' || f.category === 'mbi')) {
     addHealthHit(unitEv, 'patient-relationship', 'patient-relationship', PATIENT_RELATIONSHIP_WEIGHT);
     reasons.add('patient-relationship', where, 'record about a patient');
   }
@@ -627,7 +637,7 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     pii ||= r.hasPii;
     msgHealth.push(healthScore(r.unitEv));
     // weak contact data does not link across parts (signatures are everywhere)
-    const strongOnly: Evidence = { health: new Map(), ids: new Map([...r.unitEv.ids].filter(([c]) => !WEAK_ID_CATEGORIES.has(c))) };
+    const strongOnly: Evidence = { health: new Map(), ids: new Map([...r.unitEv.ids].filter(([c]) => !WEAK_ID_CATEGORIES.has(c) && c !== 'name-near-health')) };
     msgIds.push(idScore(strongOnly, pol.idWeights));
   }
   // scope 3: the message (subject names the patient, body carries the diagnosis)

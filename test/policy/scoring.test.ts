@@ -101,3 +101,30 @@ describe('organization configuration', () => {
     expect(() => scoreMessage(raw, { identifierWeights: { nonsense: 1 } })).toThrow(/identifierWeights\.nonsense/);
   });
 });
+
+describe('structured clinical formats', () => {
+  it('an HL7 v2 result pasted into a message: PID name, MRN and DOB link to OBX results', () => {
+    const hl7 = [
+      'MSH|^~\\&|LAB|NORTH|EHR|CLINIC|202406011200||ORU^R01|123|P|2.5.1',
+      'PID|1||448812^^^NORTH^MR||Varga^Ildiko||19640212|F',
+      'OBR|1||5531|24323-8^Comprehensive metabolic panel^LN',
+      'OBX|1|NM|2345-7^Glucose^LN||212|mg/dL|70-99|H|||F',
+      'OBX|2|NM|2160-0^Creatinine^LN||1.9|mg/dL|0.6-1.2|H|||F',
+    ].join('\r\n');
+    const d = scoreMessage(makeMessage({ subject: 'interface test', parts: [plain('Raw message below.'), { type: 'text/plain', body: hl7, filename: 'oru.hl7' }] }));
+    expect(d.phi).toBe(true);
+    expect(d.reasons.map((r) => r.category)).toEqual(expect.arrayContaining(['mrn', 'dob', 'name-in-clinical-context', 'lab-value']));
+    expect(JSON.stringify(d)).not.toContain('Varga');
+  });
+
+  it('a spreadsheet with snake_case headers (first_name, last_name, dx)', () => {
+    const csv = 'first_name,last_name,dx\r\nAroha,Ngata,gestational diabetes\r\nBeatriz,Salgado,preeclampsia\r\n';
+    const d = scoreMessage(makeMessage({ subject: 'export', parts: [plain('Attached.'), { type: 'text/csv', body: csv, filename: 'ob.csv' }] }));
+    expect(d.phi).toBe(true);
+  });
+
+  it('a "Re:" subject that only looks like a name does not make a guideline thread PHI', () => {
+    const d = scoreMessage(makeMessage({ subject: 'Re: Holiday Party', parts: [plain('Also: the new sepsis bundle requires lactate within one hour and broad-spectrum antibiotics such as piperacillin tazobactam; heart failure patients need careful fluid dosing.')] }));
+    expect(d.phi).toBe(false);
+  });
+});
