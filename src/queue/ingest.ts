@@ -145,6 +145,16 @@ export function createAcceptor(opts: AcceptorOptions): MessageAcceptor {
         throw Replies.storageError;
       }
 
+      try {
+        // The row and its audit record are committed; make them durable before the 250.
+        await store.durable();
+      } catch (err) {
+        // The message may still be queued and delivered (a possible duplicate if the client
+        // retries), but we never promise what we could not make durable.
+        log.error({ txn: id, ...errInfo(err) }, 'database sync failed');
+        throw Replies.storageError;
+      }
+
       log.info({ txn: id, direction: envelope.direction, rcpts: envelope.recipients.length, size }, 'message queued');
       try {
         opts.onAccepted?.(id);

@@ -1,7 +1,8 @@
 // Schema migrations, defined in code so the compiled gateway needs no migration files on disk.
 // The same list runs on SQLite and PostgreSQL through kysely's Migrator; the only dialect
-// difference is explicit below: the `spool` table (message bytes) exists on PostgreSQL only,
-// because SQLite mode keeps bytes in fsynced files. Trust level: runs with full database rights
+// difference is explicit below: the `spool` table's byte column type (bytea / blob). PostgreSQL
+// keeps every message there (cluster mode); SQLite keeps small messages there and large ones in
+// fsynced files (HybridSpool). Trust level: runs with full database rights
 // at start-up, before any listener opens.
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
 import { AUDIT_GENESIS } from '../audit/chain.js';
@@ -52,16 +53,14 @@ function migrationsFor(kind: DbKind): Record<string, Migration> {
           .addUniqueConstraint('recipients_address', ['message_id', 'address'])
           .execute();
 
-        if (kind === 'postgres') {
-          await db.schema
-            .createTable('spool')
-            .addColumn('key', 'text', (c) => c.notNull())
-            .addColumn('part', 'integer', (c) => c.notNull())
-            .addColumn('data', 'bytea', (c) => c.notNull())
-            .addColumn('created_at', 'bigint', (c) => c.notNull())
-            .addPrimaryKeyConstraint('spool_pk', ['key', 'part'])
-            .execute();
-        }
+        await db.schema
+          .createTable('spool')
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('part', 'integer', (c) => c.notNull())
+          .addColumn('data', kind === 'postgres' ? 'bytea' : 'blob', (c) => c.notNull())
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addPrimaryKeyConstraint('spool_pk', ['key', 'part'])
+          .execute();
 
         await db.schema
           .createTable('audit')

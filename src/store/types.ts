@@ -120,5 +120,11 @@ export interface Store {
   /** Generic key/value settings (e.g. init metadata). */
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string): Promise<void>;
+  /**
+   * Resolves once every commit made before the call is on stable storage. The acceptor awaits it
+   * before answering 250. PostgreSQL commits are durable already (no-op); SQLite runs its WAL with
+   * synchronous=NORMAL and fsyncs the WAL here, off the event loop.
+   */
+  durable(): Promise<void>;
   close(): Promise<void>;
 }

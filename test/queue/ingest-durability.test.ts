@@ -12,6 +12,7 @@ import { defaultLimits } from '../../src/config/limits.js';
 import { createAcceptor } from '../../src/queue/ingest.js';
 import type { Envelope } from '../../src/queue/types.js';
 import { Replies, SmtpReply } from '../../src/smtp/reply.js';
+import { SPOOL_INLINE_MAX_BYTES } from '../../src/store/spool-hybrid.js';
 import { FileSpool } from '../../src/store/spool-fs.js';
 import type { OpenedStore } from '../../src/store/open.js';
 import { makeBackend, type Backend } from '../store/backends.js';
@@ -87,15 +88,14 @@ describe('ingest on SQLite: 250 only after the bytes and the row are durable', (
     await be.cleanup();
   });
 
-  it('at resolution the spool file holds Received + body and the row is committed', async () => {
+  it('at resolution the message bytes (inline in the WAL for small messages) and its row are committed', async () => {
     const reply = await acceptor().accept(envelope(), Readable.from([BODY.subarray(0, 10), BODY.subarray(10)]));
     expect(reply.code).toBe(250);
     expect(reply.enhanced).toBe('2.0.0');
     expect(reply.text).toBe('OK queued as ID1');
     // Observed synchronously at resolution, before anything else can run.
-    const file = new FileSpool(be.options.spoolDir).pathOf('ID1');
-    const bytes = await readFile(file);
     const other = new BetterSqlite3((be.options.database as { file: string }).file, { readonly: true });
+    const bytes = (other.prepare('select data from spool where key = ?').get('ID1') as { data: Buffer }).data;
     const row = other.prepare('select state, sender, size, spool_key from messages where id = ?').get('ID1') as Record<string, unknown>;
     const rcpts = other.prepare('select address, status from recipients where message_id = ?').all('ID1');
     other.close();
@@ -109,9 +109,23 @@ describe('ingest on SQLite: 250 only after the bytes and the row are durable', (
         '\tMon, 2 Mar 2026 10:20:30 +0000\r\n' +
         BODY.toString('latin1'),
     );
-    expect((await stat(file)).mode & 0o077).toBe(0);
     expect((await listFiles(be.options.spoolDir)).filter((f) => f.includes('.tmp-'))).toEqual([]);
     expect(kicked).toEqual(['ID1']);
+  });
+
+  it('a message larger than the inline limit is in a private, fsynced spool file at resolution', async () => {
+    const big = Buffer.concat([Buffer.from('Subject: big\r\n\r\n'), Buffer.alloc(SPOOL_INLINE_MAX_BYTES + 10, 'a')]);
+    const big1 = createAcceptor({ store, hostname: 'gw.hospital.test', limits: defaultLimits(), clock: { now: () => NOW }, audit: store.audit, idGen: () => 'BIG1' });
+    const reply = await big1.accept(envelope(), Readable.from([big.subarray(0, 1000), big.subarray(1000)]));
+    expect(reply.code).toBe(250);
+    const id = 'BIG1';
+    const file = new FileSpool(be.options.spoolDir).pathOf(id);
+    const bytes = await readFile(file);
+    expect(bytes.subarray(bytes.length - big.length).equals(big)).toBe(true);
+    expect((await stat(file)).mode & 0o077).toBe(0);
+    expect((await store.spool.read(id)).equals(bytes)).toBe(true);
+    await store.queue.remove(id);
+    await store.spool.remove(id);
   });
 
   it('records `received` in the audit trail with metadata and no content', async () => {
