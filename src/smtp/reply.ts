@@ -8,7 +8,12 @@ export class SmtpReply extends Error {
   readonly text: string;
 
   constructor(code: number, enhanced: string, text: string) {
+    // Replies are values on the hot path (one per SMTP command); a stack trace is never useful
+    // for them and capturing one costs more than the rest of the reply.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`${code} ${enhanced} ${text}`);
+    Error.stackTraceLimit = limit;
     this.name = 'SmtpReply';
     this.code = code;
     this.enhanced = enhanced;

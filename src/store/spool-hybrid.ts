@@ -82,7 +82,7 @@ export class HybridSpool implements Spool {
 
   async remove(key: string): Promise<void> {
     checkSpoolKey(key);
-    await this.db.deleteFrom('spool').where('key', '=', key).execute();
-    await this.files.remove(key);
+    const res = await this.db.deleteFrom('spool').where('key', '=', key).executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) await this.files.remove(key);
   }
 }
