@@ -119,8 +119,16 @@ const HONORIFIC_FAMILY = registerTriggers('honorific', ['mr', 'mrs', 'ms', 'miss
 const AGE_FAMILY = registerTriggers('age', ['year', 'years', 'yr', 'yrs', 'y', 'yo', 'month', 'months']);
 const AGE_BEFORE = /,?\s+(?:is\s+)?an?\s+\d{1,3}[- ]$/;
 const NAME_AT_END = new RegExp(`(${FULL_NAME})$`, 'u');
-const PATIENT_NAME = new RegExp(`\\b(?:[Pp]atient|[Pp]t\\.?|[Rr]esident|[Cc]lient|[Mm]ember|[Bb]eneficiary)\\s+(${FULL_NAME})`, 'uy');
-const PATIENT_NAME_FAMILY = registerTriggers('patient-name', ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary']);
+// "patient Jane Roe", and verbs of care with a person as object ("admitted Jane Roe", "referring
+// Jane Roe", "saw Jane Roe")
+const PATIENT_NAME = new RegExp(
+  `\\b(?:[Pp]atient|[Pp]t\\.?|[Rr]esident|[Cc]lient|[Mm]ember|[Bb]eneficiary|[Rr]eferring|[Rr]eferral for|[Rr]efer(?:red)?|[Ss]eeing|[Ss]aw|[Ee]valuat(?:e|ed|ing)|[Aa]dmit(?:ted|ting)?|[Dd]ischarg(?:e|ed|ing)|[Tt]reat(?:ed|ing)?|[Ee]xamined)\\s+(${FULL_NAME})`,
+  'uy',
+);
+const PATIENT_NAME_FAMILY = registerTriggers('patient-name', ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary', 'referring', 'referral', 'refer', 'referred', 'seeing', 'saw', 'evaluate', 'evaluated', 'evaluating', 'admit', 'admitted', 'admitting', 'discharge', 'discharged', 'discharging', 'treat', 'treated', 'treating', 'examined']);
+// "Jane Roe (DOB ...", "Jane Roe, MRN ...", "Jane Roe, 16," : a name right before an identifier or an age
+const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#|[Mm]ember ID|[Aa]ge)?\\s*[:#]?\\s*$`, 'u');
+const SHORT_AGE = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/g;
 const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
 const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
 const TITLE_BEFORE = /(?:\bDr|\bDoctor|\bProf|\bProfessor|\bNurse|\bPharmacist|\bDrs)\.?\s*$/;
@@ -387,6 +395,18 @@ function anyIn<T extends { start: number }>(arr: ReadonlyArray<T>, s: number, e:
 }
 
 const PRONOUN_HEALTH_WINDOW = 260;
+// "Dialysis Unit", "Infusion Center", "Respiratory Therapist", "Diabetes Educator": a health word
+// naming a place or a job says nothing about a patient
+const DEPARTMENT_AFTER =
+  /^[ \t]+(?:\p{Lu}\p{L}+[ \t]+)?(?:Unit|Units|Center|Centre|Clinic|Department|Dept|Lab|Laboratory|Floor|Ward|Service|Services|Team|Program|Suite|Institute|Pavilion|Wing|Nurse|Nurses|Nursing|Technician|Tech|Therapist|Therapists|Coordinator|Manager|Director|Specialist|Educator|Navigator|Fellowship|Residency)\b/u;
+
+function namesDepartment(text: string, end: number): boolean {
+  const c = text.charCodeAt(end);
+  const d = text.charCodeAt(end + 1);
+  if ((c !== 32 && c !== 9) || !(d >= 65 && d <= 90)) return false; // cheap: " X..." only
+  return DEPARTMENT_AFTER.test(text.slice(end, end + 40));
+}
+
 const PRONOUN_FAMILY = registerTriggers('pronoun', ['his', 'her', 'he', 'she', 'him', 'hers']);
 const SECOND_FAMILY = registerTriggers('second-person', ['you', 'your']);
 const FIRST_FAMILY = registerTriggers('first-person', ['my', 'me', 'i']);
@@ -404,7 +424,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // one token pass: lexicon terms and every detector family's trigger positions
   const lower = lowerSameLength(text);
   const trig: Triggers = new Map();
-  let terms: TermHit[] = pol.lexicon.match(text, lower, trig);
+  let terms: TermHit[] = pol.lexicon.match(text, lower, trig).filter((t) => !namesDepartment(text, t.end));
   // confidentiality footers are not PHI: everything found inside them is ignored
   const dropped = unit.tabular ? [] : disclaimerRanges(text, positions(trig, FOOTER_FAMILY));
   const keep = (x: { start: number }) => !inRanges(dropped, x.start);
@@ -541,9 +561,29 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       const signer = ctx.senderNames.find((toks) => toks.some((t) => t.length > 1 && new RegExp(`\\b${t.replace(/[^a-z]/g, '')}\\b`).test(tail)));
       if (signer) {
         addId(unitEv, 'name-in-clinical-context');
+        patientNamed = true; // a patient writing about their own care
         reasons.add('name-in-clinical-context', where, `sender ${maskValue('name-in-clinical-context', signer.join(' '))} writing about own care`);
       }
     }
+  }
+  // a name written right before a DOB/MRN/member ID, or followed by a bare age, is the patient's
+  for (const f of ids) {
+    if (f.category !== 'dob' && f.category !== 'mrn' && f.category !== 'member-id') continue;
+    const head = text.slice(Math.max(0, f.start - 70), f.start);
+    const nm = NAME_BEFORE_ID.exec(head);
+    if (!nm) continue;
+    const v = nm[1]!;
+    const st = f.start - head.length + nm.index;
+    if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length);
+  }
+  SHORT_AGE.lastIndex = 0;
+  while ((m = SHORT_AGE.exec(text))) {
+    const head = text.slice(Math.max(0, m.index - 60), m.index);
+    const nm = NAME_AT_END.exec(head);
+    if (!nm) continue;
+    const v = nm[1]!;
+    const st = m.index - v.length;
+    if (isLikelyName(v, ctx, text, st, m.index)) pushName(v, st, m.index);
   }
   const allIds = [...ids, ...nameFindings].sort((a, b) => a.start - b.start);
   // being someone's patient is itself health information (HIPAA): an MRN, an MBI or a name given
