@@ -137,6 +137,9 @@ function toChainRow(r: Selectable<AuditTable>): ChainRow {
   };
 }
 
+/** Most audit records written in one group commit. */
+export const AUDIT_GROUP_MAX = 256;
+
 export class KyselyAuditLog implements AuditLog {
   constructor(
     private readonly db: Kysely<Database>,
@@ -144,9 +147,46 @@ export class KyselyAuditLog implements AuditLog {
     private readonly clock: { now(): Date } = { now: () => new Date() },
   ) {}
 
-  async append(event: AuditEvent): Promise<AuditRecord> {
-    if (!event.type || !event.actor) throw new Error('audit event needs a type and an actor');
-    const data = canonicalJson(event.data ?? {});
+  /** Events waiting for the next group commit, in arrival order. */
+  private pending: Array<{ event: AuditEvent; data: string; resolve: (r: AuditRecord) => void; reject: (e: unknown) => void }> = [];
+  private flushing = false;
+
+  /**
+   * Appends one record. Appends that arrive together are group-committed: one transaction takes the
+   * head once, chains the records in arrival order and moves the head once. Each caller's promise
+   * resolves only after the transaction holding its record committed (or rejects if it failed).
+   */
+  append(event: AuditEvent): Promise<AuditRecord> {
+    if (!event.type || !event.actor) return Promise.reject(new Error('audit event needs a type and an actor'));
+    let data: string;
+    try {
+      data = canonicalJson(event.data ?? {});
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return new Promise<AuditRecord>((resolve, reject) => {
+      this.pending.push({ event, data, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, AUDIT_GROUP_MAX);
+      try {
+        const records = await this.commitBatch(batch.map((b) => ({ event: b.event, data: b.data })));
+        batch.forEach((b, i) => b.resolve(records[i]!));
+      } catch (err) {
+        for (const b of batch) b.reject(err);
+      }
+    }
+    this.flushing = false;
+  }
+
+  private commitBatch(items: Array<{ event: AuditEvent; data: string }>): Promise<AuditRecord[]> {
     return this.db.transaction().execute(async (trx) => {
       // Serialize appenders. PostgreSQL: row lock on the head (SELECT … FOR UPDATE), so two
       // processes take turns. SQLite: start with a write so the transaction holds the write lock
@@ -157,40 +197,37 @@ export class KyselyAuditLog implements AuditLog {
       else await trx.updateTable('audit_head').set({ id: 1 }).where('id', '=', 1).execute();
       const head = await headQ.executeTakeFirst();
       if (!head) throw new Error('audit_head row missing: refusing to start a new chain');
-      const fields: HashedFields = {
-        seq: n(head.seq) + 1,
-        at: this.clock.now().getTime(),
-        type: event.type,
-        actor: event.actor,
-        messageId: event.messageId ?? null,
-        data,
-        prevHash: head.hash,
-      };
-      const hash = recordHash(fields);
-      await trx
-        .insertInto('audit')
-        .values({
+      let seq = n(head.seq);
+      let prevHash = head.hash;
+      const at = this.clock.now().getTime();
+      const records: AuditRecord[] = [];
+      const rows = items.map(({ event, data }) => {
+        const fields: HashedFields = {
+          seq: ++seq,
+          at,
+          type: event.type,
+          actor: event.actor,
+          messageId: event.messageId ?? null,
+          data,
+          prevHash,
+        };
+        const hash = recordHash(fields);
+        prevHash = hash;
+        records.push({
           seq: fields.seq,
-          at: fields.at,
+          at: new Date(fields.at),
           type: fields.type,
           actor: fields.actor,
-          message_id: fields.messageId,
-          data,
-          prev_hash: fields.prevHash,
+          messageId: fields.messageId,
+          data: JSON.parse(data) as Record<string, unknown>,
+          prevHash: fields.prevHash,
           hash,
-        })
-        .execute();
-      await trx.updateTable('audit_head').set({ seq: fields.seq, hash }).where('id', '=', 1).execute();
-      return {
-        seq: fields.seq,
-        at: new Date(fields.at),
-        type: fields.type,
-        actor: fields.actor,
-        messageId: fields.messageId,
-        data: JSON.parse(data) as Record<string, unknown>,
-        prevHash: fields.prevHash,
-        hash,
-      };
+        });
+        return { seq: fields.seq, at: fields.at, type: fields.type, actor: fields.actor, message_id: fields.messageId, data, prev_hash: fields.prevHash, hash };
+      });
+      await trx.insertInto('audit').values(rows).execute();
+      await trx.updateTable('audit_head').set({ seq, hash: prevHash }).where('id', '=', 1).execute();
+      return records;
     });
   }
 
