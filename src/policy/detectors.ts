@@ -115,7 +115,7 @@ interface LabelledSpec {
 const LABELLED: LabelledSpec[] = [
   {
     category: 'mrn',
-    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
+    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|MR(?=\\s*[:#]?\\s*\\d)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
     keywords: ['mrn', 'mr', 'med', 'medical', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'hospital', 'unit', 'empi', 'emr', 'ehr', 'enterprise'],
     minDigits: 4,
   },
@@ -173,8 +173,10 @@ const MBI_SCAN = new RegExp(`\\b[1-9]${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_AN}[0
 const NPI_SCAN = /(?<![\d-])[12]\d{9}(?![\d-])/g;
 const ICD_SCAN = /\b(?:[A-TV-Z]|U(?=0))\d[0-9AB](?:\.[0-9A-Z]{1,4})?\b/g;
 const ICD_CONTEXT = /\b(?:ICD|dx|diag|diagnos[ei]s|code[ds]?|coded)\b[^\n]{0,40}$/i;
-const CPT_LINE = /\b(?:CPT|HCPCS|procedure\s+codes?|proc(?:edure)?\s*code|E\/M|service\s+code|billing\s+code)\b/i;
-const CPT_FAMILY = registerTriggers('cpt', ['cpt', 'hcpcs', 'procedure code', 'proc code', 'proc. code', 'e/m', 'service code', 'billing code']);
+// lines that name CPT/HCPCS, or billing lines (claims, dates of service, charges) where 5-digit
+// codes are procedure codes
+const CPT_LINE = /\b(?:CPT|HCPCS|procedure\s+codes?|proc(?:edure)?\s*code|E\/M|service\s+code|billing\s+code|claims?|DOS|billed|charges?)\b/i;
+const CPT_FAMILY = registerTriggers('cpt', ['cpt', 'hcpcs', 'procedure code', 'proc code', 'proc. code', 'e/m', 'service code', 'billing code', 'claim', 'claims', 'dos', 'billed', 'charge', 'charges']);
 const LOINC_FAMILY = registerTriggers('loinc', ['loinc']);
 const CPT_SCAN = /(?<![\d$.,-])(?:\d{5}|\d{4}[FTU])(?![\d.]|,\d|-\d)/g;
 const HCPCS_SCAN = /\b[A-CEGHJ-MP-V]\d{4}\b/g;
@@ -345,7 +347,7 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
         while ((m = CPT_SCAN.exec(line))) {
           const v = m[0];
           const before = line.slice(Math.max(0, m.index - 4), m.index);
-          if (/[A-Z]{2}\s$/.test(before)) continue; // "OK 74148" is a ZIP code
+          if (/[A-Z]{2}\s$/.test(before) && !/(?:CPT|PCS|DOS)\s$/.test(before)) continue; // "OK 74148" is a ZIP code
           if (/^\d{5}$/.test(v) && Number(v) < 100) continue;
           push(out, 'cpt', lineStart + m.index, lineStart + m.index + v.length, v);
         }

@@ -127,10 +127,15 @@ const PATIENT_NAME = new RegExp(
 );
 const PATIENT_NAME_FAMILY = registerTriggers('patient-name', ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary', 'referring', 'referral', 'refer', 'referred', 'seeing', 'saw', 'evaluate', 'evaluated', 'evaluating', 'admit', 'admitted', 'admitting', 'discharge', 'discharged', 'discharging', 'treat', 'treated', 'treating', 'examined']);
 // "Jane Roe (DOB ...", "Jane Roe, MRN ...", "Jane Roe, 16," : a name right before an identifier or an age
-const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#|[Mm]ember ID|[Aa]ge)?\\s*[:#]?\\s*$`, 'u');
+const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#?|[Mm]ember ID|[Aa]ge)?\\s*[:#]?\\s*$`, 'u');
 const SHORT_AGE = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/g;
+const LAST_FIRST_ANY = new RegExp(`(?<![\\p{L}.])(\\p{Lu}\\p{Ll}[\\p{L}'’-]+,[ \\t]\\p{Lu}\\p{Ll}[\\p{L}'’-]*)(?![\\p{L}])`, 'gu');
+function healthAny0(terms: TermHit[]): boolean {
+  return terms.some((t) => t.info.weight >= 1.5);
+}
 const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
 const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
+const CREDENTIAL_TOKEN = /^(?:MD|DO|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq|Dr)\.?$/;
 const TITLE_BEFORE = /(?:\bDr|\bDoctor|\bProf|\bProfessor|\bNurse|\bPharmacist|\bDrs)\.?\s*$/;
 const ORG_WORDS = new Set(
   'clinic hospital center centre health medical medicine pharmacy lab labs laboratory laboratories group associates university college institute foundation department dept street avenue road drive lane court boulevard suite building campus unit ward services service care system systems network partners practice office plan insurance mutual company inc llc corp corporation county city state school society association council committee board team program project fund trust bank news newsletter journal review conference summit week day month year'.split(' '),
@@ -153,6 +158,7 @@ const NAME_STOP = new Set(
     'yes no not none other others any each every some more most less least very just also only still well ok okay note notes ' +
     'medicare medicaid part plan plans group id number no mrn dob ssn npi icd cpt hcpcs rx dx ' +
     'description code codes units unit charge charges diagnosis diagnoses procedure procedures medication medications test tests lab labs ' +
+    'alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri montana nebraska nevada hampshire jersey mexico york carolina dakota ohio oklahoma oregon pennsylvania rhode island tennessee texas utah vermont virginia washington wisconsin wyoming canada ontario quebec usa ' +
     'grand rounds webinar symposium workshop advances lecture series session summit forum course seminar management update spotlight focus case cases study trial').split(/\s+/),
 );
 
@@ -359,6 +365,7 @@ function isLikelyName(candidate: string, ctx: ScoreCtx, text: string, start: num
   const toks = candidate.split(/[\s,]+/).filter(Boolean);
   if (toks.length < 2) return false;
   for (const t of toks) {
+    if (CREDENTIAL_TOKEN.test(t)) return false; // "Martinez, PharmD"
     const f = foldName(t).replace(/[.'’]/g, '');
     if (f.length < 2 && !/^\p{Lu}\.?$/u.test(t)) return false;
     if (NAME_STOP.has(f) || ORG_WORDS.has(f) || ctx.pol.lexicon.vocabulary.has(f)) return false;
@@ -501,6 +508,15 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const s = m.index + m[0].indexOf(v);
     pushName(v, s, s + v.length);
   });
+  // "Nakamura, Ren" anywhere in a part with health terms: the record-list way of writing a person
+  if (!ctx.bulk && healthAny0(terms)) {
+    LAST_FIRST_ANY.lastIndex = 0;
+    while ((m = LAST_FIRST_ANY.exec(text))) {
+      const v = m[1]!;
+      const st = m.index + m[0].indexOf(v);
+      if (isLikelyName(v.replace(/,/g, ' '), ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
+    }
+  }
   // a person named near third-person clinical language ("Jane Roe ... her A1c")
   const healthStrong = terms.filter((t) => t.info.weight >= 1.5 && t.info.category !== 'clinical');
   let bulk = ctx.bulk;

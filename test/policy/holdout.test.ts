@@ -1,13 +1,13 @@
-// Twenty hand-written messages in wordings, names, drugs and identifier formats unlike the dev
+// Forty hand-written messages in wordings, names, drugs and identifier formats unlike the dev
 // corpus (a small hold-out written for this test): PHI must be caught, look-alikes must not.
 import { describe, expect, it } from 'vitest';
 import { scoreMessage } from '../../src/policy/index.js';
 
-const mk = (subject: string, body: string, extra: { from?: string; to?: string } = {}) => Buffer.from([
+const mk = (subject: string, body: string, extra: { from?: string; to?: string; type?: string } = {}) => Buffer.from([
   `From: ${extra.from ?? 'Staff <staff@org.example>'}`, `To: ${extra.to ?? 'Partner <p@partner.example>'}`, `Subject: ${subject}`,
-  'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', '', body].join('\r\n'));
+  'MIME-Version: 1.0', `Content-Type: ${extra.type ?? 'text/plain'}; charset=utf-8`, '', body].join('\r\n'));
 
-const cases: Array<[string, string, string, { from?: string; to?: string }?]> = [
+const cases: Array<[string, string, string, { from?: string; to?: string; type?: string }?]> = [
   // PHI
   ['phi', 'Consult request', 'Could cardiology see Ms. Odalys Ferrer this week? Echo showed EF 35%, new LBBB. She is on carvedilol 6.25 mg bid. Thanks.'],
   ['phi', 'Fw: imaging', 'Name: Haruto Sato\nD.O.B.: 14 Mar 1961\nExam: MRI lumbar spine w/o contrast\nImpression: L4-L5 disc extrusion with severe foraminal stenosis.'],
@@ -30,6 +30,28 @@ const cases: Array<[string, string, string, { from?: string; to?: string }?]> = 
   ['clean', 'Payroll', 'Dear Jordan Reyes, your W-2 is ready. SSN on file ends in 4321. Health insurance deductions: medical and dental.', { to: 'Jordan Reyes <jreyes@org.example>' }],
   ['clean', 'Webinar', 'Hi Sam,\nJoin our webinar on hypertension management: new ACC/AHA blood pressure targets, lisinopril vs amlodipine. Register now.', { to: 'Sam Park <sam@clinic.example>' }],
   ['clean', 'Staff health fair', 'Flu shots for employees on Tuesday in the cafeteria; bring your badge. Questions: call Employee Health at x4400.'],
+
+  ['phi', 'RE: pending auth', 'Auth #PA-55102 approved for Delacroix, Remy. CPT 27447 total knee arthroplasty, right. Valid 7/1-9/30.'],
+  ['phi', 'Transfer', 'Accepting transfer: 72M, Ingvar Holm, MR 00918273, NSTEMI, heparin gtt, to CCU bed 4.'],
+  ['phi', 'discharge', '<p>Discharge summary</p><table><tr><td>Patient</td><td>Anika Sharma</td></tr><tr><td>Admit</td><td>06/02/2024</td></tr><tr><td>Dx</td><td>Acute pancreatitis</td></tr></table>', { type: 'text/html' }],
+  ['phi', 'Labs', 'Results for Chidi Okeke: hemoglobin 7.1 g/dL (low), ferritin 4 ng/mL. Recommend iron infusion. His PCP is Dr. Lamb.'],
+  ['phi', 'claims list', 'Claim 4410022 | Nakamura, Ren | DOS 03/14/2024 | 99214 | $182.00\nClaim 4410023 | Ortiz, Lucia | DOS 03/15/2024 | 93000 | $54.00'],
+  ['phi', 'Quick question re your mom', 'Hi Dana, I reviewed your mother Evelyn Price\'s MRI - the meningioma is stable. We can recheck in a year.', { to: 'Dana Price <dana.p@mail.example>' }],
+  ['phi', 'Patient portal message', 'From patient Gustavo Reyes: "I ran out of my sertraline and have been feeling really depressed. Can you send a refill?"'],
+  ['phi', 'no show', 'Lena Fischer (DOB 02/29/1988) did not show for her prenatal visit at 32 weeks. Please outreach.'],
+  ['phi', 'Wound care', 'Home health update on Mr. Abernathy: stage 3 pressure injury on sacrum improving; continue silver alginate dressings.'],
+  ['phi', 'results', 'Dear Ms. Kowalczyk,\nYour biopsy showed no cancer. The polyp was benign.\nSincerely, Dr. Yoon', { to: 'Irena Kowalczyk <ik@mail.example>' }],
+  // clean
+  ['clean', 'Grand Rounds', 'Dr. Helen Zhou presents: Novel anticoagulants in atrial fibrillation. Thursday noon, Auditorium B. Lunch provided.'],
+  ['clean', 'Fwd: abstract', 'Outcomes of early mobilization after hip fracture surgery in 412 older adults. Patel R, Nguyen T, Okafor C. J Geriatr Med. 2024;12:44-51.'],
+  ['clean', 'Sales', 'Dr. Morales, NPI 1234567893, thank you for your interest in Glucotrax CGM sensors for your diabetes patients. A rep will call you at 555-301-4411.'],
+  ['clean', 'On-call', 'On call this weekend: Sat - Dr. Rivera (cardiology) 555-2101; Sun - Dr. Chen (nephrology) 555-2102. Page via operator.'],
+  ['clean', 'Stats Q2', 'Q2 ED visits: 4,210. Top diagnoses: chest pain (412), UTI (388), asthma exacerbation (201). Average LOS 3.2 h.'],
+  ['clean', 'Policy update', 'Per policy, PHI may only be emailed encrypted. Patient names, MRNs and DOBs must never appear in subject lines.'],
+  ['clean', 'Job: RN ICU', 'Seeking RN for ICU nights. Experience with ventilators, sepsis protocols, CRRT preferred. Apply by 7/30. Contact Jane Holt, recruiter, 555-0110.'],
+  ['clean', 'Benefits enrollment', 'Hi Marcus, open enrollment ends Friday. Review your medical, dental and vision plans and your HSA contribution.', { to: 'Marcus Webb <mwebb@org.example>' }],
+  ['clean', 'Education', 'Patient handout draft: What is hypertension? High blood pressure often has no symptoms. Take your medicine every day, even if you feel fine.'],
+  ['clean', 'Condolences', 'The team is saddened by the passing of our colleague Dr. Samuel Ortiz. A memorial will be held Saturday.'],
 ];
 
 describe('hand-written hold-out', () => {
