@@ -121,7 +121,7 @@ const LABELLED: LabelledSpec[] = [
   },
   {
     category: 'member-id',
-    re: new RegExp(`\\b(?:(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Medicare|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)|HICN|MBI|Medicare\\s*(?=[:#]))\\s*[:#.]?\\s*${VALUE}`, 'iy'),
+    re: new RegExp(`\\b(?:(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Medicare|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)|HICN|MBI|Medicare\\s*(?=[:#])|Member(?=\\s+[A-Z]{0,4}\\d{5,}))\\s*[:#.]?\\s*${VALUE}`, 'iy'),
     keywords: ['member', 'subscriber', 'policy', 'insurance', 'insured', 'health', 'plan', 'beneficiary', 'medicaid', 'medicare', 'hicn', 'mbi', 'enrollee', 'group', 'coverage', 'cardholder', 'recipient'],
     minDigits: 3,
   },
@@ -157,7 +157,7 @@ for (const spec of LABELLED) spec.family = registerTriggers(`id:${spec.category}
 const DOB_RE = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|Date\\s+of\\s+Birth|Birth\\s*-?date|Born(?:\\s+on)?|Birthday|B/D)\\s*[:#-]?\\s*(?:is\\s+|of\\s+)?(${DATE_SRC})`, 'iy');
 const DOB_FAMILY = registerTriggers('dob', ['dob', 'd.o.b', 'date of birth', 'birth', 'birthdate', 'birthday', 'born', 'b/d']);
 const DOS_RE = new RegExp(
-  `\\b(?:Date\\s+of\\s+(?:Service|Visit|Exam|Surgery|Procedure|Admission|Discharge|Injury|Encounter|Collection)|DOS|Service\\s+Dates?|Visit\\s+Date|Admi(?:ssion|t)\\s+Date|Admitted(?:\\s+on)?|Discharge(?:d)?(?:\\s+(?:on|date))?|Encounter\\s+Date|Collect(?:ion|ed)(?:\\s+(?:on|date))?|Date\\s+Collected|Procedure\\s+Date|Exam\\s+Date|Study\\s+Date|Surgery\\s+Date|Seen(?:\\s+in\\s+clinic)?\\s+on|visit(?:\\s+\\w+){0,4}\\s+on|appointment(?:\\s+\\w+){0,3}\\s+(?:on|is|for)|scheduled\\s+(?:for|on)|Received|Reported|Performed(?:\\s+on)?)\\s*[:#-]?\\s*(?:on\\s+)?(${DATE_SRC})`,
+  `\\b(?:Date\\s+of\\s+(?:Service|Visit|Exam|Surgery|Procedure|Admission|Discharge|Injury|Encounter|Collection)|DOS|Service\\s+Dates?|Visit\\s+Date|Admi(?:ssion|t)\\s+Date|Admitted(?:\\s+on)?|Discharge(?:d)?(?:\\s+(?:on|date))?|Encounter\\s+Date|Collect(?:ion|ed)(?:\\s+(?:on|date))?|Date\\s+Collected|Procedure\\s+Date|Exam\\s+Date|Study\\s+Date|Surgery\\s+Date|Seen(?:\\s+\\w+){0,4}\\s+on|visit(?:\\s+\\w+){0,4}\\s+on|appointment(?:\\s+\\w+){0,3}\\s+(?:on|is|for)|scheduled\\s+(?:for|on)|Received|Reported|Performed(?:\\s+on)?)\\s*[:#-]?\\s*(?:on\\s+)?(${DATE_SRC})`,
   'iy',
 );
 const DOS_FAMILY = registerTriggers('dos', ['date', 'dos', 'service', 'visit', 'admission', 'admit', 'admitted', 'discharge', 'discharged', 'encounter', 'collection', 'collected', 'procedure', 'exam', 'study', 'surgery', 'seen', 'appointment', 'scheduled', 'received', 'reported', 'performed']);

@@ -117,7 +117,7 @@ const HONORIFIC_NAME = new RegExp(`\\b${HONORIFIC}\\s+(${NAME_TOKEN}(?:[ \\t]+${
 const HONORIFIC_FAMILY = registerTriggers('honorific', ['mr', 'mrs', 'ms', 'miss', 'mx']);
 // "Jane Roe, a 54-year-old ...": find the age phrase first (fast), then the name just before it
 const AGE_FAMILY = registerTriggers('age', ['year', 'years', 'yr', 'yrs', 'y', 'yo', 'month', 'months']);
-const AGE_BEFORE = /,?\s+(?:is\s+)?an?\s+\d{1,3}[- ]$/;
+const AGE_BEFORE = /,?\s+(?:is\s+)?(?:an?\s+)?\d{1,3}[- ]?$/;
 const NAME_AT_END = new RegExp(`(${FULL_NAME})$`, 'u');
 // "patient Jane Roe", and verbs of care with a person as object ("admitted Jane Roe", "referring
 // Jane Roe", "saw Jane Roe")
@@ -128,6 +128,7 @@ const PATIENT_NAME = new RegExp(
 const PATIENT_NAME_FAMILY = registerTriggers('patient-name', ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary', 'referring', 'referral', 'refer', 'referred', 'seeing', 'saw', 'evaluate', 'evaluated', 'evaluating', 'admit', 'admitted', 'admitting', 'discharge', 'discharged', 'discharging', 'treat', 'treated', 'treating', 'examined']);
 // "Jane Roe (DOB ...", "Jane Roe, MRN ...", "Jane Roe, 16," : a name right before an identifier or an age
 const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#?|[Mm]ember ID|[Aa]ge)?\\s*[:#]?\\s*$`, 'u');
+const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 const SHORT_AGE = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/g;
 const LAST_FIRST_ANY = new RegExp(`(?<![\\p{L}.])(\\p{Lu}\\p{Ll}[\\p{L}'’-]+,[ \\t]\\p{Lu}\\p{Ll}[\\p{L}'’-]*)(?![\\p{L}])`, 'gu');
 function healthAny0(terms: TermHit[]): boolean {
@@ -600,6 +601,17 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const v = nm[1]!;
     const st = m.index - v.length;
     if (isLikelyName(v, ctx, text, st, m.index)) pushName(v, st, m.index);
+  }
+  // "Jane Roe was seen / admitted / diagnosed ..."
+  for (const p of positions(trig, CARE_PASSIVE_FAMILY)) {
+    const head = text.slice(Math.max(0, p - 80), p);
+    const aux = /\s+(?:was|is|has been|had been|will be|were)\s+$/.exec(head);
+    if (!aux) continue;
+    const nm = NAME_AT_END.exec(head.slice(0, aux.index));
+    if (!nm) continue;
+    const v = nm[1]!;
+    const st = p - head.length + aux.index - v.length;
+    if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, true);
   }
   const allIds = [...ids, ...nameFindings].sort((a, b) => a.start - b.start);
   // being someone's patient is itself health information (HIPAA): an MRN, an MBI or a name given

@@ -1,4 +1,4 @@
-// Forty hand-written messages in wordings, names, drugs and identifier formats unlike the dev
+// Sixty hand-written messages in wordings, names, drugs and identifier formats unlike the dev
 // corpus (a small hold-out written for this test): PHI must be caught, look-alikes must not.
 import { describe, expect, it } from 'vitest';
 import { scoreMessage } from '../../src/policy/index.js';
@@ -52,6 +52,27 @@ const cases: Array<[string, string, string, { from?: string; to?: string; type?:
   ['clean', 'Benefits enrollment', 'Hi Marcus, open enrollment ends Friday. Review your medical, dental and vision plans and your HSA contribution.', { to: 'Marcus Webb <mwebb@org.example>' }],
   ['clean', 'Education', 'Patient handout draft: What is hypertension? High blood pressure often has no symptoms. Take your medicine every day, even if you feel fine.'],
   ['clean', 'Condolences', 'The team is saddened by the passing of our colleague Dr. Samuel Ortiz. A memorial will be held Saturday.'],
+
+  ['phi', 'FW: ortho consult', 'Forwarding for scheduling. Beatrix Hollander, 58 yo F, s/p fall with distal radius fracture, needs ORIF this week. Ins: Aetna, member W228190345.'],
+  ['phi', 'sick note', 'To whom it may concern: Ferhat Aydin was seen in our clinic on 4/18/2024 for acute bronchitis and may return to work on 4/22.'],
+  ['phi', 'Cardiac rehab referral', 'Referral: Winifred Osei, DOB 9/9/1949, s/p CABG x3 on 5/30. Please enroll in phase II cardiac rehab. Ph (555) 842-1190.'],
+  ['phi', 'thank you', 'Thank you for seeing my patient Elias Varga. His hep C viral load is now undetectable after 12 weeks of Epclusa.'],
+  ['phi', 'Re: my test', 'Thanks doctor. So the nodule on my thyroid is not cancer? Do I still need the ultrasound in 6 months?\n\nBest,\nSunita Menon', { from: 'Sunita Menon <smenon@mail.example>' }],
+  ['phi', 'Dialysis schedule change', 'Mr. Oyelaran will move to the MWF 2nd shift for hemodialysis starting Monday; his access is a left arm AV fistula.'],
+  ['phi', 'lab critical', 'CRITICAL: K+ 6.8 mmol/L on specimen 24-118823 for patient ROSSI, GIULIA (MRN 7781203). Called to RN at 14:05.'],
+  ['phi', 'attached', 'Please find the records request attached. Patient: Tobias Grunwald. Records: office notes 2022-2024, colonoscopy report, pathology.'],
+  ['phi', 'Medication list', 'Current meds for Mrs. Ines Carvalho: levothyroxine 88 mcg daily, alendronate 70 mg weekly, vitamin D3 2000 IU.'],
+  ['phi', 'appointment', 'Hi Kenji, your MRI of the left knee is scheduled for Tuesday, June 11 at 7:30 AM. No metal objects, please.', { to: 'Kenji Mori <kmori@mail.example>' }],
+  ['clean', 'Journal club', 'This week: SGLT2 inhibitors and heart failure outcomes (EMPEROR-Preserved). Presenter: Dr. Farah Haddad. Pizza provided.'],
+  ['clean', 'Pharmacy newsletter', 'Drug shortage update: amoxicillin suspension and albuterol inhalers remain limited. Consider alternatives per formulary.'],
+  ['clean', 'Fwd: CE credit', 'Your certificate for "Managing COPD in Primary Care" (1.5 CE hours) is attached. Thank you for attending, Rosa!', { to: 'Rosa Lind <rlind@clinic.example>' }],
+  ['clean', 'Quality metrics', 'Diabetes A1c control rate improved to 71% (goal 70%). Colorectal screening 64%. Hypertension control 68%.'],
+  ['clean', 'Facilities', 'The MRI suite will be closed for maintenance Saturday 6am-2pm. Radiology will reschedule affected appointments.'],
+  ['clean', 'Research recruitment', 'Now enrolling adults 40-75 with type 2 diabetes for a 12-week study of a new oral medication. Compensation provided. Call 555-777-1234.'],
+  ['clean', 'Staff schedule', 'Week of 6/3: Mon Dr. Patel (clinic), Tue Dr. Gomez (procedures: colonoscopy), Wed Nurse practitioner Kim Tran (diabetes education).'],
+  ['clean', 'Vendor invoice', 'Invoice #88123 for 40 cases of nitrile gloves and 10 cases of alcohol swabs. Net 30. Account 55120 (Supply Chain).'],
+  ['clean', 'Reply: protocol', 'Agree with starting DOACs over warfarin for most patients with nonvalvular AF unless eGFR < 15 or mechanical valve. - Ben'],
+  ['clean', 'Welcome', 'Please welcome Dr. Ngozi Eze, our new gastroenterologist, who specializes in inflammatory bowel disease and advanced endoscopy.'],
 ];
 
 describe('hand-written hold-out', () => {
