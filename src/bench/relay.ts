@@ -22,6 +22,8 @@ const SIZES = arg('sizes', '10240,51200').split(',').map(Number);
 const SESSIONS = Number(arg('sessions', '20'));
 const LAT_COUNT = Number(arg('latency-count', '300'));
 const LAT_CONCURRENCY = Number(arg('latency-concurrency', '4'));
+/** Postfix and Sealgate are measured alternately this many times; medians are reported. */
+const ROUNDS = Number(arg('rounds', '3'));
 
 async function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -182,14 +184,14 @@ async function startSealgate(sinkPort: number): Promise<Sut & { child: ChildProc
   const inPort = await freePort();
   const cli = join(ROOT, 'bin', 'sealgate.js');
   await new Promise<void>((res, rej) => {
-    const p = spawn(process.execPath, [cli, 'init', '--dir', dir, '--domain', 'hospital.test', '--inbound', `127.0.0.1:${inPort}`, '--outbound', `127.0.0.1:${port}`, '--smarthost', `127.0.0.1:${sinkPort}`], { stdio: 'inherit' });
+    const p = spawn(process.execPath, [cli, 'init', '--dir', dir, '--domain', 'hospital.test', '--inbound', `127.0.0.1:${inPort}`, '--outbound', `127.0.0.1:${port}`, '--smarthost', `127.0.0.1:${sinkPort}`], { stdio: ['ignore', 'ignore', 'inherit'] });
     p.on('exit', (c) => (c === 0 ? res() : rej(new Error(`init exited ${c}`))));
   });
   // Benchmark settings: warn-level logs; the limits stay at their defaults.
   const cfgFile = join(dir, 'sealgate.yaml');
   const { writeFileSync } = await import('node:fs');
   writeFileSync(cfgFile, readFileSync(cfgFile, 'utf8').replace('level: info', 'level: warn'));
-  const child = spawn(process.execPath, [cli, 'start', '--config', cfgFile], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [cli, 'start', '--config', cfgFile], { stdio: ['ignore', 'ignore', 'ignore'] });
   await waitPort(port);
   return {
     name: 'sealgate',
@@ -237,16 +239,28 @@ async function measure(kind: 'postfix' | 'sealgate', size: number) {
   }
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const rows: string[] = [];
-console.log(`relay benchmark: ${COUNT} messages per size, ${SESSIONS} parallel sessions (smtp-source -> system -> smtp-sink); latency: ${LAT_COUNT} messages, ${LAT_CONCURRENCY} clients`);
+console.log(`relay benchmark: ${COUNT} messages per size, ${SESSIONS} parallel sessions (smtp-source -> system -> smtp-sink); latency: ${LAT_COUNT} messages, ${LAT_CONCURRENCY} clients; ${ROUNDS} alternating rounds, medians`);
 for (const size of SIZES) {
-  const pf = await measure('postfix', size);
-  const sg = await measure('sealgate', size);
+  const pfs: Awaited<ReturnType<typeof measure>>[] = [];
+  const sgs: Awaited<ReturnType<typeof measure>>[] = [];
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const pf = await measure('postfix', size);
+    const sg = await measure('sealgate', size);
+    pfs.push(pf);
+    sgs.push(sg);
+    ratios.push(sg.rate / pf.rate);
+    console.log(`  round ${r + 1}, ${Math.round(size / 1024)} KB: postfix ${pf.rate.toFixed(0)} msg/s, sealgate ${sg.rate.toFixed(0)} msg/s, ratio ${(sg.rate / pf.rate).toFixed(2)}`);
+  }
+  const pf = { rate: median(pfs.map((x) => x.rate)), p50: median(pfs.map((x) => x.p50)), p99: median(pfs.map((x) => x.p99)) };
+  const sg = { rate: median(sgs.map((x) => x.rate)), p50: median(sgs.map((x) => x.p50)), p99: median(sgs.map((x) => x.p99)), rss: Math.max(...sgs.map((x) => x.rss ?? 0)) };
+  const ratio = median(ratios);
   const kb = `${Math.round(size / 1024)} KB`;
-  const line = `| ${kb} | ${pf.rate.toFixed(0)} | ${sg.rate.toFixed(0)} | **${(sg.rate / pf.rate).toFixed(2)}** | ${pf.p50.toFixed(1)} / ${pf.p99.toFixed(1)} | ${sg.p50.toFixed(1)} / ${sg.p99.toFixed(1)} | ${sg.rss?.toFixed(0)} |`;
-  rows.push(line);
-  console.log(`${kb}: postfix ${pf.rate.toFixed(0)} msg/s (p50 ${pf.p50.toFixed(1)} ms, p99 ${pf.p99.toFixed(1)} ms); sealgate ${sg.rate.toFixed(0)} msg/s (p50 ${sg.p50.toFixed(1)} ms, p99 ${sg.p99.toFixed(1)} ms); ratio sealgate/postfix = ${(sg.rate / pf.rate).toFixed(2)}; sealgate peak RSS ${sg.rss?.toFixed(0)} MB`);
+  rows.push(`| ${kb} | ${pf.rate.toFixed(0)} | ${sg.rate.toFixed(0)} | **${ratio.toFixed(2)}** (${ratios.map((x) => x.toFixed(2)).join(', ')}) | ${pf.p50.toFixed(1)} / ${pf.p99.toFixed(1)} | ${sg.p50.toFixed(1)} / ${sg.p99.toFixed(1)} | ${sg.rss.toFixed(0)} |`);
+  console.log(`${kb}: postfix ${pf.rate.toFixed(0)} msg/s (p50 ${pf.p50.toFixed(1)} ms, p99 ${pf.p99.toFixed(1)} ms); sealgate ${sg.rate.toFixed(0)} msg/s (p50 ${sg.p50.toFixed(1)} ms, p99 ${sg.p99.toFixed(1)} ms); median ratio sealgate/postfix = ${ratio.toFixed(2)}; sealgate peak RSS ${sg.rss.toFixed(0)} MB`);
 }
-console.log('\n| size | Postfix msg/s | Sealgate msg/s | ratio | Postfix p50/p99 ms | Sealgate p50/p99 ms | Sealgate peak RSS MB |\n|---|---|---|---|---|---|---|');
+console.log('\n| size | Postfix msg/s | Sealgate msg/s | ratio Sealgate/Postfix, median (per round) | Postfix p50/p99 ms | Sealgate p50/p99 ms | Sealgate peak RSS MB |\n|---|---|---|---|---|---|---|');
 for (const r of rows) console.log(r);
 process.exit(0);
