@@ -109,10 +109,10 @@ const FULL_NAME = `${NAME_TOKEN}(?:\\s+\\p{Lu}\\.)?(?:[ \\t]+${NAME_TOKEN}){1,2}
 const LAST_FIRST = `${NAME_TOKEN},[ \\t]*${NAME_TOKEN}(?:[ \\t]+\\p{Lu}\\.?)?`;
 const HONORIFIC = '(?:Mr|Mrs|Ms|Miss|Mx)\\.?';
 const LABELLED_NAME = new RegExp(
-  `(?:\\b(?:[Pp]atient|PATIENT|Pt|PT|[Pp]atient [Nn]ame|PATIENT NAME|Pt\\.? [Nn]ame|[Nn]ame|NAME|[Mm]ember(?: [Nn]ame)?|MEMBER|[Ss]ubscriber(?: [Nn]ame)?|[Bb]eneficiary|[Ii]nsured|[Ee]nrollee|[Cc]lient|[Rr]esident|[Rr]e|RE|[Rr]egarding|[Pp]atient [Ll]egal [Nn]ame)\\s*[:\\-]\\s*)(?:${HONORIFIC}\\s+)?(${LAST_FIRST}|${FULL_NAME}|\\p{Lu}{2,}(?:[ ,]+\\p{Lu}{2,}){1,2})`,
+  `(?:\\b(?:[Pp]atient|PATIENT|Pt|PT|[Pp]atient [Nn]ame|PATIENT NAME|Pt\\.? [Nn]ame|[Nn]ame|NAME|[Mm]ember(?: [Nn]ame)?|MEMBER|[Ss]ubscriber(?: [Nn]ame)?|[Bb]eneficiary|[Ii]nsured|[Ee]nrollee|[Cc]lient|[Rr]esident|[Ss]tudent|[Cc]hild|[Ii]nfant|[Mm]inor|[Dd]ependent|[Dd]ecedent|[Rr]e|RE|[Rr]egarding|[Pp]atient [Ll]egal [Nn]ame)\\s*[:\\-]\\s*)(?:${HONORIFIC}\\s+)?(${LAST_FIRST}|${FULL_NAME}|\\p{Lu}{2,}(?:[ ,]+\\p{Lu}{2,}){1,2})`,
   'uy',
 );
-const LABELLED_NAME_FAMILY = registerTriggers('name-label', ['patient', 'pt', 'name', 'member', 'subscriber', 'beneficiary', 'insured', 'enrollee', 'client', 'resident', 're', 'regarding']);
+const LABELLED_NAME_FAMILY = registerTriggers('name-label', ['patient', 'pt', 'name', 'member', 'subscriber', 'beneficiary', 'insured', 'enrollee', 'client', 'resident', 'student', 'child', 'infant', 'minor', 'dependent', 'decedent', 're', 'regarding']);
 const HONORIFIC_NAME = new RegExp(`\\b${HONORIFIC}\\s+(${NAME_TOKEN}(?:[ \\t]+${NAME_TOKEN})?)`, 'uy');
 const HONORIFIC_FAMILY = registerTriggers('honorific', ['mr', 'mrs', 'ms', 'miss', 'mx']);
 // "Jane Roe, a 54-year-old ...": find the age phrase first (fast), then the name just before it
@@ -128,6 +128,15 @@ const PATIENT_NAME = new RegExp(
 const PATIENT_NAME_FAMILY = registerTriggers('patient-name', ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary', 'referring', 'referral', 'refer', 'referred', 'seeing', 'saw', 'evaluate', 'evaluated', 'evaluating', 'admit', 'admitted', 'admitting', 'discharge', 'discharged', 'discharging', 'treat', 'treated', 'treating', 'examined']);
 // "Jane Roe (DOB ...", "Jane Roe, MRN ...", "Jane Roe, 16," : a name right before an identifier or an age
 const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#?|[Mm]ember ID|[Aa]ge)?\\s*[:#]?\\s*$`, 'u');
+const PREP_FAMILY = registerTriggers('prep', ['for', 'with', 'of', 'on']);
+const PREP_NAME = new RegExp(`(?:for|with|of|on)\\s+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?\\s+)?(${FULL_NAME})`, 'uy');
+/** Record and care nouns that, followed by "for/with/of NAME", make NAME the patient. */
+const RECORD_NOUNS = new Set(
+  ('results result report reports labs lab refill refills prescription prescriptions rx referral request records record chart certificate note notes ' +
+    'orders order consult consultation appointment appointments visit visits session encounter evaluation exam examination authorization claim ' +
+    'claims bill statement summary imaging biopsy scan mri ct x-ray xray ultrasound plan meds medications medication history follow-up followup ' +
+    'admission discharge surgery procedure vaccine vaccination immunization screening test tests diagnosis prognosis care treatment therapy').split(' '),
+);
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 const SHORT_AGE = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/g;
 const LAST_FIRST_ANY = new RegExp(`(?<![\\p{L}.])(\\p{Lu}\\p{Ll}[\\p{L}'’-]+,[ \\t]\\p{Lu}\\p{Ll}[\\p{L}'’-]*)(?![\\p{L}])`, 'gu');
@@ -137,9 +146,10 @@ function healthAny0(terms: TermHit[]): boolean {
 const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
 const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
 const CREDENTIAL_TOKEN = /^(?:MD|DO|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq|Dr)\.?$/;
+const STAFF_ROLE_BEFORE = /\b(?:nurse|educator|manager|director|coordinator|chair|chief|colleague|our|welcome|congratulations\s+to|by|presenter|speaker|instructor|supervisor|administrator|officer|assistant|secretary|recruiter|volunteer|technician|therapist|pharmacist|physician|provider|staff|employee|team\s+member|president|dean|professor|contact)\s*[,:]?\s*$/i;
 const TITLE_BEFORE = /(?:\bDr|\bDoctor|\bProf|\bProfessor|\bNurse|\bPharmacist|\bDrs)\.?\s*$/;
 const ORG_WORDS = new Set(
-  'clinic hospital center centre health medical medicine pharmacy lab labs laboratory laboratories group associates university college institute foundation department dept street avenue road drive lane court boulevard suite building campus unit ward services service care system systems network partners practice office plan insurance mutual company inc llc corp corporation county city state school society association council committee board team program project fund trust bank news newsletter journal review conference summit week day month year'.split(' '),
+  'clinic hospital center centre health medical medicine pharmacy lab labs laboratory laboratories group associates university college institute foundation department dept street avenue road boulevard suite building campus unit services service care system systems network partners practice office plan insurance mutual company inc llc corp corporation county city state school society association council committee board team program project fund trust bank news newsletter journal review conference summit week day month year'.split(' '),
 );
 const NAME_STOP = new Set(
   ('the a an this that these those please dear hi hello hey thanks thank regards best sincerely kind warm good morning afternoon evening ' +
@@ -155,11 +165,12 @@ const NAME_STOP = new Set(
     'chief director manager coordinator assistant associate senior junior lead head officer administrator specialist analyst ' +
     'medical clinical health care family internal emergency surgical surgery pediatric pediatrics behavioral mental public quality safety ' +
     'information privacy security compliance confidential confidentiality protected program services department office hours ' +
-    'room suite floor building street avenue road drive lane court boulevard box apt unit city state zip phone fax email e mail web site online portal ' +
+    'room suite floor building street avenue road boulevard box apt unit city state zip phone fax email e mail web site online portal ' +
     'yes no not none other others any each every some more most less least very just also only still well ok okay note notes ' +
     'medicare medicaid part plan plans group id number no mrn dob ssn npi icd cpt hcpcs rx dx ' +
     'description code codes units unit charge charges diagnosis diagnoses procedure procedures medication medications test tests lab labs ' +
     'alabama alaska arizona arkansas california colorado connecticut delaware florida georgia hawaii idaho illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota mississippi missouri montana nebraska nevada hampshire jersey mexico york carolina dakota ohio oklahoma oregon pennsylvania rhode island tennessee texas utah vermont virginia washington wisconsin wyoming canada ontario quebec usa ' +
+    'healthcare professional professionals clinician clinicians physicians nurses patients families family adults children women men people everyone colleagues residents students prescribers prescribing full use indications important highlights overview guide instructions ' +
     'grand rounds webinar symposium workshop advances lecture series session summit forum course seminar management update spotlight focus case cases study trial').split(/\s+/),
 );
 
@@ -503,11 +514,14 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
   execAtTriggers(HONORIFIC_NAME, text, trig, HONORIFIC_FAMILY, (m) => {
     const v = m[1]!;
+    // "Nurse educator Ms. Rivera", "our manager Mr. Ellis": a colleague, not a patient
+    if (STAFF_ROLE_BEFORE.test(text.slice(Math.max(0, m.index - 40), m.index))) return;
     const f = foldName(v.split(/\s+/)[0]!);
     if (NAME_STOP.has(f) || ORG_WORDS.has(f)) return;
     if (ctx.correspondentNames.has(foldName(v))) return;
     const s = m.index + m[0].indexOf(v);
-    pushName(v, s, s + v.length);
+    // in a subject line "Ms. Rivera presents ..." may be staff: medium strength there
+    pushName(v, s, s + v.length, false, unit.kind === 'subject');
   });
   // "Nakamura, Ren" anywhere in a part with health terms: the record-list way of writing a person
   if (!ctx.bulk && healthAny0(terms)) {
@@ -601,6 +615,17 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const v = nm[1]!;
     const st = m.index - v.length;
     if (isLikelyName(v, ctx, text, st, m.index)) pushName(v, st, m.index);
+  }
+  // "results for Jane Roe", "visit with Jane Roe", "certificate for Jane Roe"
+  for (const p of positions(trig, PREP_FAMILY)) {
+    const prev = /([A-Za-z-]+)\s+$/.exec(text.slice(Math.max(0, p - 30), p))?.[1]?.toLowerCase();
+    if (!prev || !RECORD_NOUNS.has(prev)) continue;
+    PREP_NAME.lastIndex = p;
+    const pm = PREP_NAME.exec(text);
+    if (!pm) continue;
+    const v = pm[1]!;
+    const st = p + pm[0].indexOf(v);
+    if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, true);
   }
   // "Jane Roe was seen / admitted / diagnosed ..."
   for (const p of positions(trig, CARE_PASSIVE_FAMILY)) {

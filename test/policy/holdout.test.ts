@@ -1,4 +1,4 @@
-// Sixty hand-written messages in wordings, names, drugs and identifier formats unlike the dev
+// Eighty hand-written messages in wordings, names, drugs and identifier formats unlike the dev
 // corpus (a small hold-out written for this test): PHI must be caught, look-alikes must not.
 import { describe, expect, it } from 'vitest';
 import { scoreMessage } from '../../src/policy/index.js';
@@ -73,6 +73,27 @@ const cases: Array<[string, string, string, { from?: string; to?: string; type?:
   ['clean', 'Vendor invoice', 'Invoice #88123 for 40 cases of nitrile gloves and 10 cases of alcohol swabs. Net 30. Account 55120 (Supply Chain).'],
   ['clean', 'Reply: protocol', 'Agree with starting DOACs over warfarin for most patients with nonvalvular AF unless eGFR < 15 or mechanical valve. - Ben'],
   ['clean', 'Welcome', 'Please welcome Dr. Ngozi Eze, our new gastroenterologist, who specializes in inflammatory bowel disease and advanced endoscopy.'],
+
+  ['phi', 'census', 'Bed 12 - Abernathy, Clyde - CHF exacerbation - on Lasix drip\nBed 14 - Moreau, Sylvie - COPD - BiPAP overnight\nBed 15 - Tran, Bao - post-op day 2 lap chole'],
+  ['phi', 'Re: Jorge', 'Jorge Castillo called again about his back pain; he wants a stronger pain medication than tramadol. Can you call him?'],
+  ['phi', 'death certificate', 'Please complete the death certificate for Harriet Quinn, date of death 6/9/2024, cause: metastatic pancreatic adenocarcinoma.'],
+  ['phi', 'Prior auth denied', 'The request for Humira for member Octavia Lane (ID 883300112) was denied; step therapy with methotrexate required first.'],
+  ['phi', 'school form', 'Student: Milo Andersen, grade 3. Diagnosis: type 1 diabetes. Insulin via pump; check blood glucose before lunch.'],
+  ['phi', 'Hospice', 'Family meeting for Mr. Desmond Achebe tomorrow 2pm re transition to hospice; prognosis weeks given progression of ALS.'],
+  ['phi', 'tele visit', 'Video visit with Priya Venkatesan today: reports panic attacks 3x/week, started sertraline 25 mg, follow up 4 weeks.'],
+  ['phi', 'allergy alert', 'FYI allergy update for Konstantin Petrov (MRN K-220918): anaphylaxis to penicillin; add to chart.'],
+  ['phi', 'lab req', 'Please draw CBC, CMP and lipid panel for Aiyana Blackfeather, DOB 1983-11-02, fasting. Dx Z00.00.'],
+  ['phi', 'your prescription', 'Hello Fatima,\nYour prescription for amoxicillin 500 mg is ready for pickup at our pharmacy.\nThe Pharmacy Team', { to: 'Fatima Zahra <fz@mail.example>' }],
+  ['clean', 'Ms. Rivera presents', 'Nurse educator Ms. Carmen Rivera will present updated sepsis screening and fall prevention protocols at the nursing forum.'],
+  ['clean', 'Re: Sarah Kim', 'Sarah Kim accepted the charge nurse position on 5 North. Her start date is July 1. Please update the schedule.'],
+  ['clean', 'Coding tip', 'Reminder: for type 2 diabetes with hyperglycemia use E11.65; for CKD stage 3a use N18.31. Link to the cheat sheet.'],
+  ['clean', 'Lunch and learn', 'Lunch and learn sponsored by Novo: obesity pharmacotherapy with semaglutide. RSVP to Tom Baker by Friday.'],
+  ['clean', 'Donation', 'Thanks to the Hernandez family for donating 200 teddy bears to the pediatric oncology unit in memory of their son.'],
+  ['clean', 'Parking', 'Employees with a medical exemption for parking should submit form P-12 to security by 6/30.'],
+  ['clean', 'Stats', 'Hospital-acquired pressure injuries fell to 0.8 per 1,000 patient days; CAUTI 0.4; CLABSI 0.2.'],
+  ['clean', 'Mentor program', 'Hi Grace, thanks for mentoring our new residents. Topics this month: heart failure, COPD, and diabetic ketoacidosis.', { to: 'Grace Obi <gobi@clinic.example>' }],
+  ['clean', 'Survey', 'Patient satisfaction (HCAHPS) top-box scores: communication with nurses 82%, pain management 71%.'],
+  ['clean', 'Ethics consult policy', 'An ethics consult may be requested by any clinician, patient or family member. Call the ethics pager 555-0199.'],
 ];
 
 describe('hand-written hold-out', () => {
