@@ -128,8 +128,8 @@ const PATIENT_NAME = new RegExp(
 const PATIENT_NAME_FAMILY = registerTriggers('patient-name', ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary', 'referring', 'referral', 'refer', 'referred', 'seeing', 'saw', 'evaluate', 'evaluated', 'evaluating', 'admit', 'admitted', 'admitting', 'discharge', 'discharged', 'discharging', 'treat', 'treated', 'treating', 'examined']);
 // "Jane Roe (DOB ...", "Jane Roe, MRN ...", "Jane Roe, 16," : a name right before an identifier or an age
 const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#?|[Mm]ember ID|[Aa]ge)?\\s*[:#]?\\s*$`, 'u');
-const PREP_FAMILY = registerTriggers('prep', ['for', 'with', 'of', 'on']);
-const PREP_NAME = new RegExp(`(?:for|with|of|on)\\s+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?\\s+)?(${FULL_NAME})`, 'uy');
+const PREP_FAMILY = registerTriggers('prep', ['for', 'with']);
+const PREP_NAME = new RegExp(`(?:for|with)\\s+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?\\s+)?(${FULL_NAME})`, 'uy');
 /** Record and care nouns that, followed by "for/with/of NAME", make NAME the patient. */
 const RECORD_NOUNS = new Set(
   ('results result report reports labs lab refill refills prescription prescriptions rx referral request records record chart certificate note notes ' +
@@ -456,7 +456,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     addHealthHit(unitEv, t.info, t.info.category, t.info.weight);
     if (t.info.weight >= 1) reasons.add(t.info.category, where, t.info.label);
   }
-  const tables = findTables(text, unit.tabular);
+  const tables = unit.tabular || text.includes('\t') || text.includes('|') ? findTables(text, unit.tabular) : [];
   const hasCodeCol = tables.some((tb) => tb.cols.some((c) => columnRole(c) === 'code'));
   const codes: Finding[] = [...detectCodes(text, false, trig).filter(keep), ...(text.includes('OBX|') ? detectHl7(text).filter((f) => f.category === 'lab-value') : [])].sort((a, b) => a.start - b.start);
   void hasCodeCol;
@@ -618,8 +618,13 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
   // "results for Jane Roe", "visit with Jane Roe", "certificate for Jane Roe"
   for (const p of positions(trig, PREP_FAMILY)) {
-    const prev = /([A-Za-z-]+)\s+$/.exec(text.slice(Math.max(0, p - 30), p))?.[1]?.toLowerCase();
-    if (!prev || !RECORD_NOUNS.has(prev)) continue;
+    // the word before "for"/"with", found by scanning back (no slicing for the common case)
+    let we = p - 1;
+    while (we >= 0 && (text.charCodeAt(we) === 32 || text.charCodeAt(we) === 9)) we--;
+    let ws = we;
+    while (ws >= 0 && /[A-Za-z-]/.test(text[ws]!)) ws--;
+    if (we - ws < 2 || we - ws > 14) continue;
+    if (!RECORD_NOUNS.has(lower.slice(ws + 1, we + 1))) continue;
     PREP_NAME.lastIndex = p;
     const pm = PREP_NAME.exec(text);
     if (!pm) continue;
@@ -690,15 +695,25 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const WINDOW = 6000;
   if (text.length <= WINDOW * 1.5) {
     best = Math.max(best, link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol));
-  } else {
-    for (let s = 0; s < text.length; s += WINDOW / 2) {
+  } else if (link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol) > best) {
+    // only windows holding an identifier can link anything (the salutation-derived identity
+    // covers the whole part, so then every window counts)
+    const wholePart = unitEv.ids.has('name-in-clinical-context') && !nameFindings.length;
+    const starts = new Set<number>();
+    if (wholePart) for (let s = 0; s < text.length; s += WINDOW / 2) starts.add(s);
+    else for (const f of allIds) {
+      if (WEAK_ID_CATEGORIES.has(f.category) || (pol.idWeights[f.category] ?? 0) <= 0) continue;
+      const k = Math.floor(f.start / (WINDOW / 2)) * (WINDOW / 2);
+      starts.add(k);
+      starts.add(Math.max(0, k - WINDOW / 2));
+    }
+    for (const s of starts) {
       const e = s + WINDOW;
       const ev = newEvidence();
       eachIn(terms, s, e, (t) => addHealthHit(ev, t.info, t.info.category, t.info.weight));
       eachIn(codes, s, e, (c) => addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1));
       eachIn(allIds, s, e, (f) => addId(ev, f.category));
-      // salutation-derived identity applies to the whole part
-      if (unitEv.ids.has('name-in-clinical-context') && !nameFindings.length) addId(ev, 'name-in-clinical-context');
+      if (wholePart) addId(ev, 'name-in-clinical-context');
       best = Math.max(best, link(healthScore(ev), idScore(ev, pol.idWeights), pol));
     }
   }
