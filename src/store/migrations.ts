@@ -95,6 +95,46 @@ function migrationsFor(kind: DbKind): Record<string, Migration> {
         }
       },
     },
+    // PKI (src/pki): keys (always sealed under the KEK, which is never in the database) and every
+    // certificate we issue or hold, found by serial or by address. Text columns only, so both
+    // dialects share the definition.
+    '0002_pki': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('pki_keys')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('purpose', 'text', (c) => c.notNull())
+          .addColumn('algorithm', 'text', (c) => c.notNull())
+          .addColumn('spki', 'text', (c) => c.notNull())
+          .addColumn('sealed_key', 'text')
+          .addColumn('kek_id', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('destroyed_at', 'bigint')
+          .execute();
+        await db.schema
+          .createTable('pki_certs')
+          .addColumn('serial', 'text', (c) => c.primaryKey())
+          .addColumn('ca', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('address', 'text')
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('not_before', 'bigint', (c) => c.notNull())
+          .addColumn('not_after', 'bigint', (c) => c.notNull())
+          .addColumn('cert_der', 'text', (c) => c.notNull())
+          .addColumn('key_id', 'text')
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('revocation_reason', 'integer')
+          .addColumn('sealed_password', 'text')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('pki_certs_address').on('pki_certs').columns(['address', 'kind']).execute();
+        await db.schema.createIndex('pki_certs_ca').on('pki_certs').columns(['ca', 'revoked_at']).execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('pki_certs').ifExists().execute();
+        await db.schema.dropTable('pki_keys').ifExists().execute();
+      },
+    },
   };
 }
 

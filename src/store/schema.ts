@@ -83,3 +83,44 @@ export interface Database {
 }
 
 export type DbKind = 'sqlite' | 'postgres';
+
+/** Keys of the PKI (src/pki). `sealed_key` is PKCS#8 EncryptedPrivateKeyInfo PEM under the KEK, null once destroyed. */
+export interface PkiKeysTable {
+  id: string;
+  purpose: string;
+  algorithm: string;
+  /** SubjectPublicKeyInfo DER, base64. */
+  spki: string;
+  sealed_key: string | null;
+  kek_id: string | null;
+  created_at: Millis;
+  destroyed_at: NullableMillis;
+}
+
+/** Every certificate the PKI issued (CAs included). Serial is lowercase hex. */
+export interface PkiCertsTable {
+  serial: string;
+  /** Issuing CA's name ('root', 'internal', 'external'). */
+  ca: string;
+  /** root-ca, issuing-ca, external-ca, proxy-encryption, proxy-signing, domain-confidentiality, domain-signing, domain-review, external. */
+  kind: string;
+  /** Lowercased rfc822Name, null for CAs. */
+  address: string | null;
+  subject: string;
+  not_before: Millis;
+  not_after: Millis;
+  /** Certificate DER, base64. */
+  cert_der: string;
+  key_id: string | null;
+  revoked_at: NullableMillis;
+  revocation_reason: number | null;
+  /** PKCS#12 password sealed under the KEK (external recipients only). */
+  sealed_password: string | null;
+  created_at: Millis;
+}
+
+/** The Database plus the PKI tables of migration 0002_pki. */
+export interface PkiDatabase extends Database {
+  pki_keys: PkiKeysTable;
+  pki_certs: PkiCertsTable;
+}
