@@ -496,8 +496,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
   for (const [re, fam] of [[LABELLED_NAME, LABELLED_NAME_FAMILY], [PATIENT_NAME, PATIENT_NAME_FAMILY]] as const) {
     execAtTriggers(re, text, trig, fam, (m) => {
-      const v = m[1]!;
+      let v = m[1]!;
       const s = m.index + m[0].indexOf(v);
+      // "Name: Oskar Lindahl   Age: 67": a third word followed by ':' is the next field's label
+      const parts = v.split(/([ \t]+)/);
+      if (parts.length >= 5 && /^[ \t]*:/.test(text.slice(s + v.length, s + v.length + 3))) v = parts.slice(0, -2).join('');
       if (re === LABELLED_NAME && /^\p{Lu}{2,}/u.test(v) && !/\p{Ll}/u.test(v)) {
         // "LÓPEZ, JEFFREY": accept all-caps only with a comma or two tokens
         if (v.split(/[\s,]+/).filter(Boolean).length < 2) return;
@@ -670,7 +673,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
         const cell = row.cells[i];
         if (!r || !cell) return;
         if (r === 'health') {
-          if (/\p{L}{3}/u.test(cell)) addHealthHit(ev, `col:${i}`, 'clinical', 1.5);
+          // the header says this cell is health data (a diagnosis, an allergy, a medication)
+          if (/\p{L}{3}/u.test(cell) && !/^(?:none|n\/?a|no|nil|unknown|-+)$/i.test(cell.trim())) addHealthHit(ev, `col:${i}`, 'clinical', 2.5);
         } else if (r === 'code') {
           const code = cell.trim().toUpperCase();
           if (/^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$/.test(code)) {
