@@ -47,8 +47,15 @@ export const PKI_DAY_LIMITS = {
   rootDays: { default: 7300, min: 365, max: 10950 },
 } as const;
 
-/** Placeholder policy OID in the 2.25 (UUID) arc; organizations should configure their own. */
-export const DEFAULT_POLICY_OID = '2.25.39948117357639279058027942401719525848';
+/**
+ * Default policy: anyPolicy (RFC 5280 4.2.1.4), which may carry the CPS and user notice
+ * qualifiers. Organizations should configure their own OID (e.g. under their IANA enterprise
+ * number). A 2.25 UUID OID is not the default: its 128-bit arc is refused by our own path
+ * validation (src/pki/cert-util.ts) and by some older clients.
+ */
+export const DEFAULT_POLICY_OID = '2.5.29.32.0';
+/** Largest OID arc accepted in pki.policy.oid (what src/pki/cert-util.ts decodes). */
+export const POLICY_OID_MAX_ARC = 2 ** 45;
 export const DEFAULT_PROXY_NOTICE =
   'The private key for this certificate is held by the {domain} secure email gateway on behalf of the named address, not by that person.';
 /** RFC 5280 4.2.1.4: explicitText SHOULD NOT exceed 200 characters. */
@@ -107,8 +114,8 @@ export function resolvePkiConfig(raw: unknown, dir: string, hostname: string, do
   for (const k of Object.keys(pol)) if (!['oid', 'cpsUri', 'userNotice', 'proxyNotice'].includes(k)) fail(`pki.policy.${k}`, 'unknown key (expected one of: oid, cpsUri, userNotice, proxyNotice)');
   let oid = DEFAULT_POLICY_OID;
   if (pol.oid !== undefined) {
-    if (typeof pol.oid === 'string' && OID_RE.test(pol.oid)) oid = pol.oid;
-    else fail('pki.policy.oid', `expected a dotted OID such as 1.3.6.1.4.1.99999.1, got ${show(pol.oid)}`);
+    if (typeof pol.oid === 'string' && OID_RE.test(pol.oid) && pol.oid.split('.').every((a) => Number(a) < POLICY_OID_MAX_ARC)) oid = pol.oid;
+    else fail('pki.policy.oid', `expected a dotted OID such as 1.3.6.1.4.1.99999.1 (no arc above 2^45), got ${show(pol.oid)}`);
   }
   let cpsUri = `https://${hostname}/cps`;
   if (pol.cpsUri !== undefined) {
