@@ -45,6 +45,7 @@ export const DEFAULT_ID_WEIGHTS: Readonly<Record<string, number>> = Object.freez
   'reference-number': 0.5,
   'name-in-clinical-context': 3,
   'name-near-health': 2,
+  'patient-contact': 2.5,
   'date-of-service': 1.5,
   phone: 0.6,
   email: 0.6,
@@ -55,7 +56,7 @@ export const DEFAULT_ID_WEIGHTS: Readonly<Record<string, number>> = Object.freez
 });
 
 /** Categories that make the `pii` finding on their own. */
-export const PII_CATEGORIES = new Set(['ssn', 'dob', 'mbi', 'member-id', 'mrn', 'bank-account', 'employee-id', 'account-number']);
+export const PII_CATEGORIES = new Set(['patient-contact', 'ssn', 'dob', 'mbi', 'member-id', 'mrn', 'bank-account', 'employee-id', 'account-number']);
 /** Weak identifiers: their combined weight is capped (signatures carry phones and addresses). */
 export const WEAK_ID_CATEGORIES = new Set(['phone', 'email', 'address']);
 

@@ -10,7 +10,7 @@ import { type Triggers, execAtTriggers, lowerSameLength, positions, registerTrig
 
 export type IdCategory =
   | 'ssn' | 'mrn' | 'dob' | 'date-of-service' | 'phone' | 'email' | 'address' | 'member-id' | 'mbi' | 'npi'
-  | 'account-number' | 'reference-number' | 'name-in-clinical-context' | 'name-near-health' | 'bank-account' | 'employee-id';
+  | 'account-number' | 'reference-number' | 'name-in-clinical-context' | 'name-near-health' | 'patient-contact' | 'bank-account' | 'employee-id';
 
 export type CodeCategory = 'icd10' | 'cpt' | 'hcpcs' | 'ndc' | 'loinc' | 'lab-value' | 'dosage';
 

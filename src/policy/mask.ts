@@ -25,6 +25,7 @@ export function maskValue(category: string, value: string): string {
       return `***@***.${tld.replace(/[^A-Za-z]/g, '').slice(0, 10)}`;
     }
     case 'phone':
+    case 'patient-contact':
       return `(***) ***-**${value.replace(/\D/g, '').slice(-2)}`;
     case 'address':
       return '[street address]';

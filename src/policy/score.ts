@@ -135,7 +135,8 @@ const RECORD_NOUNS = new Set(
   ('results result report reports labs lab refill refills prescription prescriptions rx referral request records record chart certificate note notes ' +
     'orders order consult consultation appointment appointments visit visits session encounter evaluation exam examination authorization claim ' +
     'claims bill statement summary imaging biopsy scan mri ct x-ray xray ultrasound plan meds medications medication history follow-up followup ' +
-    'admission discharge surgery procedure vaccine vaccination immunization screening test tests diagnosis prognosis care treatment therapy').split(' '),
+    'admission discharge surgery procedure vaccine vaccination immunization screening test tests diagnosis prognosis care treatment therapy ' +
+    'benefits eob explanation').split(' '),
 );
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 const SHORT_AGE = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/g;
@@ -341,7 +342,7 @@ class ReasonBook {
 const ID_LABEL: Record<string, string> = {
   ssn: 'SSN', mrn: 'MRN', dob: 'DOB', 'date-of-service': 'date of service', phone: 'phone', email: 'e-mail',
   address: 'address', 'member-id': 'member ID', mbi: 'MBI', npi: 'NPI', 'account-number': 'account/claim no.', 'reference-number': 'reference no.',
-  'name-in-clinical-context': 'name', 'name-near-health': 'name', 'bank-account': 'bank account', 'employee-id': 'employee ID',
+  'name-in-clinical-context': 'name', 'name-near-health': 'name', 'patient-contact': "patient's phone", 'bank-account': 'bank account', 'employee-id': 'employee ID',
 };
 
 interface UnitResult {
@@ -468,6 +469,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
 
   // identifiers
   const hl7 = detectHl7(text);
+  const PATIENT_CONTACT_BEFORE = /\b(?:patient|pt|resident|client|member|caller|call (?:him|her|them)(?: back)?|reach (?:him|her|them)|(?:his|her|their) (?:cell|phone|number|mobile|home))\b[^\n.]{0,40}$/i;
   const ids: Finding[] = [
     ...detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, trig).filter(keep),
     ...hl7.filter((f) => f.category !== 'lab-value'),
@@ -645,6 +647,12 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const v = nm[1]!;
     const st = p - head.length + aux.index - v.length;
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, true);
+  }
+  // a phone number given as the patient's ("call the patient back at ...") identifies the patient
+  for (const f of ids) {
+    if (f.category !== 'phone' || !PATIENT_CONTACT_BEFORE.test(text.slice(Math.max(0, f.start - 60), f.start))) continue;
+    nameFindings.push({ category: 'patient-contact', start: f.start, end: f.end, value: f.value });
+    patientNamed = true;
   }
   const allIds = [...ids, ...nameFindings].sort((a, b) => a.start - b.start);
   // being someone's patient is itself health information (HIPAA): an MRN, an MBI or a name given

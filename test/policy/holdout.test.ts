@@ -1,4 +1,4 @@
-// Eighty hand-written messages in wordings, names, drugs and identifier formats unlike the dev
+// About a hundred hand-written messages in wordings, names, drugs and identifier formats unlike the dev
 // corpus (a small hold-out written for this test): PHI must be caught, look-alikes must not.
 import { describe, expect, it } from 'vitest';
 import { scoreMessage } from '../../src/policy/index.js';
@@ -94,6 +94,26 @@ const cases: Array<[string, string, string, { from?: string; to?: string; type?:
   ['clean', 'Mentor program', 'Hi Grace, thanks for mentoring our new residents. Topics this month: heart failure, COPD, and diabetic ketoacidosis.', { to: 'Grace Obi <gobi@clinic.example>' }],
   ['clean', 'Survey', 'Patient satisfaction (HCAHPS) top-box scores: communication with nurses 82%, pain management 71%.'],
   ['clean', 'Ethics consult policy', 'An ethics consult may be requested by any clinician, patient or family member. Call the ethics pager 555-0199.'],
+
+  ['phi', 'callback', 'Please call the patient back at (555) 201-7788 about her biopsy results; she is anxious.'],
+  ['phi', 'EOB', 'Explanation of Benefits for Nadia Petrenko. Service: MRI brain 01/12/2024. Billed $2,400, plan paid $1,900, you owe $500.'],
+  ['phi', 'WC claim', 'Workers comp claim WC-2024-00871: employee Dmitri Orlov injured his right shoulder lifting boxes; rotator cuff tear confirmed on MRI.'],
+  ['phi', 'Initials + DOB', 'Specimen for J.R., DOB 05/17/1990, positive for chlamydia. Treat with doxycycline 100 mg BID x7d.'],
+  ['phi', 'nursing home', 'Resident Elsie Marchetti fell last night, no fracture on x-ray, added to fall-risk protocol; family notified.'],
+  ['phi', 'dental', 'Patient Hiroshi Tanaka is scheduled for extraction of tooth #30 and bone graft on 7/9; premedicate with amoxicillin.'],
+  ['phi', 'reply', 'Yes, Mrs. Delgado can stop the metoprolol before her stress test on Friday.'],
+  ['phi', 'genetics', 'Genetic test for Leah Goldberg: BRCA1 pathogenic variant detected. Genetic counseling appointment recommended.'],
+  ['phi', 'mental health', 'Session note: client Jordan Pierce discussed worsening depression and passive suicidal thoughts; safety plan reviewed.'],
+  ['clean', 'press', 'Mercy Regional opens a new stroke center; neurologist Dr. Paul Stein says rapid thrombectomy saves lives.'],
+  ['clean', 'Training', 'HIPAA training is due 9/30. Modules cover PHI, minimum necessary, and breach reporting. Questions: privacy@org.example'],
+  ['clean', 'Supply', 'We are out of insulin syringes and glucometer strips on 3 West; please reorder (cost center 4410, PO 99812).'],
+  ['clean', 'CME vignette', 'Case: a 45-year-old woman presents with fatigue and weight gain; TSH 9.8. Question: start levothyroxine?'],
+  ['clean', 'Intro', 'Hi Beth, meet Carlos Mendes, our new diabetes educator. Carlos will run the insulin pump classes.', { to: 'Beth Young <by@clinic.example>' }],
+  ['clean', 'Survey results', 'Of 212 patients with asthma surveyed, 38% reported using their inhaler incorrectly. Full report attached.'],
+  ['clean', 'Guideline', 'For adults with LDL >= 190, start high-intensity statin (atorvastatin 40-80 mg or rosuvastatin 20-40 mg).'],
+  ['clean', 'Obit', 'We remember Dr. Evelyn Hart, who practiced pediatrics for 40 years and championed childhood vaccination.'],
+  ['clean', 'Award', 'Congratulations to Nurse Ana Silva, RN, winner of the DAISY award for compassionate care on the oncology unit.'],
+  ['clean', 'Meeting', 'Agenda: 1) flu vaccine clinic logistics 2) COVID booster supply 3) measles exposure protocol review.'],
 ];
 
 describe('hand-written hold-out', () => {
@@ -103,4 +123,11 @@ describe('hand-written hold-out', () => {
       expect(d.phi, JSON.stringify(d.reasons.map((r) => `${r.category}x${r.count}`))).toBe(label === 'phi');
     });
   }
+});
+
+describe('known misses (documented; these assert the current wrong answer and fail when fixed)', () => {
+  it.fails('phi: a newborn named only as "Baby boy Ortiz", born without a year, NICU', () => {
+    const d = scoreMessage(mk('Re: Baby Ortiz', 'Baby boy Ortiz, born 6/1 at 34 weeks, in NICU for respiratory distress; mom Valeria Ortiz at bedside.'));
+    expect(d.phi).toBe(true);
+  });
 });
