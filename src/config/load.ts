@@ -9,6 +9,7 @@ import { isIP } from 'node:net';
 import { parseDocument } from 'yaml';
 import type { Config, HostPort } from './types.js';
 import { LIMITS, defaultLimits, type LimitName } from './limits.js';
+import { resolvePkiConfig } from '../pki/config.js';
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -22,7 +23,7 @@ export class ConfigError extends Error {
 type Obj = Record<string, unknown>;
 
 const KNOWN_TOP = new Set([
-  'hostname', 'domains', 'database', 'dataDir', 'smtp', 'delivery', 'web', 'tls', 'dns', 'limits', 'log', 'nodeName',
+  'hostname', 'domains', 'database', 'dataDir', 'smtp', 'delivery', 'web', 'tls', 'dns', 'limits', 'log', 'nodeName', 'pki', 'antivirus',
 ]);
 
 const DOMAIN_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i;
@@ -191,6 +192,10 @@ export function resolveConfig(raw: unknown, file: string): Config {
   // otherwise a dead node's work is taken over when its leases expire (limits.leaseTime).
   const nodeName = c.str(top.nodeName, 'nodeName', `${osHostname()}:${process.pid}`) ?? 'node';
 
+  const antivirus = top.antivirus === undefined ? undefined : resolveAntivirus(c, top.antivirus, dir, limits.stageTimeout);
+
+  const pki = resolvePkiConfig(top.pki, dir, hostname, domains, (p, m) => c.fail(p, m));
+
   if (c.problems.length) throw new ConfigError(file, c.problems);
   return {
     file: resolve(file),
@@ -215,6 +220,63 @@ export function resolveConfig(raw: unknown, file: string): Config {
     limits,
     log: { level: level as Config['log']['level'] },
     nodeName,
+    pki,
+    ...(antivirus ? { antivirus } : {}),
+  };
+}
+
+const AV_ACTIONS = ['reject', 'quarantine', 'cleanse', 'destroy'] as const;
+/** antivirus.* (src/antivirus): named settings with defaults and bounds. */
+const AV_NUMBERS = {
+  maxSignatureAgeHours: { default: 48, min: 1, max: 8760, unit: 'hours' },
+  timeoutSeconds: { default: 30, min: 1, max: 600, unit: 'seconds' },
+  streamMaxLength: { default: 25 * 1024 * 1024, min: 1024, max: 4 * 1024 * 1024 * 1024 - 1, unit: 'bytes' },
+} as const;
+
+function resolveAntivirus(c: Checker, raw: unknown, dir: string, stageTimeout: number): NonNullable<Config['antivirus']> | undefined {
+  const av = c.obj(raw, 'antivirus', ['clamd', 'inbound', 'outbound', 'onError', ...Object.keys(AV_NUMBERS)]);
+  if (!av) return undefined;
+  let clamd: NonNullable<Config['antivirus']>['clamd'] | undefined;
+  if (typeof av.clamd !== 'string' || av.clamd.length === 0) c.fail('antivirus.clamd', `expected a unix socket path or host:port, got ${show(av.clamd)}`);
+  else if (av.clamd.includes('/')) clamd = { kind: 'unix', path: isAbsolute(av.clamd) ? av.clamd : resolve(dir, av.clamd) };
+  else {
+    const hp = parseHostPort(av.clamd);
+    if (!hp || hp.port === 0) c.fail('antivirus.clamd', `expected a unix socket path (containing "/") or host:port, got ${show(av.clamd)}`);
+    else clamd = { kind: 'tcp', host: hp.host, port: hp.port };
+  }
+  const action = (d: 'inbound' | 'outbound') => {
+    const o = c.obj(av[d], `antivirus.${d}`, ['action']) ?? {};
+    const a = o.action ?? 'quarantine';
+    if (typeof a !== 'string' || !(AV_ACTIONS as readonly string[]).includes(a)) {
+      c.fail(`antivirus.${d}.action`, `expected one of ${AV_ACTIONS.join(', ')}, got ${show(a)}`);
+      return undefined;
+    }
+    return a as (typeof AV_ACTIONS)[number];
+  };
+  const inbound = action('inbound');
+  const outbound = action('outbound');
+  const onError = av.onError ?? 'tempfail';
+  if (onError !== 'tempfail' && onError !== 'hold') c.fail('antivirus.onError', `expected "tempfail" or "hold", got ${show(onError)}`);
+  const nums = {} as Record<keyof typeof AV_NUMBERS, number>;
+  for (const [k, spec] of Object.entries(AV_NUMBERS) as [keyof typeof AV_NUMBERS, (typeof AV_NUMBERS)[keyof typeof AV_NUMBERS]][]) {
+    const v = av[k] ?? spec.default;
+    if (typeof v !== 'number' || !Number.isInteger(v)) c.fail(`antivirus.${k}`, `expected a whole number of ${spec.unit}, got ${show(v)}`);
+    else if (v < spec.min || v > spec.max) c.fail(`antivirus.${k}`, `must be between ${spec.min} and ${spec.max} ${spec.unit}, got ${v}`);
+    nums[k] = v as number;
+  }
+  // A cleanse scans the message, each part and the result: give the stage room for a few exchanges.
+  if (Number.isInteger(nums.timeoutSeconds) && nums.timeoutSeconds >= stageTimeout) {
+    c.fail('antivirus.timeoutSeconds', `must be less than limits.stageTimeout (${stageTimeout} seconds), got ${nums.timeoutSeconds}`);
+  }
+  if (!clamd || !inbound || !outbound) return undefined;
+  return {
+    clamd,
+    inbound: { action: inbound },
+    outbound: { action: outbound },
+    onError: onError as 'tempfail' | 'hold',
+    maxSignatureAgeHours: nums.maxSignatureAgeHours,
+    timeoutSeconds: nums.timeoutSeconds,
+    streamMaxLength: nums.streamMaxLength,
   };
 }
 

@@ -1,6 +1,7 @@
 // The resolved configuration of one gateway process: plain typed values, produced once by the loader
 // (src/config/load.ts) from sealgate.yaml. Relative paths are already absolute here.
 import type { Limits } from './limits.js';
+import type { PkiConfig } from '../pki/config.js';
 
 export interface HostPort {
   host: string;
@@ -45,4 +46,25 @@ export interface Config {
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' };
   /** Name of this node in a cluster (lease owner); default hostname:pid. Must be unique per process. */
   nodeName: string;
+  /** Certificate authority and certificate directory (src/pki); the loader always fills it with defaults. */
+  pki?: PkiConfig;
+  /** Malware screening with clamd (src/antivirus); absent = no antivirus stage runs. */
+  antivirus?: AntivirusConfig;
+}
+
+export type AntivirusAction = 'reject' | 'quarantine' | 'cleanse' | 'destroy';
+
+export interface AntivirusConfig {
+  /** clamd socket: a unix socket path (contains '/') or host:port. */
+  clamd: { kind: 'unix'; path: string } | { kind: 'tcp'; host: string; port: number };
+  inbound: { action: AntivirusAction };
+  outbound: { action: AntivirusAction };
+  /** Scanner unreachable, timing out or answering an error: retry later (default) or hold. */
+  onError: 'tempfail' | 'hold';
+  /** Alarm when clamd's signature database is older than this many hours. */
+  maxSignatureAgeHours: number;
+  /** One clamd exchange (connect to verdict). */
+  timeoutSeconds: number;
+  /** clamd's StreamMaxLength in bytes; larger messages are held, never passed unscanned. */
+  streamMaxLength: number;
 }

@@ -16,6 +16,8 @@ import { createBounceBuilder } from '../delivery/dsn.js';
 import { createPipeline } from '../pipeline/run.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { Store } from '../store/types.js';
+import { createClamdClient } from '../antivirus/clamd.js';
+import { createAntivirusStage, type AntivirusStage } from '../antivirus/stage.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -76,6 +78,22 @@ function lockDataDir(dataDir: string): () => void {
   throw new Error(`cannot lock ${dataDir}`);
 }
 
+function antivirusStage(cfg: Config, store: Store, logger: Logger, now: () => Date): AntivirusStage {
+  const av = cfg.antivirus!;
+  return createAntivirusStage({
+    client: createClamdClient({ address: av.clamd, timeoutMs: av.timeoutSeconds * 1000, streamMaxLength: av.streamMaxLength }),
+    inbound: av.inbound,
+    outbound: av.outbound,
+    onError: av.onError,
+    maxSignatureAgeHours: av.maxSignatureAgeHours,
+    postmaster: `postmaster@${cfg.domains[0]}`,
+    hostname: cfg.hostname,
+    audit: (e) => store.audit.append(e),
+    logger,
+    now,
+  });
+}
+
 export async function startGateway(cfg: Config, opts: GatewayOptions): Promise<RunningGateway> {
   const { logger } = opts;
   const unlock = cfg.database.kind === 'sqlite' ? lockDataDir(cfg.dataDir) : () => {};
@@ -94,7 +112,12 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   const domains = new Set(cfg.domains);
   const isLocalDomain = (d: string) => domains.has(d.toLowerCase());
 
-  const pipeline = createPipeline({ stages: opts.stages ?? [], timeoutMs: cfg.limits.stageTimeout * 1000, now, logger });
+  // Malware screening goes first, so outbound mail is scanned before any encryption stage. (An
+  // inbound decryption stage must run before it: scan the plaintext. See docs/antivirus.md.)
+  const antivirus = cfg.antivirus ? antivirusStage(cfg, store, logger, now) : undefined;
+  if (antivirus) void antivirus.checkHealth();
+  const stages = [...(antivirus ? [antivirus] : []), ...(opts.stages ?? [])];
+  const pipeline = createPipeline({ stages, timeoutMs: cfg.limits.stageTimeout * 1000, now, logger });
   const common = { hostname: cfg.hostname, limits: cfg.limits, logger };
   const inboundAgent = createDeliveryAgent({ mode: 'internal', host: cfg.delivery.internal.host, port: cfg.delivery.internal.port }, common);
   const outboundAgent =
