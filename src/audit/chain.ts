@@ -6,6 +6,7 @@
 // key material. The chain is unkeyed: it proves the log is internally consistent, so someone who
 // can rewrite every row and the head can forge it; anchoring the head elsewhere is the answer to
 // that, and is out of scope here.
+import { GroupCommit } from '../store/group-commit.js';
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { AuditEvent, AuditLog, AuditRecord, AuditVerifyResult } from '../store/types.js';
@@ -147,9 +148,8 @@ export class KyselyAuditLog implements AuditLog {
     private readonly clock: { now(): Date } = { now: () => new Date() },
   ) {}
 
-  /** Events waiting for the next group commit, in arrival order. */
-  private pending: Array<{ event: AuditEvent; data: string; resolve: (r: AuditRecord) => void; reject: (e: unknown) => void }> = [];
-  private flushing = false;
+  /** Appends arriving together share one transaction, chained in arrival order. */
+  private readonly appends = new GroupCommit<{ event: AuditEvent; data: string }, AuditRecord>((items) => this.commitBatch(items), AUDIT_GROUP_MAX);
 
   /**
    * Appends one record. Appends that arrive together are group-committed: one transaction takes the
@@ -164,26 +164,7 @@ export class KyselyAuditLog implements AuditLog {
     } catch (err) {
       return Promise.reject(err);
     }
-    return new Promise<AuditRecord>((resolve, reject) => {
-      this.pending.push({ event, data, resolve, reject });
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(() => void this.flush());
-      }
-    });
-  }
-
-  private async flush(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, AUDIT_GROUP_MAX);
-      try {
-        const records = await this.commitBatch(batch.map((b) => ({ event: b.event, data: b.data })));
-        batch.forEach((b, i) => b.resolve(records[i]!));
-      } catch (err) {
-        for (const b of batch) b.reject(err);
-      }
-    }
-    this.flushing = false;
+    return this.appends.submit({ event, data });
   }
 
   private commitBatch(items: Array<{ event: AuditEvent; data: string }>): Promise<AuditRecord[]> {

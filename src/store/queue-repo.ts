@@ -10,6 +10,7 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
 import type { Direction, MessageState, RecipientStatus } from '../queue/types.js';
 import type { MessagePatch, NewMessage, QueuedMessage, QueuedRecipient, QueueRepository } from './types.js';
+import { GroupCommit } from './group-commit.js';
 import type { Database, DbKind, MessagesTable, RecipientsTable } from './schema.js';
 
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
@@ -74,52 +75,63 @@ export class KyselyQueueRepository implements QueueRepository {
     private readonly kind: DbKind,
   ) {}
 
+  /** Concurrent inserts share a transaction (see group-commit.ts). */
+  private readonly inserts = new GroupCommit<NewMessage, void>((msgs) => this.insertBatch(msgs));
+
   async insert(msg: NewMessage): Promise<void> {
-    // Duplicate RCPTs of one address are one recipient (one delivery, one status).
-    const addresses = [...new Set(msg.recipients)];
-    if (addresses.length === 0) throw new Error('message has no recipients');
+    if (msg.recipients.length === 0) throw new Error('message has no recipients');
+    return this.inserts.submit(msg);
+  }
+
+  private async insertBatch(msgs: NewMessage[]): Promise<void[]> {
     await this.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('messages')
-        .values({
-          id: msg.id,
-          direction: msg.direction,
-          state: 'incoming',
-          sender: msg.sender,
-          client_ip: msg.clientIp,
-          client_helo: msg.clientHelo,
-          tls: msg.tls ? 1 : 0,
-          auth_user: msg.authUser,
-          params: JSON.stringify(msg.params ?? {}),
-          size: msg.size,
-          spool_key: msg.spoolKey,
-          processed_key: null,
-          received_at: msg.receivedAt.getTime(),
-          attempts: 0,
-          next_attempt: null,
-          last_error: null,
-          expires_at: msg.expiresAt.getTime(),
-          hold_reason: null,
-          lease_owner: null,
-          lease_until: null,
-          updated_at: msg.receivedAt.getTime(),
-        })
+        .values(
+          msgs.map((msg) => ({
+            id: msg.id,
+            direction: msg.direction,
+            state: 'incoming',
+            sender: msg.sender,
+            client_ip: msg.clientIp,
+            client_helo: msg.clientHelo,
+            tls: msg.tls ? 1 : 0,
+            auth_user: msg.authUser,
+            params: JSON.stringify(msg.params ?? {}),
+            size: msg.size,
+            spool_key: msg.spoolKey,
+            processed_key: null,
+            received_at: msg.receivedAt.getTime(),
+            attempts: 0,
+            next_attempt: null,
+            last_error: null,
+            expires_at: msg.expiresAt.getTime(),
+            hold_reason: null,
+            lease_owner: null,
+            lease_until: null,
+            updated_at: msg.receivedAt.getTime(),
+          })),
+        )
         .execute();
       await trx
         .insertInto('recipients')
         .values(
-          addresses.map((address, idx) => ({
-            message_id: msg.id,
-            idx,
-            address,
-            status: 'pending',
-            variant: null,
-            last_reply: null,
-            done_at: null,
-          })),
+          msgs.flatMap((msg) =>
+            // Duplicate RCPTs of one address are one recipient (one delivery, one status).
+            [...new Set(msg.recipients)].map((address, idx) => ({
+              message_id: msg.id,
+              idx,
+              address,
+              status: 'pending',
+              variant: null,
+              last_reply: null,
+              done_at: null,
+            })),
+          ),
         )
         .execute();
     });
+    return msgs.map(() => undefined);
   }
 
   async claim(owner: string, now: Date, leaseMs: number, limit: number): Promise<QueuedMessage[]> {

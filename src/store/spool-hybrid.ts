@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import type { Spool } from './types.js';
+import { GroupCommit } from './group-commit.js';
 import { checkSpoolKey, type FileSpool } from './spool-fs.js';
 
 /** Largest message kept inline in the database; larger ones go to spool files. */
@@ -50,13 +51,23 @@ export class HybridSpool implements Spool {
     return this.putInline(key, Buffer.concat(head, len));
   }
 
-  private async putInline(key: string, data: Buffer): Promise<{ size: number }> {
-    await this.db
-      .insertInto('spool')
-      .values({ key, part: 0, data, created_at: Date.now() })
-      .onConflict((oc) => oc.columns(['key', 'part']).doUpdateSet({ data, created_at: Date.now() }))
-      .execute();
-    return { size: data.length };
+  /** Concurrent small writes share a transaction (see group-commit.ts). */
+  private readonly inlineWrites = new GroupCommit<{ key: string; data: Buffer }, { size: number }>(async (items) => {
+    const now = Date.now();
+    await this.db.transaction().execute(async (trx) => {
+      for (const { key, data } of items) {
+        await trx
+          .insertInto('spool')
+          .values({ key, part: 0, data, created_at: now })
+          .onConflict((oc) => oc.columns(['key', 'part']).doUpdateSet({ data, created_at: now }))
+          .execute();
+      }
+    });
+    return items.map((i) => ({ size: i.data.length }));
+  });
+
+  private putInline(key: string, data: Buffer): Promise<{ size: number }> {
+    return this.inlineWrites.submit({ key, data });
   }
 
   private async inline(key: string): Promise<Buffer | null> {
