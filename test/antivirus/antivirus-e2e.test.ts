@@ -4,6 +4,8 @@
 // with clamd stopped a message is deferred, never delivered unscanned, then delivered once clamd
 // is back. Needs the built CLI (npx tsc -p tsconfig.json).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { cleanup, sealgate, setupGateway, startGatewayProcess, withLimits, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { sendMail, withoutTrace } from '../helpers/send-mail.js';
@@ -113,5 +115,59 @@ describe('antivirus in a running gateway', () => {
     const got = internal.messages[before]!;
     expect(subjectOf(got.data)).toBe('during-outage');
     expect(withoutTrace(got.data).equals(data)).toBe(true);
+  }, 40_000);
+});
+
+describe('cleanse and destroy in a running gateway', () => {
+  test('inbound cleanse delivers the message without the infected part; outbound destroy sends only a notice', async () => {
+    const inSink = await startSmtpSink();
+    const outSink = await startSmtpSink();
+    const s = await setupGateway({
+      internalPort: inSink.port,
+      smarthostPort: outSink.port,
+      edit: (y) => y + ['', 'antivirus:', `  clamd: ${av.address}`, '  inbound:', '    action: cleanse', '  outbound:', '    action: destroy', ''].join('\n'),
+    });
+    const p = await startGatewayProcess(s);
+    try {
+      const pdf = { filename: 'report.pdf', type: 'application/pdf', data: Buffer.from('%PDF-1.4\n% clean\n'.repeat(10)) };
+      const inbound = withAttachments([pdf, { filename: 'lab.zip', type: 'application/zip', data: eicarZip() }]);
+      expect((await sendMail(s.inboundPort, { from: 'lab@partner.test', to: ['nurse@hospital.test'], data: inbound })).code).toBe(250);
+      const outbound = plainMessage(`Please pay.\r\n${EICAR.toString('latin1')}\r\n`, 'outbound-destroy');
+      expect((await sendMail(s.outboundPort, { from: 'dr.smith@hospital.test', to: ['billing@partner.test'], data: outbound })).code).toBe(250);
+
+      await inSink.waitFor(1, 20_000);
+      const cleansed = withoutTrace(inSink.messages[0]!.data).toString('latin1');
+      expect(cleansed).toContain(Buffer.from(pdf.data).toString('base64').slice(0, 60));
+      expect(cleansed).toMatch(/removed a part of this message because it contains malware/);
+      expect(cleansed).toContain('"lab.zip" (application/zip)');
+      expect(cleansed).not.toContain('filename="lab.zip"');
+
+      await outSink.waitFor(1, 20_000);
+      const notice = outSink.messages[0]!;
+      expect(notice.recipients).toEqual(['billing@partner.test']);
+      const text = notice.data.toString('latin1');
+      expect(text).toContain('Subject: Message removed: malware detected');
+      expect(text).not.toContain('outbound-destroy');
+      expect(text).not.toContain('EICAR-STANDARD');
+      expect(sealgate(['audit', 'verify', '--config', s.config]).status).toBe(0);
+      // Both detections are in the audit trail, metadata only.
+      const db = new Database(join(s.dir, 'data', 'sealgate.db'), { readonly: true });
+      try {
+        const rows = db.prepare("SELECT data FROM audit WHERE type = 'malware' ORDER BY seq").all() as Array<{ data: string }>;
+        // The two messages are processed concurrently: order by direction, not by time.
+        const records = rows.map((r) => JSON.parse(r.data) as { direction: string }).sort((a, b) => a.direction.localeCompare(b.direction));
+        expect(records).toEqual([
+          expect.objectContaining({ direction: 'inbound', action: 'cleanse', threats: [expect.stringMatching(/EICAR/)] }),
+          expect.objectContaining({ direction: 'outbound', action: 'destroy', threats: [expect.stringMatching(/EICAR/)] }),
+        ]);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await p.stop();
+      await inSink.close();
+      await outSink.close();
+      cleanup(s.dir);
+    }
   }, 40_000);
 });
