@@ -16,6 +16,7 @@ program
 registerCoreCommands(program);
 registerSmimeCommands(program);
 registerPolicyCommands(program);
+(await import('./cert.js')).registerCertCommands(program);
 
 try {
   await program.parseAsync(process.argv);
