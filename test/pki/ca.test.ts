@@ -157,3 +157,31 @@ describe('KEK rotation', () => {
     pki = reopened;
   });
 });
+
+describe('on PostgreSQL', () => {
+  it('migration 0002_pki works there too: create, issue, find by address, revoke, CRL, sealed password', async () => {
+    const { makeBackend } = await import('../store/backends.js');
+    const be = await makeBackend('postgres', 'pki');
+    try {
+      const pg = await be.open();
+      const config = { ...defaultPkiConfig(dir, `mail.${DOMAIN}`, [DOMAIN]), encryptionKey: 'rsa-2048' as const };
+      const p = await createDomainPki({ store: pg, domains: [DOMAIN], algorithm: 'p-256', kek: kekFromSecret(generateKekSecret()), config });
+      const proxy = await issueProxyCertificate(p, 'zoe@hospital.example');
+      const found = await p.certs.listCerts({ address: 'zoe@hospital.example' });
+      expect(found.map((r) => r.serial).sort()).toEqual([proxy.encryption.serial, proxy.signing.serial].sort());
+      expect(found[0]!.notAfter.getTime()).toBeGreaterThan(Date.now());
+      await p.revoke(proxy.encryption.serial, 'superseded');
+      const crl = await p.issueCrl('internal');
+      await writeFile(join(dir, 'pg.crl'), crl);
+      const t = (await runOk('openssl', ['crl', '-inform', 'DER', '-in', join(dir, 'pg.crl'), '-noout', '-text'])).toString();
+      expect(t.replace(/\s/g, '')).toContain(`SerialNumber:${proxy.encryption.serial.toUpperCase()}`);
+      const { issueForExternalRecipient, retrievePassword } = await import('../../src/pki/issue.js');
+      const ext = await issueForExternalRecipient(p, 'sam@clinic.example');
+      expect((await retrievePassword(p, 'sam@clinic.example', 'cli:test')).password).toBe(ext.password);
+      const reopened = await openDomainPki({ store: await be.open(), kek: p.kek, config, domains: [DOMAIN] });
+      expect((await reopened.ca('root')).record.serial).toBe((await p.ca('root')).record.serial);
+    } finally {
+      await be.cleanup();
+    }
+  }, 60_000);
+});
