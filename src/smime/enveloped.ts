@@ -65,10 +65,12 @@ import {
   TAG_CLASS_UNIVERSAL,
   encodeLength,
   expectTag,
+  readAlgorithmIdentifier,
   readOid,
   stringContent,
   toDefinite,
   walkBer,
+  type AlgId,
   type BerNode,
   type DerLimits,
 } from './der-limits.js';
@@ -531,7 +533,7 @@ interface ParsedEnvelope {
   authenticated: boolean;
   /** RecipientInfo elements, still raw: only the one we use is parsed further. */
   recipientInfos: BerNode[];
-  contentAlg: AlgorithmIdentifier;
+  contentAlg: AlgId;
   encryptedContent: Buffer;
   mac?: Buffer;
   aad?: Buffer;
@@ -569,7 +571,7 @@ function parseEnvelope(der: Buffer, limits: DerLimits): ParsedEnvelope {
   const eci = eciNode.children ?? [];
   readOid(der, eci[0] ?? malformedNode('EncryptedContentInfo contentType'));
   const algNode = expectTag(eci[1], TAG_CLASS_UNIVERSAL, 16, 'contentEncryptionAlgorithm');
-  const contentAlg = parseAsn(toDefinite(der, algNode), AlgorithmIdentifier, 'contentEncryptionAlgorithm');
+  const contentAlg = readAlgorithmIdentifier(der, algNode, 'contentEncryptionAlgorithm');
   const ecNode = eci[2];
   if (!ecNode) throw new SmimeError('unsupported', 'detached encrypted content is not supported');
   expectTag(ecNode, TAG_CLASS_CONTEXT, 0, 'encryptedContent [0]');
@@ -628,7 +630,7 @@ interface ContentCipherParams {
   tagLength: number;
 }
 
-function contentCipherParams(alg: AlgorithmIdentifier, authenticated: boolean): ContentCipherParams {
+function contentCipherParams(alg: AlgId, authenticated: boolean): ContentCipherParams {
   const info = RECEIVE_CIPHERS.get(alg.algorithm);
   if (!info) {
     const known = KNOWN_UNSUPPORTED.get(alg.algorithm);
@@ -646,19 +648,40 @@ function contentCipherParams(alg: AlgorithmIdentifier, authenticated: boolean): 
     );
   }
   if (!alg.parameters) throw new SmimeError('malformed', 'content encryption parameters missing');
-  const params = Buffer.from(alg.parameters);
+  // Read with the walker, not asn1-schema: these run once per received message (see
+  // readAlgorithmIdentifier). `parameters` is already in definite form.
+  const params = alg.parameters;
+  const { root } = walkBer(params);
   if (info.aead) {
-    const p = parseAsn(params, GcmParameters, 'GCMParameters');
-    const iv = Buffer.from(p.nonce.buffer);
-    const tagLength = p.icvLen ?? 12;
+    // GCMParameters ::= SEQUENCE { aes-nonce OCTET STRING, aes-ICVlen INTEGER DEFAULT 12 } (RFC 5084 §3.2)
+    if (root.tagClass !== TAG_CLASS_UNIVERSAL || root.tagNumber !== 16 || !root.constructed) {
+      throw new SmimeError('malformed', 'GCMParameters is not well-formed');
+    }
+    const [nonceNode, icvNode, ...extra] = root.children ?? [];
+    if (!nonceNode || extra.length > 0) throw new SmimeError('malformed', 'GCMParameters is not well-formed');
+    expectTag(nonceNode, TAG_CLASS_UNIVERSAL, 4, 'GCM nonce OCTET STRING');
+    const iv = Buffer.from(stringContent(params, nonceNode));
+    const tagLength = icvNode ? smallNonNegativeInt(params, icvNode, 'GCM ICV length') : 12;
     if (iv.length < 1 || iv.length > 64) throw new SmimeError('malformed', 'GCM nonce length out of range');
     if (tagLength < 12 || tagLength > 16) throw new SmimeError('malformed', 'GCM ICV length out of range');
     return { info, iv, tagLength };
   }
-  const os = parseAsn(params, OctetString, 'IV');
-  const iv = Buffer.from(os.buffer);
+  expectTag(root, TAG_CLASS_UNIVERSAL, 4, 'IV OCTET STRING');
+  const iv = Buffer.from(stringContent(params, root));
   if (iv.length !== info.ivLength) throw new SmimeError('malformed', `${info.name} IV must be ${info.ivLength} bytes`);
   return { info, iv, tagLength: 0 };
+}
+
+/** A primitive INTEGER of at most 4 content octets; negative values and longer ones are malformed. */
+function smallNonNegativeInt(buf: Buffer, node: BerNode, what: string): number {
+  expectTag(node, TAG_CLASS_UNIVERSAL, 2, `${what} INTEGER`);
+  const len = node.contentEnd - node.contentStart;
+  if (node.constructed || len < 1 || len > 4 || (buf[node.contentStart]! & 0x80) !== 0) {
+    throw new SmimeError('malformed', `${what} out of range`);
+  }
+  let v = 0;
+  for (let i = node.contentStart; i < node.contentEnd; i++) v = v * 256 + buf[i]!;
+  return v;
 }
 
 /** One way to obtain a content-encryption key: a ktri, or one RecipientEncryptedKey of a kari. */
@@ -736,7 +759,7 @@ function recoverCek(der: Buffer, cand: Candidate, key: KeyObject, keyLength: num
   // that every failure continues into content decryption and fails there, the same way.
   const fallback = randomBytes(keyLength);
   if (cand.kind === 'ktri') {
-    const alg = parseAsn(toDefinite(der, cand.algNode!), AlgorithmIdentifier, 'keyEncryptionAlgorithm');
+    const alg = readAlgorithmIdentifier(der, cand.algNode, 'keyEncryptionAlgorithm');
     if (alg.algorithm === OID.rsaEncryption) {
       const plain = rsaPkcs1v15DecryptImplicit(key, cand.encryptedKey);
       const out = selectKeyOfLength(plain, keyLength, fallback);
@@ -760,14 +783,14 @@ function recoverCek(der: Buffer, cand: Candidate, key: KeyObject, keyLength: num
   return kariUnwrap(ri.kari, cand.encryptedKey, key, keyLength, fallback);
 }
 
-function oaepHash(alg: AlgorithmIdentifier): string {
+function oaepHash(alg: { parameters?: ArrayBuffer | Uint8Array | null }): string {
   if (!alg.parameters || alg.parameters.byteLength === 0 ||
       (alg.parameters.byteLength === 2 && new Uint8Array(alg.parameters)[0] === 0x05)) {
     return 'sha1'; // parameters absent or NULL: all defaults (accepted from legacy senders)
   }
   // Walked field by field rather than parsed with asn1-rsa's RsaEsOaepParams, whose DEFAULT for
   // pSourceFunc carries a non-empty label and so cannot tell "absent" from "label present".
-  const params = Buffer.from(alg.parameters);
+  const params = Buffer.isBuffer(alg.parameters) ? alg.parameters : Buffer.from(alg.parameters as ArrayBuffer);
   const { root } = walkBer(params);
   expectTag(root, TAG_CLASS_UNIVERSAL, 16, 'RSAES-OAEP-params');
   let hashOid: string = OID.sha1;
@@ -776,17 +799,19 @@ function oaepHash(alg: AlgorithmIdentifier): string {
     if (f.tagClass !== TAG_CLASS_CONTEXT || !f.constructed || f.children?.length !== 1) {
       throw new SmimeError('malformed', 'RSAES-OAEP-params field');
     }
-    const a = parseAsn(toDefinite(params, f.children[0]!), AlgorithmIdentifier, 'RSAES-OAEP-params field');
+    const a = readAlgorithmIdentifier(params, f.children[0], 'RSAES-OAEP-params field');
     if (f.tagNumber === 0) hashOid = a.algorithm;
     else if (f.tagNumber === 1) {
       if (a.algorithm !== OID.mgf1 || !a.parameters) {
         throw new SmimeError('unsupported', 'OAEP mask generation other than MGF1 is not supported');
       }
-      mgfHashOid = parseAsn(Buffer.from(a.parameters), AlgorithmIdentifier, 'MGF1 hash').algorithm;
+      mgfHashOid = readAlgorithmIdentifier(a.parameters, walkBer(a.parameters).root, 'MGF1 hash').algorithm;
     } else if (f.tagNumber === 2) {
       if (a.algorithm !== OID.pSpecified) throw new SmimeError('unsupported', 'OAEP pSource is not supported');
-      const label = a.parameters ? parseAsn(Buffer.from(a.parameters), OctetString, 'OAEP label') : undefined;
-      if (label && label.byteLength > 0) throw new SmimeError('unsupported', 'OAEP with a label is not supported');
+      if (a.parameters) {
+        const labelNode = expectTag(walkBer(a.parameters).root, TAG_CLASS_UNIVERSAL, 4, 'OAEP label OCTET STRING');
+        if (stringContent(a.parameters, labelNode).length > 0) throw new SmimeError('unsupported', 'OAEP with a label is not supported');
+      }
     } else throw new SmimeError('malformed', 'RSAES-OAEP-params field');
   }
   const h = HASH_BY_OID.get(hashOid);
@@ -964,7 +989,7 @@ export function listRecipients(der: Buffer, limits: DerLimits = DEFAULT_DER_LIMI
   return out;
 }
 
-function safeOaepHash(alg: AlgorithmIdentifier): string {
+function safeOaepHash(alg: { parameters?: ArrayBuffer | Uint8Array | null }): string {
   try {
     return oaepHash(alg);
   } catch {

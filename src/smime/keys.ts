@@ -34,6 +34,7 @@ export interface CertificateInfo {
 /** Most certificates we keep parsed; encrypting to the same partner repeatedly should not re-parse. */
 export const CERT_CACHE_ENTRIES = 256;
 const certCache = new Map<string, CertificateInfo>();
+const byObject = new WeakMap<Buffer, CertificateInfo>();
 
 const PEM_RE = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/;
 
@@ -55,9 +56,16 @@ export function pemToDer(input: Buffer | string, labels: string[]): Buffer {
 /** Parses a recipient certificate (PEM or DER). Throws SmimeError('invalid-input') when unusable. */
 export function loadCertificate(input: Buffer | string): CertificateInfo {
   const der = pemToDer(input, ['CERTIFICATE', 'X509 CERTIFICATE']);
+  // The same Buffer object again (a configured key or recipient passed on every message): a memcmp
+  // against our private copy is much cheaper than hashing it for the cache key.
+  const seen = byObject.get(der);
+  if (seen && seen.der.equals(der)) return seen;
   const cacheKey = createHash('sha256').update(der).digest('hex');
   const cached = certCache.get(cacheKey);
-  if (cached) return cached;
+  if (cached) {
+    byObject.set(der, cached);
+    return cached;
+  }
   let info: CertificateInfo;
   try {
     const { root } = walkBer(der, DEFAULT_DER_LIMITS);
@@ -105,6 +113,7 @@ export function loadCertificate(input: Buffer | string): CertificateInfo {
   }
   if (certCache.size >= CERT_CACHE_ENTRIES) certCache.delete(certCache.keys().next().value!);
   certCache.set(cacheKey, info);
+  byObject.set(der, info);
   return info;
 }
 

@@ -59,6 +59,7 @@ export function resolveMimeLimits(partial?: Partial<MimeLimits>): MimeLimits {
 const CR = 13;
 const LF = 10;
 export const CRLF = Buffer.from('\r\n', 'latin1');
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 
 /**
  * Returns the message in CRLF canonical form. A message whose header section already uses CRLF is
@@ -120,7 +121,7 @@ export function parseEntity(buf: Buffer, limits: MimeLimits = DEFAULT_MIME_LIMIT
     bodyStart = 2;
   } else {
     const window = buf.subarray(0, limits.maxHeaderBytes + 4);
-    const i = window.indexOf('\r\n\r\n');
+    const i = window.indexOf(CRLFCRLF);
     if (i >= 0) {
       headerEnd = i + 2;
       bodyStart = i + 4;
@@ -295,12 +296,22 @@ function decodeBase64Regular(buf: Buffer): Buffer | undefined {
   }
   let chars = full * width;
   const tail = buf.length - full * stride;
+  // End of the base64 text: before the final CRLF, or the very end when the last line has none (a
+  // multipart part ends before the CRLF that belongs to the next delimiter, RFC 2046 §5.1.1).
+  let textEnd = buf.length;
   if (tail > 0) {
-    if (tail < 3 || buf.indexOf(CR, full * stride) !== buf.length - 2 || buf[buf.length - 1] !== LF) return undefined;
-    chars += tail - 2;
-  }
-  if (chars % 4 !== 0 || buf.indexOf(0x2d) >= 0 || buf.indexOf(0x5f) >= 0) return undefined;
-  const last = buf.length - 3; // last character before the final CRLF
+    const cr = buf.indexOf(CR, full * stride);
+    if (cr < 0) {
+      if (buf.indexOf(LF, full * stride) >= 0) return undefined;
+      chars += tail;
+    } else {
+      if (tail < 3 || cr !== buf.length - 2 || buf[buf.length - 1] !== LF) return undefined;
+      chars += tail - 2;
+      textEnd = buf.length - 2;
+    }
+  } else textEnd = buf.length - 2;
+  if (chars === 0 || chars % 4 !== 0 || buf.indexOf(0x2d) >= 0 || buf.indexOf(0x5f) >= 0) return undefined;
+  const last = textEnd - 1; // last base64 character
   const pad = buf[last] === 0x3d ? (buf[last - 1] === 0x3d ? 2 : 1) : 0;
   const expected = (chars / 4) * 3 - pad;
   const out = Buffer.allocUnsafe(expected + 3);

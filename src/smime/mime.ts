@@ -27,6 +27,7 @@ import {
   Base64LineEncoder,
   CRLF,
   type HeaderField,
+  type MimeEntity,
   type MimeLimits,
   decodeBase64Body,
   encodeBase64Lines,
@@ -107,8 +108,11 @@ interface Resolved {
   limits: MimeLimits;
 }
 
+// Resolved once: most calls pass no limits, and this module never mutates a limits object.
+const DEFAULT_LIMITS = resolveMimeLimits();
+
 function resolve(env?: MimeEnv): Resolved {
-  return { engine: env?.engine ?? defaultEngine, limits: resolveMimeLimits(env?.limits) };
+  return { engine: env?.engine ?? defaultEngine, limits: env?.limits ? resolveMimeLimits(env.limits) : DEFAULT_LIMITS };
 }
 
 const DEFAULT_MICALG_DIGEST = 'sha256';
@@ -424,6 +428,8 @@ export interface UnwrapResult {
 /** What a crypto layer yielded: a MIME entity, and the wrapped message when it is header protection. */
 interface Peeled {
   entity: Buffer;
+  /** `entity` parsed (kept so that the next layer does not parse it again). */
+  parsed: MimeEntity;
   /** Set when the entity is message/rfc822 (RFC 8551 §3.1 header protection): the wrapped message. */
   protectedMessage?: Buffer;
 }
@@ -433,16 +439,16 @@ function peel(inner: Buffer, limits: MimeLimits): Peeled {
   const e = parseEntity(entity, limits);
   const ct = parseContentType(headerValue(e.fields, 'content-type'));
   if (ct.mediaType === 'message/rfc822') {
-    return { entity, protectedMessage: toWireForm(decodeTransfer(e.fields, e.body, 'message/rfc822 part')) };
+    return { entity, parsed: e, protectedMessage: toWireForm(decodeTransfer(e.fields, e.body, 'message/rfc822 part')) };
   }
-  return { entity };
+  return { entity, parsed: e };
 }
 
 /**
  * The full message after a layer: the wrapped message for header protection; otherwise the outer
  * non-Content header fields followed by the inner entity's header and body.
  */
-function messageFrom(outerFields: HeaderField[], p: Peeled): Buffer {
+function messageFrom(outerFields: HeaderField[], p: Pick<Peeled, 'entity' | 'protectedMessage'>): Buffer {
   if (p.protectedMessage) return p.protectedMessage;
   const keep = outerFields.filter((f) => !f.key.startsWith('content-') && f.key !== 'mime-version').map((f) => f.raw);
   return assemble(keep, [p.entity]);
@@ -555,11 +561,13 @@ export function unwrapSmime(rfc822: Buffer, opts: UnwrapOptions, env?: MimeEnv):
   // header protection, just the inner entity; the message is rebuilt once at the end, not per layer.
   let cur = toWireForm(rfc822);
   let curIsMessage = true;
-  const firstOuter = parseEntity(cur, limits).fields;
+  // `curParsed` is always parseEntity(cur): each entity is parsed once, not once per use.
+  let curParsed = parseEntity(cur, limits);
+  const firstOuter = curParsed.fields;
   let outerFields = firstOuter;
   let protectedFields: HeaderField[] | undefined;
   for (;;) {
-    const e = parseEntity(cur, limits);
+    const e = curParsed;
     const c = classify(e.fields, e.body, limits);
     if (c.kind === 'none') break;
     if (layers.length >= limits.maxLayers) throw new SmimeError('malformed', `more than ${limits.maxLayers} S/MIME layers`);
@@ -578,9 +586,11 @@ export function unwrapSmime(rfc822: Buffer, opts: UnwrapOptions, env?: MimeEnv):
     if (inner.protectedMessage) {
       cur = inner.protectedMessage;
       curIsMessage = true;
-      outerFields = protectedFields = parseEntity(cur, limits).fields;
+      curParsed = parseEntity(cur, limits);
+      outerFields = protectedFields = curParsed.fields;
     } else {
       cur = inner.entity;
+      curParsed = inner.parsed;
       curIsMessage = false;
     }
   }

@@ -61,10 +61,18 @@ export function implicitRejectionPrf(kdk: Buffer, label: string, bytes: number):
   const bitlen = bytes * 8;
   if (bitlen > 0xffff) throw new SmimeError('invalid-input', 'PRF output too long');
   const out = Buffer.alloc(bytes);
-  const tail = Buffer.concat([Buffer.from(label, 'latin1'), Buffer.from([bitlen >> 8, bitlen & 0xff])]);
+  // One input buffer (iter || label || bitlen), its first two bytes rewritten per block: the HMAC
+  // calls dominate, so no per-block allocations beyond the digest itself.
+  const input = Buffer.alloc(2 + label.length + 2);
+  input.write(label, 2, 'latin1');
+  input[input.length - 2] = bitlen >> 8;
+  input[input.length - 1] = bitlen & 0xff;
   for (let pos = 0, iter = 0; pos < bytes; pos += 32, iter++) {
-    const block = createHmac('sha256', kdk).update(Buffer.from([iter >> 8, iter & 0xff])).update(tail).digest();
+    input[0] = iter >> 8;
+    input[1] = iter & 0xff;
+    const block = createHmac('sha256', kdk).update(input).digest();
     block.copy(out, pos, 0, Math.min(32, bytes - pos));
+    block.fill(0);
   }
   return out;
 }
