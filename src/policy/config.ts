@@ -46,6 +46,7 @@ export const DEFAULT_ID_WEIGHTS: Readonly<Record<string, number>> = Object.freez
   'name-in-clinical-context': 3,
   'name-near-health': 2,
   'patient-contact': 2.5,
+  'person-name': 0, // reported only (a name column without health data)
   'date-of-service': 1.5,
   phone: 0.6,
   email: 0.6,

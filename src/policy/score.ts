@@ -236,7 +236,8 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
     else if ((line.match(/\|/g)?.length ?? 0) >= 2) delim = '|';
     else if (tabular && line.includes(',')) delim = ',';
     if (!delim) continue;
-    const cols = splitCells(line, delim).map((c) => c.toLowerCase());
+    // "LastName" -> "last name", "pt_name" -> "pt name"
+    const cols = splitCells(line, delim).map((c) => c.replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2').toLowerCase());
     const filled = cols.filter((c) => c.length > 0);
     if (filled.length < 2 || !filled.every((c) => HEADER_CELL.test(c))) continue;
     const rows: TableInfo['rows'] = [];
@@ -264,18 +265,18 @@ type ColRole = 'name' | 'mrn' | 'member-id' | 'mbi' | 'dob' | 'date-of-service' 
 function columnRole(header: string): ColRole | undefined {
   const h = header.replace(/[_\-.]+/g, ' ');
   if (/\b(?:ssn|social security)\b/.test(h)) return 'ssn';
-  if (/\bmbi\b|medicare (?:id|number|beneficiary)/.test(h)) return 'mbi';
-  if (/\b(?:mrn|medical record|chart|patient[ _]?id|pt[ _]?id)\b/.test(h)) return 'mrn';
-  if (/\b(?:dob|birth|birthdate|date_of_birth)\b/.test(h)) return 'dob';
-  if (/\b(?:member|subscriber|policy|insurance|plan|beneficiary|medicaid|insured)\b.*\b(?:id|no|number|#)\b|member_?id|subscriber_?id/.test(h)) return 'member-id';
-  if (/\b(?:account|acct|claim|icn|accession|rx ?#|rx number|encounter|visit ?#|auth(?:orization)?)\b/.test(h) && !/\b(?:bank|routing)\b/.test(h)) return 'account-number';
-  if (/\b(?:dos|date of service|service date|visit date|admit|admission|discharge|collected|encounter date|appt|appointment)\b/.test(h)) return 'date-of-service';
+  if (/\bmbi\b|medicare (?:id|number|beneficiary|no)/.test(h)) return 'mbi';
+  if (/\b(?:mrn|med(?:ical)? ?rec(?:ord)?s?(?: ?(?:num|no|number|#|id))?|chart(?: ?(?:no|num|number|#|id))?|(?:patient|pt|pat) ?(?:id|no|num|number|#)|emr|ehr|empi)\b/.test(h)) return 'mrn';
+  if (/\b(?:dob|birth|birthdate|date of birth|born)\b/.test(h)) return 'dob';
+  if (/\b(?:member|mbr|subscriber|subscr|policy|insurance|ins|plan|beneficiary|medicaid|insured)\b.*\b(?:id|no|num|number|#)\b|\b(?:member|mbr|subscriber) ?id\b/.test(h)) return 'member-id';
+  if (/\b(?:account|acct|claim|icn|accession|acc|rx ?(?:#|no|num|number)|encounter|enc|visit ?(?:#|no|id|num)|auth(?:orization)?|fin|csn|har)\b/.test(h) && !/\b(?:bank|routing)\b/.test(h)) return 'account-number';
+  if (/\b(?:dos|date of service|service date|svc date|visit date|admit|admission|discharge|collected|encounter date|appt|appointment)\b/.test(h)) return 'date-of-service';
   if (/\b(?:phone|cell|mobile|tel|telephone)\b/.test(h)) return 'phone';
-  if (/\b(?:e-?mail)\b/.test(h)) return 'email';
+  if (/\b(?:e ?mail)\b/.test(h)) return 'email';
   if (/\b(?:address|street|addr)\b/.test(h)) return 'address';
-  if (/\b(?:cpt|hcpcs|icd|icd-?10|code|proc(?:edure)? code)\b/.test(h)) return 'code';
-  if (/\b(?:dx|diagnosis|diagnoses|condition|problem|procedure|medication|drug|rx|result|test|lab|reason|indication|allerg\w*|finding|impression|service description|description)\b/.test(h)) return 'health';
-  if (/\b(?:patient|name|beneficiary|subscriber|insured|member|pt|last|first|client|resident)\b/.test(h) && !/\b(?:id|no|number|#|provider|physician|doctor|prescriber|staff|employee|author|speaker|presenter|facility|clinic|hospital|practice|plan|drug|file|user)\b/.test(h)) return 'name';
+  if (/\b(?:cpt|hcpcs|icd|icd ?10|icd10|code|codes|proc(?:edure)? code)\b/.test(h) && !/\b(?:desc|description)\b/.test(h)) return 'code';
+  if (/\b(?:dx|diag|diagnos[ie]s|conditions?|problems?|procedures?|proc|medications?|meds?|drugs?|rx|results?|tests?|labs?|reason|reasons|indications?|allerg\w*|findings?|impressions?|desc|description|complaint|symptoms?|treatment|therapy|vaccines?|immunizations?)\b/.test(h)) return 'health';
+  if (/\b(?:patient|pt|pat|name|beneficiary|subscriber|insured|member|mbr|last|first|client|resident|student|child)\b/.test(h) && !/\b(?:id|no|num|number|#|provider|physician|doctor|prescriber|staff|employee|author|speaker|presenter|facility|clinic|hospital|practice|plan|drug|file|user|vendor|company)\b/.test(h)) return 'name';
   return undefined;
 }
 
@@ -670,6 +671,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // scope 1: table rows (header roles give identity/health to each row)
   for (const tb of tables) {
     const roles = tb.cols.map(columnRole);
+    roles.forEach((r, i) => {
+      // a name column is a person; it is clinical context only when the table also carries health data
+      if (r === 'name') reasons.add(roles.includes('health') || roles.includes('code') ? 'name-in-clinical-context' : 'person-name', where, `column '${tb.cols[i]!.slice(0, 30)}' of ${tb.rows.length} row(s)`);
+      else if (r && r !== 'health' && r !== 'code') reasons.add(r, where, `column '${tb.cols[i]!.slice(0, 30)}'`);
+    });
     const personalCols = roles.filter((r) => r === 'name' || r === 'phone' || r === 'address' || r === 'email' || r === 'ssn' || r === 'dob').length;
     if (roles.includes('name') && personalCols >= 2) hasPii = true;
     for (const row of tb.rows) {

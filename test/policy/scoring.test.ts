@@ -128,3 +128,28 @@ describe('structured clinical formats', () => {
     expect(d.phi).toBe(false);
   });
 });
+
+describe('table headers in many spellings give rows a patient and health data', () => {
+  const headers: string[][] = [
+    ['pt_name', 'med_rec_num', 'diag'], ['Patient Name', 'MRN', 'Primary Dx'], ['Beneficiary', 'MBI', 'Condition'],
+    ['member_name', 'member_no', 'problem'], ['LastName', 'FirstName', 'Diagnosis'], ['Name', 'DOB', 'Reason for visit'],
+    ['Client', 'Client ID', 'Presenting problem'], ['Patient', 'Acct', 'Procedure'], ['pat_last', 'pat_first', 'icd10_desc'],
+    ['Full Name', 'Date of Birth', 'Medications'], ['Resident Name', 'Room', 'Allergies'],
+  ];
+  for (const h of headers) {
+    it(h.join(','), () => {
+      const row = h.map((c, i) => (/first/i.test(c) ? 'Grace' : /last/i.test(c) ? 'Okafor' : /dob|birth/i.test(c) ? '02/11/1958' : /mbi/i.test(c) ? '1EG4TE5MK73' : i === 2 ? 'chronic obstructive pulmonary disease' : i === 0 ? '"Okafor, Grace"' : '00412233'));
+      const csv = `${h.join(',')}\r\n${row.join(',')}\r\n`;
+      const d = scoreMessage(makeMessage({ subject: 'export', parts: [plain('Attached.'), { type: 'text/csv', body: csv, filename: 'x.csv', encoding: '7bit' }] }));
+      expect(d.phi).toBe(true);
+    });
+  }
+
+  it('a staff phone list is pii with a person-name column, not PHI', () => {
+    const csv = 'Name,Cell,Home address\r\nRuth Ames,555-201-3344,12 Birch Lane\r\nOmar Said,555-201-9911,88 Cedar Ave\r\n';
+    const d = scoreMessage(makeMessage({ subject: 'phones', parts: [plain('Updated list.'), { type: 'text/csv', body: csv, filename: 'phones.csv', encoding: '7bit' }] }));
+    expect(d.phi).toBe(false);
+    expect(d.pii).toBe(true);
+    expect(d.reasons.find((r) => r.category === 'person-name')?.samples[0]).toContain("column 'name' of 2 row(s)");
+  });
+});
