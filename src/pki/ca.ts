@@ -110,7 +110,7 @@ export function newSerial(): string {
 /** Addresses we put in certificates: plain ASCII local@domain, at most 254 characters. */
 const ADDRESS_RE = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$/;
 
-/** Lowercases the domain part; throws PkiError for anything we would not put in a certificate. */
+/** Lowercases the address (certificate SANs and lookups compare case-insensitively); throws PkiError for anything we would not put in a certificate. */
 export function normalizeAddress(address: string): string {
   const a = address.trim();
   if (a.length > 254 || !ADDRESS_RE.test(a) || a.startsWith('.') || a.includes('..') || a.split('@')[0]!.endsWith('.')) {

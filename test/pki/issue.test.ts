@@ -13,6 +13,9 @@ import { defaultPkiConfig, type PkiAlgorithm, type EncryptionKeyAlgorithm } from
 import { kekFromSecret, generateKekSecret } from '../../src/pki/keystore.js';
 import { domainCertificate, issueProxyCertificate } from '../../src/pki/issue.js';
 import { validatePath } from '../../src/pki/path-validation.js';
+import { domainKeyId } from '../../src/pki/issue.js';
+import { decryptEnveloped } from '../../src/smime/index.js';
+import { readFile } from 'node:fs/promises';
 import { run } from '../peers/run.js';
 
 const DOMAINS = ['hospital.example', 'clinic-north.example'];
@@ -100,6 +103,20 @@ for (const [algorithm, encryptionKey] of [['p-256', 'rsa-2048'], ['rsa-3072', 'r
         expect(await opensslVerify(dir, sig.der, 'smimesign')).toBe('LEAF: OK');
         expect(await opensslVerify(dir, rev.der, 'smimesign')).toBe('LEAF: OK');
         expect(spkiOf(rev.der)).not.toBe(spkiOf(sig.der));
+      }
+    });
+
+    it('a partner encrypts to two different proxy certificates with openssl; the gateway decrypts both with the one domain key', async () => {
+      const { pki, dir } = env;
+      const key = await pki.privateKey(domainKeyId('encryption', 'hospital.example'));
+      for (const address of ['alice.smith@hospital.example', 'bob@hospital.example']) {
+        const { encryption } = await issueProxyCertificate(pki, address);
+        await writeFile(join(dir, 'msg.txt'), `for ${address}\r\n`);
+        await writeFile(join(dir, 'to.pem'), toPem(encryption.der));
+        const r = await run('openssl', ['cms', '-encrypt', '-binary', '-aes256', '-in', join(dir, 'msg.txt'), '-outform', 'DER', '-out', join(dir, 'enc.der'), join(dir, 'to.pem')]);
+        expect(r.code).toBe(0);
+        const plain = decryptEnveloped(await readFile(join(dir, 'enc.der')), { certificate: encryption.der, privateKey: key });
+        expect(plain.toString()).toBe(`for ${address}\r\n`);
       }
     });
 

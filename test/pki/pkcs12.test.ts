@@ -15,6 +15,7 @@ import { issueForExternalRecipient, repackageExternal, retrievePassword, type Ex
 import { PASSWORD_ALPHABET, generatePassword, passwordEntropyBits } from '../../src/pki/password.js';
 import { buildPkcs12Email } from '../../src/pki/p12-email.js';
 import { run, runOk } from '../peers/run.js';
+import { encryptEnveloped } from '../../src/smime/index.js';
 
 let dir: string;
 let store: OpenedStore;
@@ -54,6 +55,15 @@ describe('issueForExternalRecipient', () => {
     // Not from the internal issuing CA.
     expect(new X509Certificate(modern.record.der).issuer).toMatch(/External Recipients CA/);
     await expect(issueForExternalRecipient(pki, 'alice@hospital.example')).rejects.toThrow(/internal address/);
+  });
+
+  it('the gateway encrypts at once to the new certificate, and the key from the PKCS#12 decrypts it (openssl cms)', async () => {
+    const der = encryptEnveloped(Buffer.from('Lab results attached.\r\n'), [{ certificate: modern.record.der }]);
+    await writeFile(join(dir, 'to-pat.der'), der);
+    const key = await runOk('openssl', ['pkcs12', '-in', join(dir, 'modern.p12'), '-passin', `pass:${modern.password}`, '-nocerts', '-nodes']);
+    await writeFile(join(dir, 'pat-key.pem'), key);
+    const out = await runOk('openssl', ['cms', '-decrypt', '-binary', '-inform', 'DER', '-in', join(dir, 'to-pat.der'), '-inkey', join(dir, 'pat-key.pem')]);
+    expect(out.toString()).toBe('Lab results attached.\r\n');
   });
 
   it('generates human-typable passwords of at least 60 bits, different every time', () => {
