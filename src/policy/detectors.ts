@@ -183,7 +183,7 @@ const HCPCS_SCAN = /\b[A-CEGHJ-MP-V]\d{4}\b/g;
 const NDC_SCAN = /(?<![\d-])(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])/g;
 const LOINC_SCAN = /\bLOINC\b[^\n]{0,30}?(\d{1,7}-\d)\b/gi;
 const LAB_VALUE = /\b\d{1,5}(?:\.\d{1,3})?\s?(?:mg\/dL|mmol\/L|mIU\/L|mIU\/mL|uIU\/mL|µIU\/mL|ng\/mL|ng\/dL|pg\/mL|g\/dL|g\/L|U\/L|IU\/L|mEq\/L|mmHg|mm Hg|cells\/uL|cells\/µL|x10\^?\d\/[uµ]?L|K\/uL|M\/uL|fL|mL\/min(?:\/1\.73\s?m2)?|mg\/g|µg\/dL|mcg\/dL|ug\/dL|nmol\/L|pmol\/L|µmol\/L|umol\/L|bpm|beats\/min)(?![\w/])/g;
-const DOSAGE = /\b\d{1,5}(?:\.\d{1,3})?\s?(?:mg|mcg|µg|g|mL|units?|IU|mEq|%)\b(?:\s*(?:\/|per)\s*(?:day|dose|kg|hr|hour|mL|actuation|spray|puff))?(?:\s+(?:tablet|tab|capsule|cap|daily|once|twice|BID|TID|QID|QHS|PRN|PO|IV|IM|SC|subcut|at bedtime|every))?/gi;
+const DOSAGE = /\b\d{1,5}(?:\.\d{1,3})?\s?(?:(?:mg|mcg|µg|g|mL|units?|IU|mEq)\b|%)(?:\s*(?:\/|per)\s*(?:day|dose|kg|hr|hour|mL|actuation|spray|puff))?(?:\s+(?:tablet|tab|capsule|cap|daily|once|twice|BID|TID|QID|QHS|PRN|PO|IV|IM|SC|subcut|at bedtime|every))?/gi;
 
 // ---------------------------------------------------------------- detectors
 

@@ -535,7 +535,13 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     while ((m = LAST_FIRST_ANY.exec(text))) {
       const v = m[1]!;
       const st = m.index + m[0].indexOf(v);
-      if (isLikelyName(v.replace(/,/g, ' '), ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
+      if (!isLikelyName(v.replace(/,/g, ' '), ctx, text, st, st + v.length)) continue;
+      // one record per line: "Okonkwo, Chidi - last A1c 9.4%" names the person the line is about
+      const ls = text.lastIndexOf('\n', st) + 1;
+      let le = text.indexOf('\n', st);
+      if (le < 0) le = text.length;
+      const sameLine = anyIn(terms, ls, le, (t) => t.info.weight >= 1 && t.start > st);
+      pushName(v, st, st + v.length, false, !sameLine);
     }
   }
   // a person named near third-person clinical language ("Jane Roe ... her A1c")

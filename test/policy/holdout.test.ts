@@ -114,6 +114,27 @@ const cases: Array<[string, string, string, { from?: string; to?: string; type?:
   ['clean', 'Obit', 'We remember Dr. Evelyn Hart, who practiced pediatrics for 40 years and championed childhood vaccination.'],
   ['clean', 'Award', 'Congratulations to Nurse Ana Silva, RN, winner of the DAISY award for compassionate care on the oncology unit.'],
   ['clean', 'Meeting', 'Agenda: 1) flu vaccine clinic logistics 2) COVID booster supply 3) measles exposure protocol review.'],
+
+  ['phi', 'Transition of care', 'TRANSITION RECORD\nPatient: Rosalind Achebe    Record no.: RX-0091822\nAdmitted 02/03/2025, discharged 02/07/2025\nPrincipal problem: community-acquired pneumonia\nDischarge meds: cefpodoxime 200 mg BID x5d; continue tiotropium.\nFollow-up with PCP in 1 week.'],
+  ['phi', 'Imaging results available', 'Study: CT chest with contrast\nPerformed: 01/22/2025\nPatient: Haldor Sveinsson, 71\nFindings: 9 mm spiculated nodule right upper lobe.\nImpression: suspicious for malignancy; recommend PET-CT.'],
+  ['phi', 'Statement', 'Statement for account 0047712093\nGuarantor: Mele Fonoti\nDate of service 11/02/2024 - office visit, level 4 (99214); venipuncture (36415)\nInsurance paid $88.12. Balance due $40.00.'],
+  ['phi', 'Specialist referral', 'Referring provider: Dr. Ana Ruiz\nReferred patient: Tevita Havili (born 1975-08-30)\nReason: refractory atrial fibrillation despite flecainide; please evaluate for ablation.'],
+  ['phi', 'Path', 'SURGICAL PATHOLOGY - Accession SP25-00412\nName: NGATA, AROHA   DOB 07/07/1969\nSpecimen: breast, left, core biopsy\nDiagnosis: invasive lobular carcinoma, grade 2; ER positive.'],
+  ['phi', 'Refill', 'Pharmacy fax: renewal requested for Oyelaran, Folake, DOB 12-01-1958: atorvastatin 40 mg #90, last fill 01/03/2025. Prescriber please sign.'],
+  ['phi', 'PA determination', 'Determination: APPROVED\nMember: Ilse Brandt  Member ID: HZX-220913-01\nDrug: adalimumab 40 mg/0.4 mL every 14 days\nDiagnosis: Crohn disease of small intestine (K50.00)\nValid through 08/31/2025.'],
+  ['phi', 'Your visit', 'Hello Mateus,\nThanks for coming in today. As we discussed, your gout flare should improve with colchicine; avoid alcohol and recheck uric acid in 4 weeks.\nDr. Lin', { to: 'Mateus Cardoso <mcardoso@mail.example>' }],
+  ['phi', 'fyi', 'Forwarding the thread below.\n\n> On Jan 3, Dr. Park wrote:\n> Priya Nair is doing better on the new inhaler, but her asthma still\n> wakes her at night twice a week. Consider adding montelukast.'],
+  ['phi', 'Outreach', 'Patients overdue for A1c:\nOkonkwo, Chidi - last A1c 9.4% (08/2024)\nLindqvist, Astrid - last A1c 8.8% (07/2024)\nSalgado, Beatriz - last A1c 10.1% (06/2024)'],
+  ['clean', 'Coding audit', 'Audit findings: 14% of E/M visits were overcoded (99215 vs 99214). No patient-level data included; see summary table.'],
+  ['clean', 'Formulary', 'Effective 3/1 the formulary prefers apixaban over rivaroxaban; NDC 0003-0893-21 remains covered. Questions to pharmacy@org.example.'],
+  ['clean', 'Nurse residency', 'Welcome to the nurse residency cohort! Sessions cover sepsis, stroke alerts, insulin safety and falls. Contact Maya Ross at 555-201-6600.'],
+  ['clean', 'Research', 'Abstract: In 2,314 adults with CKD stage 3-4, dapagliflozin reduced eGFR decline (HR 0.61). Authors: Haddad F, Lee M, Osei K.'],
+  ['clean', 'Newsletter', 'This month: 5 tips to manage your blood pressure. Cut salt, move daily, take your medication as prescribed. Unsubscribe anytime.'],
+  ['clean', 'IT change', 'Change ticket CHG0041220: EHR upgrade Saturday 22:00. Lab results interface and e-prescribing will be down for 2 hours.'],
+  ['clean', 'Budget', 'FY25 budget: pharmacy spend up 8% driven by GLP-1 agonists and biologics; oncology infusion volumes +12%.'],
+  ['clean', 'On-call roster', 'Cardiology on call: Mon Dr. Reyes 555-0101, Tue Dr. Kim 555-0102. Stroke team pager 555-0199.'],
+  ['clean', 'Payroll', 'Correction for employee Sione Taufa (Emp ID 44120): SSN 512-44-1290, direct deposit account 000123456789, routing 021000021.'],
+  ['clean', 'Vendor W-9', 'Contractor: Liv Andersen, 88 Fjord Rd, Duluth MN 55802, TIN 123-45-6788. Please process the 1099.'],
 ];
 
 describe('hand-written hold-out', () => {
