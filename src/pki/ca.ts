@@ -22,7 +22,7 @@ import {
   id_ce_certificatePolicies,
   id_ce_cRLNumber,
 } from '@peculiar/asn1-x509';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AuditLog } from '../store/types.js';
 import { CertStore, type CaName, type CertKind, type CertRecord } from './certstore.js';
 import type { EncryptionKeyAlgorithm, PkiAlgorithm, PkiConfig } from './config.js';
@@ -230,7 +230,15 @@ export class DomainPki {
     const rec = await this.certs.getKey(id);
     if (rec) return { spki: rec.spki, privateKey: await this.privateKey(id) };
     const { privateKey } = await generateKey(alg);
-    await this.storeKey(id, purpose, alg, privateKey);
+    try {
+      await this.storeKey(id, purpose, alg, privateKey);
+    } catch (e) {
+      // Another process made the same key first (primary key conflict): use theirs.
+      this.keyCache.delete(id);
+      const other = await this.certs.getKey(id);
+      if (!other) throw e;
+      return { spki: other.spki, privateKey: await this.privateKey(id) };
+    }
     return { spki: spkiOf(privateKey), privateKey };
   }
 
@@ -304,9 +312,7 @@ export class DomainPki {
   async issueCrl(name: CaName): Promise<Buffer> {
     const ca = await this.ca(name);
     const signer = await signerOf(await this.privateKey(ca.record.keyId!));
-    const key = `pki.crlNumber.${name}`;
-    const n = Number((await this.store.getSetting(key)) ?? '0') + 1;
-    await this.store.setSetting(key, String(n));
+    const n = await nextCrlNumber(this.store.db, name);
     const now = this.clock.now();
     const revoked = await this.certs.revokedBy(name);
     const crl = await x509.X509CrlGenerator.create({
@@ -327,6 +333,20 @@ export class DomainPki {
     });
     return Buffer.from(crl.rawData);
   }
+}
+
+/**
+ * Takes the next CRL number of a CA with one atomic UPDATE ... RETURNING on the settings row
+ * `pki.crlNumber.NAME` (SQLite >= 3.35 and PostgreSQL both have it), so two gateway processes
+ * signing CRLs at the same moment never reuse a number (RFC 5280 5.2.3: numbers only grow).
+ */
+async function nextCrlNumber(db: Kysely<any>, name: CaName): Promise<number> {
+  const key = `pki.crlNumber.${name}`;
+  await db.insertInto('settings').values({ key, value: '0' }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  const r = await sql<{ value: string }>`UPDATE settings SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = ${key} RETURNING value`.execute(db);
+  const n = Number(r.rows[0]?.value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new PkiError(`CRL number for ${name} is unreadable`);
+  return n;
 }
 
 function skiOf(cert: x509.X509Certificate): string {

@@ -175,6 +175,15 @@ describe('on PostgreSQL', () => {
       await writeFile(join(dir, 'pg.crl'), crl);
       const t = (await runOk('openssl', ['crl', '-inform', 'DER', '-in', join(dir, 'pg.crl'), '-noout', '-text'])).toString();
       expect(t.replace(/\s/g, '')).toContain(`SerialNumber:${proxy.encryption.serial.toUpperCase()}`);
+      // Concurrent CRLs from one CA never share a CRL number.
+      const crls = await Promise.all([1, 2, 3, 4, 5].map(() => p.issueCrl('external')));
+      const numbers: number[] = [];
+      for (const [i, c] of crls.entries()) {
+        await writeFile(join(dir, `pg-${i}.crl`), c);
+        const ct = (await runOk('openssl', ['crl', '-inform', 'DER', '-in', join(dir, `pg-${i}.crl`), '-noout', '-crlnumber'])).toString();
+        numbers.push(parseInt(/crlNumber=(?:0x)?([0-9A-Fa-f]+)/.exec(ct)![1]!, 16));
+      }
+      expect(new Set(numbers).size).toBe(5);
       const { issueForExternalRecipient, retrievePassword } = await import('../../src/pki/issue.js');
       const ext = await issueForExternalRecipient(p, 'sam@clinic.example');
       expect((await retrievePassword(p, 'sam@clinic.example', 'cli:test')).password).toBe(ext.password);
