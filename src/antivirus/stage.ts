@@ -67,6 +67,11 @@ export interface AntivirusStage extends Stage {
   health(): AntivirusHealth;
   /** Asks clamd for its VERSION now; updates and returns health(). Never throws. */
   checkHealth(): Promise<AntivirusHealth>;
+  /**
+   * Checks now and then every healthIntervalMs (timer unref'd, so it never keeps the process
+   * alive), so an idle gateway still raises the stale-database alarm. Returns the stopper.
+   */
+  startHealthChecks(): () => void;
 }
 
 export const ANTIVIRUS_DEFAULTS = Object.freeze({
@@ -231,6 +236,13 @@ export function createAntivirusStage(opts: AntivirusStageOptions): AntivirusStag
     return checking;
   }
 
+  function startHealthChecks(): () => void {
+    void checkHealth();
+    const timer = setInterval(() => void checkHealth(), healthEvery);
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   function maybeRefresh(): void {
     if (!lastCheck || now().getTime() - lastCheck.getTime() >= healthEvery) void checkHealth();
   }
@@ -281,6 +293,7 @@ export function createAntivirusStage(opts: AntivirusStageOptions): AntivirusStag
     directions: ['inbound', 'outbound'],
     health,
     checkHealth,
+    startHealthChecks,
     async process(msg: StageMessage, ctx: StageContext): Promise<Verdict> {
       maybeRefresh();
       const direction = msg.envelope.direction;

@@ -30,6 +30,8 @@ export interface RunningGateway {
   inbound: { host: string; port: number };
   outbound: { host: string; port: number };
   store: Store;
+  /** Malware scanner state for the console (present when `antivirus` is configured). */
+  antivirus?: Pick<AntivirusStage, 'health' | 'checkHealth'>;
   stop(): Promise<void>;
 }
 
@@ -115,7 +117,7 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   // Malware screening goes first, so outbound mail is scanned before any encryption stage. (An
   // inbound decryption stage must run before it: scan the plaintext. See docs/antivirus.md.)
   const antivirus = cfg.antivirus ? antivirusStage(cfg, store, logger, now) : undefined;
-  if (antivirus) void antivirus.checkHealth();
+  const stopAntivirusHealth = antivirus?.startHealthChecks();
   const stages = [...(antivirus ? [antivirus] : []), ...(opts.stages ?? [])];
   const pipeline = createPipeline({ stages, timeoutMs: cfg.limits.stageTimeout * 1000, now, logger });
   const common = { hostname: cfg.hostname, limits: cfg.limits, logger };
@@ -163,8 +165,10 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
     inbound: { host: cfg.smtp.inbound.listen.host, port: inAddr.port },
     outbound: { host: cfg.smtp.outbound.listen.host, port: outAddr.port },
     store,
+    ...(antivirus ? { antivirus } : {}),
     stop() {
       stopping ??= (async () => {
+        stopAntivirusHealth?.();
         await Promise.all([inbound.close(true), outbound.close(true)]);
         await manager.stop();
         await Promise.all([inboundAgent.close(), outboundAgent.close()]);

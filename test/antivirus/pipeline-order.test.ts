@@ -66,3 +66,11 @@ test('outbound: malware is caught before the encryption stage; clean mail is sca
   expect(seen.some((s) => s.includes(MARKER))).toBe(false);
   expect(internal.messages[0]!.data.toString('latin1')).toMatch(/malware detected: Sealgate\.Test\.Marker/);
 });
+
+test('the running gateway exposes the scanner health (for the console)', async () => {
+  const h = await gw.antivirus!.checkHealth();
+  expect(h).toMatchObject({ reachable: true, dbVersion: 27000, clamd: av.address });
+  expect(h.counters.scanned).toBeGreaterThanOrEqual(2);
+  expect(h.counters.infected).toBeGreaterThanOrEqual(1);
+  expect({ ...gw.antivirus!.health(), dbAgeHours: h.dbAgeHours }).toEqual(h); // age is recomputed per call
+});
