@@ -18,6 +18,7 @@ import { createKekFile, KekError, loadKek, parseKekSpec } from '../pki/keystore.
 import { domainCertificate, issueForExternalRecipient, issueProxyCertificate, retrievePassword, type DomainCertKind } from '../pki/issue.js';
 import { buildPkcs12Email } from '../pki/p12-email.js';
 import { rotateKek } from '../pki/rotate.js';
+import { publishCrls } from '../pki/crl-publish.js';
 
 /** Where output goes; tests pass their own. */
 export interface CertCliIo {
@@ -102,17 +103,7 @@ async function find(pki: DomainPki, query: string, kinds?: CertKind[]): Promise<
 const isInternal = (pki: DomainPki, address: string) => pki.domains.includes(address.slice(address.lastIndexOf('@') + 1));
 
 /** Writes current CRLs for `cas` to DATADIR/crl/NAME.crl (the web listener serves that folder). */
-async function publishCrls(pki: DomainPki, cfg: Config, cas: Iterable<CaName>): Promise<string[]> {
-  const dir = join(cfg.dataDir, 'crl');
-  await mkdir(dir, { recursive: true });
-  const out: string[] = [];
-  for (const ca of cas) {
-    const f = join(dir, `${ca}.crl`);
-    await writeFile(f, await pki.issueCrl(ca));
-    out.push(f);
-  }
-  return out;
-}
+const publishCrlFiles = (pki: DomainPki, cfg: Config, cas: Iterable<CaName>) => publishCrls(pki, join(cfg.dataDir, 'crl'), cas);
 
 export function registerCertCommands(program: Command, io: CertCliIo = defaultIo): void {
   const action =
@@ -187,7 +178,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
     .action(action('ca crl', async (o: { config?: string; ca: CaName; out?: string }) => {
       await withPki(o.config, async (pki, cfg) => {
         if (o.out) await writeFile(o.out, await pki.issueCrl(o.ca));
-        const files = o.out ? [o.out] : await publishCrls(pki, cfg, [o.ca]);
+        const files = o.out ? [o.out] : await publishCrlFiles(pki, cfg, [o.ca]);
         io.out(`${files.join('\n')}\n`);
       });
     }));
@@ -330,7 +321,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
           await store.audit.append({ type: 'certificate-revoked', actor: actor(), data: { serial: r.serial, address: r.address, reason: o.reason } });
           io.out(`revoked ${r.serial}  ${r.kind}  ${r.address ?? ''}\n`);
         }
-        for (const f of await publishCrls(pki, cfg, cas)) io.out(`CRL written: ${f}\n`);
+        for (const f of await publishCrlFiles(pki, cfg, cas)) io.out(`CRL written: ${f}\n`);
       });
     }));
 

@@ -194,3 +194,34 @@ describe('on PostgreSQL', () => {
     }
   }, 60_000);
 });
+
+describe('CRL publication', () => {
+  it('startCrlPublisher writes every CA CRL at once and on each tick; a revocation shows in the next run', async () => {
+    const { startCrlPublisher } = await import('../../src/pki/crl-publish.js');
+    let tick: (() => void) | null = null;
+    const timers = {
+      setInterval: ((fn: () => void) => ((tick = fn), 1)) as unknown as typeof setInterval,
+      clearInterval: (() => (tick = null)) as unknown as typeof clearInterval,
+    };
+    const crlDir = join(dir, 'published');
+    const errors: Error[] = [];
+    const pub = startCrlPublisher({ pki, dir: crlDir, timers, onError: (e) => errors.push(e) });
+    await pub.runNow();
+    const number = async (ca: string) => {
+      const t = (await runOk('openssl', ['crl', '-inform', 'DER', '-in', join(crlDir, `${ca}.crl`), '-noout', '-crlnumber'])).toString();
+      return parseInt(/crlNumber=(?:0x)?([0-9A-Fa-f]+)/.exec(t)![1]!, 16);
+    };
+    const first = await number('internal');
+    for (const ca of ['root', 'internal', 'external']) expect((await readFile(join(crlDir, `${ca}.crl`)))[0]).toBe(0x30);
+    const { encryption } = await issueProxyCertificate(pki, 'frank@hospital.example');
+    await pki.revoke(encryption.serial, 'cessationOfOperation');
+    tick!();
+    await pub.runNow();
+    expect(await number('internal')).toBeGreaterThan(first);
+    const t = (await runOk('openssl', ['crl', '-inform', 'DER', '-in', join(crlDir, 'internal.crl'), '-noout', '-text'])).toString();
+    expect(t.replace(/\s/g, '')).toContain(`SerialNumber:${encryption.serial.toUpperCase()}`);
+    pub.stop();
+    expect(tick).toBeNull();
+    expect(errors).toEqual([]);
+  });
+});
