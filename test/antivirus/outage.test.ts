@@ -177,6 +177,18 @@ describe('health', () => {
     }
   });
 
+  test('a daemon without an official (dated) database raises an alarm too', async () => {
+    const bare = await startClamd({ dbAgeHours: null });
+    try {
+      const { stage } = stageWith({ address: bare.address });
+      const h = await stage.checkHealth();
+      expect(h).toMatchObject({ status: 'warning', reachable: true, alarms: [expect.stringMatching(/^signature database date unknown/)] });
+      expect(h.dbDate).toBeUndefined();
+    } finally {
+      await bare.close();
+    }
+  });
+
   test('an unreachable daemon is an error-level health state', async () => {
     const { stage } = stageWith({ address: '/nonexistent/clamd.sock' });
     expect(stage.health().reachable).toBeNull();

@@ -29,8 +29,8 @@ export const MARKER = 'SEALGATE-TEST-MALWARE-' + '7f3a9c';
 export interface ClamdOptions {
   /** Also listen on a free loopback TCP port. */
   tcp?: boolean;
-  /** Age of the signature database reported by VERSION. Default 2 hours. */
-  dbAgeHours?: number;
+  /** Age of the signature database reported by VERSION. Default 2 hours; null: no daily database (VERSION gives no date). */
+  dbAgeHours?: number | null;
   /** clamd StreamMaxLength in bytes. Default 1 MiB (small, so oversize tests are cheap). */
   streamMaxLength?: number;
 }
@@ -107,7 +107,7 @@ export async function startClamd(opts: ClamdOptions = {}): Promise<ClamdProcess>
   const eicarMd5 = createHash('md5').update(EICAR).digest('hex');
   writeFileSync(join(db, 'test.hdb'), `${eicarMd5}:${EICAR.length}:Sealgate.Test.EICAR-HDB\n`);
   writeFileSync(join(db, 'test.ndb'), [`Sealgate.Test.EICAR-NDB:0:*:${EICAR.toString('hex')}`, `Sealgate.Test.Marker:0:*:${Buffer.from(MARKER).toString('hex')}`, ''].join('\n'));
-  writeFileSync(join(db, 'daily.cud'), dailyCud(stime));
+  if (opts.dbAgeHours !== null) writeFileSync(join(db, 'daily.cud'), dailyCud(stime));
   const conf = [
     'Foreground yes',
     `LocalSocket ${socketPath}`,
