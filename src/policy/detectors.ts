@@ -92,7 +92,7 @@ export function isValidIcd10(s: string): boolean {
 const MONTH = '(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)';
 const WEEKDAY = '(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\\.?,?\\s+)?';
 export const DATE_SRC =
-  `(?:\\d{1,2}[/.-]\\d{1,2}[/.-](?:\\d{4}|\\d{2})(?!\\d)|\\d{4}-\\d{2}-\\d{2}|${WEEKDAY}${MONTH}\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}|\\d{1,2}[ -]${MONTH}\\.?[ -]\\d{2,4}|${MONTH}[ -]\\d{1,2}[ -]\\d{4})`;
+  `(?:\\d{1,2}[/.-]\\d{1,2}[/.-](?:\\d{4}|\\d{2})(?!\\d)|\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}(?!\\d)|${WEEKDAY}${MONTH}\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}|\\d{1,2}[ -]${MONTH}\\.?[ -]\\d{2,4}|${MONTH}[ -]\\d{1,2}[ -]\\d{4})`;
 
 const SEP = '\\s*(?:#|No\\.?|Number|Num\\.?|ID)?\\s*[:#.]?\\s*';
 const VALUE = '([A-Z0-9][A-Z0-9-]{2,24}[A-Z0-9])';

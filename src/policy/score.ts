@@ -749,7 +749,13 @@ const CROSS_UNIT_FACTOR = 0.8;
 /** Score an already extracted message. */
 export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecision {
   const reasons = new ReasonBook();
-  const people = (fields: string[]) => ex.correspondents.filter((c) => fields.includes(c.field) && c.name).map((c) => nameTokens(c.name));
+  // a correspondent's name tokens; without a display name, the letters of the mailbox name
+  // ("anna.allen73@..." -> anna, allen) so a greeting can still be matched to the recipient
+  const people = (fields: string[]) =>
+    ex.correspondents
+      .filter((c) => fields.includes(c.field))
+      .map((c) => (c.name ? nameTokens(c.name) : nameTokens(c.address.split('@')[0]!.replace(/[._\-+0-9]+/g, ' '))))
+      .filter((t) => t.length > 0);
   const ctx: ScoreCtx = {
     pol,
     reasons,

@@ -153,3 +153,11 @@ describe('table headers in many spellings give rows a patient and health data', 
     expect(d.reasons.find((r) => r.category === 'person-name')?.samples[0]).toContain("column 'name' of 2 row(s)");
   });
 });
+
+describe('patient as correspondent without a display name', () => {
+  it('"Hi Anna" to <anna.allen73@...> about "your A1c" is PHI; the same words to a list address are not', () => {
+    const mk = (to: string) => Buffer.from(`From: Clinic <c@clinic.example>\r\nTo: ${to}\r\nSubject: results\r\n\r\nHi Anna,\r\nYour A1c was 8.1%, so we will increase your metformin.\r\n`);
+    expect(scoreMessage(mk('<anna.allen73@mail.example>')).phi).toBe(true);
+    expect(scoreMessage(mk('<subscribers@list.example>')).phi).toBe(false);
+  });
+});
