@@ -95,9 +95,15 @@ export const KNOWN_UNSUPPORTED: ReadonlyMap<string, string> = new Map([
   ['1.2.392.200011.61.1.1.1.4', 'Camellia-256-CBC'],
 ]);
 
+// Built once: algorithmName runs for every RecipientInfo of every received message (layer report).
+const NAME_BY_OID: ReadonlyMap<string, string> = (() => {
+  const m = new Map<string, string>();
+  for (const [name, value] of Object.entries(OID)) if (!m.has(value)) m.set(value, name);
+  return m;
+})();
+
 export function algorithmName(oid: string): string {
-  for (const [name, value] of Object.entries(OID)) if (value === oid) return name;
-  return KNOWN_UNSUPPORTED.get(oid) ?? oid;
+  return NAME_BY_OID.get(oid) ?? KNOWN_UNSUPPORTED.get(oid) ?? oid;
 }
 
 export const HASH_BY_OID: ReadonlyMap<string, { node: string; length: number }> = new Map([

@@ -7,7 +7,9 @@
 // RSA PKCS#1 v1.5 path uses implicit rejection (rsa-pkcs1-implicit.ts) so there is no padding oracle.
 //
 // The small structures (RecipientInfos, AlgorithmIdentifiers, OAEP/GCM/ECC parameters) are
-// declared and (de)serialised with @peculiar/asn1-schema. The outer ContentInfo/EnvelopedData TLVs
+// declared and serialised with @peculiar/asn1-schema; on the receive path the AlgorithmIdentifiers
+// and the IV/GCM/OAEP parameters are read with the bounded walker instead (asn1js costs 10-20 µs per
+// tiny structure, and they are read for every message). The outer ContentInfo/EnvelopedData TLVs
 // are assembled and walked by hand because (a) the encrypted content is the bulk of every message
 // and asn1-schema would copy it several times on the way in and out, and (b) peers send it as
 // indefinite-length BER with segmented OCTET STRINGs, which we must read without a full BER→DER
@@ -116,6 +118,25 @@ export interface RecipientId {
   algorithm: string;
 }
 
+// Content keys, IVs and the substitute keys of recoverCek come from a pool of CSPRNG output filled
+// by one randomBytes call per RANDOM_POOL_BYTES: a call per key cost as much as the rest of the key
+// handling. Bytes handed out are zeroed in the pool, so each is used once.
+const RANDOM_POOL_BYTES = 4096;
+let randomPool = Buffer.alloc(0);
+let randomPoolPos = 0;
+
+function pooledRandomBytes(n: number): Buffer {
+  if (n > RANDOM_POOL_BYTES) return randomBytes(n);
+  if (randomPoolPos + n > randomPool.length) {
+    randomPool = randomBytes(RANDOM_POOL_BYTES);
+    randomPoolPos = 0;
+  }
+  const out = Buffer.from(randomPool.subarray(randomPoolPos, randomPoolPos + n));
+  randomPool.fill(0, randomPoolPos, randomPoolPos + n);
+  randomPoolPos += n;
+  return out;
+}
+
 const DEFAULT_CIPHER: ContentCipher = 'aes-256-cbc';
 const DEFAULT_KEY_TRANSPORT: KeyTransport = 'rsa-pkcs1';
 /** Most RecipientInfos (and RecipientEncryptedKeys) we consider in one message. */
@@ -182,8 +203,8 @@ interface PreparedContent {
 function prepareContent(cipherName: ContentCipher): PreparedContent {
   const cipher = SEND_CIPHERS[cipherName];
   if (!cipher) throw new SmimeError('invalid-input', `unknown content cipher ${String(cipherName)}`);
-  const cek = randomBytes(cipher.keyLength);
-  const iv = randomBytes(cipher.ivLength);
+  const cek = pooledRandomBytes(cipher.keyLength);
+  const iv = pooledRandomBytes(cipher.ivLength);
   // Fixed-shape parameters, assembled directly: asn1-schema serialisation of these small values
   // cost more than the RSA public-key operation (measured ~30 µs each). Same bytes as serialising
   // GcmParameters { nonce, icvLen: 16 } / OCTET STRING iv; enveloped-encoding.test.ts checks that.
@@ -757,7 +778,7 @@ function selectCandidates(env: ParsedEnvelope, key: DecryptionKey): Candidate[] 
 function recoverCek(der: Buffer, cand: Candidate, key: KeyObject, keyLength: number): Buffer {
   // Substitute for any failure (wrong length, OAEP/unwrap error): random, as OpenSSL's CMS does, so
   // that every failure continues into content decryption and fails there, the same way.
-  const fallback = randomBytes(keyLength);
+  const fallback = pooledRandomBytes(keyLength);
   if (cand.kind === 'ktri') {
     const alg = readAlgorithmIdentifier(der, cand.algNode, 'keyEncryptionAlgorithm');
     if (alg.algorithm === OID.rsaEncryption) {

@@ -353,7 +353,9 @@ function childrenOfSeq(buf: Buffer, t: Tlv): Tlv[] {
 }
 
 /** Whether `cert` is the certificate named by an ESS certificate reference. */
-export function essRefMatches(ref: EssCertRef, certDer: Buffer): boolean {
+export function essRefMatches(ref: EssCertRef, certDer: Buffer, sha256Hex?: string): boolean {
+  // A parsed certificate already carries its SHA-256 fingerprint: no second hash of the certificate.
+  if (ref.hash === 'sha256' && sha256Hex !== undefined) return ref.certHash.length === 32 && ref.certHash.toString('hex') === sha256Hex;
   return createHash(ref.hash).update(certDer).digest().equals(ref.certHash);
 }
 

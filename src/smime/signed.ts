@@ -525,9 +525,9 @@ function verifyOne(
     else if (digest && !attrs.messageDigest.equals(digestOf(digest))) failures.push('message digest mismatch');
     if (cert) {
       const v2 = attrs.signingCertificateV2?.[0];
-      if (v2 && !essRefMatches(v2, cert.der)) failures.push('signing certificate attribute does not match the signer certificate');
+      if (v2 && !essRefMatches(v2, cert.der, cert.fingerprint)) failures.push('signing certificate attribute does not match the signer certificate');
       const v1 = attrs.signingCertificateV1?.[0];
-      if (v1 && !essRefMatches(v1, cert.der)) failures.push('signing certificate attribute does not match the signer certificate');
+      if (v1 && !essRefMatches(v1, cert.der, cert.fingerprint)) failures.push('signing certificate attribute does not match the signer certificate');
     }
     // The signature covers the DER of the SET OF attributes exactly as received, with the SET tag.
     signedInput = Buffer.from(der.subarray(si.signedAttrs.start, si.signedAttrs.end));
