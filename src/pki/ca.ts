@@ -396,22 +396,36 @@ export async function createDomainPki(opts: CreateDomainPkiOptions): Promise<Dom
   const config: PkiConfig = { ...opts.config, algorithm: opts.algorithm ?? opts.config.algorithm };
   const clock = opts.clock ?? { now: () => new Date() };
   const domains = opts.domains.map((d) => d.toLowerCase());
-  const pki = new DomainPki(opts.store, kek, config, domains, clock);
-  const existing = await pki.certs.listCerts({ kinds: ['root-ca'], limit: 1, includeRevoked: true });
+  const existing = await new DomainPki(opts.store, kek, config, domains, clock).certs.listCerts({ kinds: ['root-ca'], limit: 1, includeRevoked: true });
   if (existing.length) throw new PkiError('a PKI already exists in this database; refusing to create another root');
 
-  const now = clock.now();
+  // Keys first (seconds of CPU for RSA), outside the transaction, so the database is locked only
+  // for the inserts and signatures; then everything is stored in one transaction: a failure
+  // leaves no half-made PKI behind.
   const rootKey = await generateKey(config.algorithm);
-  await pki.storeKey('ca:root', 'root-ca', config.algorithm, rootKey.privateKey);
-  const rootCert = await selfSignedRoot(config, rootKey.privateKey, now);
-  await pki.certs.putCert({
-    serial: rootCert.serialNumber.toLowerCase(), ca: 'root', kind: 'root-ca', address: null, subject: rootCert.subject,
-    notBefore: rootCert.notBefore, notAfter: rootCert.notAfter, der: Buffer.from(rootCert.rawData), keyId: 'ca:root',
-    sealedPassword: null, createdAt: now,
+  const caKeys = { internal: await generateKey(config.algorithm), external: await generateKey(config.algorithm) };
+  const domainKeys = new Map<string, { encryption: KeyObject; signing: KeyObject }>();
+  for (const d of domains) {
+    domainKeys.set(d, { encryption: (await generateKey(config.encryptionKey)).privateKey, signing: (await generateKey(config.algorithm)).privateKey });
+  }
+  const { domainCertificate, domainKeyId } = await import('./issue.js');
+
+  await opts.store.db.transaction().execute(async (trx) => {
+    const pki = new DomainPki({ ...opts.store, db: trx }, kek, config, domains, clock);
+    if ((await pki.certs.listCerts({ kinds: ['root-ca'], limit: 1, includeRevoked: true })).length) {
+      throw new PkiError('a PKI already exists in this database; refusing to create another root');
+    }
+    const now = clock.now();
+    await pki.storeKey('ca:root', 'root-ca', config.algorithm, rootKey.privateKey);
+    const rootCert = await selfSignedRoot(config, rootKey.privateKey, now);
+    await pki.certs.putCert({
+      serial: rootCert.serialNumber.toLowerCase(), ca: 'root', kind: 'root-ca', address: null, subject: rootCert.subject,
+      notBefore: rootCert.notBefore, notAfter: rootCert.notAfter, der: Buffer.from(rootCert.rawData), keyId: 'ca:root',
+      sealedPassword: null, createdAt: now,
   });
   const rootSigner = await signerOf(rootKey.privateKey);
   for (const name of ['internal', 'external'] as const) {
-    const { privateKey } = await generateKey(config.algorithm);
+    const { privateKey } = caKeys[name];
     const keyId = `ca:${name}`;
     await pki.storeKey(keyId, name === 'internal' ? 'issuing-ca' : 'external-ca', config.algorithm, privateKey);
     const spki = spkiOf(privateKey);
@@ -441,12 +455,15 @@ export async function createDomainPki(opts: CreateDomainPkiOptions): Promise<Dom
   }
   // Domain key pairs and RFC 3183 certificates (issue.ts) are made here too, so init leaves a
   // gateway that can sign and be encrypted to at once.
-  const { domainCertificate } = await import('./issue.js');
   for (const d of domains) {
+    const k = domainKeys.get(d)!;
+    await pki.storeKey(domainKeyId('encryption', d), 'domain-encryption', config.encryptionKey, k.encryption);
+    await pki.storeKey(domainKeyId('signing', d), 'domain-signing', config.algorithm, k.signing);
     await domainCertificate(pki, 'confidentiality', d);
     await domainCertificate(pki, 'signing', d);
   }
-  return pki;
+  });
+  return new DomainPki(opts.store, kek, config, domains, clock);
 }
 
 export interface OpenDomainPkiOptions {

@@ -225,3 +225,23 @@ describe('CRL publication', () => {
     expect(errors).toEqual([]);
   });
 });
+
+describe('atomic creation', () => {
+  it('a failure while creating the PKI leaves nothing behind, and a retry succeeds', async () => {
+    const d2 = await mkdtemp(join(tmpdir(), 'sg-ca-atomic-'));
+    const s2 = await openStore({ database: { kind: 'sqlite', file: join(d2, 'db.sqlite') }, spoolDir: join(d2, 'spool') });
+    try {
+      const config = { ...defaultPkiConfig(d2, 'mail.hospital.example', ['hospital.example']), encryptionKey: 'rsa-2048' as const };
+      const kek = kekFromSecret(generateKekSecret());
+      // A domain that cannot be put in an rfc822Name fails after the CAs were signed.
+      await expect(createDomainPki({ store: s2, domains: ['hospital.example', 'bad_domain!'], algorithm: 'p-256', kek, config })).rejects.toThrow(/not a plain email address/);
+      expect(await s2.db.selectFrom('pki_keys' as never).selectAll().execute()).toEqual([]);
+      expect(await s2.db.selectFrom('pki_certs' as never).selectAll().execute()).toEqual([]);
+      const ok = await createDomainPki({ store: s2, domains: ['hospital.example'], algorithm: 'p-256', kek, config });
+      expect((await ok.ca('external')).record.kind).toBe('external-ca');
+    } finally {
+      await s2.close();
+      await rm(d2, { recursive: true, force: true });
+    }
+  });
+});
