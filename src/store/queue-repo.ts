@@ -7,7 +7,7 @@
 // RETURNING`, and the outer UPDATE repeats the "due" condition, so a row another process claimed
 // and committed in the meantime is re-checked against its new version and skipped. SQLite has one
 // writer at a time, so the same statement inside a transaction is already exclusive.
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool } from 'kysely';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { Direction, MessageState, RecipientStatus } from '../queue/types.js';
 import type { MessagePatch, NewMessage, QueuedMessage, QueuedRecipient, QueueRepository } from './types.js';
 import { GroupCommit } from './group-commit.js';
@@ -181,39 +181,50 @@ export class KyselyQueueRepository implements QueueRepository {
     return Number(res.numUpdatedRows) > 0;
   }
 
-  async update(id: string, owner: string | null, patch: MessagePatch): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const set: Partial<Record<keyof MessagesTable, unknown>> = { updated_at: Date.now() };
-      if (patch.state !== undefined) set.state = patch.state;
-      if (patch.processedKey !== undefined) set.processed_key = patch.processedKey;
-      if (patch.attempts !== undefined) set.attempts = patch.attempts;
-      if (patch.nextAttempt !== undefined) set.next_attempt = patch.nextAttempt?.getTime() ?? null;
-      if (patch.lastError !== undefined) set.last_error = patch.lastError;
-      if (patch.holdReason !== undefined) set.hold_reason = patch.holdReason;
-      if (patch.releaseLease) {
-        set.lease_owner = null;
-        set.lease_until = null;
-      }
-      let q = trx.updateTable('messages').set(set as never).where('id', '=', id);
-      if (owner !== null) q = q.where('lease_owner', '=', owner);
-      const res = await q.executeTakeFirst();
-      if (Number(res.numUpdatedRows) === 0) return false;
-      for (const r of patch.recipients ?? []) {
-        const rs: Partial<Record<keyof RecipientsTable, unknown>> = {};
-        if (r.status !== undefined) rs.status = r.status;
-        if (r.variant !== undefined) rs.variant = r.variant;
-        if (r.lastReply !== undefined) rs.last_reply = r.lastReply;
-        if (r.doneAt !== undefined) rs.done_at = r.doneAt?.getTime() ?? null;
-        if (Object.keys(rs).length === 0) continue;
-        await trx
-          .updateTable('recipients')
-          .set(rs as never)
-          .where('message_id', '=', id)
-          .where('address', '=', r.address)
-          .execute();
-      }
-      return true;
-    });
+  /** Concurrent updates (delivery results of many messages) share a transaction. */
+  private readonly updates = new GroupCommit<{ id: string; owner: string | null; patch: MessagePatch }, boolean>((items) =>
+    this.db.transaction().execute(async (trx) => {
+      const out: boolean[] = [];
+      for (const u of items) out.push(await this.applyUpdate(trx, u.id, u.owner, u.patch));
+      return out;
+    }),
+  );
+
+  update(id: string, owner: string | null, patch: MessagePatch): Promise<boolean> {
+    return this.updates.submit({ id, owner, patch });
+  }
+
+  private async applyUpdate(trx: Transaction<Database>, id: string, owner: string | null, patch: MessagePatch): Promise<boolean> {
+    const set: Partial<Record<keyof MessagesTable, unknown>> = { updated_at: Date.now() };
+    if (patch.state !== undefined) set.state = patch.state;
+    if (patch.processedKey !== undefined) set.processed_key = patch.processedKey;
+    if (patch.attempts !== undefined) set.attempts = patch.attempts;
+    if (patch.nextAttempt !== undefined) set.next_attempt = patch.nextAttempt?.getTime() ?? null;
+    if (patch.lastError !== undefined) set.last_error = patch.lastError;
+    if (patch.holdReason !== undefined) set.hold_reason = patch.holdReason;
+    if (patch.releaseLease) {
+      set.lease_owner = null;
+      set.lease_until = null;
+    }
+    let q = trx.updateTable('messages').set(set as never).where('id', '=', id);
+    if (owner !== null) q = q.where('lease_owner', '=', owner);
+    const res = await q.executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) return false;
+    for (const r of patch.recipients ?? []) {
+      const rs: Partial<Record<keyof RecipientsTable, unknown>> = {};
+      if (r.status !== undefined) rs.status = r.status;
+      if (r.variant !== undefined) rs.variant = r.variant;
+      if (r.lastReply !== undefined) rs.last_reply = r.lastReply;
+      if (r.doneAt !== undefined) rs.done_at = r.doneAt?.getTime() ?? null;
+      if (Object.keys(rs).length === 0) continue;
+      await trx
+        .updateTable('recipients')
+        .set(rs as never)
+        .where('message_id', '=', id)
+        .where('address', '=', r.address)
+        .execute();
+    }
+    return true;
   }
 
   async get(id: string): Promise<QueuedMessage | null> {
