@@ -77,6 +77,19 @@ dns:
 log:
   level: info
 
+# Malware screening with ClamAV's clamd, both directions (see docs/antivirus.md). Without this
+# section no scanning happens. Uncomment and point it at your clamd:
+# antivirus:
+#   clamd: /run/clamav/clamd.ctl     # unix socket path (contains "/") or host:port
+#   inbound:
+#     action: quarantine             # reject | quarantine | cleanse | destroy
+#   outbound:
+#     action: reject
+#   onError: tempfail                # clamd down or timing out: tempfail (retry later) or hold
+#   maxSignatureAgeHours: 48         # older signatures raise an alarm
+#   timeoutSeconds: 30
+#   streamMaxLength: 27262976        # at most clamd's StreamMaxLength
+
 # Named limits, with their defaults. Uncomment to change; values outside the bounds are refused.
 limits:
 ${limitLines}

@@ -69,3 +69,11 @@ describe('configuration validation', () => {
     expect(() => loadConfig(join(dir, 'bad.yaml'))).toThrow(/bad\.yaml.*YAML syntax/s);
   });
 });
+
+test('the commented antivirus section in the generated config is valid once uncommented', () => {
+  const text = renderConfig({ domains: ['hospital.test'], hostname: 'mx.hospital.test', inboundListen: '0.0.0.0:25', outboundListen: '127.0.0.1:10025', webListen: '127.0.0.1:8443', internal: { host: '10.0.0.5', port: 25 }, database: 'sqlite' });
+  const uncommented = text.replace(/^# (antivirus:|  .*)$/gm, '$1').replace(/^#\s{3}/gm, '  ');
+  const block = uncommented.slice(uncommented.indexOf('antivirus:'));
+  const cfg = resolveConfig({ ...parse(block), domains: ['hospital.test'] }, '/etc/sealgate/sealgate.yaml');
+  expect(cfg.antivirus?.onError).toBe('tempfail');
+});
