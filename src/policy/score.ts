@@ -146,8 +146,8 @@ function healthAny0(terms: TermHit[]): boolean {
 }
 const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
 const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
-const CREDENTIAL_TOKEN = /^(?:MD|DO|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq|Dr)\.?$/;
-const STAFF_ROLE_BEFORE = /\b(?:nurse|educator|manager|director|coordinator|chair|chief|colleague|our|welcome|congratulations\s+to|by|presenter|speaker|instructor|supervisor|administrator|officer|assistant|secretary|recruiter|volunteer|technician|therapist|pharmacist|physician|provider|staff|employee|team\s+member|president|dean|professor|contact)\s*[,:]?\s*$/i;
+const CREDENTIAL_TOKEN = /^(?:MD|DO|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq|Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?$/;
+const STAFF_ROLE_BEFORE = /\b(?:present|attendees|attending|absent|excused|nurse|educator|manager|director|coordinator|chair|chief|colleague|our|welcome|congratulations\s+to|by|presenter|speaker|instructor|supervisor|administrator|officer|assistant|secretary|recruiter|volunteer|technician|therapist|pharmacist|physician|provider|staff|employee|team\s+member|president|dean|professor|contact)\s*[,:\-–]?\s*$/i;
 const TITLE_BEFORE = /(?:\bDr|\bDoctor|\bProf|\bProfessor|\bNurse|\bPharmacist|\bDrs)\.?\s*$/;
 const ORG_WORDS = new Set(
   'clinic hospital center centre health medical medicine pharmacy lab labs laboratory laboratories group associates university college institute foundation department dept street avenue road boulevard suite building campus unit services service care system systems network partners practice office plan insurance mutual company inc llc corp corporation county city state school society association council committee board team program project fund trust bank news newsletter journal review conference summit week day month year'.split(' '),
@@ -428,6 +428,7 @@ function namesDepartment(text: string, end: number): boolean {
   return DEPARTMENT_AFTER.test(text.slice(end, end + 40));
 }
 
+const PATIENT_VERB_AFTER = /^\w+\s+(?:is|was|has|had|reports|reported|presents|presented|denies|denied|complains|complained|continues|remains|takes|took|started|stopped|underwent|developed|needs|tested|was diagnosed|has been)\b/i;
 const PRONOUN_FAMILY = registerTriggers('pronoun', ['his', 'her', 'he', 'she', 'him', 'hers']);
 const SECOND_FAMILY = registerTriggers('second-person', ['you', 'your']);
 const FIRST_FAMILY = registerTriggers('first-person', ['my', 'me', 'i']);
@@ -520,8 +521,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
   execAtTriggers(HONORIFIC_NAME, text, trig, HONORIFIC_FAMILY, (m) => {
     const v = m[1]!;
-    // "Nurse educator Ms. Rivera", "our manager Mr. Ellis": a colleague, not a patient
-    if (STAFF_ROLE_BEFORE.test(text.slice(Math.max(0, m.index - 40), m.index))) return;
+    // "Nurse educator Ms. Rivera", "our manager Mr. Ellis": a colleague, not a patient; so is a
+    // list of people with titles ("Present: Ms. Grant, Mr. Liu, Dr. Shah")
+    const before = text.slice(Math.max(0, m.index - 40), m.index);
+    if (STAFF_ROLE_BEFORE.test(before) || /\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+\p{Lu}[\p{L}'’-]+,\s*(?:and\s+)?$/u.test(before) || /^,\s*(?:and\s+)?(?:Mr|Mrs|Ms|Miss|Mx|Dr)\b/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) return;
     const f = foldName(v.split(/\s+/)[0]!);
     if (NAME_STOP.has(f) || ORG_WORDS.has(f)) return;
     if (ctx.correspondentNames.has(foldName(v))) return;
@@ -549,7 +552,14 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   let bulk = ctx.bulk;
   if (!bulk) execAtTriggers(BULK_AT, text, trig, BULK_FAMILY, () => (bulk = true));
   if (!bulk && healthStrong.length > 0 && (unit.kind === 'subject' || positions(trig, PRONOUN_FAMILY).length > 0)) {
-    const pron = positions(trig, PRONOUN_FAMILY).map((p) => ({ start: p }));
+    // only pronouns that speak about someone's health: "his/her <health term>", "he/she has|was|reports..."
+    const pron = positions(trig, PRONOUN_FAMILY)
+      .filter((p) => {
+        const w = lower.slice(p, p + 4);
+        if (w.startsWith('his') || w.startsWith('her')) return anyIn(terms, p + 3, p + 40, (t) => t.info.weight >= 1);
+        return PATIENT_VERB_AFTER.test(text.slice(p, p + 30));
+      })
+      .map((p) => ({ start: p }));
     CANDIDATE_NAME.lastIndex = 0;
     while ((m = CANDIDATE_NAME.exec(text))) {
       const v = m[1]!;

@@ -135,6 +135,19 @@ const cases: Array<[string, string, string, { from?: string; to?: string; type?:
   ['clean', 'On-call roster', 'Cardiology on call: Mon Dr. Reyes 555-0101, Tue Dr. Kim 555-0102. Stroke team pager 555-0199.'],
   ['clean', 'Payroll', 'Correction for employee Sione Taufa (Emp ID 44120): SSN 512-44-1290, direct deposit account 000123456789, routing 021000021.'],
   ['clean', 'Vendor W-9', 'Contractor: Liv Andersen, 88 Fjord Rd, Duluth MN 55802, TIN 123-45-6788. Please process the 1099.'],
+
+  ['clean', 'Speaker bios', 'Speakers: Maria Gonzalez, MD, cardiologist, on heart failure; John Peters, PharmD, on anticoagulation; Lisa Wong, RN, on diabetes education.'],
+  ['clean', 'Re: Dr. Patel question', 'Dr. Patel asked whether we should screen all adults over 45 for diabetes with A1c. I think yes, per USPSTF.'],
+  ['clean', 'Thanks!', 'Thank you Kevin Brooks for covering the ICU last night; the sepsis huddle went smoothly.'],
+  ['clean', 'New hire', 'Please welcome Aisha Bello, our new clinical pharmacist for the anticoagulation clinic. Aisha joins us from Boston.'],
+  ['clean', 'Committee', 'Minutes: Present - Ms. Grant, Mr. Liu, Dr. Shah. Discussed hand hygiene rates, C. diff rates and the new stroke protocol.'],
+  ['clean', 'Article', 'Great NEJM piece by Eric Topol on AI in radiology and early detection of lung cancer. Worth a read.'],
+  ['clean', 'Training', 'Reminder: BLS recertification for Jenna Moore, Tom Reilly and Paul Hsu is due before 8/1.'],
+  ['clean', 'Trial', 'Dr. Hannah Berg is PI for the new trial of semaglutide in heart failure with preserved EF. Referrals welcome.'],
+  ['clean', 'Newsletter story', 'Meet Carlos: after his heart attack, cardiac rehab helped him return to hiking. Read his story on our blog. Unsubscribe here.'],
+  ['clean', 'Nurse week', 'Happy Nurses Week! Special thanks to Grace Lee, RN, who led the falls reduction project on 4 North.'],
+  ['clean', 'Re: schedule', 'Sam Ortiz will cover clinic Tuesday; he can see diabetes and hypertension follow-ups only.'],
+  ['clean', 'Grant', 'Our grant on opioid use disorder treatment in rural clinics was funded! Thanks to Dana Whitfield and the team.'],
 ];
 
 describe('hand-written hold-out', () => {
