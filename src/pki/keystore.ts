@@ -8,7 +8,7 @@
 // are sealed with AES-256-GCM under a key derived from the KEK with HKDF-SHA-256 and a per-secret
 // salt. Every sealed value names the KEK it was sealed under (its id), so rotation can find them.
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 
 /** Shortest KEK accepted from a file or variable (characters); init writes 43 (256 random bits). */
@@ -61,8 +61,11 @@ export function loadKek(spec: string | KekSpec, baseDir?: string, env: NodeJS.Pr
   }
   let text: string;
   try {
+    // Like ssh with its keys: a KEK file others can read or change is refused.
+    if ((statSync(s.path).mode & 0o006) !== 0) throw new KekError(`file:${s.path}: key-encryption key file is accessible to other users; chmod 600 (or 640) it`);
     text = readFileSync(s.path, 'utf8');
   } catch (e) {
+    if (e instanceof KekError) throw e;
     throw new KekError(`file:${s.path}: cannot read key-encryption key (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   return kekFromSecret(text.trim(), `file:${s.path}`);

@@ -96,6 +96,8 @@ describe('keys at rest', () => {
     expect(() => loadKek('env:SG_MISSING_KEK', undefined, {})).toThrow(/not set/);
     expect(() => loadKek(`file:${join(dir, 'no-such-kek')}`)).toThrow(/cannot read/);
     expect(() => kekFromSecret('short')).toThrow(/shorter/);
+    await writeFile(join(dir, 'open-kek'), pki.kek.secret, { mode: 0o644 });
+    expect(() => loadKek(`file:${join(dir, 'open-kek')}`)).toThrow(/accessible to other users/);
   });
 });
 
