@@ -10,7 +10,7 @@
 // Bodies are handled as latin1 strings (one char per byte), so boundary search is plain indexOf
 // and nothing is decoded twice.
 
-import { isUtf8 } from 'node:buffer';
+import { isAscii as nativeIsAscii, isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
 export interface HeaderField {
   /** Lower-cased field name. */
@@ -59,10 +59,9 @@ export function decodeWindows1252(bytes: Uint8Array): string {
 }
 const win1252 = { decode: decodeWindows1252 };
 
-/** True when every byte is < 0x80 (fast path: no decoding needed). */
+/** True when every byte is < 0x80 (fast path: no decoding needed); native check. */
 function isAscii(buf: Uint8Array): boolean {
-  for (let i = 0; i < buf.length; i++) if (buf[i]! > 0x7f) return false;
-  return true;
+  return nativeIsAscii(buf);
 }
 
 /**
