@@ -3,7 +3,7 @@
 // with the KEK; prints certificates and, for `cert password` only, a PKCS#12 password (audited
 // with the operator's name). Never prints private keys.
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -35,6 +35,9 @@ const defaultIo: CertCliIo = {
     process.exitCode = code;
   },
 };
+
+/** Most addresses one `cert issue --from-file` run accepts. */
+export const BULK_ISSUE_MAX = 100_000;
 
 class CliError extends Error {
   constructor(message: string, readonly code = 1) {
@@ -242,11 +245,43 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
     .option('--out-dir <dir>', 'external address: where to write ADDRESS.p12, ADDRESS.mobileconfig and ADDRESS.eml')
     .addOption(new Option('--pkcs12 <profile>', 'external address: PKCS#12 encryption').choices(['modern', 'legacy']))
     .option('--requested-by <address>', 'external address: the sender named in the email as the one who has the password')
-    .action(action('cert issue', async (address: string | undefined, o: { config?: string; domainCert?: DomainCertKind; domain?: string; outDir?: string; pkcs12?: 'modern' | 'legacy'; requestedBy?: string }) => {
+    .option('--from-file <file>', 'proxy certificates in bulk: internal addresses, one per line (# comments)')
+    .action(action('cert issue', async (address: string | undefined, o: { config?: string; domainCert?: DomainCertKind; domain?: string; outDir?: string; pkcs12?: 'modern' | 'legacy'; requestedBy?: string; fromFile?: string }) => {
       await withPki(o.config, async (pki, cfg, store) => {
         if (o.domainCert) {
           const r = await domainCertificate(pki, o.domainCert, o.domain ?? cfg.domains[0]);
           return io.out(`${r.serial}  ${r.kind}  ${r.address}\n`);
+        }
+        if (o.fromFile) {
+          let text: string;
+          try {
+            text = await readFile(o.fromFile, 'utf8');
+          } catch (e) {
+            throw new CliError(`${o.fromFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+          }
+          const lines = text.split(/\r?\n/).map((l) => l.replace(/#.*/, '').trim());
+          if (lines.filter(Boolean).length > BULK_ISSUE_MAX) throw new CliError(`${o.fromFile}: more than ${BULK_ISSUE_MAX} addresses`);
+          // Check every line first, so a typo on line 900 does not leave 899 issued and the rest not.
+          const addrs: string[] = [];
+          lines.forEach((l, i) => {
+            if (!l) return;
+            let a: string;
+            try {
+              a = normalizeAddress(l);
+            } catch {
+              throw new CliError(`${o.fromFile}:${i + 1}: not a plain email address`);
+            }
+            if (!isInternal(pki, a)) throw new CliError(`${o.fromFile}:${i + 1}: ${a} is not in this gateway's domains`);
+            addrs.push(a);
+          });
+          let n = 0;
+          for (const a of new Set(addrs)) {
+            const p = await issueProxyCertificate(pki, a);
+            io.out(`${p.encryption.serial}  proxy-encryption  ${a}\n`);
+            n++;
+          }
+          await store.audit.append({ type: 'certificates-issued-bulk', actor: actor(), data: { file: o.fromFile, addresses: n } });
+          return io.out(`${n} addresses have proxy certificates\n`);
         }
         if (!address) throw new CliError('an address (or --domain-cert) is required');
         const a = normalizeAddress(address);

@@ -81,6 +81,21 @@ describe('sealgate ca / cert', () => {
     expect(list.map((c: { kind: string }) => c.kind)).toEqual(expect.arrayContaining(['proxy-encryption', 'proxy-signing', 'domain-confidentiality', 'domain-signing']));
   }, 60_000);
 
+  it('cert issue --from-file issues proxy certificates in bulk, and refuses the whole file if one line is wrong', async () => {
+    await writeFile(join(dir, 'staff.txt'), '# ward 3\nnurse1@hospital.example\nNurse2@Hospital.example\n\nnurse1@hospital.example\n');
+    const r = await cli('cert', 'issue', '--from-file', join(dir, 'staff.txt'), '--config', cfgFile);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/2 addresses have proxy certificates/);
+    const listed = JSON.parse((await cli('cert', 'list', '--kind', 'proxy-encryption', '--json', '--config', cfgFile)).out) as Array<{ address: string }>;
+    expect(listed.map((c) => c.address)).toEqual(expect.arrayContaining(['nurse1@hospital.example', 'nurse2@hospital.example']));
+    await writeFile(join(dir, 'bad.txt'), 'nurse3@hospital.example\nsomeone@elsewhere.example\n');
+    const bad = await cli('cert', 'issue', '--from-file', join(dir, 'bad.txt'), '--config', cfgFile);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/bad\.txt:2: someone@elsewhere\.example is not in this gateway's domains/);
+    const after = JSON.parse((await cli('cert', 'list', '--address', 'nurse3@hospital.example', '--json', '--config', cfgFile)).out);
+    expect(after).toEqual([]);
+  }, 60_000);
+
   it('cert issue for an external address writes .p12, .mobileconfig and .eml; cert password returns the password, audited with the operator', async () => {
     const out = join(dir, 'out');
     const r = await cli('cert', 'issue', 'pat@clinic.example', '--out-dir', out, '--config', cfgFile);
