@@ -79,16 +79,15 @@ function cachingSqlite(sqlite: BetterSqlite3.Database) {
 function walSyncer(dbFile: string) {
   const walFile = `${dbFile}-wal`;
   let fh: FileHandle | null = null;
-  let ino = -1;
   let pending: Promise<void> | null = null;
   let queued: Promise<void> | null = null;
   const syncOnce = async () => {
-    const st = await stat(walFile).catch(() => null);
-    if (!st) return; // no WAL: everything is in the (synced) database file
-    if (!fh || st.ino !== ino) {
-      await fh?.close().catch(() => {});
+    // SQLite keeps the WAL file (same inode) while our connection is open, so one descriptor
+    // opened on first use serves for the life of the store.
+    if (!fh) {
+      const st = await stat(walFile).catch(() => null);
+      if (!st) return; // no WAL yet: nothing has been committed to it
       fh = await open(walFile, 'r');
-      ino = st.ino;
     }
     await fh.sync();
   };
