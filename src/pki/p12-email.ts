@@ -73,7 +73,7 @@ Apple Mail (iPhone, iPad, Mac): open the attachment ${i.to}.mobileconfig and ins
 
 Thunderbird: open Settings > Privacy & Security > Certificates > Manage Certificates > Your Certificates > Import, choose ${file} and type the password. Then under Account Settings > End-To-End Encryption choose the certificate for S/MIME.
 
-Gmail in a web browser cannot open these messages unless your organization uses Google Workspace with S/MIME enabled (an administrator uploads the certificate). Use one of the programs above instead, for example Apple Mail on a phone or Thunderbird on a computer.
+Gmail: a personal gmail.com account cannot open these messages in a web browser; read them with one of the programs above instead (for example Apple Mail on a phone, or Thunderbird with your Gmail account on a computer). With Google Workspace, if your administrator has turned on S/MIME, you can upload ${file} with the password in Gmail settings (Accounts, "Send mail as", edit info, upload a personal certificate), or ask your administrator to.
 
 Keep ${file} and the password private: anyone who has both can read your encrypted email. If you lose them, or believe someone else has them, tell ${who}.
 
