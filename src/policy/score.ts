@@ -360,6 +360,8 @@ interface ScoreCtx {
   senderNames: string[][];
   correspondentNames: Set<string>;
   bulk: boolean;
+  /** The From display name carries a clinical credential (Dr., MD, RN ...): not a patient. */
+  senderIsClinician: boolean;
 }
 
 function link(h: number, p: number, pol: CompiledPolicy): number {
@@ -429,6 +431,8 @@ function namesDepartment(text: string, end: number): boolean {
 }
 
 const PATIENT_VERB_AFTER = /^\w+\s+(?:is|was|has|had|reports|reported|presents|presented|denies|denied|complains|complained|continues|remains|takes|took|started|stopped|underwent|developed|needs|tested|was diagnosed|has been)\b/i;
+const CLINICIAN_POSSESSION = /^my\s+(?:experience|practice|clinic|office|patients?|panel|view|opinion|team|colleagues?|understanding|read|reading|take|practice's|department|service|unit|residents?|students?)\b/;
+const CLINICIAN_CREDENTIALS = new Set(['md', 'do', 'dr', 'rn', 'np', 'pa', 'pa-c', 'pharmd', 'dnp', 'phd', 'aprn', 'fnp', 'lpn', 'crna', 'dds', 'dmd', 'od', 'lcsw', 'mbbs', 'rph']);
 const PRONOUN_FAMILY = registerTriggers('pronoun', ['his', 'her', 'he', 'she', 'him', 'hers']);
 const SECOND_FAMILY = registerTriggers('second-person', ['you', 'your']);
 const FIRST_FAMILY = registerTriggers('first-person', ['my', 'me', 'i']);
@@ -504,7 +508,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       const s = m.index + m[0].indexOf(v);
       // "Name: Oskar Lindahl   Age: 67": a third word followed by ':' is the next field's label
       const parts = v.split(/([ \t]+)/);
-      if (parts.length >= 5 && /^[ \t]*:/.test(text.slice(s + v.length, s + v.length + 3))) v = parts.slice(0, -2).join('');
+      const last = parts[parts.length - 1] ?? '';
+      if (parts.length >= 5 && (/^[ \t]*:/.test(text.slice(s + v.length, s + v.length + 3)) || /^\p{Lu}{2,4}$/u.test(last))) v = parts.slice(0, -2).join('');
       if (re === LABELLED_NAME && /^\p{Lu}{2,}/u.test(v) && !/\p{Ll}/u.test(v)) {
         // "LÓPEZ, JEFFREY": accept all-caps only with a comma or two tokens
         if (v.split(/[\s,]+/).filter(Boolean).length < 2) return;
@@ -597,8 +602,13 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
           FIRST_I.lastIndex = p;
           if (!FIRST_I.test(text)) continue;
         } else if (family === FIRST_FAMILY && text[p] === 'i') continue;
-        if (anyIn(terms, p + 1, p + 60, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) ||
-            anyIn(codes, p + 1, p + 60, (c) => c.category === 'lab-value')) {
+        // "my experience / my patients / my clinic": a clinician speaking, not a patient
+        if (family === FIRST_FAMILY && CLINICIAN_POSSESSION.test(lower.slice(p, p + 30))) continue;
+        // "your A1c", "my ankles are swollen" (health words after the pronoun; "in my experience,
+        // metformin ..." from a clinician has them only before or far away)
+        const lo = p + 1;
+        if (anyIn(terms, lo, p + 60, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) ||
+            anyIn(codes, lo, p + 60, (c) => c.category === 'lab-value')) {
           k++;
           break;
         }
@@ -609,7 +619,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       addId(unitEv, 'name-in-clinical-context');
       patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
-    } else if (ctx.senderNames.length > 0 && personal(FIRST_FAMILY) > 0) {
+    } else if (ctx.senderNames.length > 0 && !ctx.senderIsClinician && personal(FIRST_FAMILY) > 0) {
       const tail = foldName(text.slice(-300));
       const signer = ctx.senderNames.find((toks) => toks.some((t) => t.length > 1 && new RegExp(`\\b${t.replace(/[^a-z]/g, '')}\\b`).test(tail)));
       if (signer) {
@@ -774,6 +784,7 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     senderNames: people(['from', 'reply-to']),
     correspondentNames: new Set(ex.correspondents.filter((c) => c.name).map((c) => foldName(c.name.replace(/,.*$/, '').replace(/"/g, '').trim()))),
     bulk: ex.bulk,
+    senderIsClinician: ex.correspondents.some((c) => c.field === 'from' && c.name.split(/[\s,.()]+/).some((t) => CLINICIAN_CREDENTIALS.has(t.toLowerCase()))),
   };
   let best = 0;
   let pii = false;

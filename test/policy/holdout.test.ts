@@ -148,6 +148,24 @@ const cases: Array<[string, string, string, { from?: string; to?: string; type?:
   ['clean', 'Nurse week', 'Happy Nurses Week! Special thanks to Grace Lee, RN, who led the falls reduction project on 4 North.'],
   ['clean', 'Re: schedule', 'Sam Ortiz will cover clinic Tuesday; he can see diabetes and hypertension follow-ups only.'],
   ['clean', 'Grant', 'Our grant on opioid use disorder treatment in rural clinics was funded! Thanks to Dana Whitfield and the team.'],
+
+  ['phi', 'Encounter summary', 'Encounter summary - 2025-01-14\nPt: DIALLO, MARIAMA   Chart: 000-448-123\nDOB: 04/30/1987\nA/P: postpartum depression, start sertraline 50 mg; therapy referral.'],
+  ['phi', 'lab', 'Hemoglobin A1c: 9.2 % (H)\nFasting glucose: 188 mg/dL (H)\nCollected 01/09/2025 07:42\nPatient: Ruairi Gallagher  ID 5521-0093'],
+  ['phi', 'Re: rx', 'Rx #7712093 for Siosaia Tupou: lisinopril 20 mg, 90-day supply, 3 refills. Insurance rejected: prior authorization required.'],
+  ['phi', 'Remit', 'ERA 20250112 | Payee NPI 1234567893\nPatient: Kahale, Noelani | Subscriber 88120034512 | DOS 12/20/2024 | 99213 | Paid 74.20'],
+  ['phi', 'appointment reminder', 'Dear Mr. Haddad,\nThis is a reminder of your appointment with the Sleep Clinic on March 3 at 9:00 AM to review your sleep study and CPAP settings.', { to: 'Omar Haddad <ohaddad@mail.example>' }],
+  ['phi', 'radiology', 'EXAM: Mammogram, bilateral screening\nNAME: Okafor-Bell, Chiamaka\nMRN: 77-120-334\nIMPRESSION: BI-RADS 4, suspicious calcifications left breast. Biopsy recommended.'],
+  ['phi', 'coordination', 'Hi Jess - can you get Mr. Whitcombe in for an INR check this week? His last INR was 4.1 on warfarin 5 mg. Thanks, Tom'],
+  ['phi', 'discharge', 'Discharge instructions for Yuki Tanabe (acct 55120093): keep incision dry, take oxycodone 5 mg q6h PRN pain, follow up with ortho in 2 weeks.'],
+  ['phi', 'claim appeal', 'Appeal of denied claim 4410-2290-11 for member Bjorn Eriksen (ID: QHP44120). Service: lumbar MRI (72148) on 10/02/2024 for radiculopathy.'],
+  ['phi', 'question from patient', 'Hello Dr Mensah, since starting the amlodipine my ankles are very swollen. Is this normal? Kofi Asante', { from: 'Kofi Asante <kasante@mail.example>' }],
+  ['clean', 'Compliance', 'Annual reminder: do not include patient names, MRNs or dates of birth in email subjects. Use the [secure] tag for PHI.'],
+  ['clean', 'Grand rounds', 'Grand Rounds Friday: "Managing hyperkalemia in CKD" by Dr. Obi Nwosu. CME credit available.'],
+  ['clean', 'Pharma', 'Dear Dr. Ellis, Cardiozel (sacubitril/valsartan) reduces HF hospitalizations. Your NPI 1234567893 qualifies for free samples.'],
+  ['clean', 'Statistics', 'Readmissions by diagnosis (Q4): heart failure I50.9 - 42; COPD J44.1 - 31; pneumonia J18.9 - 27.'],
+  ['clean', 'Schedule', 'Clinic schedule week of 2/3: Mon Dr. Ahmed, Tue NP Rivera, Wed Dr. Chen; flu clinic Thursday 9-12.'],
+  ['clean', 'Re: guideline', 'In my experience metformin and a statin are enough for most of my patients with prediabetes.\n\nSara Diaz', { from: 'Sara Diaz <sd@clinic.example>' }],
+  ['clean', 'Re: targets', 'My A1c question for the group: should we target 7% for everyone on insulin?\n\nSara', { from: 'Sara Diaz, MD <sd@clinic.example>' }],
 ];
 
 describe('hand-written hold-out', () => {
