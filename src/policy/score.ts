@@ -127,7 +127,7 @@ const PATIENT_NAME = new RegExp(
 );
 const PATIENT_NAME_FAMILY = registerTriggers('patient-name', ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary', 'referring', 'referral', 'refer', 'referred', 'seeing', 'saw', 'evaluate', 'evaluated', 'evaluating', 'admit', 'admitted', 'admitting', 'discharge', 'discharged', 'discharging', 'treat', 'treated', 'treating', 'examined']);
 // "Jane Roe (DOB ...", "Jane Roe, MRN ...", "Jane Roe, 16," : a name right before an identifier or an age
-const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#?|[Mm]ember ID|[Aa]ge)?\\s*[:#]?\\s*$`, 'u');
+const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#?|[Mm]ember(?: ID| #| No\\.?)?|[Pp]olicy(?: #| No\\.?| Number)?|[Ss]ubscriber(?: ID| #)?|[Aa]ge|ID)?[ \\t]*[:#]?[ \\t]*$`, 'u');
 const PREP_FAMILY = registerTriggers('prep', ['for', 'with']);
 const PREP_NAME = new RegExp(`(?:for|with)\\s+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?\\s+)?(${FULL_NAME})`, 'uy');
 /** Record and care nouns that, followed by "for/with/of NAME", make NAME the patient. */
@@ -136,7 +136,7 @@ const RECORD_NOUNS = new Set(
     'orders order consult consultation appointment appointments visit visits session encounter evaluation exam examination authorization claim ' +
     'claims bill statement summary imaging biopsy scan mri ct x-ray xray ultrasound plan meds medications medication history follow-up followup ' +
     'admission discharge surgery procedure vaccine vaccination immunization screening test tests diagnosis prognosis care treatment therapy ' +
-    'benefits eob explanation').split(' '),
+    'benefits eob explanation verification eligibility coverage').split(' '),
 );
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 const SHORT_AGE = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/g;

@@ -166,6 +166,17 @@ const cases: Array<[string, string, string, { from?: string; to?: string; type?:
   ['clean', 'Schedule', 'Clinic schedule week of 2/3: Mon Dr. Ahmed, Tue NP Rivera, Wed Dr. Chen; flu clinic Thursday 9-12.'],
   ['clean', 'Re: guideline', 'In my experience metformin and a statin are enough for most of my patients with prediabetes.\n\nSara Diaz', { from: 'Sara Diaz <sd@clinic.example>' }],
   ['clean', 'Re: targets', 'My A1c question for the group: should we target 7% for everyone on insulin?\n\nSara', { from: 'Sara Diaz, MD <sd@clinic.example>' }],
+
+  ['phi', 'Consult note', 'CONSULTATION\nRequesting: Dr. Amadi\nPatient: Esperanza Quispe (MR# 4471-220)\nHPI: 62F with 3 months of dysphagia to solids and 8 kg weight loss.\nPlan: EGD with biopsy.'],
+  ['phi', 'ED to PCP', 'Your patient Tariq Haddad was seen in our ED last night for a kidney stone (6 mm, right UVJ). Discharged on tamsulosin and ketorolac.'],
+  ['phi', 'OT eval', 'Occupational therapy evaluation for Greta Lindholm completed 02/03; left hemiparesis after stroke; recommend home safety assessment.'],
+  ['phi', 'ins verify', 'Verification for Akua Mensah - Policy #: HMO-5512-0091, effective 01/01/2025. Covered: physical therapy 20 visits/yr for her lumbar strain.'],
+  ['phi', 'Fwd: results', '---------- Forwarded message ---------\nFrom: Lab <lab@lab.example>\nSubject: Results ready\n\nPatient: Bui, Thanh  DOB: 1950-02-02\nTSH 0.01 mIU/L (L), free T4 3.9 ng/dL (H). Consistent with hyperthyroidism.'],
+  ['phi', 'hospice', 'RE: Mrs. Fairweather - comfort care only per family; morphine 5 mg SL q2h PRN dyspnea; chaplain visited.'],
+  ['clean', 'Staffing', 'Census today 42; 6 admissions, 4 discharges. Two RNs out sick; float pool requested for 5 North.'],
+  ['clean', 'Reminder', 'Flu vaccination is mandatory for all staff by 11/30. Bring your badge to Employee Health, room B12.'],
+  ['clean', 'CME', 'Case-based webinar: a 58-year-old man with chest pain and ST elevation. Speakers: Nadia Karim, MD and Leo Park, DO.'],
+  ['clean', 'Quality', 'Sepsis bundle compliance 81% (goal 85%). Top barrier: lactate timing. Thanks to Dr. Ruiz and the ED team.'],
 ];
 
 describe('hand-written hold-out', () => {
