@@ -403,18 +403,19 @@ export function encryptEnveloped(content: Buffer, recipients: RecipientSpec[], o
   if (!Buffer.isBuffer(content)) throw new SmimeError('invalid-input', 'content must be a Buffer');
   const env = buildEnvelope(recipients, opts);
   const { cipher, cek, iv, algId } = env.content;
-  let ct: Buffer;
+  // The ciphertext stays as the cipher's two output pieces: encodeTlv copies everything once anyway.
+  let ct: Buffer[];
   let tag: Buffer | undefined;
   if (cipher.aead) {
     const c = createCipheriv(cipher.nodeName as 'aes-256-gcm', cek, iv, { authTagLength: 16 });
-    ct = Buffer.concat([c.update(content), c.final()]);
+    ct = [c.update(content), c.final()];
     tag = c.getAuthTag();
   } else {
     const c = createCipheriv(cipher.nodeName, cek, iv);
-    ct = Buffer.concat([c.update(content), c.final()]);
+    ct = [c.update(content), c.final()];
   }
   cek.fill(0);
-  const eci = tlv(0x30, derOid(OID.data), algId, tlv(0x80, ct));
+  const eci = tlv(0x30, derOid(OID.data), algId, tlv(0x80, ...ct));
   const inner = tag
     ? tlv(0x30, derInt(env.version), env.recipientInfos, eci, tlv(0x04, tag))
     : tlv(0x30, derInt(env.version), env.recipientInfos, eci);
