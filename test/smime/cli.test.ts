@@ -1,7 +1,7 @@
 // `sealgate smime encrypt|decrypt|sign|verify` as an operator uses it: files or stdin in, stdout out,
 // JSON verification result, exit status, and one clear line naming the file on every failure.
-// The CLI is compiled (tsc) into .test-work/ and run with node in a child process; OpenSSL checks
-// what it writes.
+// The built CLI (bin/sealgate.js over dist/; `npm run build` first, as scripts/test.sh does) runs in a
+// child process; OpenSSL checks what it writes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,37 +11,20 @@ import { sampleMessage } from '../peers/fixtures.js';
 import { opensslDecrypt, opensslSign, opensslVerify } from '../peers/openssl.js';
 
 let pki: TestPki;
-let out: string;
 let work: string;
 const root = process.cwd();
 
 beforeAll(async () => {
-  out = await mkdtemp(join(root, '.test-work', 'cli-')).catch(async () => {
-    await runOk('mkdir', ['-p', join(root, '.test-work')]);
-    return mkdtemp(join(root, '.test-work', 'cli-'));
-  });
-  // Compile only the CLI's import graph (not the whole tree other people are editing) into a
-  // directory inside the project, so node resolves node_modules as in dist/.
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  await runOk(process.execPath, [
-    tsc, '--outDir', out, '--rootDir', 'src', '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
-    '--target', 'ES2022', '--experimentalDecorators', '--esModuleInterop', '--skipLibCheck', '--types', 'node',
-    '--noEmitOnError', 'false', 'src/cli/smime-standalone.ts',
-  ], { cwd: root, timeoutMs: 120_000 }).catch(async (e) => {
-    // tsc exits non-zero on type errors but still emits; only a missing output is fatal.
-    await readFile(join(out, 'cli', 'smime-standalone.js')).catch(() => { throw e; });
-  });
   pki = await makeTestPki();
   work = pki.dir;
 }, 180_000);
 
 afterAll(async () => {
-  if (out) await rm(out, { recursive: true, force: true });
   if (pki) await rm(pki.dir, { recursive: true, force: true });
 });
 
 function cli(args: string[], input?: Buffer) {
-  return run(process.execPath, [join(out, 'cli', 'smime-standalone.js'), 'smime', ...args], { input, cwd: root });
+  return run(process.execPath, [join(root, 'bin', 'sealgate.js'), 'smime', ...args], { input, cwd: root });
 }
 
 describe('sealgate smime CLI', () => {
