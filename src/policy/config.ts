@@ -46,7 +46,8 @@ export const DEFAULT_ID_WEIGHTS: Readonly<Record<string, number>> = Object.freez
   'name-in-clinical-context': 3,
   'name-near-health': 2,
   'patient-contact': 2.5,
-  'person-name': 0, // reported only (a name column without health data)
+  'person-name': 0, // reported only (a name without health data around it)
+  'tax-id': 0, // a labelled SSN/TIN outside the issued ranges: personal data, not a patient link
   'date-of-service': 1.5,
   phone: 0.6,
   email: 0.6,
@@ -57,7 +58,7 @@ export const DEFAULT_ID_WEIGHTS: Readonly<Record<string, number>> = Object.freez
 });
 
 /** Categories that make the `pii` finding on their own. */
-export const PII_CATEGORIES = new Set(['patient-contact', 'ssn', 'dob', 'mbi', 'member-id', 'mrn', 'bank-account', 'employee-id', 'account-number']);
+export const PII_CATEGORIES = new Set(['patient-contact', 'tax-id', 'ssn', 'dob', 'mbi', 'member-id', 'mrn', 'bank-account', 'employee-id', 'account-number']);
 /** Weak identifiers: their combined weight is capped (signatures carry phones and addresses). */
 export const WEAK_ID_CATEGORIES = new Set(['phone', 'email', 'address']);
 

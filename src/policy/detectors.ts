@@ -10,7 +10,7 @@ import { type Triggers, execAtTriggers, lowerSameLength, positions, registerTrig
 
 export type IdCategory =
   | 'ssn' | 'mrn' | 'dob' | 'date-of-service' | 'phone' | 'email' | 'address' | 'member-id' | 'mbi' | 'npi'
-  | 'account-number' | 'reference-number' | 'name-in-clinical-context' | 'name-near-health' | 'patient-contact' | 'bank-account' | 'employee-id';
+  | 'account-number' | 'reference-number' | 'name-in-clinical-context' | 'name-near-health' | 'patient-contact' | 'tax-id' | 'person-name' | 'bank-account' | 'employee-id';
 
 export type CodeCategory = 'icd10' | 'cpt' | 'hcpcs' | 'ndc' | 'loinc' | 'lab-value' | 'dosage';
 
@@ -162,7 +162,7 @@ const DOS_RE = new RegExp(
 );
 const DOS_FAMILY = registerTriggers('dos', ['date', 'dos', 'service', 'visit', 'admission', 'admit', 'admitted', 'discharge', 'discharged', 'encounter', 'collection', 'collected', 'procedure', 'exam', 'study', 'surgery', 'seen', 'appointment', 'scheduled', 'received', 'reported', 'performed']);
 const SSN_RE = /(?<![\d-])(\d{3})([- .]?)(\d{2})\2(\d{4})(?![\d-])/g;
-const SSN_LABEL = /\b(?:SSN|SS#|S\.S\.N\.?|Social\s+Security(?:\s+(?:No\.?|Number|#))?|SocSec|TIN|ITIN|Taxpayer\s+ID)\s*[:#]?\s*$/i;
+const SSN_LABEL = /\b(?:SSN|SS#|S\.S\.N\.?|Social\s+Security(?:\s+(?:No\.?|Number|#))?|SocSec|TIN|ITIN|Taxpayer\s+ID)(?:\s*\([^)]{1,12}\))?\s*[:#]?\s*$/i;
 const PHONE_RE = /(?<![\d-])(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\d-])/g;
 const EMAIL_RE = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,}/y;
 const STREET_RE = /\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'-]+\.?\s+){1,3}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Ct|Court|Way|Pl|Place|Ter|Terrace|Pkwy|Parkway|Cir|Circle|Hwy|Highway|Trail|Trl|Sq|Square|Loop|Row|Run|Pike|Crescent|Close|Path|Plaza|Alley)\b\.?(?:,?\s+(?:Apt|Unit|Suite|Ste|#)\.?\s*[A-Z0-9-]+)?/g;
@@ -279,7 +279,11 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     const labelled = SSN_LABEL.test(text.slice(Math.max(0, m.index - 30), m.index));
     if (!m[2] && !labelled) continue; // a bare 9-digit number needs a label
     if (m[2] === '.' && !labelled) continue;
-    if (!isValidSsn(digits)) continue;
+    if (!isValidSsn(digits)) {
+      // never issued as an SSN, but a labelled tax/ID number is still someone's personal data
+      if (labelled && !overlaps(m.index, m.index + m[0].length)) push(out, 'tax-id', m.index, m.index + m[0].length, m[0]);
+      continue;
+    }
     if (overlaps(m.index, m.index + m[0].length)) continue;
     push(out, 'ssn', m.index, m.index + m[0].length, m[0]);
     taken.push([m.index, m.index + m[0].length]);

@@ -11,7 +11,8 @@ function tail(v: string, keep: number): string {
 
 export function maskValue(category: string, value: string): string {
   switch (category) {
-    case 'ssn': {
+    case 'ssn':
+    case 'tax-id': {
       const d = value.replace(/\D/g, '');
       return `***-**-${d.slice(-4)}`;
     }

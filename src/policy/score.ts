@@ -343,7 +343,7 @@ class ReasonBook {
 const ID_LABEL: Record<string, string> = {
   ssn: 'SSN', mrn: 'MRN', dob: 'DOB', 'date-of-service': 'date of service', phone: 'phone', email: 'e-mail',
   address: 'address', 'member-id': 'member ID', mbi: 'MBI', npi: 'NPI', 'account-number': 'account/claim no.', 'reference-number': 'reference no.',
-  'name-in-clinical-context': 'name', 'name-near-health': 'name', 'patient-contact': "patient's phone", 'bank-account': 'bank account', 'employee-id': 'employee ID',
+  'name-in-clinical-context': 'name', 'name-near-health': 'name', 'patient-contact': "patient's phone", 'tax-id': 'SSN/TIN (not an issued SSN)', 'bank-account': 'bank account', 'employee-id': 'employee ID',
 };
 
 interface UnitResult {
@@ -688,9 +688,13 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     addHealthHit(unitEv, 'patient-relationship', 'patient-relationship', PATIENT_RELATIONSHIP_WEIGHT);
     reasons.add('patient-relationship', where, 'record about a patient');
   }
+  // with no health information in this part, a name is just a person's name (HR forms, lists)
+  const healthHere = healthScore(unitEv) >= 1;
   for (const f of allIds) {
-    addId(unitEv, f.category);
-    reasons.add(f.category, where, `${ID_LABEL[f.category] ?? f.category} ${maskValue(f.category, f.value)}`);
+    const isName = f.category === 'name-in-clinical-context' || f.category === 'name-near-health';
+    const cat = isName && !healthHere ? 'person-name' : f.category;
+    addId(unitEv, f.category); // still links to health elsewhere in the message (subject + body)
+    reasons.add(cat, where, `${ID_LABEL[f.category] ?? f.category} ${maskValue(f.category, f.value)}`);
   }
   let hasPii = allIds.some((f) => PII_CATEGORIES.has(f.category));
 
