@@ -161,3 +161,14 @@ describe('patient as correspondent without a display name', () => {
     expect(scoreMessage(mk('<subscribers@list.example>')).phi).toBe(false);
   });
 });
+
+describe('pii without PHI', () => {
+  it('a W-9 with a labelled TIN outside the issued SSN ranges is pii (tax-id), not an SSN, not PHI', () => {
+    const d = scoreMessage(makeMessage({ parts: [plain('Contractor W-9\nName: Liv Andersen\nTIN (SSN): 000 66 7990\nAddress: 88 Fjord Road, Duluth, MN 55802')] }));
+    expect(d.phi).toBe(false);
+    expect(d.pii).toBe(true);
+    expect(d.reasons.find((r) => r.category === 'ssn')).toBeUndefined();
+    expect(d.reasons.find((r) => r.category === 'tax-id')?.samples[0]).toContain('***-**-7990');
+    expect(d.reasons.find((r) => r.category === 'person-name')).toBeDefined();
+  });
+});
