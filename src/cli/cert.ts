@@ -19,6 +19,7 @@ import { domainCertificate, issueForExternalRecipient, issueProxyCertificate, re
 import { buildPkcs12Email } from '../pki/p12-email.js';
 import { rotateKek } from '../pki/rotate.js';
 import { publishCrls } from '../pki/crl-publish.js';
+import { setUpPki } from '../pki/setup.js';
 
 /** Where output goes; tests pass their own. */
 export interface CertCliIo {
@@ -132,18 +133,10 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
     .addOption(new Option('--algorithm <alg>', 'CA and signing keys (default: pki.algorithm)').choices(['rsa-3072', 'p-256']))
     .action(action('ca create', async (o: { config?: string; algorithm?: 'rsa-3072' | 'p-256' }) => {
       const { cfg, pki: pkiCfg } = loadCfg(o.config);
-      const spec = parseKekSpec(pkiCfg.kek, cfg.dir);
-      let created = false;
-      if (spec.kind === 'file' && !existsSync(spec.path)) {
-        await mkdir(join(spec.path, '..'), { recursive: true, mode: 0o700 });
-        createKekFile(spec.path);
-        created = true;
-      }
-      const kek = loadKek(spec);
       await withStore(cfg, async (store) => {
-        const pki = await createDomainPki({ store, domains: cfg.domains, algorithm: o.algorithm, kek, config: pkiCfg });
-        await store.audit.append({ type: 'pki-created', actor: actor(), data: { domains: cfg.domains, algorithm: pki.config.algorithm, kek: kek.id } });
-        if (created) io.out(`created key-encryption key ${spec.kind === 'file' ? spec.path : ''} (mode 0600; back it up apart from the database)\n`);
+        const { pki, createdKek, kekId } = await setUpPki(cfg, pkiCfg, store, o.algorithm);
+        await store.audit.append({ type: 'pki-created', actor: actor(), data: { domains: cfg.domains, algorithm: pki.config.algorithm, kek: kekId } });
+        if (createdKek) io.out(`created key-encryption key ${createdKek} (mode 0600; back it up apart from the database)\n`);
         for (const name of CA_NAMES) {
           const c = await pki.ca(name);
           io.out(`${name.padEnd(8)} ${c.record.subject}  SHA-256 ${fingerprint(c.record.der)}\n`);

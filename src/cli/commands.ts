@@ -9,7 +9,8 @@ import type { Config } from '../config/types.js';
 import { initGateway } from './init.js';
 import { createLogger } from '../log/logger.js';
 import { startGateway } from '../gateway/gateway.js';
-import { openStore } from '../store/index.js';
+import { openStore, type OpenedStore } from '../store/index.js';
+import { setUpPki } from '../pki/setup.js';
 import { createQueueAdmin } from '../queue/admin.js';
 import type { Store } from '../store/types.js';
 
@@ -96,7 +97,8 @@ export function registerCoreCommands(program: Command): void {
     .option('--internal <HOST:PORT>', 'internal mail server for inbound delivery', '127.0.0.1:25')
     .option('--database <URL>', '"sqlite" or a postgres:// URL', 'sqlite')
     .option('--smarthost <HOST:PORT>', 'relay outbound mail through this host instead of MX lookups')
-    .action(async (o: { dir: string; domain?: string[]; hostname?: string; inbound: string; outbound: string; internal: string; database: string; smarthost?: string }) => {
+    .addOption(new Option('--pki-algorithm <ALG>', 'key type of the CAs and domain signing keys (default pki.algorithm: rsa-3072)').choices(['rsa-3072', 'p-256']))
+    .action(async (o: { dir: string; domain?: string[]; hostname?: string; inbound: string; outbound: string; internal: string; database: string; smarthost?: string; pkiAlgorithm?: 'rsa-3072' | 'p-256' }) => {
       if (!o.domain?.length) fail('init: at least one --domain is required');
       const [ih, ip] = splitHostPort(o.internal, '--internal');
       const smarthost = o.smarthost ? splitHostPort(o.smarthost, '--smarthost') : undefined;
@@ -110,6 +112,11 @@ export function registerCoreCommands(program: Command): void {
       await withStore(cfg, async (store) => {
         await store.setSetting('initialized_at', new Date().toISOString());
         await store.audit.append({ type: 'init', actor: actor(), data: { domains: cfg.domains } });
+        // The loader always fills `pki` with defaults when the section is absent.
+        const { pki, createdKek, kekId } = await setUpPki(cfg, cfg.pki!, store as OpenedStore, o.pkiAlgorithm);
+        await store.audit.append({ type: 'pki-created', actor: actor(), data: { domains: cfg.domains, algorithm: pki.config.algorithm, kek: kekId } });
+        if (createdKek) out(`created key-encryption key ${createdKek} (mode 0600; back it up apart from the database)`);
+        out(`created the root CA, issuing CAs and RFC 3183 domain certificates (${pki.config.algorithm}); see: sealgate ca show --config ${configFile}`);
       });
       out(`created ${configFile}`);
       out(`start it with: sealgate start --config ${configFile}`);

@@ -77,6 +77,21 @@ dns:
 log:
   level: info
 
+# Certification authority (docs/pki.md). init created the CAs, domain keys and RFC 3183 domain
+# certificates with these settings; every key is encrypted at rest under the key-encryption key.
+pki:
+  kek: file:keys/kek                 # or env:VARIABLE; keep it apart from the database backups
+  # algorithm: rsa-3072              # CA and signing keys: rsa-3072 | p-256 (used at creation)
+  # encryptionKey: rsa-3072          # the domain encryption key behind every proxy certificate
+  # organization: Example Hospital
+  # policy:
+  #   oid: 2.5.29.32.0               # your certificate policy OID
+  #   cpsUri: https://mail.example.org/cps
+  #   userNotice: Issued by Example Hospital's secure mail gateway
+  # crlUrl: http://mail.example.org/crl/{ca}.crl
+  # externalKeys: destroy            # destroy | escrow: keys issued to outside recipients
+  # legacyPkcs12Domains: []          # recipients' domains that need 3DES/SHA-1 PKCS#12 files
+
 # Malware screening with ClamAV's clamd, both directions (see docs/antivirus.md). Without this
 # section no scanning happens. Uncomment and point it at your clamd:
 # antivirus:

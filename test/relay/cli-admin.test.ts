@@ -1,6 +1,6 @@
 // The CLI contract: check-config errors and exit status, queue administration, audit verification.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
@@ -28,6 +28,13 @@ describe('sealgate CLI', () => {
       expect(r.status, cmd.join(' ')).toBe(0);
       expect(r.stdout).toMatch(/Usage: sealgate/);
     }
+  });
+
+  test('init created the PKI: the root CA prints as PEM and the KEK file is private', () => {
+    const r = sealgate(['ca', 'show', '--pem', '--config', setup.config]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    expect(statSync(join(setup.dir, 'keys', 'kek')).mode & 0o077).toBe(0);
   });
 
   test('init refuses to overwrite an existing configuration', () => {
