@@ -433,6 +433,17 @@ function namesDepartment(text: string, end: number): boolean {
 const PATIENT_VERB_AFTER = /^\w+\s+(?:is|was|has|had|reports|reported|presents|presented|denies|denied|complains|complained|continues|remains|takes|took|started|stopped|underwent|developed|needs|tested|was diagnosed|has been)\b/i;
 const CLINICIAN_POSSESSION = /^my\s+(?:experience|practice|clinic|office|patients?|panel|view|opinion|team|colleagues?|understanding|read|reading|take|practice's|department|service|unit|residents?|students?)\b/;
 const CLINICIAN_CREDENTIALS = new Set(['md', 'do', 'dr', 'rn', 'np', 'pa', 'pa-c', 'pharmd', 'dnp', 'phd', 'aprn', 'fnp', 'lpn', 'crna', 'dds', 'dmd', 'od', 'lcsw', 'mbbs', 'rph']);
+const STAFF_CONTEXT = /\b(?:position|candidate|applying|applicant|interview\w*|hire[ds]?|hiring|fellowship|residency program|job|role|promot\w+|award\w*|retir\w+|welcome|congratulat\w+|speaker|speaks?|spoke|talk|lecture\w*|conference|webinar|presentation|present(?:s|ed|ing)?\s+(?:at|on)|grand rounds|cme|committee|board|volunteer\w*|shift|on call|schedule[ds]? to work|orientation|mentor\w*|train(?:ing|ee)|course|class(?:es)?)\b/i;
+
+/** The sentence (or line) containing [s, e), at most 300 characters either side. */
+function sentenceAround(text: string, s: number, e: number): string {
+  let a = s;
+  while (a > 0 && s - a < 300 && !/[.!?\n]/.test(text[a - 1]!)) a--;
+  let b = e;
+  while (b < text.length && b - e < 300 && !/[.!?\n]/.test(text[b]!)) b++;
+  return text.slice(a, b);
+}
+
 const PRONOUN_FAMILY = registerTriggers('pronoun', ['his', 'her', 'he', 'she', 'him', 'hers']);
 const SECOND_FAMILY = registerTriggers('second-person', ['you', 'your']);
 const FIRST_FAMILY = registerTriggers('first-person', ['my', 'me', 'i']);
@@ -486,6 +497,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // Mr./Ms. X); medium (`name-near-health`): a name in a subject line or a "Re:" label, or near
   // his/her + health terms — weaker, and never linked across parts of the message
   const pushName = (v: string, s: number, e: number, patient = false, medium = false) => {
+    // weak name evidence in a sentence about jobs, training or events names a colleague
+    if (medium && STAFF_CONTEXT.test(sentenceAround(text, s, e))) return;
     nameFindings.push({ category: medium ? 'name-near-health' : 'name-in-clinical-context', start: s, end: e, value: v });
     if (patient) patientNamed = true;
   };
@@ -520,7 +533,12 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       if (isLikelyName(v.replace(/,/g, ' '), ctx, text, s, s + v.length)) {
         const label = m[0].slice(0, m[0].indexOf(v)).toLowerCase();
         const regarding = re === LABELLED_NAME && /^\s*(?:re|regarding)\b/.test(label);
-        pushName(v, s, s + v.length, re === PATIENT_NAME || /patient|pt\b|beneficiary|resident|member|insured|enrollee/.test(label), regarding);
+        if (re === PATIENT_NAME) {
+          // "patient/resident/member Jane Roe" is the patient; a care verb ("saw", "admitted",
+          // "referring") may have a colleague or an applicant as its object: medium strength
+          const noun = /^(?:patient|pt\b|resident|client|member|beneficiary)/i.test(m[0]);
+          pushName(v, s, s + v.length, noun, !noun);
+        } else pushName(v, s, s + v.length, /patient|pt\b|beneficiary|resident|member|insured|enrollee|decedent/.test(label), regarding);
       }
     });
   }
@@ -540,6 +558,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // "Nakamura, Ren" anywhere in a part with health terms: the record-list way of writing a person
   if (!ctx.bulk && healthAny0(terms)) {
     LAST_FIRST_ANY.lastIndex = 0;
+    const lf: Array<{ v: string; st: number; sameLine: boolean }> = [];
     while ((m = LAST_FIRST_ANY.exec(text))) {
       const v = m[1]!;
       const st = m.index + m[0].indexOf(v);
@@ -548,9 +567,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       const ls = text.lastIndexOf('\n', st) + 1;
       let le = text.indexOf('\n', st);
       if (le < 0) le = text.length;
-      const sameLine = anyIn(terms, ls, le, (t) => t.info.weight >= 1 && t.start > st);
-      pushName(v, st, st + v.length, false, !sameLine);
+      lf.push({ v, st, sameLine: anyIn(terms, ls, le, (t) => t.info.weight >= 1 && t.start > st) });
     }
+    // a list of such lines is a list of records; a single one may be an agenda item
+    const records = lf.filter((x) => x.sameLine).length;
+    for (const x of lf) pushName(x.v, x.st, x.st + x.v.length, false, !(x.sameLine && records >= 2));
   }
   // a person named near third-person clinical language ("Jane Roe ... her A1c")
   const healthStrong = terms.filter((t) => t.info.weight >= 1.5 && t.info.category !== 'clinical');
@@ -662,7 +683,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (!pm) continue;
     const v = pm[1]!;
     const st = p + pm[0].indexOf(v);
-    if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, true);
+    if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
   }
   // "Jane Roe was seen / admitted / diagnosed ..."
   for (const p of positions(trig, CARE_PASSIVE_FAMILY)) {
@@ -673,7 +694,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (!nm) continue;
     const v = nm[1]!;
     const st = p - head.length + aux.index - v.length;
-    if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, true);
+    if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
   }
   // a phone number given as the patient's ("call the patient back at ...") identifies the patient
   for (const f of ids) {

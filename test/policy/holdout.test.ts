@@ -177,6 +177,15 @@ const cases: Array<[string, string, string, { from?: string; to?: string; type?:
   ['clean', 'Reminder', 'Flu vaccination is mandatory for all staff by 11/30. Bring your badge to Employee Health, room B12.'],
   ['clean', 'CME', 'Case-based webinar: a 58-year-old man with chest pain and ST elevation. Speakers: Nadia Karim, MD and Leo Park, DO.'],
   ['clean', 'Quality', 'Sepsis bundle compliance 81% (goal 85%). Top barrier: lactate timing. Thanks to Dr. Ruiz and the ED team.'],
+
+  ['clean', 'conference', 'We saw Maria Lopez present at the ADA conference on diabetes technology; great talk on insulin pumps.'],
+  ['clean', 'residency', 'The committee admitted Jonas Weber to the cardiology fellowship starting July. He will rotate through heart failure clinic.'],
+  ['clean', 'thanks', 'Results for Q3 are in: sepsis mortality down 12%. Thanks to Priya Shah for leading the project.'],
+  ['clean', 'referral program', 'Referral for Daniel Kim: he is applying for the nurse practitioner position in our diabetes clinic. Strong candidate.'],
+  ['clean', 'award', 'Treating Anne Moreau to lunch Friday to celebrate her 20 years in the oncology unit!'],
+  ['clean', 'Re: Lopez, Maria', 'Lopez, Maria - agenda item: update on asthma education program funding. Vote next month.'],
+  ['clean', 'schedule', 'Session with Rachel Green on motivational interviewing for smoking cessation, Tuesday 3pm, Room 4.'],
+  ['clean', 'story', 'Sarah, 45, shares how she managed her diabetes with diet and exercise. Read more in our community newsletter.'],
 ];
 
 describe('hand-written hold-out', () => {
