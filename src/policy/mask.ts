@@ -16,6 +16,8 @@ export function maskValue(category: string, value: string): string {
       const d = value.replace(/\D/g, '');
       return `***-**-${d.slice(-4)}`;
     }
+    case 'patient-contact':
+      return value.includes('@') ? maskValue('email', value) : maskValue('phone', value);
     case 'dob':
     case 'date-of-service':
       return '**/**/****';
@@ -26,7 +28,6 @@ export function maskValue(category: string, value: string): string {
       return `***@***.${tld.replace(/[^A-Za-z]/g, '').slice(0, 10)}`;
     }
     case 'phone':
-    case 'patient-contact':
       return `(***) ***-**${value.replace(/\D/g, '').slice(-2)}`;
     case 'address':
       return '[street address]';

@@ -343,7 +343,7 @@ class ReasonBook {
 const ID_LABEL: Record<string, string> = {
   ssn: 'SSN', mrn: 'MRN', dob: 'DOB', 'date-of-service': 'date of service', phone: 'phone', email: 'e-mail',
   address: 'address', 'member-id': 'member ID', mbi: 'MBI', npi: 'NPI', 'account-number': 'account/claim no.', 'reference-number': 'reference no.',
-  'name-in-clinical-context': 'name', 'name-near-health': 'name', 'patient-contact': "patient's phone", 'tax-id': 'SSN/TIN (not an issued SSN)', 'bank-account': 'bank account', 'employee-id': 'employee ID',
+  'name-in-clinical-context': 'name', 'name-near-health': 'name', 'patient-contact': 'patient contact', 'tax-id': 'SSN/TIN (not an issued SSN)', 'bank-account': 'bank account', 'employee-id': 'employee ID',
 };
 
 interface UnitResult {
@@ -362,6 +362,8 @@ interface ScoreCtx {
   bulk: boolean;
   /** The From display name carries a clinical credential (Dr., MD, RN ...): not a patient. */
   senderIsClinician: boolean;
+  /** The single personal-looking To address when there is exactly one recipient, else ''. */
+  soleRecipient: string;
 }
 
 function link(h: number, p: number, pol: CompiledPolicy): number {
@@ -431,6 +433,7 @@ function namesDepartment(text: string, end: number): boolean {
 }
 
 const PATIENT_VERB_AFTER = /^\w+\s+(?:is|was|has|had|reports|reported|presents|presented|denies|denied|complains|complained|continues|remains|takes|took|started|stopped|underwent|developed|needs|tested|was diagnosed|has been)\b/i;
+const CLINICIAN_ADDRESSED = /^your\s+(?:patients?|practice|office|clinic|team|staff|colleagues?|referral|request|question|panel|unit|department|members?|residents?|students?|employees?|organi[sz]ation|facility)\b/;
 const CLINICIAN_POSSESSION = /^my\s+(?:experience|practice|clinic|office|patients?|panel|view|opinion|team|colleagues?|understanding|read|reading|take|practice's|department|service|unit|residents?|students?)\b/;
 const CLINICIAN_CREDENTIALS = new Set(['md', 'do', 'dr', 'rn', 'np', 'pa', 'pa-c', 'pharmd', 'dnp', 'phd', 'aprn', 'fnp', 'lpn', 'crna', 'dds', 'dmd', 'od', 'lcsw', 'mbbs', 'rph']);
 const STAFF_CONTEXT = /\b(?:position|candidate|applying|applicant|interview\w*|hire[ds]?|hiring|fellowship|residency program|job|role|promot\w+|award\w*|retir\w+|welcome|congratulat\w+|speaker|speaks?|spoke|talk|lecture\w*|conference|webinar|presentation|present(?:s|ed|ing)?\s+(?:at|on)|grand rounds|cme|committee|board|volunteer\w*|shift|on call|schedule[ds]? to work|orientation|mentor\w*|train(?:ing|ee)|course|class(?:es)?)\b/i;
@@ -616,6 +619,16 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
         break;
       }
     }
+    const secondPersonHealth = () => {
+      let k = 0;
+      for (const p of positions(trig, SECOND_FAMILY)) {
+        if (CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) return 0; // "your patient", "your office"
+        if (anyIn(terms, p + 1, p + 40, (t) => t.info.weight >= 1.5 && t.info.category !== 'clinical') ||
+            anyIn(codes, p + 1, p + 40, (c) => c.category === 'lab-value')) k++;
+        if (k >= 3) break;
+      }
+      return k;
+    };
     const personal = (family: string) => {
       let k = 0;
       for (const p of positions(trig, family)) {
@@ -640,6 +653,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       addId(unitEv, 'name-in-clinical-context');
       patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
+    } else if (!addressed && ctx.soleRecipient && secondPersonHealth() >= 2) {
+      // no greeting, but one person is told twice or more about "your <diagnosis/result/drug>":
+      // the recipient's address identifies the patient
+      nameFindings.push({ category: 'patient-contact', start: 0, end: 0, value: ctx.soleRecipient });
+      patientNamed = true;
     } else if (ctx.senderNames.length > 0 && !ctx.senderIsClinician && personal(FIRST_FAMILY) > 0) {
       const tail = foldName(text.slice(-300));
       const signer = ctx.senderNames.find((toks) => toks.some((t) => t.length > 1 && new RegExp(`\\b${t.replace(/[^a-z]/g, '')}\\b`).test(tail)));
@@ -789,6 +807,16 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   return { unitEv, best, hasPii };
 }
 
+const LIST_LOCAL_PART = /(?:^|[._-])(?:list|lists|all|team|staff|group|dept|department|info|office|admin|noreply|no-reply|subscribers?|news|newsletter|members|everyone|clinic|billing|support|help|scheduling|referrals?|records|hr)(?:$|[._-])/i;
+
+function soleRecipient(ex: Extraction): string {
+  const to = ex.correspondents.filter((c) => c.field === 'to' || c.field === 'cc');
+  if (to.length !== 1) return '';
+  const local = to[0]!.address.split('@')[0] ?? '';
+  if (!local || LIST_LOCAL_PART.test(local)) return '';
+  return to[0]!.address;
+}
+
 const CROSS_UNIT_FACTOR = 0.8;
 
 /** Score an already extracted message. */
@@ -809,6 +837,7 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     senderNames: people(['from', 'reply-to']),
     correspondentNames: new Set(ex.correspondents.filter((c) => c.name).map((c) => foldName(c.name.replace(/,.*$/, '').replace(/"/g, '').trim()))),
     bulk: ex.bulk,
+    soleRecipient: soleRecipient(ex),
     senderIsClinician: ex.correspondents.some((c) => c.field === 'from' && c.name.split(/[\s,.()]+/).some((t) => CLINICIAN_CREDENTIALS.has(t.toLowerCase()))),
   };
   let best = 0;

@@ -172,3 +172,16 @@ describe('pii without PHI', () => {
     expect(d.reasons.find((r) => r.category === 'person-name')).toBeDefined();
   });
 });
+
+describe('results sent to one person without a greeting', () => {
+  const mk = (to: string, body: string) => Buffer.from(`From: Clinic <c@clinic.example>\r\nTo: ${to}\r\nSubject: results\r\n\r\n${body}\r\n`);
+  it('"your A1c ... your atorvastatin" to one personal address is PHI; the address is masked', () => {
+    const d = scoreMessage(mk('<k.m88@mail.example>', 'Your A1c came back at 8.4%. Your cholesterol is also high, so we will start your atorvastatin 20 mg.'));
+    expect(d.phi).toBe(true);
+    expect(d.reasons.find((r) => r.category === 'patient-contact')?.samples[0]).toBe('patient contact ***@***.example in body');
+  });
+  it('"your patient" to a colleague, and general advice, are not', () => {
+    expect(scoreMessage(mk('Dr. Lee <lee@partner.example>', 'Your patient has diabetes; your A1c target question: 7% is fine.')).phi).toBe(false);
+    expect(scoreMessage(mk('<k.m88@mail.example>', 'Check your blood pressure and your cholesterol each year. Ask your doctor about statins.')).phi).toBe(false);
+  });
+});
