@@ -671,7 +671,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // a name written right before a DOB/MRN/member ID, or followed by a bare age, is the patient's
   for (const f of ids) {
     if (f.category !== 'dob' && f.category !== 'mrn' && f.category !== 'member-id') continue;
-    const head = text.slice(Math.max(0, f.start - 70), f.start);
+    const head = text.slice(Math.max(0, f.start - 50), f.start);
     const nm = NAME_BEFORE_ID.exec(head);
     if (!nm) continue;
     const v = nm[1]!;
@@ -680,7 +680,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
   SHORT_AGE.lastIndex = 0;
   while ((m = SHORT_AGE.exec(text))) {
-    const head = text.slice(Math.max(0, m.index - 60), m.index);
+    const head = text.slice(Math.max(0, m.index - 45), m.index);
     const nm = NAME_AT_END.exec(head);
     if (!nm) continue;
     const v = nm[1]!;
