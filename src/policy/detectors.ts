@@ -154,7 +154,7 @@ const LABELLED: LabelledSpec[] = [
 
 for (const spec of LABELLED) spec.family = registerTriggers(`id:${spec.category}`, spec.keywords);
 
-const DOB_RE = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|Date\\s+of\\s+Birth|Birth\\s*-?date|Born(?:\\s+on)?|Birthday|B/D)\\s*[:#-]?\\s*(?:is\\s+|of\\s+)?(${DATE_SRC}|(?:19|20)\\d{6}(?!\\d))`, 'iy');
+const DOB_RE = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|Date\\s+of\\s+Birth|Birth\\s*-?date|Born(?:\\s+on)?|Birthday|B/D)\\s*[:#-]?\\s*\\(?\\s*(?:is\\s+|of\\s+)?(${DATE_SRC}|(?:19|20)\\d{6}(?!\\d))`, 'iy');
 const DOB_FAMILY = registerTriggers('dob', ['dob', 'd.o.b', 'date of birth', 'birth', 'birthdate', 'birthday', 'born', 'b/d']);
 const DOS_RE = new RegExp(
   `\\b(?:Date\\s+of\\s+(?:Service|Visit|Exam|Surgery|Procedure|Admission|Discharge|Injury|Encounter|Collection)|DOS|Service\\s+Dates?|Visit\\s+Date|Admi(?:ssion|t)\\s+Date|Admitted(?:\\s+on)?|Discharge(?:d)?(?:\\s+(?:on|date))?|Encounter\\s+Date|Collect(?:ion|ed)(?:\\s+(?:on|date))?|Date\\s+Collected|Procedure\\s+Date|Exam\\s+Date|Study\\s+Date|Surgery\\s+Date|Seen(?:\\s+\\w+){0,4}\\s+on|visit(?:\\s+\\w+){0,4}\\s+on|appointment(?:\\s+\\w+){0,3}\\s+(?:on|is|for)|scheduled\\s+(?:for|on)|Received|Reported|Performed(?:\\s+on)?)\\s*[:#-]?\\s*(?:on\\s+)?(${DATE_SRC})`,

@@ -186,6 +186,15 @@ const cases: Array<[string, string, string, { from?: string; to?: string; type?:
   ['clean', 'Re: Lopez, Maria', 'Lopez, Maria - agenda item: update on asthma education program funding. Vote next month.'],
   ['clean', 'schedule', 'Session with Rachel Green on motivational interviewing for smoking cessation, Tuesday 3pm, Room 4.'],
   ['clean', 'story', 'Sarah, 45, shares how she managed her diabetes with diet and exercise. Read more in our community newsletter.'],
+
+  ['clean', 'Benefits enrollment', 'Employee: Marta Kowalski\nEmployee ID: 44120\nDOB: 05/02/1984\nSSN: 412-55-1290\nElections: Medical PPO (employee + spouse), Dental, Vision, FSA $1,500\nDependents: Piotr Kowalski (spouse), DOB 07/19/1982'],
+  ['clean', 'Direct deposit', 'Please update direct deposit for Samuel Okoro, Employee #77102: routing 021000021, checking 4455667788. Effective next pay period.'],
+  ['clean', 'Background check', 'Background check authorization for applicant Irene Duval, DOB 11/30/1990, SSN 523-66-1234, address 14 Elm Street, Albany, NY 12207.'],
+  ['clean', 'Emergency contacts', 'Name,Relationship,Phone\nJorge Diaz,Spouse,555-201-4432\nAnn Lee,Sister,555-201-9901'],
+  ['clean', 'New hire paperwork', 'Welcome aboard, Tomasz! Please bring your I-9 documents and a voided check. HR has your DOB (03/03/1993) and SSN on file. Your health insurance starts on the first of the month.', { to: 'Tomasz Nowak <tnowak@mail.example>' }],
+  ['clean', 'Payroll correction', 'Overtime for RN Chloe Martin (Emp ID 5510) on the cardiac ICU was not paid for 2/1-2/14. SSN 612-44-0091. Please correct.'],
+  ['phi', 'FMLA certification', 'Certification of health care provider for employee Rafael Ortiz (DOB 1979-04-12): diagnosis lumbar disc herniation, surgery scheduled 3/3, expected recovery 6 weeks.'],
+  ['phi', 'Patient statement', '<html><body><p>Dear Ms. Farouk,</p><p>Your balance of $125.00 for your colonoscopy on 10/14/2024 (account 88012234) is past due.</p></body></html>', { type: 'text/html', to: 'Leila Farouk <lfarouk@mail.example>' }],
 ];
 
 describe('hand-written hold-out', () => {
