@@ -233,7 +233,11 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
       const s = mm.index + mm[0].length - v.length;
       if (overlaps(s, s + v.length)) return;
       // a Medicare ID in MBI format is reported as an MBI whatever its label says
-      push(out, spec.category === 'member-id' && isValidMbi(v) ? 'mbi' : spec.category, s, s + v.length, v);
+      let cat: Finding['category'] = spec.category === 'member-id' && isValidMbi(v) ? 'mbi' : spec.category;
+      // a short bare "Account 55120" is more often a ledger or cost-center account than a
+      // patient's; patient/hospital/guarantor accounts and long numbers stay account numbers
+      if (cat === 'account-number' && /^(?:account|acct)\b/i.test(mm[0]) && !hasDigits(v, 7)) cat = 'reference-number';
+      push(out, cat, s, s + v.length, v);
       taken.push([s, s + v.length]);
     });
   }

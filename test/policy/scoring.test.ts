@@ -185,3 +185,11 @@ describe('results sent to one person without a greeting', () => {
     expect(scoreMessage(mk('<k.m88@mail.example>', 'Check your blood pressure and your cholesterol each year. Ask your doctor about statins.')).phi).toBe(false);
   });
 });
+
+describe('ledger accounts are not patient accounts', () => {
+  it('"Charge to Account 55120" in a drug-budget note is not PHI', () => {
+    const d = scoreMessage(makeMessage({ parts: [plain('FY25 pharmacy budget: insulin glargine, semaglutide and adalimumab spend up 9% for diabetes and rheumatoid arthritis. Charge to Account 55120.')] }));
+    expect(d.phi).toBe(false);
+    expect(d.reasons.find((r) => r.category === 'account-number')).toBeUndefined();
+  });
+});
