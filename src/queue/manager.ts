@@ -132,10 +132,13 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
   let wakeUp: (() => void) | null = null;
   const inflight = new Map<string, { ctl: AbortController; done: Promise<void>; msg: QueuedMessage }>();
 
+  /** A kick that came while the loop was busy (claiming): the loop must not sleep past it. */
+  let kickedWhileBusy = false;
   const kick = (): void => {
     const w = wakeUp;
     wakeUp = null;
-    w?.();
+    if (w) w();
+    else kickedWhileBusy = true;
   };
 
   async function record(ev: AuditEvent): Promise<void> {
@@ -531,10 +534,13 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
     return done;
   }
 
-  async function claimBatch(): Promise<QueuedMessage[]> {
+  /** Claims up to the free delivery slots; `full` when it got all it asked for (more may be due). */
+  async function claimBatch(): Promise<QueuedMessage[] & { full?: boolean }> {
     const free = limits.deliveryConcurrency - inflight.size;
     if (free <= 0) return [];
-    return store.queue.claim(owner, clock.now(), leaseMs, free);
+    const claimed: QueuedMessage[] & { full?: boolean } = await store.queue.claim(owner, clock.now(), leaseMs, free);
+    claimed.full = claimed.length === free;
+    return claimed;
   }
 
   async function recover(mode: 'own' | 'all'): Promise<void> {
@@ -554,7 +560,8 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       await recover(mode).catch((err) => log.error({ ...errInfo(err) }, 'start-up recovery failed'));
     }
     while (running) {
-      let claimed: QueuedMessage[] = [];
+      let claimed: QueuedMessage[] & { full?: boolean } = [];
+      kickedWhileBusy = false;
       try {
         claimed = await claimBatch();
       } catch (err) {
@@ -568,7 +575,9 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
         break;
       }
       for (const m of claimed) void launch(m);
-      if (claimed.length > 0 && inflight.size < limits.deliveryConcurrency) continue;
+      // A full batch means more may be due: claim again once slots free up (a finishing delivery
+      // kicks); otherwise sleep until kicked or the poll interval passes.
+      if ((claimed.full || kickedWhileBusy) && inflight.size < limits.deliveryConcurrency) continue;
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           wakeUp = null;
@@ -579,6 +588,9 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
           resolve();
         };
       });
+      // Let the kicks of a burst (many sessions finishing together) arrive, then claim them in one
+      // query rather than one query each.
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
