@@ -276,7 +276,7 @@ function columnRole(header: string): ColRole | undefined {
   if (/\b(?:address|street|addr)\b/.test(h)) return 'address';
   if (/\b(?:cpt|hcpcs|icd|icd ?10|icd10|code|codes|proc(?:edure)? code)\b/.test(h) && !/\b(?:desc|description)\b/.test(h)) return 'code';
   if (/\b(?:dx|diag|diagnos[ie]s|conditions?|problems?|procedures?|proc|medications?|meds?|drugs?|rx|results?|tests?|labs?|reason|reasons|indications?|allerg\w*|findings?|impressions?|desc|description|complaint|symptoms?|treatment|therapy|vaccines?|immunizations?)\b/.test(h)) return 'health';
-  if (/\b(?:patient|pt|pat|name|beneficiary|subscriber|insured|member|mbr|last|first|client|resident|student|child)\b/.test(h) && !/\b(?:id|no|num|number|#|provider|physician|doctor|prescriber|staff|employee|author|speaker|presenter|facility|clinic|hospital|practice|plan|drug|file|user|vendor|company)\b/.test(h)) return 'name';
+  if (/\b(?:patient|pt|pat|name|beneficiary|subscriber|insured|member|mbr|last|first|client|resident|student|child)\b/.test(h) && !/\b(?:id|no|num|number|#|provider|physician|doctor|prescriber|staff|employee|author|speaker|presenter|facility|clinic|hospital|practice|plan|drug|file|user|vendor|company|count|counts|total|population|volume|visits|encounters|days|rate|percent|type|category|group|age|gender|sex|status|satisfaction|experience|education|safety|flow|portal|care|mix|panel)\b/.test(h)) return 'name';
   return undefined;
 }
 

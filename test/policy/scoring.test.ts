@@ -193,3 +193,11 @@ describe('ledger accounts are not patient accounts', () => {
     expect(d.reasons.find((r) => r.category === 'account-number')).toBeUndefined();
   });
 });
+
+describe('aggregate tables are not records about people', () => {
+  it('a "Patient Population" column of groups with diagnoses is not PHI', () => {
+    const csv = 'Patient Population,Diagnosis,Count\r\nAdults,Type 2 diabetes,1204\r\nChildren,Asthma,388\r\n';
+    const d = scoreMessage(makeMessage({ subject: 'stats', parts: [plain('Attached.'), { type: 'text/csv', body: csv, filename: 's.csv', encoding: '7bit' }] }));
+    expect(d.phi).toBe(false);
+  });
+});
