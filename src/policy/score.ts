@@ -636,6 +636,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
           FIRST_I.lastIndex = p;
           if (!FIRST_I.test(text)) continue;
         } else if (family === FIRST_FAMILY && text[p] === 'i') continue;
+        // "your patients with diabetes": written to a clinician about their patients
+        if (family === SECOND_FAMILY && CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) continue;
         // "my experience / my patients / my clinic": a clinician speaking, not a patient
         if (family === FIRST_FAMILY && CLINICIAN_POSSESSION.test(lower.slice(p, p + 30))) continue;
         // "your A1c", "my ankles are swollen" (health words after the pronoun; "in my experience,

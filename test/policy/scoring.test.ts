@@ -201,3 +201,10 @@ describe('aggregate tables are not records about people', () => {
     expect(d.phi).toBe(false);
   });
 });
+
+describe('mail to clinicians about "your patients"', () => {
+  it('a greeted sales rep note about "your patients with obesity" is not PHI', () => {
+    const raw = Buffer.from('From: Rep <rep@pharma.example>\r\nTo: Sarah Lee <slee@clinic.example>\r\nSubject: samples\r\n\r\nHi Sarah,\r\nYour patients with obesity or type 2 diabetes may benefit from semaglutide. I can drop off samples Tuesday.\r\n');
+    expect(scoreMessage(raw).phi).toBe(false);
+  });
+});
