@@ -147,10 +147,17 @@ export class KyselyQueueRepository implements QueueRepository {
       // Dialect difference: SQLite has no row locks (and rejects the syntax); its single writer
       // makes the statement exclusive anyway.
       if (this.kind === 'postgres') candidates = candidates.forUpdate().skipLocked();
+      // SQLite: pick the ids first, then update by primary key (planning the update around an
+      // IN-subquery made it walk the state indexes again for every claim).
+      let ids: string[] | null = null;
+      if (this.kind === 'sqlite') {
+        ids = (await candidates.execute()).map((r) => r.id);
+        if (ids.length === 0) return [];
+      }
       const rows = await trx
         .updateTable('messages')
         .set({ state: 'active', lease_owner: owner, lease_until: t + leaseMs, updated_at: t })
-        .where('id', 'in', candidates)
+        .where('id', 'in', ids ?? candidates)
         .where(due(t))
         .returningAll()
         .execute();
