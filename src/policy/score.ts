@@ -433,6 +433,15 @@ function namesDepartment(text: string, end: number): boolean {
 }
 
 const PATIENT_VERB_AFTER = /^\w+\s+(?:is|was|has|had|reports|reported|presents|presented|denies|denied|complains|complained|continues|remains|takes|took|started|stopped|underwent|developed|needs|tested|was diagnosed|has been)\b/i;
+const WORK_CONTEXT = /\b(?:certificate|article|paper|manuscript|abstract|journal|publication|accepted|presentation|slides|poster|employee|employees|staff|coverage|schedule|rota|roster|budget|grant|study|protocol)\b/i;
+/** Care nouns after "your": the health word may come a little later ("your visit for headaches"). */
+const CARE_NOUNS = new Set(
+  ('results result test tests labs lab bloodwork appointment appointments visit visits follow-up followup prescription prescriptions refill refills ' +
+    'medication medications medicine dose doses treatment therapy surgery procedure biopsy scan mri ct x-ray xray ultrasound imaging diagnosis ' +
+    'condition symptoms recent recovery care plan referral doctor physician provider pharmacy records chart ' +
+    // a relative's care: "your mother Evelyn Price's MRI"
+    'mother father mom dad son daughter child baby wife husband spouse partner parent grandmother grandfather sister brother').split(' '),
+);
 const CLINICIAN_ADDRESSED = /^your\s+(?:patients?|practice|office|clinic|team|staff|colleagues?|referral|request|question|panel|unit|department|members?|residents?|students?|employees?|organi[sz]ation|facility)\b/;
 const CLINICIAN_POSSESSION = /^my\s+(?:experience|practice|clinic|office|patients?|panel|view|opinion|team|colleagues?|understanding|read|reading|take|practice's|department|service|unit|residents?|students?)\b/;
 const CLINICIAN_CREDENTIALS = new Set(['md', 'do', 'dr', 'rn', 'np', 'pa', 'pa-c', 'pharmd', 'dnp', 'phd', 'aprn', 'fnp', 'lpn', 'crna', 'dds', 'dmd', 'od', 'lcsw', 'mbbs', 'rph']);
@@ -640,11 +649,15 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
         if (family === SECOND_FAMILY && CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) continue;
         // "my experience / my patients / my clinic": a clinician speaking, not a patient
         if (family === FIRST_FAMILY && CLINICIAN_POSSESSION.test(lower.slice(p, p + 30))) continue;
-        // "your A1c", "my ankles are swollen" (health words after the pronoun; "in my experience,
-        // metformin ..." from a clinician has them only before or far away)
-        const lo = p + 1;
-        if (anyIn(terms, lo, p + 60, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) ||
-            anyIn(codes, lo, p + 60, (c) => c.category === 'lab-value')) {
+        // sentences about courses, talks, articles, schedules or staff are not about one's own care
+        if (STAFF_CONTEXT.test(sentenceAround(text, p, p + 4)) || WORK_CONTEXT.test(sentenceAround(text, p, p + 4))) continue;
+        // the health word must belong to the pronoun: "your A1c", "your recent MRI", "my ankles are
+        // swollen", or a care noun first: "your appointment for ...", "your results show ..."
+        const pw = lower.indexOf(' ', p) + 1;
+        const nextWord = /^[a-z-]+/.exec(lower.slice(pw, pw + 20))?.[0] ?? '';
+        const reach = family === FIRST_FAMILY || CARE_NOUNS.has(nextWord) ? 60 : 22;
+        if (anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) ||
+            anyIn(codes, p + 1, p + reach, (c) => c.category === 'lab-value')) {
           k++;
           break;
         }

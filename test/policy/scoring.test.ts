@@ -208,3 +208,19 @@ describe('mail to clinicians about "your patients"', () => {
     expect(scoreMessage(raw).phi).toBe(false);
   });
 });
+
+describe('greeted colleagues are not patients', () => {
+  const mk = (body: string) => Buffer.from(`From: Ed <ed@hosp.example>\r\nTo: Sarah Lee <slee@clinic.example>\r\nSubject: hi\r\n\r\nHi Sarah,\r\n${body}\r\n`);
+  for (const body of [
+    'Your CME certificate for the diabetes management course is attached.',
+    'Thanks for your presentation on heart failure yesterday, it was great.',
+    'Your schedule next week includes the asthma clinic on Tuesday.',
+    'Your flu shot is available at employee health this week.',
+    'Your article on sepsis outcomes was accepted!',
+  ]) {
+    it(body, () => expect(scoreMessage(mk(body)).phi).toBe(false));
+  }
+  it('but "Your A1c was 8.2% so we will increase your metformin" is PHI', () => {
+    expect(scoreMessage(mk('Your A1c was 8.2% so we will increase your metformin.')).phi).toBe(true);
+  });
+});
