@@ -448,11 +448,15 @@ const CLINICIAN_CREDENTIALS = new Set(['md', 'do', 'dr', 'rn', 'np', 'pa', 'pa-c
 const STAFF_CONTEXT = /\b(?:position|candidate|applying|applicant|interview\w*|hire[ds]?|hiring|fellowship|residency program|job|role|promot\w+|award\w*|retir\w+|welcome|congratulat\w+|speaker|speaks?|spoke|talk|lecture\w*|conference|webinar|presentation|present(?:s|ed|ing)?\s+(?:at|on)|grand rounds|cme|committee|board|volunteer\w*|shift|on call|schedule[ds]? to work|orientation|mentor\w*|train(?:ing|ee)|course|class(?:es)?)\b/i;
 
 /** The sentence (or line) containing [s, e), at most 300 characters either side. */
+function isSentenceEnd(c: number): boolean {
+  return c === 46 || c === 33 || c === 63 || c === 10; // . ! ? newline
+}
+
 function sentenceAround(text: string, s: number, e: number): string {
   let a = s;
-  while (a > 0 && s - a < 300 && !/[.!?\n]/.test(text[a - 1]!)) a--;
+  while (a > 0 && s - a < 300 && !isSentenceEnd(text.charCodeAt(a - 1))) a--;
   let b = e;
-  while (b < text.length && b - e < 300 && !/[.!?\n]/.test(text[b]!)) b++;
+  while (b < text.length && b - e < 300 && !isSentenceEnd(text.charCodeAt(b))) b++;
   return text.slice(a, b);
 }
 
@@ -649,18 +653,18 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
         if (family === SECOND_FAMILY && CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) continue;
         // "my experience / my patients / my clinic": a clinician speaking, not a patient
         if (family === FIRST_FAMILY && CLINICIAN_POSSESSION.test(lower.slice(p, p + 30))) continue;
-        // sentences about courses, talks, articles, schedules or staff are not about one's own care
-        if (STAFF_CONTEXT.test(sentenceAround(text, p, p + 4)) || WORK_CONTEXT.test(sentenceAround(text, p, p + 4))) continue;
         // the health word must belong to the pronoun: "your A1c", "your recent MRI", "my ankles are
         // swollen", or a care noun first: "your appointment for ...", "your results show ..."
         const pw = lower.indexOf(' ', p) + 1;
         const nextWord = /^[a-z-]+/.exec(lower.slice(pw, pw + 20))?.[0] ?? '';
         const reach = family === FIRST_FAMILY || CARE_NOUNS.has(nextWord) ? 60 : 22;
-        if (anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) ||
-            anyIn(codes, p + 1, p + reach, (c) => c.category === 'lab-value')) {
-          k++;
-          break;
-        }
+        if (!anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) &&
+            !anyIn(codes, p + 1, p + reach, (c) => c.category === 'lab-value')) continue;
+        // sentences about courses, talks, articles, schedules or staff are not about one's own care
+        const sentence = sentenceAround(text, p, p + 4);
+        if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) continue;
+        k++;
+        break;
       }
       return k;
     };
