@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startPostfix } from './postfix.js';
+import { freePort, waitPort } from './net.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const args = process.argv.slice(2);
@@ -24,31 +25,6 @@ const LAT_COUNT = Number(arg('latency-count', '300'));
 const LAT_CONCURRENCY = Number(arg('latency-concurrency', '4'));
 /** Postfix and Sealgate are measured alternately this many times; medians are reported. */
 const ROUNDS = Number(arg('rounds', '3'));
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.on('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => res(p));
-    });
-  });
-}
-
-async function waitPort(port: number, ms = 20000): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const ok = await new Promise<boolean>((res) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => { s.destroy(); res(true); });
-      s.once('error', () => res(false));
-    });
-    if (ok) return;
-    if (Date.now() > end) throw new Error(`port ${port} did not open`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Postfix's smtp-sink with its message counter parsed from stdout. */
 function startSinkBinary(port: number) {
