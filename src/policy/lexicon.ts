@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Triggers, filterKey, lowerSameLength, triggerIndex } from './scan.js';
+import { FILTER_SIZE, type Triggers, filterKey, lowerSameLength, triggerIndex } from './scan.js';
 
 export type HealthCategory = 'diagnosis' | 'medication' | 'procedure' | 'test' | 'clinical' | string;
 
@@ -114,7 +114,7 @@ function upperOk(text: string, start: number, end: number): boolean {
 export class Lexicon {
   private readonly root = new Map<string, Node>();
   /** Bitmap over filterKey() of every first token, so most text tokens are skipped without a lookup. */
-  private readonly firstFilter = new Uint8Array(1 << 15);
+  private readonly firstFilter = new Uint8Array(FILTER_SIZE);
   /** Every token that occurs in some term (used to reject "names" that are medical words). */
   readonly vocabulary = new Set<string>();
   readonly size: number;

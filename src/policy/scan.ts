@@ -27,8 +27,8 @@ export type Triggers = Map<string, number[]>;
 export class TriggerIndex {
   /** first token -> families */
   readonly byToken = new Map<string, string[]>();
-  /** filter bitmap over (length, first two chars) like the lexicon's */
-  readonly filter = new Uint8Array(1 << 15);
+  /** pre-filter over the trigger tokens (see filterKey) */
+  readonly filter = new Uint8Array(FILTER_SIZE);
 
   constructor(families: Map<string, string[]>) {
     for (const [family, kws] of families) {
@@ -48,11 +48,17 @@ export function triggerIndex(): TriggerIndex {
   return (index ??= new TriggerIndex(registry));
 }
 
-/** Cheap pre-filter key of a token: length and first two characters (5 bits each). */
+/** Size of the token pre-filters (one byte per slot). */
+export const FILTER_SIZE = 1 << 20;
+
+/**
+ * Pre-filter slot of a token: FNV-1a over its characters, folded to FILTER_SIZE. Text tokens whose
+ * slot is empty are skipped without allocating a substring (most words of a large text).
+ */
 export function filterKey(s: string, start: number, end: number): number {
-  const len = Math.min(31, end - start);
-  const c1 = end - start > 1 ? s.charCodeAt(start + 1) & 31 : 0;
-  return (len << 10) | ((s.charCodeAt(start) & 31) << 5) | c1;
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return (h ^ (h >>> 20)) & (FILTER_SIZE - 1);
 }
 
 export function positions(trig: Triggers, family: string): number[] {
