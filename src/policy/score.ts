@@ -138,6 +138,7 @@ const RECORD_NOUNS = new Set(
     'admission discharge surgery procedure vaccine vaccination immunization screening test tests diagnosis prognosis care treatment therapy ' +
     'benefits eob explanation verification eligibility coverage').split(' '),
 );
+const CARE_ACTIVE_FAMILY = registerTriggers('care-active', ['had', 'has', 'underwent', 'received', 'developed', 'reports', 'reported', 'presented', 'presents', 'denies', 'complains', 'tolerated', 'completed']);
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 const SHORT_AGE = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/g;
 const LAST_FIRST_ANY = new RegExp(`(?<![\\p{L}.])(\\p{Lu}\\p{Ll}[\\p{L}'’-]+,[ \\t]\\p{Lu}\\p{Ll}[\\p{L}'’-]*)(?![\\p{L}])`, 'gu');
@@ -235,11 +236,14 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
     if (line.includes('\t')) delim = '\t';
     else if ((line.match(/\|/g)?.length ?? 0) >= 2) delim = '|';
     else if (tabular && line.includes(',')) delim = ',';
+    // CSV pasted into a message body: a header of 3+ short column names with a known role
+    else if ((line.match(/,/g)?.length ?? 0) >= 2 && !/[.!?]\s*$/.test(line)) delim = ',';
     if (!delim) continue;
     // "LastName" -> "last name", "pt_name" -> "pt name"
     const cols = splitCells(line, delim).map((c) => c.replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2').toLowerCase());
     const filled = cols.filter((c) => c.length > 0);
     if (filled.length < 2 || !filled.every((c) => HEADER_CELL.test(c))) continue;
+    if (delim === ',' && !tabular && (filled.some((c) => c.length > 30) || !cols.some((c) => columnRole(c) !== undefined))) continue;
     const rows: TableInfo['rows'] = [];
     let j = i + 1;
     for (; j < maxLines; j++) {
@@ -490,7 +494,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     addHealthHit(unitEv, t.info, t.info.category, t.info.weight);
     if (t.info.weight >= 1) reasons.add(t.info.category, where, t.info.label);
   }
-  const tables = unit.tabular || text.includes('\t') || text.includes('|') ? findTables(text, unit.tabular) : [];
+  // comma tables pasted into prose are looked for in ordinary-sized parts only (cost on huge text)
+  const tables = unit.tabular || text.includes('\t') || text.includes('|') || (text.length < 200_000 && text.includes(',')) ? findTables(text, unit.tabular) : [];
   const hasCodeCol = tables.some((tb) => tb.cols.some((c) => columnRole(c) === 'code'));
   const codes: Finding[] = [...detectCodes(text, false, trig).filter(keep), ...(text.includes('OBX|') ? detectHl7(text).filter((f) => f.category === 'lab-value') : [])].sort((a, b) => a.start - b.start);
   void hasCodeCol;
@@ -618,6 +623,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const healthAny = terms.filter((t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5);
   if (!bulk && healthAny.length + codes.filter((c) => c.category === 'lab-value').length > 0) {
     let addressed: string | undefined;
+    // a message that opens with the recipient's name ("Ana Folau, your potassium ...")
+    const opening = /^\s*(\p{Lu}[\p{L}'’-]+)(?:[ \t]+\p{Lu}[\p{L}'’-]+)?,/u.exec(text.slice(0, 80));
+    if (opening && ctx.recipientNames.some((toks) => toks.includes(foldName(opening[1]!)))) addressed = opening[1]!;
     for (const p of positions(trig, SALUTATION_FAMILY)) {
       // only at the start of a line (after optional quoting)
       let q = p - 1;
@@ -720,6 +728,18 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (!pm) continue;
     const v = pm[1]!;
     const st = p + pm[0].indexOf(v);
+    if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
+  }
+  // "Wanjiru Kamau had a laparoscopic appendectomy", "Jane Roe underwent ...": a name right before a
+  // care verb with a health word just after it
+  for (const p of positions(trig, CARE_ACTIVE_FAMILY)) {
+    if (!anyIn(terms, p + 2, p + 50, (t) => t.info.weight >= 1.5 && t.info.category !== 'clinical')) continue;
+    const head = text.slice(Math.max(0, p - 45), p);
+    if (!/\p{L}[ \t]+$/u.test(head)) continue;
+    const nm = NAME_AT_END.exec(head.trimEnd());
+    if (!nm) continue;
+    const v = nm[1]!;
+    const st = p - head.length + nm.index;
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
   }
   // "Jane Roe was seen / admitted / diagnosed ..."

@@ -195,6 +195,17 @@ const cases: Array<[string, string, string, { from?: string; to?: string; type?:
   ['clean', 'Payroll correction', 'Overtime for RN Chloe Martin (Emp ID 5510) on the cardiac ICU was not paid for 2/1-2/14. SSN 612-44-0091. Please correct.'],
   ['phi', 'FMLA certification', 'Certification of health care provider for employee Rafael Ortiz (DOB 1979-04-12): diagnosis lumbar disc herniation, surgery scheduled 3/3, expected recovery 6 weeks.'],
   ['phi', 'Patient statement', '<html><body><p>Dear Ms. Farouk,</p><p>Your balance of $125.00 for your colonoscopy on 10/14/2024 (account 88012234) is past due.</p></body></html>', { type: 'text/html', to: 'Leila Farouk <lfarouk@mail.example>' }],
+
+  ['phi', 'Post-op check', 'Post-operative note, day 10: Wanjiru Kamau had a laparoscopic appendectomy on 01/28. Incisions healing, no fever. Cleared to return to school.'],
+  ['phi', 'Echo report', 'ECHOCARDIOGRAM REPORT\nName: Bertrand, Lucien  Acct: 00991234412\nLVEF 30-35%, severe mitral regurgitation.\nReading physician: Dr. S. Cole'],
+  ['phi', 'PT progress', 'Physical therapy progress note for Mr. Ibrahim Sesay: 8 visits completed for right ACL reconstruction rehab; knee flexion 120 degrees.'],
+  ['phi', 'RE: labs Ana', 'Ana Folau, your potassium was low at 3.1 so please start the potassium chloride 20 mEq daily we sent to your pharmacy.', { to: 'Ana Folau <afolau@mail.example>' }],
+  ['phi', 'roster.csv', 'patient_id,patient_name,last_visit,chronic_conditions\nP-1002,Greer Madsen,2024-11-02,hypertension; CKD 3a\nP-1003,Tomas Ruiz,2024-10-19,COPD'],
+  ['clean', 'Dept news', 'Our hepatology team published new outcomes data for hepatitis C cure rates (98%) in 1,200 patients treated since 2019.'],
+  ['clean', 'Supply', 'Reorder: 20 boxes of insulin pen needles, 10 cases of saline flushes; deliver to 3 South by Friday. PO 77120.'],
+  ['clean', 'Vendor', 'Dear Dr. Amadi, your practice qualifies for our remote blood pressure monitoring program; call 555-404-1200 to enroll your patients.'],
+  ['clean', 'Quality', 'Falls with injury fell from 0.9 to 0.5 per 1,000 patient days after hourly rounding. Great work, 4 West!'],
+  ['clean', 'Webinar recap', 'Recording: "Anticoagulation in atrial fibrillation" with Dr. Lena Ortiz, MD. Slides attached. CE certificates sent Friday.'],
 ];
 
 describe('hand-written hold-out', () => {
