@@ -1,7 +1,7 @@
 // `sealgate policy test` as an operator uses it: files and directories (recursive *.eml), one JSON
 // object per line with --json, --to reported, --config read from YAML (its `policy` key), exit
-// status 2 for a bad configuration and 1 for an unreadable file. The CLI is compiled (tsc) into
-// .test-work/ and run with node in a child process.
+// status 2 for a bad configuration and 1 for an unreadable file. The built CLI (bin/sealgate.js over
+// dist/; `npm run build` first, as scripts/test.sh does) runs in a child process.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -9,21 +9,11 @@ import { run, runOk } from '../peers/run.js';
 import { makeMessage, plain } from './helpers.js';
 
 const root = process.cwd();
-let out: string;
 let work: string;
 
 beforeAll(async () => {
   await mkdir(join(root, '.test-work'), { recursive: true });
-  out = await mkdtemp(join(root, '.test-work', 'policy-cli-'));
   work = await mkdtemp(join(root, '.test-work', 'policy-data-'));
-  const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  await runOk(process.execPath, [
-    tsc, '--outDir', out, '--rootDir', 'src', '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
-    '--target', 'ES2022', '--esModuleInterop', '--skipLibCheck', '--types', 'node', '--strict',
-    '--noEmitOnError', 'false', 'src/cli/policy-standalone.ts',
-  ], { cwd: root, timeoutMs: 120_000 }).catch(async (e) => {
-    await readFile(join(out, 'cli', 'policy-standalone.js')).catch(() => { throw e; });
-  });
   await mkdir(join(work, 'inbox', 'sub'), { recursive: true });
   await writeFile(join(work, 'inbox', 'phi.eml'), makeMessage({ subject: 'Re: patient', parts: [plain('Patient: Mei Tanaka\nMRN: 55012874\nDiagnosis: rheumatoid arthritis, on methotrexate 15 mg weekly.')] }));
   await writeFile(join(work, 'inbox', 'sub', 'clean.EML'), makeMessage({ subject: 'Parking', parts: [plain('Level 2 of the garage is closed on Saturday.')] }));
@@ -31,12 +21,11 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (out) await rm(out, { recursive: true, force: true });
   if (work) await rm(work, { recursive: true, force: true });
 });
 
 function cli(args: string[]) {
-  return run(process.execPath, [join(out, 'cli', 'policy-standalone.js'), 'policy', 'test', ...args], { cwd: root });
+  return run(process.execPath, [join(root, 'bin', 'sealgate.js'), 'policy', 'test', ...args], { cwd: root });
 }
 
 describe('sealgate policy test', () => {
