@@ -23,7 +23,7 @@ export class ConfigError extends Error {
 type Obj = Record<string, unknown>;
 
 const KNOWN_TOP = new Set([
-  'hostname', 'domains', 'database', 'dataDir', 'smtp', 'delivery', 'web', 'tls', 'dns', 'limits', 'log', 'nodeName', 'pki', 'antivirus',
+  'hostname', 'domains', 'database', 'dataDir', 'smtp', 'delivery', 'web', 'tls', 'dns', 'limits', 'log', 'nodeName', 'pki', 'antivirus', 'inbound',
 ]);
 
 const DOMAIN_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i;
@@ -196,6 +196,14 @@ export function resolveConfig(raw: unknown, file: string): Config {
 
   const pki = resolvePkiConfig(top.pki, dir, hostname, domains, (p, m) => c.fail(p, m));
 
+  // inbound.trustAnchors: PEM/DER certificate files trusted for inbound S/MIME signatures (besides our root).
+  const inboundRaw = c.obj(top.inbound, 'inbound', ['trustAnchors']);
+  const trustAnchors: string[] = [];
+  if (inboundRaw?.trustAnchors !== undefined) {
+    if (!Array.isArray(inboundRaw.trustAnchors)) c.fail('inbound.trustAnchors', `expected a list of certificate file paths, got ${show(inboundRaw.trustAnchors)}`);
+    else inboundRaw.trustAnchors.forEach((v, i) => trustAnchors.push(c.path(v, `inbound.trustAnchors[${i}]`, '')));
+  }
+
   if (c.problems.length) throw new ConfigError(file, c.problems);
   return {
     file: resolve(file),
@@ -222,6 +230,7 @@ export function resolveConfig(raw: unknown, file: string): Config {
     nodeName,
     pki,
     ...(antivirus ? { antivirus } : {}),
+    inbound: { trustAnchors },
   };
 }
 

@@ -50,6 +50,8 @@ export interface Config {
   pki?: PkiConfig;
   /** Malware screening with clamd (src/antivirus); absent = no antivirus stage runs. */
   antivirus?: AntivirusConfig;
+  /** Inbound S/MIME (src/inbound): extra trust anchors (absolute paths) besides our own root CA. */
+  inbound?: { trustAnchors: string[] };
 }
 
 export type AntivirusAction = 'reject' | 'quarantine' | 'cleanse' | 'destroy';

@@ -18,6 +18,8 @@ import type { Stage } from '../pipeline/stage.js';
 import type { Store } from '../store/types.js';
 import { createClamdClient } from '../antivirus/clamd.js';
 import { createAntivirusStage, type AntivirusStage } from '../antivirus/stage.js';
+import { createInboundSmimeStage } from '../inbound/decrypt-stage.js';
+import { pkiKeySource } from '../inbound/pki-keys.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -118,7 +120,12 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   // inbound decryption stage must run before it: scan the plaintext. See docs/antivirus.md.)
   const antivirus = cfg.antivirus ? antivirusStage(cfg, store, logger, now) : undefined;
   const stopAntivirusHealth = antivirus?.startHealthChecks();
-  const stages = [...(antivirus ? [antivirus] : []), ...(opts.stages ?? [])];
+  // Inbound S/MIME (decrypt with the domain key, verify signatures) runs first for inbound mail so
+  // that the scanner sees plaintext; it never runs for outbound mail.
+  const inboundSmime = cfg.pki
+    ? [createInboundSmimeStage({ hostname: cfg.hostname, ...pkiKeySource(cfg, store), audit: (e) => store.audit.append(e) })]
+    : [];
+  const stages = [...inboundSmime, ...(antivirus ? [antivirus] : []), ...(opts.stages ?? [])];
   const pipeline = createPipeline({ stages, timeoutMs: cfg.limits.stageTimeout * 1000, now, logger });
   const common = { hostname: cfg.hostname, limits: cfg.limits, logger };
   const inboundAgent = createDeliveryAgent({ mode: 'internal', host: cfg.delivery.internal.host, port: cfg.delivery.internal.port }, common);

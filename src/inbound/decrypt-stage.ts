@@ -1,0 +1,214 @@
+// Inbound S/MIME stage: decrypts mail that partners encrypted to our proxy certificates or to the
+// RFC 3183 domain confidentiality certificate (all bound to the domain encryption key), unwraps
+// header protection (RFC 8551 §3.1: the inner message/rfc822 is what gets delivered), verifies
+// S/MIME signatures (also those found after decryption) and reports them in an
+// Authentication-Results header (draft-melnikov-authentication-results-smime style). Results
+// claiming to be ours that arrive from outside are removed first.
+// Trust level: holds the domain decryption keys (through the injected `keys` loader) and parses
+// untrusted messages; fails closed: what cannot be decrypted is held with the reason, never
+// delivered as an opaque blob. A message we do not decrypt keeps its bytes: only header fields
+// are prepended (ours) or removed (forged ones), never the signed body.
+import {
+  SmimeError,
+  smimeDecryptMessage,
+  smimeKind,
+  smimeVerifyMessage,
+  type DecryptKey,
+  type SignerResult,
+  type SmimeKind,
+} from '../smime/index.js';
+import type { Stage, StageContext, StageMessage, Verdict } from '../pipeline/stage.js';
+import { fieldValue, removeForgedResults, splitHeader } from './headers.js';
+
+/** Most S/MIME layers (encryption and signatures) peeled from one message (triple wrap is 3). */
+export const MAX_INBOUND_LAYERS = 6;
+/** Longest reason comment written into a result header. */
+export const MAX_REASON_CHARS = 200;
+
+export interface InboundSmimeOptions {
+  /** Our hostname: the authserv-id of the results we write. */
+  hostname: string;
+  /** The domain decryption keys; loaded on first use (opening keys is slow and needs the KEK). */
+  keys(): Promise<DecryptKey[]>;
+  /** Certificates (DER) whose signatures we trust: our root plus configured anchors. */
+  trustAnchors(): Promise<Buffer[]>;
+  /** Audit sink for decryption failures (reasons only, never content). */
+  audit?: (e: { type: string; actor: string; messageId: string; data: Record<string, unknown> }) => Promise<unknown>;
+}
+
+export type SmimeResult = 'pass' | 'fail' | 'neutral';
+
+export interface SignatureReport {
+  result: SmimeResult;
+  signer?: string;
+  signatureTypes: string[];
+  reason: string;
+}
+
+const SIGNATURE_TYPE_NAMES = new Set(['originatorSig', 'domainSig', 'reviewSig', 'additionalAttributesSig']);
+/** Failures that mean the content or signature is wrong (tampering), as opposed to an untrusted signer. */
+const TAMPER = /digest|signature does not verify|content type attribute|signing certificate attribute|signed attributes|signature algorithm|cannot be checked|not found/i;
+
+/** Classifies one signer's result: pass, fail (does not verify), neutral (verifies, signer not trusted). */
+export function classifySigner(s: SignerResult): SignatureReport {
+  const signatureTypes = s.signatureTypes.filter((t) => SIGNATURE_TYPE_NAMES.has(t));
+  const signer = s.emailAddresses[0];
+  if (s.valid) return { result: 'pass', signer, signatureTypes, reason: 'valid signature, trusted signer' };
+  const tamper = s.failures.filter((f) => TAMPER.test(f));
+  if (!s.signatureValid || tamper.length > 0) {
+    return { result: 'fail', signer, signatureTypes, reason: `signature invalid: ${(tamper[0] ?? s.failures[0] ?? 'does not verify')}` };
+  }
+  return { result: 'neutral', signer, signatureTypes, reason: `signer not trusted: ${s.failures[0] ?? 'no path to a trust anchor'}` };
+}
+
+/** Keeps a value safe inside a header comment or property: no CR/LF, parentheses, ';' or controls. */
+function clean(s: string, max = MAX_REASON_CHARS): string {
+  return s.replace(/[\x00-\x1f\x7f()\\;"]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
+}
+
+function addressToken(s: string | undefined): string {
+  const a = (s ?? '').replace(/[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]/g, '');
+  return a.length > 0 && a.length <= 254 ? a : 'unknown';
+}
+
+/** One Authentication-Results field (CRLF-terminated) for one signature. */
+export function resultHeader(hostname: string, r: SignatureReport): string {
+  const types = r.signatureTypes.length ? ` (${r.signatureTypes.join(' ')})` : '';
+  return `Authentication-Results: ${clean(hostname, 253)};\r\n smime=${r.result}${types} header.from=${addressToken(r.signer)}\r\n (${clean(r.reason)})\r\n`;
+}
+
+function reportsFor(msg: Buffer, anchors: Buffer[], at: Date): { reports: SignatureReport[]; inner?: Buffer } {
+  try {
+    const v = smimeVerifyMessage(msg, { trustAnchors: anchors, at });
+    const reports = v.layer.signers.map(classifySigner);
+    if (reports.length === 0) reports.push({ result: 'fail', signatureTypes: [], reason: 'no signer' });
+    return { reports, inner: v.message };
+  } catch (e) {
+    const why = e instanceof SmimeError ? `${e.code}: ${e.message}` : 'unparsable signature';
+    return { reports: [{ result: 'fail', signatureTypes: [], reason: `signature cannot be checked: ${why}` }] };
+  }
+}
+
+/**
+ * Outer trace fields (Received) that the inner, header-protected message does not carry: added by
+ * relays (and by us) after the sender wrapped the message; kept so hop counting still works.
+ */
+function traceOnlyOutside(outer: Buffer, inner: Buffer): Buffer[] {
+  const innerRaw = new Set(splitHeader(inner).fields.filter((f) => f.name === 'received').map((f) => f.raw.toString('latin1')));
+  return splitHeader(outer)
+    .fields.filter((f) => f.name === 'received' && !innerRaw.has(f.raw.toString('latin1')))
+    .map((f) => f.raw);
+}
+
+function topContentType(msg: Buffer): string {
+  const f = splitHeader(msg).fields.find((x) => x.name === 'content-type');
+  return f ? fieldValue(f).split(';', 1)[0]!.trim().toLowerCase() : 'text/plain';
+}
+
+function kindOf(msg: Buffer): SmimeKind | { error: string } {
+  try {
+    return smimeKind(msg);
+  } catch (e) {
+    return { error: e instanceof SmimeError ? `${e.code}: ${e.message}` : 'malformed' };
+  }
+}
+
+export type InboundOutcome =
+  | { kind: 'continue'; body: Buffer; decrypted: number; reports: SignatureReport[]; removedForged: number }
+  | { kind: 'hold'; reason: string };
+
+/** The stage's core, without the Stage wrapper: one message in, the delivered message or a hold out. */
+export async function processInbound(body: Buffer, opts: InboundSmimeOptions, now: Date): Promise<InboundOutcome> {
+  const stripped = removeForgedResults(body, opts.hostname);
+  let cur = stripped.message;
+  let removedForged = stripped.removed;
+  let decrypted = 0;
+  const reports: SignatureReport[] = [];
+  for (let layer = 0; ; layer++) {
+    const k = kindOf(cur);
+    if (typeof k === 'object') {
+      const ct = topContentType(cur);
+      if (/^application\/(x-)?pkcs7-mime$/.test(ct)) return { kind: 'hold', reason: `inbound-smime: malformed S/MIME message (${clean(k.error)})` };
+      break; // a broken multipart/signed or similar: deliver as is, with a failing result
+    }
+    if (k === 'none') break;
+    if (layer >= MAX_INBOUND_LAYERS) return { kind: 'hold', reason: `inbound-smime: more than ${MAX_INBOUND_LAYERS} S/MIME layers` };
+    if (k === 'enveloped') {
+      let keys: DecryptKey[];
+      try {
+        keys = await opts.keys();
+      } catch {
+        return { kind: 'hold', reason: 'inbound-smime: cannot decrypt: the domain decryption keys are unavailable' };
+      }
+      if (keys.length === 0) return { kind: 'hold', reason: 'inbound-smime: cannot decrypt: no domain decryption key configured' };
+      let next: Buffer;
+      try {
+        const d = smimeDecryptMessage(cur, keys);
+        next = d.layer.headerProtected ? Buffer.concat([...traceOnlyOutside(cur, d.message), d.message]) : d.message;
+      } catch (e) {
+        const why =
+          e instanceof SmimeError
+            ? e.code === 'no-recipient' || e.code === 'decrypt-failed'
+              ? 'not encrypted to a key of ours (no matching recipient, or the key does not open it)'
+              : `${e.code}: ${e.message}`
+            : 'decryption failed';
+        return { kind: 'hold', reason: `inbound-smime: cannot decrypt: ${clean(why)}` };
+      }
+      // The inner message may carry results that claim to be ours as well.
+      const s = removeForgedResults(next, opts.hostname);
+      cur = s.message;
+      removedForged += s.removed;
+      decrypted++;
+      continue;
+    }
+    // Signed (detached or opaque): report it; go inside only when an encrypted layer is nested in it
+    // (RFC 3183 triple wrapping), otherwise deliver the signed message untouched.
+    let anchors: Buffer[];
+    try {
+      anchors = await opts.trustAnchors();
+    } catch {
+      anchors = [];
+    }
+    const v = anchors.length
+      ? reportsFor(cur, anchors, now)
+      : { reports: [{ result: 'neutral' as const, signatureTypes: [], reason: 'no trust anchors available' }], inner: undefined };
+    reports.push(...v.reports);
+    if (v.inner && smimeKindSafe(v.inner) === 'enveloped') {
+      cur = v.inner;
+      continue;
+    }
+    break;
+  }
+  const added = reports.map((r) => resultHeader(opts.hostname, r)).join('');
+  const out = added ? Buffer.concat([Buffer.from(added, 'latin1'), cur]) : cur;
+  return { kind: 'continue', body: out, decrypted, reports, removedForged };
+}
+
+function smimeKindSafe(msg: Buffer): SmimeKind | undefined {
+  const k = kindOf(msg);
+  return typeof k === 'string' ? k : undefined;
+}
+
+/** The pipeline stage (direction inbound only). */
+export function createInboundSmimeStage(opts: InboundSmimeOptions): Stage {
+  return {
+    name: 'inbound-smime',
+    directions: ['inbound'],
+    async process(msg: StageMessage, ctx: StageContext): Promise<Verdict> {
+      const r = await processInbound(msg.body, opts, ctx.now());
+      if (r.kind === 'hold') {
+        await opts.audit?.({ type: 'smime-undecryptable', actor: 'system', messageId: msg.id, data: { reason: r.reason } });
+        return r;
+      }
+      const notes: string[] = [];
+      if (r.decrypted) notes.push(`decrypted ${r.decrypted} layer(s)`);
+      if (r.reports.length) notes.push(`signatures: ${r.reports.map((x) => x.result).join(',')}`);
+      if (r.removedForged) notes.push(`removed ${r.removedForged} forged Authentication-Results`);
+      return {
+        kind: 'continue',
+        ...(r.body === msg.body ? {} : { body: r.body }),
+        ...(notes.length ? { note: notes.join('; ') } : {}),
+      };
+    },
+  };
+}

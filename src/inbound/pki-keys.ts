@@ -1,0 +1,58 @@
+// Thin I/O shell for the inbound S/MIME stage: opens the domain PKI once (lazily) to get the
+// domain encryption keys (every proxy certificate and the domain confidentiality certificate are
+// bound to them) and reads the trust anchors (our root plus `inbound.trustAnchors` PEM files).
+// Trust level: opens private keys with the KEK; keeps them in memory only; never logs them.
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config/types.js';
+import { openDomainPki, type PkiStore } from '../pki/ca.js';
+import { domainKeyId } from '../pki/issue.js';
+import { loadKek } from '../pki/keystore.js';
+import { pemToDer, type DecryptKey } from '../smime/index.js';
+
+/** Most certificates read from one trust anchor file. */
+export const MAX_ANCHORS_PER_FILE = 1000;
+
+/** DER certificates from a PEM file (one or more CERTIFICATE blocks) or a single DER file. */
+export function readAnchorFile(path: string): Buffer[] {
+  const data = readFileSync(path);
+  const text = data.toString('latin1');
+  if (!text.includes('-----BEGIN')) return [data];
+  const out: Buffer[] = [];
+  const re = /-----BEGIN (?:X509 )?CERTIFICATE-----[\s\S]*?-----END (?:X509 )?CERTIFICATE-----/g;
+  for (const m of text.matchAll(re)) {
+    if (out.length >= MAX_ANCHORS_PER_FILE) break;
+    out.push(pemToDer(m[0], ['CERTIFICATE', 'X509 CERTIFICATE']));
+  }
+  if (out.length === 0) throw new Error(`no certificate in trust anchor file ${path}`);
+  return out;
+}
+
+export interface InboundKeySource {
+  keys(): Promise<DecryptKey[]>;
+  trustAnchors(): Promise<Buffer[]>;
+}
+
+export function pkiKeySource(cfg: Config, store: PkiStore): InboundKeySource {
+  let opened: Promise<{ keys: DecryptKey[]; anchors: Buffer[] }> | undefined;
+  const open = () => {
+    opened ??= (async () => {
+      const pkiCfg = cfg.pki!;
+      const pki = await openDomainPki({ store, kek: loadKek(pkiCfg.kek, cfg.dir), config: pkiCfg, domains: cfg.domains });
+      const keys: DecryptKey[] = [];
+      for (const d of pki.domains) {
+        const rec = await pki.certs.getKey(domainKeyId('encryption', d));
+        if (rec?.sealedKey) keys.push({ privateKey: await pki.privateKey(rec.id) });
+      }
+      const anchors = [(await pki.ca('root')).record.der];
+      for (const f of cfg.inbound?.trustAnchors ?? []) anchors.push(...readAnchorFile(f));
+      return { keys, anchors };
+    })();
+    // A failure (e.g. KEK unreadable) is retried on the next message rather than cached.
+    opened.catch(() => (opened = undefined));
+    return opened;
+  };
+  return {
+    keys: async () => (await open()).keys,
+    trustAnchors: async () => (await open()).anchors,
+  };
+}

@@ -1,0 +1,212 @@
+// Inbound S/MIME end to end through a real `sealgate start` process over real SMTP: mail that
+// OpenSSL encrypted to an internal address's proxy certificate (RSA PKCS#1 v1.5) or to the RFC 3183
+// domain confidentiality certificate (RSA-OAEP) arrives at the internal server decrypted, the
+// header-protected inner message byte for byte; mail encrypted to someone else's certificate is
+// held with the reason; signatures are reported in an Authentication-Results header (pass for a
+// signer under a configured trust anchor, not pass for an unknown CA, fail when tampered) and a
+// forged result naming our host is removed. Needs the built CLI (npx tsc -p tsconfig.json).
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startSmtpSink, type SmtpSink, type SinkMessage } from '../helpers/smtp-sink.js';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, withLimits, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { sendMail, withoutTrace } from '../helpers/send-mail.js';
+import { makeTestPki, type TestPki } from '../peers/pki.js';
+import { runOk } from '../peers/run.js';
+
+const RCPT = 'dr.jones@hospital.test';
+let internal: SmtpSink;
+let setup: GatewaySetup;
+let gw: GatewayProcess;
+let trusted: TestPki;
+let untrusted: TestPki;
+let hostname: string;
+let proxyCert: string;
+let dcaCert: string;
+
+beforeAll(async () => {
+  [internal, trusted, untrusted] = await Promise.all([startSmtpSink(), makeTestPki(), makeTestPki()]);
+  setup = await setupGateway({
+    internalPort: internal.port,
+    edit: (y) => withLimits({ retryBase: 1, retryMax: 2 })(y) + `\ninbound:\n  trustAnchors:\n    - ${trusted.caCertPath}\n`,
+  });
+  hostname = /^hostname:\s*(\S+)/m.exec(readFileSync(setup.config, 'utf8'))![1]!;
+  proxyCert = join(setup.dir, 'proxy.pem');
+  dcaCert = join(setup.dir, 'dca.pem');
+  for (const [addr, out] of [[RCPT, proxyCert], ['domain-confidentiality-authority@hospital.test', dcaCert]] as const) {
+    const r = sealgate(['cert', 'export', addr, '--out', out, '--config', setup.config]);
+    expect(r.status, r.stderr).toBe(0);
+  }
+  expect(sealgate(['check-config', '--config', setup.config]).status).toBe(0);
+  gw = await startGatewayProcess(setup);
+}, 90_000);
+
+afterAll(async () => {
+  await gw?.stop();
+  await internal?.close();
+  if (setup) cleanup(setup.dir);
+  for (const p of [trusted, untrusted]) if (p) cleanup(p.dir);
+});
+
+const crlf = (b: Buffer) => Buffer.from(b.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+
+function innerMessage(tag: string): Buffer {
+  return Buffer.from(
+    [
+      'From: Alice Partner <alice@example.test>',
+      `To: Dr Jones <${RCPT}>`,
+      `Subject: protected ${tag}`,
+      'Date: Sun, 29 Nov 2026 20:00:00 +0000',
+      `Message-ID: <${tag}@example.test>`,
+      'MIME-Version: 1.0',
+      'Content-Type: text/plain; charset=us-ascii',
+      '',
+      `Lab results for the ${tag} case are attached in the portal.`,
+      'Second line.',
+      '',
+    ].join('\r\n'),
+    'latin1',
+  );
+}
+
+async function encrypt(content: Buffer, cert: string, oaep: boolean, subject: string): Promise<Buffer> {
+  const args = ['cms', '-encrypt', '-binary', '-aes-256-cbc', '-from', 'alice@example.test', '-to', RCPT, '-subject', subject, '-recip', cert];
+  if (oaep) args.push('-keyopt', 'rsa_padding_mode:oaep');
+  return crlf(await runOk('openssl', args, { input: content }));
+}
+
+async function sign(content: Buffer, pki: TestPki, subject: string): Promise<Buffer> {
+  const id = pki.ids.alice!;
+  const args = ['cms', '-sign', '-signer', id.certPath, '-inkey', id.keyPath, '-md', 'sha256', '-from', id.email, '-to', RCPT, '-subject', subject];
+  return crlf(await runOk('openssl', args, { input: content }));
+}
+
+async function deliveredWith(marker: string, ms = 20_000): Promise<SinkMessage> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const m = internal.messages.find((x) => x.data.toString('latin1').includes(marker));
+    if (m) return m;
+    if (Date.now() > end) throw new Error(`no delivery containing ${marker}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function send(data: Buffer) {
+  const r = await sendMail(setup.inboundPort, { from: 'alice@example.test', to: [RCPT], data });
+  expect(r.code, r.final).toBe(250);
+}
+
+/** Our Authentication-Results fields at the top of a delivered message, and the rest. */
+function splitResults(data: Buffer): { results: string[]; rest: Buffer } {
+  let s = data.toString('latin1');
+  const results: string[] = [];
+  for (;;) {
+    const m = /^Authentication-Results:[^\r]*\r\n([ \t][^\r]*\r\n)*/.exec(s);
+    if (!m) break;
+    results.push(m[0].replace(/\r\n[ \t]/g, ' ').trim());
+    s = s.slice(m[0].length);
+  }
+  return { results, rest: Buffer.from(s, 'latin1') };
+}
+
+describe('decryption', () => {
+  test('RSA PKCS#1 v1.5 to the proxy certificate: the header-protected inner message arrives byte-identical', async () => {
+    const inner = innerMessage('pkcs1-proxy');
+    const wrapped = Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), inner]);
+    await send(await encrypt(wrapped, proxyCert, false, '...'));
+    const m = await deliveredWith('protected pkcs1-proxy');
+    expect(m.recipients).toEqual([RCPT]);
+    expect(m.data.toString('latin1')).toMatch(/^Received: /); // our trace field is kept for hop counting
+    expect(withoutTrace(m.data).equals(inner)).toBe(true);
+  });
+
+  test('RSA-OAEP to the domain confidentiality certificate: decrypted, inner message byte-identical', async () => {
+    const inner = innerMessage('oaep-dca');
+    const wrapped = Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), inner]);
+    await send(await encrypt(wrapped, dcaCert, true, '...'));
+    const m = await deliveredWith('protected oaep-dca');
+    expect(withoutTrace(m.data).equals(inner)).toBe(true);
+    expect(m.data.toString('latin1')).not.toMatch(/pkcs7-mime/i);
+  });
+
+  test('without header protection: the outer header and the decrypted entity', async () => {
+    const entity = Buffer.from('Content-Type: text/plain\r\n\r\nclassic entity marker-classic\r\n');
+    await send(await encrypt(entity, proxyCert, false, 'classic smime'));
+    const m = await deliveredWith('marker-classic');
+    const s = withoutTrace(m.data).toString('latin1');
+    expect(s).toMatch(/^To: dr\.jones@hospital\.test\r\n/m);
+    expect(s).toMatch(/^Subject: classic smime\r\n/m);
+    expect(s.endsWith('\r\n' + entity.toString('latin1'))).toBe(true);
+  });
+
+  test('encrypted to a certificate that is not ours: held with the reason, not delivered', async () => {
+    const inner = innerMessage('not-ours');
+    await send(await encrypt(Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), inner]), trusted.ids.alice!.certPath, false, 'not-ours-subject'));
+    const end = Date.now() + 20_000;
+    let held: { state: string; holdReason?: string | null; lastError?: string | null } | undefined;
+    while (!held && Date.now() < end) {
+      const r = sealgate(['queue', 'list', '--json', '--config', setup.config]);
+      expect(r.status, r.stderr).toBe(0);
+      held = r.stdout
+        .split('\n')
+        .filter((l) => l.trim().startsWith('{'))
+        .map((l) => JSON.parse(l))
+        .find((x) => x.state === 'hold');
+      if (!held) await new Promise((r2) => setTimeout(r2, 200));
+    }
+    expect(held).toBeDefined();
+    expect(`${held!.holdReason ?? ''} ${held!.lastError ?? ''}`).toMatch(/cannot decrypt: not encrypted to a key of ours/);
+    expect(internal.messages.some((x) => x.data.toString('latin1').includes('not-ours-subject'))).toBe(false);
+  });
+});
+
+describe('signatures', () => {
+  test('signer under a configured trust anchor: smime=pass with the signer; forged result removed; signed bytes unchanged', async () => {
+    const entity = Buffer.from('Content-Type: text/plain\r\n\r\nsigned by a trusted partner marker-trusted\r\n');
+    const signed = await sign(entity, trusted, 'trusted signed');
+    const forged = `Authentication-Results: ${hostname}; smime=pass header.from=ceo@hospital.test\r\n`;
+    const other = 'Authentication-Results: mx.partner.example; spf=pass smtp.mailfrom=example.test\r\n';
+    await send(Buffer.concat([Buffer.from(forged + other), signed]));
+    const m = await deliveredWith('marker-trusted');
+    const { results, rest } = splitResults(m.data);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatch(new RegExp(`^Authentication-Results: ${hostname.replace(/\./g, '\\.')}; smime=pass header\\.from=alice@example\\.test `));
+    expect(m.data.toString('latin1')).not.toContain('ceo@hospital.test');
+    // Everything after our header and trace field: exactly what was sent, minus the forged field.
+    expect(withoutTrace(rest).equals(Buffer.concat([Buffer.from(other), signed]))).toBe(true);
+    // And the recipient's own client can still verify it.
+    await runOk('openssl', ['cms', '-verify', '-CAfile', trusted.caCertPath, '-purpose', 'smimesign', '-out', '/dev/null'], { input: withoutTrace(rest) });
+  });
+
+  test('signer from a CA we do not trust: not pass (neutral), with the reason', async () => {
+    const entity = Buffer.from('Content-Type: text/plain\r\n\r\nsigned under an unknown CA marker-untrusted\r\n');
+    await send(await sign(entity, untrusted, 'untrusted signed'));
+    const m = await deliveredWith('marker-untrusted');
+    const { results } = splitResults(m.data);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatch(/smime=neutral header\.from=alice@example\.test \(signer not trusted: /);
+  });
+
+  test('tampered signed content: smime=fail', async () => {
+    const entity = Buffer.from('Content-Type: text/plain\r\n\r\nPlease pay 100 dollars marker-tamper\r\n');
+    const signed = (await sign(entity, trusted, 'tampered signed')).toString('latin1').replace('100 dollars', '900 dollars');
+    await send(Buffer.from(signed, 'latin1'));
+    const m = await deliveredWith('marker-tamper');
+    const { results } = splitResults(m.data);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatch(/smime=fail header\.from=alice@example\.test \(signature invalid: /);
+  });
+
+  test('signed then encrypted: decrypted, the inner signed message delivered intact with smime=pass', async () => {
+    const entity = Buffer.from('Content-Type: text/plain\r\n\r\nsigned and sealed marker-signenc\r\n');
+    const signed = await sign(entity, trusted, 'sign then encrypt');
+    await send(await encrypt(signed, proxyCert, true, 'outer'));
+    const m = await deliveredWith('marker-signenc');
+    const { results, rest } = splitResults(m.data);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatch(/smime=pass header\.from=alice@example\.test/);
+    const body = withoutTrace(rest);
+    expect(body.toString('latin1')).toMatch(/multipart\/signed/);
+    await runOk('openssl', ['cms', '-verify', '-CAfile', trusted.caCertPath, '-purpose', 'smimesign', '-out', '/dev/null'], { input: body });
+  });
+});
