@@ -2,7 +2,8 @@
 // RFC 3183 domain confidentiality certificate (all bound to the domain encryption key), unwraps
 // header protection (RFC 8551 §3.1: the inner message/rfc822 is what gets delivered), verifies
 // S/MIME signatures (also those found after decryption) and reports them in an
-// Authentication-Results header (draft-melnikov-authentication-results-smime style). Results
+// Authentication-Results header (draft-melnikov-authentication-results-smime, published as RFC 7281:
+// method smime, signer as header.from, certificate serial as body.smime-serial). Results
 // claiming to be ours that arrive from outside are removed first.
 // Trust level: holds the domain decryption keys (through the injected `keys` loader) and parses
 // untrusted messages; fails closed: what cannot be decrypted is held with the reason, never
@@ -41,24 +42,28 @@ export type SmimeResult = 'pass' | 'fail' | 'neutral';
 export interface SignatureReport {
   result: SmimeResult;
   signer?: string;
+  /** Signer certificate serial number (hex), RFC 7281 body.smime-serial. */
+  serial?: string;
   signatureTypes: string[];
   reason: string;
 }
 
 const SIGNATURE_TYPE_NAMES = new Set(['originatorSig', 'domainSig', 'reviewSig', 'additionalAttributesSig']);
 /** Failures that mean the content or signature is wrong (tampering), as opposed to an untrusted signer. */
-const TAMPER = /digest|signature does not verify|content type attribute|signing certificate attribute|signed attributes|signature algorithm|cannot be checked|not found/i;
+const TAMPER = /digest|signature does not verify|content type attribute|signing certificate attribute|signed attributes|signature algorithm|cannot be checked|signer certificate not found/i;
 
 /** Classifies one signer's result: pass, fail (does not verify), neutral (verifies, signer not trusted). */
 export function classifySigner(s: SignerResult): SignatureReport {
   const signatureTypes = s.signatureTypes.filter((t) => SIGNATURE_TYPE_NAMES.has(t));
   const signer = s.emailAddresses[0];
-  if (s.valid) return { result: 'pass', signer, signatureTypes, reason: 'valid signature, trusted signer' };
+  const serial = /^[0-9A-Fa-f]{1,64}$/.test(s.serialNumber) ? s.serialNumber.toLowerCase() : undefined;
+  const base = { signer, signatureTypes, ...(serial ? { serial } : {}) };
+  if (s.valid) return { result: 'pass', ...base, reason: 'valid signature, trusted signer' };
   const tamper = s.failures.filter((f) => TAMPER.test(f));
   if (!s.signatureValid || tamper.length > 0) {
-    return { result: 'fail', signer, signatureTypes, reason: `signature invalid: ${(tamper[0] ?? s.failures[0] ?? 'does not verify')}` };
+    return { result: 'fail', ...base, reason: `signature invalid: ${(tamper[0] ?? s.failures[0] ?? 'does not verify')}` };
   }
-  return { result: 'neutral', signer, signatureTypes, reason: `signer not trusted: ${s.failures[0] ?? 'no path to a trust anchor'}` };
+  return { result: 'neutral', ...base, reason: `signer not trusted: ${s.failures[0] ?? 'no path to a trust anchor'}` };
 }
 
 /** Keeps a value safe inside a header comment or property: no CR/LF, parentheses, ';' or controls. */
@@ -74,7 +79,8 @@ function addressToken(s: string | undefined): string {
 /** One Authentication-Results field (CRLF-terminated) for one signature. */
 export function resultHeader(hostname: string, r: SignatureReport): string {
   const types = r.signatureTypes.length ? ` (${r.signatureTypes.join(' ')})` : '';
-  return `Authentication-Results: ${clean(hostname, 253)};\r\n smime=${r.result}${types} header.from=${addressToken(r.signer)}\r\n (${clean(r.reason)})\r\n`;
+  const serial = r.serial ? ` body.smime-serial=${r.serial}` : '';
+  return `Authentication-Results: ${clean(hostname, 253)};\r\n smime=${r.result}${types} header.from=${addressToken(r.signer)}${serial}\r\n (${clean(r.reason)})\r\n`;
 }
 
 function reportsFor(msg: Buffer, anchors: Buffer[], at: Date): { reports: SignatureReport[]; inner?: Buffer } {

@@ -72,11 +72,7 @@ export function authservId(value: string): string {
  */
 export function removeForgedResults(msg: Buffer, hostname: string): { message: Buffer; removed: number } {
   const host = hostname.toLowerCase();
-  let removed = 0;
-  const message = dropFields(msg, (f) => {
-    const hit = f.name === 'authentication-results' && authservId(fieldValue(f)) === host;
-    if (hit) removed++;
-    return hit;
-  });
-  return { message, removed };
+  const ours = (f: RawField) => f.name === 'authentication-results' && authservId(fieldValue(f)) === host;
+  const removed = splitHeader(msg).fields.filter(ours).length;
+  return { message: removed ? dropFields(msg, ours) : msg, removed };
 }

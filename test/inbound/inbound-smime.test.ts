@@ -184,7 +184,7 @@ describe('signatures', () => {
     const m = await deliveredWith('marker-untrusted');
     const { results } = splitResults(m.data);
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatch(/smime=neutral header\.from=alice@example\.test \(signer not trusted: /);
+    expect(results[0]).toMatch(/smime=neutral header\.from=alice@example\.test body\.smime-serial=1000 \(signer not trusted: /);
   });
 
   test('tampered signed content: smime=fail', async () => {
@@ -194,7 +194,7 @@ describe('signatures', () => {
     const m = await deliveredWith('marker-tamper');
     const { results } = splitResults(m.data);
     expect(results).toHaveLength(1);
-    expect(results[0]).toMatch(/smime=fail header\.from=alice@example\.test \(signature invalid: /);
+    expect(results[0]).toMatch(/smime=fail header\.from=alice@example\.test body\.smime-serial=1000 \(signature invalid: /);
   });
 
   test('signed then encrypted: decrypted, the inner signed message delivered intact with smime=pass', async () => {
