@@ -7,6 +7,7 @@
 // forged result naming our host is removed. Needs the built CLI (npx tsc -p tsconfig.json).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { startSmtpSink, type SmtpSink, type SinkMessage } from '../helpers/smtp-sink.js';
 import { cleanup, sealgate, setupGateway, startGatewayProcess, withLimits, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
@@ -69,15 +70,16 @@ function innerMessage(tag: string): Buffer {
   );
 }
 
-async function encrypt(content: Buffer, cert: string, oaep: boolean, subject: string): Promise<Buffer> {
-  const args = ['cms', '-encrypt', '-binary', '-aes-256-cbc', '-from', 'alice@example.test', '-to', RCPT, '-subject', subject, '-recip', cert];
+async function encrypt(content: Buffer, cert: string, oaep: boolean, subject: string, cipher = 'aes-256-cbc'): Promise<Buffer> {
+  const args = ['cms', '-encrypt', '-binary', `-${cipher}`, '-from', 'alice@example.test', '-to', RCPT, '-subject', subject, '-recip', cert];
   if (oaep) args.push('-keyopt', 'rsa_padding_mode:oaep');
   return crlf(await runOk('openssl', args, { input: content }));
 }
 
-async function sign(content: Buffer, pki: TestPki, subject: string): Promise<Buffer> {
+async function sign(content: Buffer, pki: TestPki, subject: string, opaque = false): Promise<Buffer> {
   const id = pki.ids.alice!;
   const args = ['cms', '-sign', '-signer', id.certPath, '-inkey', id.keyPath, '-md', 'sha256', '-from', id.email, '-to', RCPT, '-subject', subject];
+  if (opaque) args.push('-nodetach');
   return crlf(await runOk('openssl', args, { input: content }));
 }
 
@@ -129,6 +131,16 @@ describe('decryption', () => {
     expect(m.data.toString('latin1')).not.toMatch(/pkcs7-mime/i);
   });
 
+  test('AES-256-GCM (authEnveloped-data) to the proxy certificate: decrypted byte-identical', async () => {
+    const inner = innerMessage('gcm-proxy');
+    const wrapped = Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), inner]);
+    const enc = await encrypt(wrapped, proxyCert, true, '...', 'aes-256-gcm');
+    expect(enc.toString('latin1')).toMatch(/authEnveloped-data/);
+    await send(enc);
+    const m = await deliveredWith('protected gcm-proxy');
+    expect(withoutTrace(m.data).equals(inner)).toBe(true);
+  });
+
   test('without header protection: the outer header and the decrypted entity', async () => {
     const entity = Buffer.from('Content-Type: text/plain\r\n\r\nclassic entity marker-classic\r\n');
     await send(await encrypt(entity, proxyCert, false, 'classic smime'));
@@ -157,6 +169,15 @@ describe('decryption', () => {
     expect(held).toBeDefined();
     expect(`${held!.holdReason ?? ''} ${held!.lastError ?? ''}`).toMatch(/cannot decrypt: not encrypted to a key of ours/);
     expect(internal.messages.some((x) => x.data.toString('latin1').includes('not-ours-subject'))).toBe(false);
+    // The reason is in the audit trail (metadata only), and the trail is intact.
+    const db = new Database(join(setup.dir, 'data', 'sealgate.db'), { readonly: true });
+    try {
+      const rows = db.prepare("SELECT data FROM audit WHERE type = 'smime-undecryptable'").all() as Array<{ data: string }>;
+      expect(rows.map((r) => JSON.parse(r.data).reason)).toEqual([expect.stringMatching(/cannot decrypt: not encrypted to a key of ours/)]);
+    } finally {
+      db.close();
+    }
+    expect(sealgate(['audit', 'verify', '--config', setup.config]).status).toBe(0);
   });
 });
 
@@ -176,6 +197,18 @@ describe('signatures', () => {
     expect(withoutTrace(rest).equals(Buffer.concat([Buffer.from(other), signed]))).toBe(true);
     // And the recipient's own client can still verify it.
     await runOk('openssl', ['cms', '-verify', '-CAfile', trusted.caCertPath, '-purpose', 'smimesign', '-out', '/dev/null'], { input: withoutTrace(rest) });
+  });
+
+  test('opaque signed-data from a trusted signer: smime=pass, the message delivered unchanged', async () => {
+    const entity = Buffer.from('Content-Type: text/plain\r\n\r\nopaque signed marker-opaque\r\n');
+    const signed = await sign(entity, trusted, 'opaque signed marker-opaque', true);
+    expect(signed.toString('latin1')).toMatch(/smime-type=signed-data/);
+    await send(signed);
+    const m = await deliveredWith('opaque signed marker-opaque');
+    const { results, rest } = splitResults(m.data);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatch(/smime=pass header\.from=alice@example\.test /);
+    expect(withoutTrace(rest).equals(signed)).toBe(true);
   });
 
   test('signer from a CA we do not trust: not pass (neutral), with the reason', async () => {
