@@ -17,6 +17,7 @@ registerCoreCommands(program);
 registerSmimeCommands(program);
 registerPolicyCommands(program);
 (await import('./cert.js')).registerCertCommands(program);
+(await import('./partner.js')).registerPartnerCommands(program);
 
 try {
   await program.parseAsync(process.argv);

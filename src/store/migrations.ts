@@ -135,6 +135,27 @@ function migrationsFor(kind: DbKind): Record<string, Migration> {
         await db.schema.dropTable('pki_keys').ifExists().execute();
       },
     },
+    // Destination registry (src/destinations): partner domains and addresses PHI may go to. Text
+    // and bigint columns only, so both dialects share the definition.
+    '0003_destinations': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('destinations')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('pattern', 'text', (c) => c.notNull().unique())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('notes', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('effective_from', 'bigint')
+          .addColumn('effective_until', 'bigint')
+          .addColumn('tls_required', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('created_by', 'text', (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('destinations').ifExists().execute();
+      },
+    },
   };
 }
 

@@ -124,3 +124,23 @@ export interface PkiDatabase extends Database {
   pki_keys: PkiKeysTable;
   pki_certs: PkiCertsTable;
 }
+
+/** Destination registry (src/destinations, migration 0003_destinations). */
+export interface DestinationsTable {
+  id: string;
+  /** Normalized: `partner.example`, `.partner.example` (subdomains too) or `user@partner.example`. */
+  pattern: string;
+  /** healthcare | business-associate | patient */
+  kind: string;
+  notes: string;
+  effective_from: NullableMillis;
+  effective_until: NullableMillis;
+  tls_required: number;
+  created_at: Millis;
+  created_by: string;
+}
+
+/** The Database plus the destination registry table. */
+export interface DestinationsDatabase extends Database {
+  destinations: DestinationsTable;
+}
