@@ -118,13 +118,14 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
 
   // Malware screening goes first, so outbound mail is scanned before any encryption stage. (An
   // inbound decryption stage must run before it: scan the plaintext. See docs/antivirus.md.)
-  const antivirus = cfg.antivirus ? antivirusStage(cfg, store, logger, now) : undefined;
-  const stopAntivirusHealth = antivirus?.startHealthChecks();
   // Inbound S/MIME (decrypt with the domain key, verify signatures) runs first for inbound mail so
-  // that the scanner sees plaintext; it never runs for outbound mail.
+  // that the scanner sees plaintext; it never runs for outbound mail. Made before anything starts
+  // timers: an unreadable trust anchor file stops startup here.
   const inboundSmime = cfg.pki
     ? [createInboundSmimeStage({ hostname: cfg.hostname, ...pkiKeySource(cfg, store), audit: (e) => store.audit.append(e) })]
     : [];
+  const antivirus = cfg.antivirus ? antivirusStage(cfg, store, logger, now) : undefined;
+  const stopAntivirusHealth = antivirus?.startHealthChecks();
   const stages = [...inboundSmime, ...(antivirus ? [antivirus] : []), ...(opts.stages ?? [])];
   const pipeline = createPipeline({ stages, timeoutMs: cfg.limits.stageTimeout * 1000, now, logger });
   const common = { hostname: cfg.hostname, limits: cfg.limits, logger };

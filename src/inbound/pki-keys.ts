@@ -32,7 +32,20 @@ export interface InboundKeySource {
   trustAnchors(): Promise<Buffer[]>;
 }
 
+/**
+ * Reads the configured trust anchor files at once (a missing or unreadable file stops the gateway
+ * at startup with its path, instead of silently weakening every later verification); opens the
+ * PKI on first use.
+ */
 export function pkiKeySource(cfg: Config, store: PkiStore): InboundKeySource {
+  const extra: Buffer[] = [];
+  for (const f of cfg.inbound?.trustAnchors ?? []) {
+    try {
+      extra.push(...readAnchorFile(f));
+    } catch (e) {
+      throw new Error(`inbound.trustAnchors: cannot read trust anchor file ${f}: ${e instanceof Error ? e.message : 'error'}`);
+    }
+  }
   let opened: Promise<{ keys: DecryptKey[]; anchors: Buffer[] }> | undefined;
   const open = () => {
     opened ??= (async () => {
@@ -43,8 +56,7 @@ export function pkiKeySource(cfg: Config, store: PkiStore): InboundKeySource {
         const rec = await pki.certs.getKey(domainKeyId('encryption', d));
         if (rec?.sealedKey) keys.push({ privateKey: await pki.privateKey(rec.id) });
       }
-      const anchors = [(await pki.ca('root')).record.der];
-      for (const f of cfg.inbound?.trustAnchors ?? []) anchors.push(...readAnchorFile(f));
+      const anchors = [(await pki.ca('root')).record.der, ...extra];
       return { keys, anchors };
     })();
     // A failure (e.g. KEK unreadable) is retried on the next message rather than cached.
