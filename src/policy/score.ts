@@ -218,6 +218,12 @@ function splitCells(line: string, delim: string): string[] {
 
 const HEADER_CELL = /^[\p{L}][\p{L}0-9 _./#()&'-]{0,40}$/u;
 
+/** At least two occurrences of `ch` in `line` (without building a match array per line). */
+function hasTwo(line: string, ch: string): boolean {
+  const a = line.indexOf(ch);
+  return a >= 0 && line.indexOf(ch, a + 1) >= 0;
+}
+
 /** Find delimited tables (CSV, TSV, pipe tables in text or HTML) in a unit. */
 function findTables(text: string, tabular: boolean): TableInfo[] {
   const tables: TableInfo[] = [];
@@ -234,10 +240,10 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
     if (line.length > 2000) continue;
     let delim = '';
     if (line.includes('\t')) delim = '\t';
-    else if ((line.match(/\|/g)?.length ?? 0) >= 2) delim = '|';
+    else if (hasTwo(line, '|')) delim = '|';
     else if (tabular && line.includes(',')) delim = ',';
     // CSV pasted into a message body: a header of 3+ short column names with a known role
-    else if ((line.match(/,/g)?.length ?? 0) >= 2 && !/[.!?]\s*$/.test(line)) delim = ',';
+    else if (hasTwo(line, ',') && !/[.!?]\s*$/.test(line)) delim = ',';
     if (!delim) continue;
     // "LastName" -> "last name", "pt_name" -> "pt name"
     const cols = splitCells(line, delim).map((c) => c.replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2').toLowerCase());
@@ -323,7 +329,8 @@ function idScore(ev: Evidence, weights: Record<string, number>): number {
 class ReasonBook {
   private readonly map = new Map<string, { count: number; where: Set<string>; samples: string[] }>();
 
-  add(category: string, where: string, sample: string): void {
+  /** `sample` may be a function: masking is then done only while samples are still kept. */
+  add(category: string, where: string, sample: string | (() => string)): void {
     let r = this.map.get(category);
     if (!r) {
       r = { count: 0, where: new Set(), samples: [] };
@@ -332,7 +339,7 @@ class ReasonBook {
     r.count++;
     r.where.add(where);
     if (r.samples.length < 3) {
-      const s = `${sample} in ${where}`;
+      const s = `${typeof sample === 'function' ? sample() : sample} in ${where}`;
       if (!r.samples.includes(s)) r.samples.push(s);
     }
   }
@@ -471,6 +478,10 @@ const FIRST_I = /I(?:'m| am| have| was)\b/y;
 const SALUTATION_FAMILY = registerTriggers('salutation', ['dear', 'hi', 'hello', 'hey', 'good']);
 const SALUTATION = /(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t,]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}[\p{L}'’-]+)/uy;
 
+// a phone number right after these words is the patient's own
+const PATIENT_CONTACT_BEFORE = /\b(?:patient|pt|resident|client|member|caller|call (?:him|her|them)(?: back)?|reach (?:him|her|them)|(?:his|her|their) (?:cell|phone|number|mobile|home))\b[^\n.]{0,40}$/i;
+const NAME_LABEL_PASSES = [[LABELLED_NAME, LABELLED_NAME_FAMILY], [PATIENT_NAME, PATIENT_NAME_FAMILY]] as const;
+
 function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const { pol, reasons } = ctx;
   const where = unit.where;
@@ -497,7 +508,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // comma tables pasted into prose are looked for in ordinary-sized parts only (cost on huge text)
   const tables = unit.tabular || text.includes('\t') || text.includes('|') || (text.length < 200_000 && text.includes(',')) ? findTables(text, unit.tabular) : [];
   const hasCodeCol = tables.some((tb) => tb.cols.some((c) => columnRole(c) === 'code'));
-  const codes: Finding[] = [...detectCodes(text, false, trig).filter(keep), ...(text.includes('OBX|') ? detectHl7(text).filter((f) => f.category === 'lab-value') : [])].sort((a, b) => a.start - b.start);
+  // HL7 segments are parsed once per part; lab values count as health codes, the rest as identifiers
+  const hl7 = detectHl7(text);
+  const codes: Finding[] = [...detectCodes(text, false, trig).filter(keep), ...(text.includes('OBX|') ? hl7.filter((f) => f.category === 'lab-value') : [])].sort((a, b) => a.start - b.start);
   void hasCodeCol;
   for (const c of codes) {
     addHealthHit(unitEv, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
@@ -506,8 +519,6 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
 
   // identifiers
-  const hl7 = detectHl7(text);
-  const PATIENT_CONTACT_BEFORE = /\b(?:patient|pt|resident|client|member|caller|call (?:him|her|them)(?: back)?|reach (?:him|her|them)|(?:his|her|their) (?:cell|phone|number|mobile|home))\b[^\n.]{0,40}$/i;
   const ids: Finding[] = [
     ...detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, trig).filter(keep),
     ...hl7.filter((f) => f.category !== 'lab-value'),
@@ -536,7 +547,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const s = end - v.length;
     if (isLikelyName(v, ctx, text, s, end)) pushName(v, s, end, true);
   }
-  for (const [re, fam] of [[LABELLED_NAME, LABELLED_NAME_FAMILY], [PATIENT_NAME, PATIENT_NAME_FAMILY]] as const) {
+  for (const [re, fam] of NAME_LABEL_PASSES) {
     execAtTriggers(re, text, trig, fam, (m) => {
       let v = m[1]!;
       const s = m.index + m[0].indexOf(v);
@@ -772,7 +783,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const isName = f.category === 'name-in-clinical-context' || f.category === 'name-near-health';
     const cat = isName && !healthHere ? 'person-name' : f.category;
     addId(unitEv, f.category); // still links to health elsewhere in the message (subject + body)
-    reasons.add(cat, where, `${ID_LABEL[f.category] ?? f.category} ${maskValue(f.category, f.value)}`);
+    reasons.add(cat, where, () => `${ID_LABEL[f.category] ?? f.category} ${maskValue(f.category, f.value)}`);
   }
   let hasPii = allIds.some((f) => PII_CATEGORIES.has(f.category));
 
@@ -889,7 +900,8 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     pii ||= r.hasPii;
     msgHealth.push(healthScore(r.unitEv));
     // weak contact data does not link across parts (signatures are everywhere)
-    const strongOnly: Evidence = { health: new Map(), ids: new Map([...r.unitEv.ids].filter(([c]) => !WEAK_ID_CATEGORIES.has(c) && c !== 'name-near-health')) };
+    const strongOnly: Evidence = { health: new Map(), ids: new Map() };
+    for (const [c, w] of r.unitEv.ids) if (!WEAK_ID_CATEGORIES.has(c) && c !== 'name-near-health') strongOnly.ids.set(c, w);
     msgIds.push(idScore(strongOnly, pol.idWeights));
   }
   // scope 3: the message (subject names the patient, body carries the diagnosis)
@@ -900,14 +912,13 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
   }
   for (const u of ex.uninspected) reasons.add('uninspected', u.split(':')[0] ?? 'message', u.split(':').slice(1).join(':').trim() || 'not inspected');
   const score = Math.round(best * 100);
-  const idCats = new Set(Object.keys(pol.idWeights));
   return {
     phi: score >= pol.threshold,
     pii,
     score,
     threshold: pol.threshold,
     // unread content first, then identifiers by weight, then health evidence
-    reasons: reasons.list((c) => (c === 'uninspected' ? 100 : idCats.has(c) ? 10 + (pol.idWeights[c] ?? 0) : 1)),
+    reasons: reasons.list((c) => (c === 'uninspected' ? 100 : Object.hasOwn(pol.idWeights, c) ? 10 + (pol.idWeights[c] ?? 0) : 1)),
   };
 }
 
