@@ -14,6 +14,9 @@ import { cleanup, sealgate, setupGateway, startGatewayProcess, withLimits, type 
 import { sendMail, withoutTrace } from '../helpers/send-mail.js';
 import { makeTestPki, type TestPki } from '../peers/pki.js';
 import { runOk } from '../peers/run.js';
+import { wrapP7m } from '../peers/mime-extract.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const RCPT = 'dr.jones@hospital.test';
 let internal: SmtpSink;
@@ -139,6 +142,30 @@ describe('decryption', () => {
     await send(enc);
     const m = await deliveredWith('protected gcm-proxy');
     expect(withoutTrace(m.data).equals(inner)).toBe(true);
+  });
+
+  test('NSS cmsutil to the proxy certificate (database trusting our root): decrypted byte-identical', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sg-inbound-nss-'));
+    try {
+      const chain = sealgate(['cert', 'export', RCPT, '--chain', '--config', setup.config]);
+      expect(chain.status, chain.stderr).toBe(0);
+      const pems = chain.stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----\n/g)!;
+      expect(pems).toHaveLength(3);
+      const db = `sql:${dir}`;
+      await runOk('certutil', ['-N', '-d', db, '--empty-password']);
+      for (const [i, [nick, trust]] of [['proxy', ',,'], ['issuing', ',,'], ['root', 'C,C,C']].entries()) {
+        writeFileSync(join(dir, `${nick}.pem`), pems[i]!);
+        await runOk('certutil', ['-A', '-d', db, '-n', nick!, '-t', trust!, '-i', join(dir, `${nick}.pem`)]);
+      }
+      const inner = innerMessage('nss-proxy');
+      writeFileSync(join(dir, 'in'), Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), inner]));
+      await runOk('cmsutil', ['-E', '-r', RCPT, '-d', db, '-i', join(dir, 'in'), '-o', join(dir, 'out')]);
+      await send(wrapP7m(readFileSync(join(dir, 'out')), 'enveloped-data', `From: alice@example.test\r\nTo: ${RCPT}\r\nSubject: ...\r\n`));
+      const m = await deliveredWith('protected nss-proxy');
+      expect(withoutTrace(m.data).equals(inner)).toBe(true);
+    } finally {
+      cleanup(dir);
+    }
   });
 
   test('without header protection: the outer header and the decrypted entity', async () => {
