@@ -69,3 +69,25 @@ describe('parseImport', () => {
     expect(rows[0]).toMatchObject({ pattern: 'x.example', kind: 'healthcare', tlsRequired: false });
   });
 });
+
+describe('parseCsv round trip', () => {
+  test('any fields written per RFC 4180 read back unchanged, with start lines counted', async () => {
+    const fc = (await import('fast-check')).default;
+    const field = fc.string({ unit: fc.constantFrom('a', 'b', ' ', ',', '"', '\n', 'é', '1'), maxLength: 8 });
+    const quote = (f: string) => (/[",\r\n]/.test(f) || f === '' ? `"${f.replace(/"/g, '""')}"` : f);
+    fc.assert(
+      fc.property(fc.array(fc.array(field, { minLength: 2, maxLength: 4 }), { minLength: 1, maxLength: 6 }), fc.boolean(), (recs, crlf) => {
+        const eol = crlf ? '\r\n' : '\n';
+        const text = recs.map((r) => r.map(quote).join(',')).join(eol) + eol;
+        const parsed = parseCsv(text);
+        expect(parsed.map((p) => p.fields)).toEqual(recs);
+        let line = 1;
+        recs.forEach((r, i) => {
+          expect(parsed[i]!.line).toBe(line);
+          line += 1 + r.join('').split('\n').length - 1;
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
