@@ -170,6 +170,7 @@ const POBOX_RE = /\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b/gi;
 // ", ST 12345" (state and ZIP after a city): starts with a literal so the scan is fast
 const CITY_ZIP_RE = /, ?[A-Z]{2} \d{5}(?:-\d{4})?\b/g;
 const MBI_SCAN = new RegExp(`\\b[1-9]${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_A}[0-9]{2}\\b`, 'g');
+const HAS_DIGIT = /[0-9]/;
 const NPI_SCAN = /(?<![\d-])[12]\d{9}(?![\d-])/g;
 const ICD_SCAN = /\b(?:[A-TV-Z]|U(?=0))\d[0-9AB](?:\.[0-9A-Z]{1,4})?\b/g;
 const ICD_CONTEXT = /\b(?:ICD|dx|diag|diagnos[ei]s|code[ds]?|coded)\b[^\n]{0,40}$/i;
@@ -277,8 +278,10 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     if (overlaps(s, s + v.length)) return;
     push(out, 'date-of-service', s, s + v.length, v);
   });
+  // every pattern below needs an ASCII digit: a part without one (most subject lines) skips them
+  const digits = HAS_DIGIT.test(text);
   SSN_RE.lastIndex = 0;
-  while ((m = SSN_RE.exec(text))) {
+  while (digits && (m = SSN_RE.exec(text))) {
     const digits = m[1]! + m[3]! + m[4]!;
     const labelled = SSN_LABEL.test(text.slice(Math.max(0, m.index - 30), m.index));
     if (!m[2] && !labelled) continue; // a bare 9-digit number needs a label
@@ -293,20 +296,20 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     taken.push([m.index, m.index + m[0].length]);
   }
   MBI_SCAN.lastIndex = 0;
-  while ((m = MBI_SCAN.exec(text))) {
+  while (digits && (m = MBI_SCAN.exec(text))) {
     if (!isValidMbi(m[0])) continue;
     if (overlaps(m.index, m.index + m[0].length)) continue;
     push(out, 'mbi', m.index, m.index + m[0].length, m[0]);
     taken.push([m.index, m.index + m[0].length]);
   }
   NPI_SCAN.lastIndex = 0;
-  while ((m = NPI_SCAN.exec(text))) {
+  while (digits && (m = NPI_SCAN.exec(text))) {
     if (!isValidNpi(m[0]) || overlaps(m.index, m.index + m[0].length)) continue;
     push(out, 'npi', m.index, m.index + m[0].length, m[0]);
     taken.push([m.index, m.index + m[0].length]);
   }
   PHONE_RE.lastIndex = 0;
-  while ((m = PHONE_RE.exec(text))) {
+  while (digits && (m = PHONE_RE.exec(text))) {
     if (overlaps(m.index, m.index + m[0].length)) continue;
     push(out, 'phone', m.index, m.index + m[0].length, m[0]);
   }
@@ -321,7 +324,7 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
   }
   for (const re of [STREET_RE, POBOX_RE, CITY_ZIP_RE]) {
     re.lastIndex = 0;
-    while ((m = re.exec(text))) push(out, 'address', m.index, m.index + m[0].length, m[0]);
+    while (digits && (m = re.exec(text))) push(out, 'address', m.index, m.index + m[0].length, m[0]);
   }
   return out;
 }
@@ -330,8 +333,10 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
 export function detectCodes(text: string, tabularCodeColumns = false, trig: Triggers = scanTriggers(text)): Finding[] {
   const out: Finding[] = [];
   let m: RegExpExecArray | null;
+  // every code pattern needs an ASCII digit: a part without one (most subject lines) skips them
+  const digits = HAS_DIGIT.test(text);
   ICD_SCAN.lastIndex = 0;
-  while ((m = ICD_SCAN.exec(text))) {
+  while (digits && (m = ICD_SCAN.exec(text))) {
     const code = m[0];
     if (!isValidIcd10(code)) continue;
     const dotted = code.includes('.');
@@ -342,7 +347,7 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
   }
   // CPT/HCPCS: 5-character codes on a line that names CPT/HCPCS, or within the lines after such a
   // header line (tables), or anywhere in a table with a code column.
-  if (tabularCodeColumns || positions(trig, CPT_FAMILY).length > 0) {
+  if (digits && (tabularCodeColumns || positions(trig, CPT_FAMILY).length > 0)) {
     let contextUntil = -1;
     let lineStart = 0;
     while (lineStart < text.length) {
@@ -366,9 +371,9 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
     }
   }
   NDC_SCAN.lastIndex = 0;
-  while ((m = NDC_SCAN.exec(text))) push(out, 'ndc', m.index, m.index + m[0].length, m[0]);
+  while (digits && (m = NDC_SCAN.exec(text))) push(out, 'ndc', m.index, m.index + m[0].length, m[0]);
   LOINC_SCAN.lastIndex = 0;
-  while (positions(trig, LOINC_FAMILY).length > 0 && (m = LOINC_SCAN.exec(text))) {
+  while (digits && positions(trig, LOINC_FAMILY).length > 0 && (m = LOINC_SCAN.exec(text))) {
     const v = m[1]!;
     if (!isValidLoinc(v)) continue;
     const s = m.index + m[0].length - v.length;
@@ -377,9 +382,9 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
   // a number glued to a word or a decimal point ("A12 mg", "1.250 mg" mid-number) is not a value
   const standalone = (i: number) => i === 0 || !/[\w.]/.test(text[i - 1]!);
   LAB_VALUE.lastIndex = 0;
-  while ((m = LAB_VALUE.exec(text))) if (standalone(m.index)) push(out, 'lab-value', m.index, m.index + m[0].length, m[0]);
+  while (digits && (m = LAB_VALUE.exec(text))) if (standalone(m.index)) push(out, 'lab-value', m.index, m.index + m[0].length, m[0]);
   DOSAGE.lastIndex = 0;
-  while ((m = DOSAGE.exec(text))) {
+  while (digits && (m = DOSAGE.exec(text))) {
     if (!standalone(m.index)) continue;
     if (m[0].endsWith('%') && !/\b(?:A1c|HbA1c|saturation|SpO2|O2|EF|ejection)\b/i.test(text.slice(Math.max(0, m.index - 30), m.index))) continue;
     push(out, 'dosage', m.index, m.index + m[0].length, m[0]);

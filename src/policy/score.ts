@@ -717,7 +717,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length);
   }
   SHORT_AGE.lastIndex = 0;
-  while ((m = SHORT_AGE.exec(text))) {
+  // SHORT_AGE needs a digit; most subject lines have none
+  const hasDigit = /[0-9]/.test(text);
+  while (hasDigit && (m = SHORT_AGE.exec(text))) {
     const head = text.slice(Math.max(0, m.index - 45), m.index);
     const nm = NAME_AT_END.exec(head);
     if (!nm) continue;
