@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { openStore, type OpenedStore } from '../store/index.js';
-import { DestinationError, DestinationImportError, DestinationRegistry, formatProblem, type Destination } from '../destinations/index.js';
+import { DestinationError, DestinationImportError, DestinationRegistry, formatProblem, normalizePattern, type Destination } from '../destinations/index.js';
 import { CSV_MAX_BYTES } from '../destinations/csv.js';
 
 /** Exit status for configuration errors (same as src/cli/commands.ts). */
@@ -130,7 +130,7 @@ export function registerPartnerCommands(program: Command): void {
       run('remove', async (pattern: string, o: { config: string }) => {
         await withRegistry(o.config, async (reg) => {
           if (!(await reg.remove(pattern, actor()))) throw new PartnerCliError(`partner remove: ${pattern} is not registered`);
-          process.stdout.write(`removed ${pattern.trim().toLowerCase()}\n`);
+          process.stdout.write(`removed ${normalizePattern(pattern).pattern}\n`);
         });
       }),
     );

@@ -41,7 +41,7 @@ describe('sealgate partner', () => {
     expect(rows[1]).toMatchObject({ kind: 'healthcare', notes: 'Main lab', effectiveFrom: '2026-01-01', effectiveUntil: '2026-12-31', tlsRequired: true });
     expect(rows[1].createdBy).toMatch(/^cli/);
 
-    r = sealgate(['partner', 'remove', 'BA@vendor.example', '--config', gw.config]);
+    r = sealgate(['partner', 'remove', 'BA@Vendor.example.', '--config', gw.config]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe('removed ba@vendor.example\n');
     r = sealgate(['partner', 'remove', 'ba@vendor.example', '--config', gw.config]);
