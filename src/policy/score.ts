@@ -245,6 +245,10 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
     // CSV pasted into a message body: a header of 3+ short column names with a known role
     else if (hasTwo(line, ',') && !/[.!?]\s*$/.test(line)) delim = ',';
     if (!delim) continue;
+    // prose with commas: a pasted-CSV header has no cell over 30 characters (checked below on the
+    // split cells); without quotes the cells are the comma-separated pieces, so wrapped sentences
+    // are rejected here without splitting them cell by cell
+    if (delim === ',' && !tabular && !line.includes('"') && line.split(',').some((c) => c.trim().length > 30)) continue;
     // "LastName" -> "last name", "pt_name" -> "pt name"
     const cols = splitCells(line, delim).map((c) => c.replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2').toLowerCase());
     const filled = cols.filter((c) => c.length > 0);
