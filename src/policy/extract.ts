@@ -258,6 +258,7 @@ function entityBody(ctx: Ctx, s: string, fields: HeaderField[], bodyStart: numbe
  * difference (hidden HTML text, different content) keeps both, so nothing escapes inspection.
  */
 function dropDuplicateAlternatives(ctx: Ctx, from: number): void {
+  if (ctx.units.length - from < 2) return; // one alternative with text: nothing to compare
   const seen = new Set<string>();
   const kept: TextUnit[] = [];
   for (const u of ctx.units.slice(from)) {
