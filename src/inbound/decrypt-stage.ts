@@ -83,10 +83,31 @@ export function resultHeader(hostname: string, r: SignatureReport): string {
   return `Authentication-Results: ${clean(hostname, 253)};\r\n smime=${r.result}${types} header.from=${addressToken(r.signer)}${serial}\r\n (${clean(r.reason)})\r\n`;
 }
 
+/** The address in the (signed) message's From field, lower-cased; undefined when there is none. */
+function fromAddress(msg: Buffer): string | undefined {
+  const f = splitHeader(msg).fields.find((x) => x.name === 'from');
+  if (!f) return undefined;
+  const v = fieldValue(f).replace(/\([^)]*\)/g, ' ');
+  const m = /<([^<>\s]+@[^<>\s]+)>/.exec(v) ?? /([^\s<>,;:"]+@[^\s<>,;:"]+)/.exec(v);
+  return m?.[1]?.toLowerCase();
+}
+
+/**
+ * A personal signature (not a domain or review signature, which are made by an authority address)
+ * only vouches for the From address if the certificate names it (RFC 8550 §3). Otherwise the
+ * result is neutral: the signature is good, but not the sender's.
+ */
+function checkSignerIsSender(r: SignatureReport, from: string | undefined): SignatureReport {
+  if (r.result !== 'pass' || r.signatureTypes.some((t) => t === 'domainSig' || t === 'reviewSig')) return r;
+  if (!from || r.signer?.toLowerCase() === from) return r;
+  return { ...r, result: 'neutral', reason: `valid signature, but the signer ${r.signer ?? 'has no address and'} is not the From address ${from}` };
+}
+
 function reportsFor(msg: Buffer, anchors: Buffer[], at: Date): { reports: SignatureReport[]; inner?: Buffer } {
   try {
     const v = smimeVerifyMessage(msg, { trustAnchors: anchors, at });
-    const reports = v.layer.signers.map(classifySigner);
+    const from = fromAddress(v.message);
+    const reports = v.layer.signers.map((x) => checkSignerIsSender(classifySigner(x), from));
     if (reports.length === 0) reports.push({ result: 'fail', signatureTypes: [], reason: 'no signer' });
     return { reports, inner: v.message };
   } catch (e) {
@@ -134,7 +155,7 @@ export async function processInbound(body: Buffer, opts: InboundSmimeOptions, no
     const k = kindOf(cur);
     if (typeof k === 'object') {
       const ct = topContentType(cur);
-      if (/^application\/(x-)?pkcs7-mime$/.test(ct)) return { kind: 'hold', reason: `inbound-smime: malformed S/MIME message (${clean(k.error)})` };
+      if (/^application\/(x-)?pkcs7-mime$/.test(ct)) return { kind: 'hold', reason: `inbound-smime: unsupported or malformed S/MIME message (${clean(k.error)})` };
       break; // a broken multipart/signed or similar: deliver as is, with a failing result
     }
     if (k === 'none') break;

@@ -58,6 +58,18 @@ describe('result header', () => {
     expect(out.subarray(header.length).equals(signed)).toBe(true);
   });
 
+  test('a personal signature by someone other than the From address: neutral, saying so', async () => {
+    const alice = pki.ids.alice!;
+    const signed = smimeSignMessage(
+      Buffer.from('From: "The CEO" <ceo@hospital.test>\r\nSubject: wire money\r\n\r\nplease\r\n'),
+      { certificate: alice.certDer, privateKey: createPrivateKey(alice.keyPem) },
+    );
+    const r = await processInbound(signed, { hostname: HOST, keys: async () => [], trustAnchors: async () => [pki.caCertDer] }, new Date());
+    expect((r as { body: Buffer }).body.toString('latin1')).toMatch(
+      /^Authentication-Results: mx\.hospital\.test;\r\n smime=neutral header\.from=alice@example\.test body\.smime-serial=1000\r\n \(valid signature, but the signer alice@example\.test is not the From address ceo@hospital\.test\)\r\n/,
+    );
+  });
+
   test('no trust anchor for the signer: neutral; the same signature with the anchor: pass', async () => {
     const alice = pki.ids.alice!;
     const signed = smimeSignMessage(Buffer.from('Subject: x\r\n\r\nhi\r\n'), { certificate: alice.certDer, privateKey: createPrivateKey(alice.keyPem) });
