@@ -77,6 +77,13 @@ dns:
 log:
   level: info
 
+# Inbound S/MIME (docs/inbound.md): mail encrypted to our proxy or domain certificates is decrypted
+# with the domain key; signatures are verified against our root plus these trust anchors (PEM or
+# DER files), and the result is shown in an Authentication-Results header.
+# inbound:
+#   trustAnchors:
+#     - trust/partners.pem
+
 # Certification authority (docs/pki.md). init created the CAs, domain keys and RFC 3183 domain
 # certificates with these settings; every key is encrypted at rest under the key-encryption key.
 pki:

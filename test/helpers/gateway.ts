@@ -75,7 +75,7 @@ export async function startGatewayProcess(setup: GatewaySetup, env: Record<strin
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   try {
     await Promise.race([
-      Promise.all([waitPort(setup.inboundPort), waitPort(setup.outboundPort)]),
+      Promise.all([waitPort(setup.inboundPort, 60000), waitPort(setup.outboundPort, 60000)]),
       exited.then(() => {
         throw new Error(`sealgate start exited: ${err}`);
       }),
