@@ -17,7 +17,11 @@ status=$?
 set -e
 node -e '
 const r = require("./.test-work/vitest.json");
+// A test file that fails outside any test (a beforeAll, an import) has no failed assertion but is a
+// failure all the same: count it.
+const brokenFiles = (r.testResults || []).filter((f) => f.status === "failed" && !(f.assertionResults || []).some((a) => a.status === "failed")).length;
+const failed = (r.numFailedTests || 0) + brokenFiles;
 const skipped = (r.numPendingTests || 0) + (r.numTodoTests || 0);
-console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+console.log(`${r.numPassedTests} passed, ${failed} failed, ${skipped} skipped`);
 ' || true
 exit $status

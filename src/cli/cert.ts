@@ -135,6 +135,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
       const { cfg, pki: pkiCfg } = loadCfg(o.config);
       await withStore(cfg, async (store) => {
         const { pki, createdKek, kekId } = await setUpPki(cfg, pkiCfg, store, o.algorithm);
+        if (!pki) throw new PkiError('a PKI already exists in this database; refusing to create another root');
         await store.audit.append({ type: 'pki-created', actor: actor(), data: { domains: cfg.domains, algorithm: pki.config.algorithm, kek: kekId } });
         if (createdKek) io.out(`created key-encryption key ${createdKek} (mode 0600; back it up apart from the database)\n`);
         for (const name of CA_NAMES) {

@@ -114,6 +114,10 @@ export function registerCoreCommands(program: Command): void {
         await store.audit.append({ type: 'init', actor: actor(), data: { domains: cfg.domains } });
         // The loader always fills `pki` with defaults when the section is absent.
         const { pki, createdKek, kekId } = await setUpPki(cfg, cfg.pki!, store as OpenedStore, o.pkiAlgorithm);
+        if (!pki) {
+          out(`the database already holds this gateway's PKI (another node created it): copy that node's key-encryption key to ${cfg.pki!.kek} before starting`);
+          return;
+        }
         await store.audit.append({ type: 'pki-created', actor: actor(), data: { domains: cfg.domains, algorithm: pki.config.algorithm, kek: kekId } });
         if (createdKek) out(`created key-encryption key ${createdKek} (mode 0600; back it up apart from the database)`);
         out(`created the root CA, issuing CAs and RFC 3183 domain certificates (${pki.config.algorithm}); see: sealgate ca show --config ${configFile}`);

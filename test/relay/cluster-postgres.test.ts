@@ -2,6 +2,8 @@
 // deliver every message exactly once (no loss, no duplicate).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import pg from 'pg';
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
 import { cleanup, setupGateway, startGatewayProcess, withLimits, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { message, sendMail } from '../helpers/send-mail.js';
@@ -32,6 +34,11 @@ beforeAll(async () => {
     const s = await setupGateway({ internalPort: sink.port, smarthostPort: sink.port, database: URL, edit: (y) => withLimits({ retryBase: 1, retryMax: 2 })(y) + `nodeName: ${node}\n` });
     setups.push(s);
   }
+  // Every node of a cluster shares the PKI in the database and so its key-encryption key: init on
+  // the second node leaves the PKI alone, and the administrator copies the first node's KEK.
+  mkdirSync(join(setups[1]!.dir, 'keys'), { recursive: true, mode: 0o700 });
+  copyFileSync(join(setups[0]!.dir, 'keys', 'kek'), join(setups[1]!.dir, 'keys', 'kek'));
+  chmodSync(join(setups[1]!.dir, 'keys', 'kek'), 0o600);
   // Start sequentially: the first applies the migrations, the second finds them applied.
   for (const s of setups) procs.push(await startGatewayProcess(s));
 }, 120_000);
