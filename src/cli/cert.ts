@@ -2,24 +2,23 @@
 // named in the config, runs one operation, prints the result. Trust level: runs as the operator
 // with the KEK; prints certificates and, for `cert password` only, a PKCS#12 password (audited
 // with the operator's name). Never prints private keys.
-import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { openStore, type OpenedStore } from '../store/index.js';
-import { createDomainPki, fingerprint, normalizeAddress, openDomainPki, PkiError, REVOCATION_REASONS, toPem, type DomainPki, type RevocationReason } from '../pki/ca.js';
+import type { OpenedStore } from '../store/index.js';
+import { fingerprint, normalizeAddress, openDomainPki, PkiError, REVOCATION_REASONS, toPem, type DomainPki, type RevocationReason } from '../pki/ca.js';
 import { CA_NAMES, CERT_KINDS, type CaName, type CertKind, type CertRecord } from '../pki/certstore.js';
 import { defaultPkiConfig, type PkiConfig } from '../pki/config.js';
-import { createKekFile, KekError, loadKek, parseKekSpec } from '../pki/keystore.js';
+import { KekError, loadKek } from '../pki/keystore.js';
 import { domainCertificate, issueForExternalRecipient, issueProxyCertificate, retrievePassword, type DomainCertKind } from '../pki/issue.js';
 import { buildPkcs12Email } from '../pki/p12-email.js';
 import { rotateKek } from '../pki/rotate.js';
 import { publishCrls } from '../pki/crl-publish.js';
 import { setUpPki } from '../pki/setup.js';
+import { cliActor as actor, withStore } from './shared.js';
 
 /** Where output goes; tests pass their own. */
 export interface CertCliIo {
@@ -46,13 +45,6 @@ class CliError extends Error {
   }
 }
 
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-}
 
 function loadCfg(file: string | undefined): { cfg: Config; pki: PkiConfig } {
   if (!file) throw new CliError('--config FILE is required', 2);
@@ -66,14 +58,6 @@ function loadCfg(file: string | undefined): { cfg: Config; pki: PkiConfig } {
   return { cfg, pki: cfg.pki ?? defaultPkiConfig(cfg.dir, cfg.hostname, cfg.domains) };
 }
 
-async function withStore<T>(cfg: Config, fn: (store: OpenedStore) => Promise<T>): Promise<T> {
-  const store = await openStore({ database: cfg.database, spoolDir: join(cfg.dataDir, 'spool') });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 async function withPki<T>(file: string | undefined, fn: (pki: DomainPki, cfg: Config, store: OpenedStore) => Promise<T>): Promise<T> {
   const { cfg, pki: pkiCfg } = loadCfg(file);

@@ -2,17 +2,16 @@
 // parse options, call one function, print the result.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { userInfo } from 'node:os';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { initGateway } from './init.js';
+import { cliActor as actor, withStore } from './shared.js';
 import { createLogger } from '../log/logger.js';
 import { startGateway } from '../gateway/gateway.js';
-import { openStore, type OpenedStore } from '../store/index.js';
+import type { OpenedStore } from '../store/index.js';
 import { setUpPki } from '../pki/setup.js';
 import { createQueueAdmin } from '../queue/admin.js';
-import type { Store } from '../store/types.js';
 
 /** Exit status for configuration errors (documented in README). */
 export const EXIT_CONFIG = 2;
@@ -36,22 +35,6 @@ function config(file: string | undefined): Config {
   }
 }
 
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-}
-
-async function withStore<T>(cfg: Config, fn: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore({ database: cfg.database, spoolDir: join(cfg.dataDir, 'spool') });
-  try {
-    return await fn(store);
-  } finally {
-    await store.close();
-  }
-}
 
 async function runGateway(cfg: Config): Promise<void> {
   const logger = createLogger(cfg.log.level);
@@ -113,7 +96,7 @@ export function registerCoreCommands(program: Command): void {
         await store.setSetting('initialized_at', new Date().toISOString());
         await store.audit.append({ type: 'init', actor: actor(), data: { domains: cfg.domains } });
         // The loader always fills `pki` with defaults when the section is absent.
-        const { pki, createdKek, kekId } = await setUpPki(cfg, cfg.pki!, store as OpenedStore, o.pkiAlgorithm);
+        const { pki, createdKek, kekId } = await setUpPki(cfg, cfg.pki!, store, o.pkiAlgorithm);
         if (!pki) {
           out(`the database already holds this gateway's PKI (another node created it): copy that node's key-encryption key to ${cfg.pki!.kek} before starting`);
           return;

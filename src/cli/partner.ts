@@ -2,12 +2,10 @@
 // thin shell over src/destinations: parse options, open the store, call one method, print.
 // Trust level: runs as the operator; every change is audited with actor cli:<user>.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
+import { cliActor as actor, withStore } from './shared.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { openStore, type OpenedStore } from '../store/index.js';
 import { DestinationError, DestinationImportError, DestinationRegistry, formatProblem, normalizePattern, type Destination } from '../destinations/index.js';
 import { CSV_MAX_BYTES } from '../destinations/csv.js';
 
@@ -29,22 +27,9 @@ function config(file: string): Config {
   }
 }
 
-function actor(): string {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-}
 
 async function withRegistry<T>(configFile: string, fn: (reg: DestinationRegistry) => Promise<T>): Promise<T> {
-  const cfg = config(configFile);
-  const store: OpenedStore = await openStore({ database: cfg.database, spoolDir: join(cfg.dataDir, 'spool') });
-  try {
-    return await fn(new DestinationRegistry(store));
-  } finally {
-    await store.close();
-  }
+  return withStore(config(configFile), (store) => fn(new DestinationRegistry(store)));
 }
 
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
