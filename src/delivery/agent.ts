@@ -97,7 +97,7 @@ export function createDeliveryAgent(route: DeliveryRoute, common: DeliveryCommon
       const counts = { delivered: 0, deferred: 0, failed: 0 };
       for (const r of res.results) counts[r.status]++;
       log.info(
-        { messageId: req.messageId, direction: req.direction, host: dest.name ?? dest.host, addr: dest.host, port: dest.port, tls: res.tls, ...counts, tryNext: retry.size },
+        { txn: req.messageId, direction: req.direction, host: dest.name ?? dest.host, addr: dest.host, port: dest.port, tls: res.tls, ...counts, tryNext: retry.size },
         'delivery attempt',
       );
       pending = pending.filter((a) => retry.has(a));
@@ -125,7 +125,7 @@ export function createDeliveryAgent(route: DeliveryRoute, common: DeliveryCommon
         const [domain, rcpts] = g;
         const routed = domain ? await resolver!.route(domain) : ({ ok: false, status: 'failed', reply: '501 5.1.3 Recipient address has no domain' } as const);
         if (!routed.ok) {
-          log.info({ messageId: req.messageId, domain, status: routed.status }, 'no route');
+          log.info({ txn: req.messageId, domain, status: routed.status }, 'no route');
           for (const a of rcpts) out.set(a, { address: a, status: routed.status, reply: routed.reply, tls: false });
           continue;
         }
@@ -148,7 +148,7 @@ export function createDeliveryAgent(route: DeliveryRoute, common: DeliveryCommon
         else results = await tryHosts(req, unique, [{ host: route.host, port: route.port, name: route.host }], signal);
       } catch (e) {
         // Never throws (DeliveryAgent contract): an unexpected bug is a temporary failure.
-        log.warn({ messageId: req.messageId, err: (e as Error)?.name }, 'delivery error');
+        log.warn({ txn: req.messageId, err: (e as Error)?.name }, 'delivery error');
         results = new Map();
       }
       return req.recipients.map(

@@ -709,8 +709,10 @@ export class SmtpSession {
     if (this.phase === 'closed') return;
     this.phase = 'command';
     const reply = readerError ?? state.settledEarly ?? accepted;
+    // The queue id (from the acceptor's 250) ties this line to the queue's log lines for the message.
+    const txn = reply.code === 250 ? /queued as (\S+)/.exec(reply.text)?.[1] : undefined;
     this.opts.logger.info(
-      { clientIp: this.clientIp, direction: this.opts.role, size: state.reader.bytes, code: reply.code, enhanced: reply.enhanced },
+      { ...(txn ? { txn } : {}), clientIp: this.clientIp, direction: this.opts.role, size: state.reader.bytes, code: reply.code, enhanced: reply.enhanced },
       'smtp message',
     );
     this.send(reply);

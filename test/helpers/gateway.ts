@@ -64,14 +64,18 @@ export function withLimits(limits: Record<string, number>): (yaml: string) => st
 export interface GatewayProcess {
   child: ChildProcess;
   stderr(): string;
+  /** The JSON log lines written so far (stdout). */
+  stdout(): string;
   stop(): Promise<number | null>;
   kill9(): Promise<void>;
 }
 
 export async function startGatewayProcess(setup: GatewaySetup, env: Record<string, string> = {}): Promise<GatewayProcess> {
-  const child = spawn(process.execPath, [CLI, 'start', '--config', setup.config], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [CLI, 'start', '--config', setup.config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
+  let out = '';
   child.stderr!.on('data', (d) => (err += d));
+  child.stdout!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
   try {
     await Promise.race([
@@ -87,6 +91,7 @@ export async function startGatewayProcess(setup: GatewaySetup, env: Record<strin
   return {
     child,
     stderr: () => err,
+    stdout: () => out,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');
