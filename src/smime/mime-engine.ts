@@ -3,69 +3,16 @@
 // Trust level: holds no keys itself; callers pass KeyObjects through to the CMS code.
 //
 // Why an interface: the MIME layer only moves bytes between MIME and CMS; tests and the benchmark
-// can swap the CMS implementation, and a change in the CMS modules' signatures touches this file only.
+// can swap the CMS implementation.
 
-import type { KeyObject } from 'node:crypto';
-import { createBerEncryptor, decryptEnveloped, encryptEnveloped, type EncryptOptions, type RecipientSpec } from './enveloped.js';
-import { micalgFor, signCms, verifyCms } from './signed.js';
+import { createBerEncryptor, decryptEnveloped, encryptEnveloped, type DecryptionKey, type EncryptOptions, type RecipientSpec } from './enveloped.js';
+import { micalgFor, signCms, verifyCms, type SignerSpec, type SignOptions, type SigningDigest, type VerifyOptions, type VerifyResult } from './signed.js';
 
+// The vocabulary is the CMS modules' own; the MIME layer re-exports it rather than restating it.
 export type { EncryptOptions, RecipientSpec } from './enveloped.js';
-
-export type SigningDigest = 'sha256' | 'sha384' | 'sha512';
-export type SignatureType = 'originatorSig' | 'domainSig' | 'additionalAttributesSig' | 'reviewSig';
-
-export interface DecryptKey {
-  /** Our certificate, DER or PEM: selects our RecipientInfo. */
-  certificate?: Buffer;
-  privateKey: KeyObject;
-}
-
-export interface SignerSpec {
-  certificate: Buffer;
-  privateKey: KeyObject;
-  /** Intermediate/CA certificates to include. */
-  chain?: Buffer[];
-}
-
-export interface SignOptions {
-  digest?: SigningDigest;
-  rsaPss?: boolean;
-  signatureTypes?: SignatureType[];
-  /** SMIMECapabilities OIDs to announce; the CMS layer's default when absent. */
-  capabilities?: string[];
-  signingTime?: Date;
-}
-
-export interface VerifyOptions {
-  trustAnchors: Buffer[];
-  intermediates?: Buffer[];
-  crls?: Buffer[];
-  /** Validation time; now when absent. */
-  at?: Date;
-}
-
-/** One SignerInfo's verification, as the CMS layer reports it. */
-export interface SignerResult {
-  valid: boolean;
-  signatureValid: boolean;
-  chainValid: boolean;
-  subject: string;
-  issuer: string;
-  serialNumber: string;
-  emailAddresses: string[];
-  signatureTypes: string[];
-  signingTime?: Date;
-  capabilities?: string[];
-  certificate?: Buffer;
-  chain: Buffer[];
-  failures: string[];
-}
-
-export interface CmsVerifyResult {
-  valid: boolean;
-  content?: Buffer;
-  signers: SignerResult[];
-}
+export type { SignatureType, SignerResult, SignerSpec, SignOptions, SigningDigest, VerifyOptions } from './signed.js';
+export type DecryptKey = DecryptionKey;
+export type CmsVerifyResult = VerifyResult;
 
 export interface SmimeEngine {
   encrypt(content: Buffer, recipients: RecipientSpec[], opts?: EncryptOptions): Buffer;
@@ -83,6 +30,6 @@ export const defaultEngine: SmimeEngine = {
   encryptStream: (recipients, opts, emit) => createBerEncryptor(recipients, opts, emit),
   decrypt: (der, key) => decryptEnveloped(der, key),
   sign: (content, signer, opts) => signCms(content, signer, opts),
-  verify: (der, opts) => verifyCms(der, opts) as CmsVerifyResult,
+  verify: (der, opts) => verifyCms(der, opts),
   micalg: (digest) => micalgFor(digest),
 };
