@@ -4,20 +4,11 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { scoreMessage } from '../policy/index.js';
+// Deterministic PRNG (mulberry32) so every run scores the same bytes.
+import { prng } from '../smime/fuzz-enveloped.js';
 
 const TARGET_MBPS = 20;
 
-/** Deterministic PRNG (mulberry32) so every run scores the same bytes. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Roughly the mix of a clinical notes export: about one word in five is a health term; the rest is
 // ordinary prose and scheduling/administrative language.
@@ -33,7 +24,7 @@ const WORDS = ('the patient was seen today for follow up of hypertension and typ
 
 /** A MIME message with a base64 text/plain attachment of `size` bytes of clinical-looking prose. */
 export function makeLargeMessage(size: number, seed = 42): Buffer {
-  const r = rng(seed);
+  const r = prng(seed);
   const parts: string[] = [];
   let n = 0;
   let line = '';

@@ -242,30 +242,22 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
       taken.push([s, s + v.length]);
     });
   }
-  for (const re of opt.mrnPatterns) {
-    re.lastIndex = 0;
-    while ((m = re.exec(text))) {
-      if (m[0].length === 0) {
-        re.lastIndex++;
-        continue;
+  // Organization-configured patterns: every non-empty match not already claimed by a labelled field.
+  for (const [cat, patterns] of [['mrn', opt.mrnPatterns], ['member-id', opt.memberIdPatterns]] as const) {
+    for (const re of patterns) {
+      re.lastIndex = 0;
+      while ((m = re.exec(text))) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        if (overlaps(m.index, m.index + m[0].length)) continue;
+        push(out, cat, m.index, m.index + m[0].length, m[0]);
+        taken.push([m.index, m.index + m[0].length]);
       }
-      if (overlaps(m.index, m.index + m[0].length)) continue;
-      push(out, 'mrn', m.index, m.index + m[0].length, m[0]);
-      taken.push([m.index, m.index + m[0].length]);
     }
   }
-  for (const re of opt.memberIdPatterns) {
-    re.lastIndex = 0;
-    while ((m = re.exec(text))) {
-      if (m[0].length === 0) {
-        re.lastIndex++;
-        continue;
-      }
-      if (overlaps(m.index, m.index + m[0].length)) continue;
-      push(out, 'member-id', m.index, m.index + m[0].length, m[0]);
-      taken.push([m.index, m.index + m[0].length]);
-    }
-  }
+
   execAtTriggers(DOB_RE, text, trig, DOB_FAMILY, (mm) => {
     const v = mm[1]!;
     const s = mm.index + mm[0].length - v.length;
