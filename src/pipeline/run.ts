@@ -45,7 +45,8 @@ async function runStage(stage: Stage, msg: StageMessage, timeoutMs: number, now:
 
 export function createPipeline(opts: PipelineOptions) {
   const now = opts.now ?? (() => new Date());
-  return async function run(msg: StageMessage): Promise<PipelineOutcome> {
+  return async function run(input: StageMessage): Promise<PipelineOutcome> {
+    const msg: StageMessage = { ...input, attrs: input.attrs ?? {} };
     let body = msg.body;
     let variants: Variant[] | undefined;
     const notes: string[] = [];

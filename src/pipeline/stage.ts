@@ -8,6 +8,13 @@ export interface StageMessage {
   envelope: Envelope;
   /** The whole RFC 5322 message, CRLF line endings. */
   body: Buffer;
+  /**
+   * Scratch space shared by the stages of one pipeline run, e.g. the policy stage's decision for
+   * the protection stage (`attrs.policy`). The runner creates it; it is never persisted.
+   */
+  attrs?: Record<string, unknown>;
+  /** Present when a privacy officer approved this held message (`queue release ID --approve`). */
+  review?: { approvedBy: string; at: Date; reason?: string };
 }
 
 /** A message variant for a subset of the recipients (e.g. encrypted per recipient). */
