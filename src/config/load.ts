@@ -10,6 +10,9 @@ import { parseDocument } from 'yaml';
 import type { Config, HostPort } from './types.js';
 import { LIMITS, defaultLimits, type LimitName } from './limits.js';
 import { resolvePkiConfig } from '../pki/config.js';
+import { resolveOutboundConfig } from '../outbound/config.js';
+import { resolvePolicySection } from '../policy/config.js';
+import { resolveDirectoryConfig } from '../directory/config.js';
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -23,7 +26,8 @@ export class ConfigError extends Error {
 type Obj = Record<string, unknown>;
 
 const KNOWN_TOP = new Set([
-  'hostname', 'domains', 'database', 'dataDir', 'smtp', 'delivery', 'web', 'tls', 'dns', 'limits', 'log', 'nodeName', 'pki', 'antivirus', 'inbound',
+  'hostname', 'domains', 'database', 'dataDir', 'smtp', 'delivery', 'web', 'tls', 'dns', 'limits', 'log', 'nodeName', 'pki', 'antivirus', 'inbound', 'directory',
+  'outbound', 'policy',
 ]);
 
 const DOMAIN_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i;
@@ -195,6 +199,7 @@ export function resolveConfig(raw: unknown, file: string): Config {
   const antivirus = top.antivirus === undefined ? undefined : resolveAntivirus(c, top.antivirus, dir, limits.stageTimeout);
 
   const pki = resolvePkiConfig(top.pki, dir, hostname, domains, (p, m) => c.fail(p, m));
+  const directory = resolveDirectoryConfig(top.directory, dir, (p, m) => c.fail(p, m));
 
   // inbound.trustAnchors: PEM/DER certificate files trusted for inbound S/MIME signatures (besides our root).
   const inboundRaw = c.obj(top.inbound, 'inbound', ['trustAnchors']);
@@ -203,6 +208,10 @@ export function resolveConfig(raw: unknown, file: string): Config {
     if (!Array.isArray(inboundRaw.trustAnchors)) c.fail('inbound.trustAnchors', `expected a list of certificate file paths, got ${show(inboundRaw.trustAnchors)}`);
     else inboundRaw.trustAnchors.forEach((v, i) => trustAnchors.push(c.path(v, `inbound.trustAnchors[${i}]`, '')));
   }
+
+  // outbound.* (src/outbound/config.ts) and policy.* (src/policy/config.ts): the outbound decision and PHI scorer.
+  const outboundPolicy = resolveOutboundConfig(top.outbound, (p, m) => c.fail(p, m));
+  const policy = resolvePolicySection(top.policy, (p, m) => c.fail(p, m));
 
   if (c.problems.length) throw new ConfigError(file, c.problems);
   return {
@@ -229,8 +238,11 @@ export function resolveConfig(raw: unknown, file: string): Config {
     log: { level: level as Config['log']['level'] },
     nodeName,
     pki,
+    directory,
     ...(antivirus ? { antivirus } : {}),
     inbound: { trustAnchors },
+    outbound: outboundPolicy,
+    ...(policy ? { policy } : {}),
   };
 }
 

@@ -2,6 +2,9 @@
 // (src/config/load.ts) from sealgate.yaml. Relative paths are already absolute here.
 import type { Limits } from './limits.js';
 import type { PkiConfig } from '../pki/config.js';
+import type { OutboundConfig } from '../outbound/config.js';
+import type { PolicyConfig } from '../policy/config.js';
+import type { DirectoryConfig } from '../directory/config.js';
 
 export interface HostPort {
   host: string;
@@ -48,10 +51,16 @@ export interface Config {
   nodeName: string;
   /** Certificate authority and certificate directory (src/pki); the loader always fills it with defaults. */
   pki?: PkiConfig;
+  /** Recipient certificate discovery (src/directory, docs/directory.md); the loader always fills it with defaults. */
+  directory?: DirectoryConfig;
   /** Malware screening with clamd (src/antivirus); absent = no antivirus stage runs. */
   antivirus?: AntivirusConfig;
   /** Inbound S/MIME (src/inbound): extra trust anchors (absolute paths) besides our own root CA. */
   inbound?: { trustAnchors: string[] };
+  /** Outbound decision and protection (src/outbound/config.ts); the loader always fills it with defaults. */
+  outbound?: OutboundConfig;
+  /** PHI scorer tuning (src/policy/config.ts); absent = built-in defaults. */
+  policy?: PolicyConfig;
 }
 
 export type AntivirusAction = 'reject' | 'quarantine' | 'cleanse' | 'destroy';
