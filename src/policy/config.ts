@@ -136,3 +136,34 @@ function compile(cfg: PolicyConfig): CompiledPolicy {
     limits: validateExtractLimits(cfg.limits),
   };
 }
+
+/** Keys of the `policy:` section of sealgate.yaml (PolicyConfig). */
+export const POLICY_KEYS = ['threshold', 'terms', 'identifierWeights', 'mrnPatterns', 'memberIdPatterns', 'healthSaturation', 'identifierSaturation', 'limits'];
+
+/**
+ * Validates the `policy:` section for src/config/load.ts: problems go to `fail` with their key
+ * path. Returns the section as given (compiled once, cached) or undefined for the defaults.
+ */
+export function resolvePolicySection(raw: unknown, fail: (path: string, message: string) => void): PolicyConfig | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    fail('policy', 'expected a mapping');
+    return undefined;
+  }
+  let ok = true;
+  for (const k of Object.keys(raw)) {
+    if (!POLICY_KEYS.includes(k)) {
+      fail(`policy.${k}`, `unknown key (expected one of: ${POLICY_KEYS.join(', ')})`);
+      ok = false;
+    }
+  }
+  try {
+    compilePolicy(raw as PolicyConfig);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const at = msg.indexOf(': ');
+    fail(at > 0 ? msg.slice(0, at) : 'policy', at > 0 ? msg.slice(at + 2) : msg);
+    ok = false;
+  }
+  return ok ? (raw as PolicyConfig) : undefined;
+}
