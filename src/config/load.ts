@@ -13,6 +13,7 @@ import { resolvePkiConfig } from '../pki/config.js';
 import { resolveOutboundConfig } from '../outbound/config.js';
 import { resolvePolicySection } from '../policy/config.js';
 import { resolveDirectoryConfig } from '../directory/config.js';
+import { resolveOpenPgpConfig } from '../openpgp/config.js';
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -26,7 +27,7 @@ export class ConfigError extends Error {
 type Obj = Record<string, unknown>;
 
 const KNOWN_TOP = new Set([
-  'hostname', 'domains', 'database', 'dataDir', 'smtp', 'delivery', 'web', 'tls', 'dns', 'limits', 'log', 'nodeName', 'pki', 'antivirus', 'inbound', 'directory',
+  'hostname', 'domains', 'database', 'dataDir', 'smtp', 'delivery', 'web', 'tls', 'dns', 'limits', 'log', 'nodeName', 'pki', 'antivirus', 'inbound', 'directory', 'openpgp',
   'outbound', 'policy',
 ]);
 
@@ -200,6 +201,7 @@ export function resolveConfig(raw: unknown, file: string): Config {
 
   const pki = resolvePkiConfig(top.pki, dir, hostname, domains, (p, m) => c.fail(p, m));
   const directory = resolveDirectoryConfig(top.directory, dir, (p, m) => c.fail(p, m));
+  const openpgp = resolveOpenPgpConfig(top.openpgp, dir, (p, m) => c.fail(p, m));
 
   // inbound.trustAnchors: PEM/DER certificate files trusted for inbound S/MIME signatures (besides our root).
   const inboundRaw = c.obj(top.inbound, 'inbound', ['trustAnchors']);
@@ -239,6 +241,7 @@ export function resolveConfig(raw: unknown, file: string): Config {
     nodeName,
     pki,
     directory,
+    openpgp,
     ...(antivirus ? { antivirus } : {}),
     inbound: { trustAnchors },
     outbound: outboundPolicy,

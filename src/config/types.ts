@@ -5,6 +5,7 @@ import type { PkiConfig } from '../pki/config.js';
 import type { OutboundConfig } from '../outbound/config.js';
 import type { PolicyConfig } from '../policy/config.js';
 import type { DirectoryConfig } from '../directory/config.js';
+import type { OpenPgpConfig } from '../openpgp/config.js';
 
 export interface HostPort {
   host: string;
@@ -57,6 +58,8 @@ export interface Config {
   antivirus?: AntivirusConfig;
   /** Inbound S/MIME (src/inbound): extra trust anchors (absolute paths) besides our own root CA. */
   inbound?: { trustAnchors: string[] };
+  /** OpenPGP (src/openpgp, docs/openpgp.md); the loader always fills it with defaults. */
+  openpgp?: OpenPgpConfig;
   /** Outbound decision and protection (src/outbound/config.ts); the loader always fills it with defaults. */
   outbound?: OutboundConfig;
   /** PHI scorer tuning (src/policy/config.ts); absent = built-in defaults. */
