@@ -156,6 +156,56 @@ function migrationsFor(kind: DbKind): Record<string, Migration> {
         await db.schema.dropTable('destinations').ifExists().execute();
       },
     },
+    // Certificate directory (src/directory): recipients' certificates found by discovery or harvested
+    // from verified signed mail, kept for the local source. Public data only.
+    '0004_directory': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('directory_certs')
+          .addColumn('address', 'text', (c) => c.notNull())
+          .addColumn('fingerprint', 'text', (c) => c.notNull())
+          .addColumn('der', 'text', (c) => c.notNull())
+          .addColumn('chain', 'text', (c) => c.notNull())
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('origin', 'text', (c) => c.notNull())
+          .addColumn('capabilities', 'text')
+          .addColumn('not_after', 'bigint', (c) => c.notNull())
+          .addColumn('added_at', 'bigint', (c) => c.notNull())
+          .addColumn('message_id', 'text')
+          .addPrimaryKeyConstraint('directory_certs_pk', ['address', 'fingerprint'])
+          .execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('directory_certs').ifExists().execute();
+      },
+    },
+    // OpenPGP (src/openpgp): the organization's domain and ADK key pairs, internal users' escrowed
+    // keys, and outside correspondents' public keys (imported or harvested). Secret keys are only
+    // ever stored sealed under the KEK (sealed_secret), never in the clear. Text/bigint columns only.
+    '0008_openpgp': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('openpgp_keys')
+          .addColumn('fingerprint', 'text', (c) => c.primaryKey())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('address', 'text')
+          .addColumn('domain', 'text')
+          .addColumn('source', 'text', (c) => c.notNull())
+          .addColumn('algorithm', 'text', (c) => c.notNull())
+          .addColumn('public_key', 'text', (c) => c.notNull())
+          .addColumn('sealed_secret', 'text')
+          .addColumn('kek_id', 'text')
+          .addColumn('expires_at', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('openpgp_keys_address').on('openpgp_keys').columns(['address', 'kind']).execute();
+        await db.schema.createIndex('openpgp_keys_domain').on('openpgp_keys').columns(['domain', 'kind']).execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('openpgp_keys').ifExists().execute();
+      },
+    },
   };
 }
 
@@ -175,4 +225,10 @@ export async function migrateToLatest(db: Kysely<any>, kind: DbKind): Promise<st
     throw new Error(`database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Roll the schema back to just after `name` (upgrade tests make an "old" database with it). */
+export async function migrateDownTo(db: Kysely<any>, kind: DbKind, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider: new InCodeProvider(kind) }).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new Error(String(error));
 }

@@ -144,3 +144,58 @@ export interface DestinationsTable {
 export interface DestinationsDatabase extends Database {
   destinations: DestinationsTable;
 }
+
+/** Certificate directory (src/directory, migration 0004_directory): found and harvested recipient certificates. */
+export interface DirectoryCertsTable {
+  /** Lower-cased address the certificate was validated for. */
+  address: string;
+  /** SHA-256, colon-separated upper-case hex. */
+  fingerprint: string;
+  /** Certificate DER, base64. */
+  der: string;
+  /** JSON list of base64 DER intermediates. */
+  chain: string;
+  /** ldap | ldap-srv | dns-cert | harvested (where it was first found). */
+  source: string;
+  origin: string;
+  /** JSON list of content-encryption OIDs (SMIMECapabilities), or null. */
+  capabilities: string | null;
+  not_after: Millis;
+  added_at: Millis;
+  /** Queue id of the signed message it was harvested from. */
+  message_id: string | null;
+}
+
+/** The Database plus the directory table. */
+export interface DirectoryDatabase extends Database {
+  directory_certs: DirectoryCertsTable;
+}
+
+/** OpenPGP keys (src/openpgp, migration 0008_openpgp). */
+export interface OpenPgpKeysTable {
+  /** v4 fingerprint, 40 lower-case hex digits. */
+  fingerprint: string;
+  /** domain | adk | user (internal, escrowed secret) | external (a correspondent's public key). */
+  kind: string;
+  /** Lower-cased address the key is for (null for the ADK). */
+  address: string | null;
+  /** Lower-cased domain (our domain for domain/adk/user keys). */
+  domain: string | null;
+  /** generated | import | harvested */
+  source: string;
+  /** e.g. ed25519+cv25519, rsa3072 */
+  algorithm: string;
+  /** Armored public key (transferable public key). */
+  public_key: string;
+  /** Armored secret key sealed under the KEK (src/pki/keystore.ts sealSecret), or null. */
+  sealed_secret: string | null;
+  kek_id: string | null;
+  expires_at: NullableMillis;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** The Database plus the OpenPGP key table. */
+export interface OpenPgpDatabase extends Database {
+  openpgp_keys: OpenPgpKeysTable;
+}

@@ -4,8 +4,8 @@ import { afterAll, expect, test } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sql } from 'kysely';
 import { openStore } from '../../src/store/index.js';
+import { migrateDownTo } from '../../src/store/migrations.js';
 import { DestinationRegistry } from '../../src/destinations/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sg-dest-up-'));
@@ -16,8 +16,8 @@ test('reopening a pre-0003 SQLite database applies 0003_destinations and keeps e
   let store = await openStore(opts);
   await store.setSetting('marker', 'kept');
   // Make it look like a database from before this migration existed.
-  await sql`DROP TABLE destinations`.execute(store.db);
-  await sql`DELETE FROM kysely_migration WHERE name = '0003_destinations'`.execute(store.db);
+  // (later migrations are rolled back too: migrations apply in order)
+  await migrateDownTo(store.db, 'sqlite', '0002_pki');
   await store.close();
 
   store = await openStore(opts);
