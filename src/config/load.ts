@@ -10,6 +10,7 @@ import { parseDocument } from 'yaml';
 import type { Config, HostPort } from './types.js';
 import { LIMITS, defaultLimits, type LimitName } from './limits.js';
 import { resolvePkiConfig } from '../pki/config.js';
+import { resolveInboundConfig } from '../inbound/config.js';
 import { resolveOutboundConfig } from '../outbound/config.js';
 import { resolvePolicySection } from '../policy/config.js';
 import { resolveDirectoryConfig } from '../directory/config.js';
@@ -203,13 +204,8 @@ export function resolveConfig(raw: unknown, file: string): Config {
   const directory = resolveDirectoryConfig(top.directory, dir, (p, m) => c.fail(p, m));
   const openpgp = resolveOpenPgpConfig(top.openpgp, dir, (p, m) => c.fail(p, m));
 
-  // inbound.trustAnchors: PEM/DER certificate files trusted for inbound S/MIME signatures (besides our root).
-  const inboundRaw = c.obj(top.inbound, 'inbound', ['trustAnchors']);
-  const trustAnchors: string[] = [];
-  if (inboundRaw?.trustAnchors !== undefined) {
-    if (!Array.isArray(inboundRaw.trustAnchors)) c.fail('inbound.trustAnchors', `expected a list of certificate file paths, got ${show(inboundRaw.trustAnchors)}`);
-    else inboundRaw.trustAnchors.forEach((v, i) => trustAnchors.push(c.path(v, `inbound.trustAnchors[${i}]`, '')));
-  }
+  // inbound.*: trust anchors and bundles, CRL checking, envelope check, visible note (src/inbound/config.ts).
+  const inboundCfg = resolveInboundConfig(top.inbound, dir, (p, m) => c.fail(p, m));
 
   // outbound.* (src/outbound/config.ts) and policy.* (src/policy/config.ts): the outbound decision and PHI scorer.
   const outboundPolicy = resolveOutboundConfig(top.outbound, (p, m) => c.fail(p, m));
@@ -243,7 +239,7 @@ export function resolveConfig(raw: unknown, file: string): Config {
     directory,
     openpgp,
     ...(antivirus ? { antivirus } : {}),
-    inbound: { trustAnchors },
+    inbound: inboundCfg,
     outbound: outboundPolicy,
     ...(policy ? { policy } : {}),
   };

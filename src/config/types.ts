@@ -2,6 +2,7 @@
 // (src/config/load.ts) from sealgate.yaml. Relative paths are already absolute here.
 import type { Limits } from './limits.js';
 import type { PkiConfig } from '../pki/config.js';
+import type { InboundConfig } from '../inbound/config.js';
 import type { OutboundConfig } from '../outbound/config.js';
 import type { PolicyConfig } from '../policy/config.js';
 import type { DirectoryConfig } from '../directory/config.js';
@@ -56,8 +57,8 @@ export interface Config {
   directory?: DirectoryConfig;
   /** Malware screening with clamd (src/antivirus); absent = no antivirus stage runs. */
   antivirus?: AntivirusConfig;
-  /** Inbound S/MIME (src/inbound): extra trust anchors (absolute paths) besides our own root CA. */
-  inbound?: { trustAnchors: string[] };
+  /** Inbound S/MIME and routing checks (src/inbound/config.ts); the loader always fills it with defaults. */
+  inbound?: InboundConfig;
   /** OpenPGP (src/openpgp, docs/openpgp.md); the loader always fills it with defaults. */
   openpgp?: OpenPgpConfig;
   /** Outbound decision and protection (src/outbound/config.ts); the loader always fills it with defaults. */
