@@ -4,11 +4,8 @@
 // pickup (portal), or hold it. The outbound protection stage calls `resolveMissing` and does the
 // encryption itself. Trust level: gateway-internal; sees addresses and queue ids, never content.
 import type { MethodContext } from '../outbound/types.js';
+import { missingCertificateMode, type DirectoryConfig, type MissingCertificateMode } from './config.js';
 import type { CertificateDirectory, RecipientCertificate } from './types.js';
-
-export type MissingCertificateMode = 'issue' | 'pending' | 'portal' | 'hold';
-/** What applies once a pending request expired (`directory.pending.fallback`). */
-export type PendingFallback = Exclude<MissingCertificateMode, 'pending'>;
 
 export type MissingOutcome =
   /** A certificate issued just now: encrypt to it. */
@@ -19,12 +16,6 @@ export type MissingOutcome =
   | { kind: 'portal'; why: string }
   /** Cannot decide now (the CA key is unavailable, the store failed): retry later. */
   | { kind: 'defer'; why: string };
-
-/** The recipient domain's settings, as resolved from `directory.missingCertificate` and `directory.pending`. */
-export interface MissingCertificatePolicy {
-  modeFor(domain: string): MissingCertificateMode;
-  fallback: PendingFallback;
-}
 
 /** The part of the pending-certificate workflow (src/directory/pending.ts) this module drives. */
 export interface PendingRequests {
@@ -45,10 +36,10 @@ export interface MissingCertificateResolver {
 export interface MissingCertificateOptions {
   directory: Pick<CertificateDirectory, 'issue'>;
   pending: PendingRequests;
-  policy: MissingCertificatePolicy;
+  /** `directory.missingCertificate`, its per-domain overrides and `directory.pending.fallback`. */
+  config: DirectoryConfig;
 }
 
-const domainOf = (a: string) => a.slice(a.lastIndexOf('@') + 1).toLowerCase();
 const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function createMissingCertificateResolver(o: MissingCertificateOptions): MissingCertificateResolver {
@@ -77,12 +68,12 @@ export function createMissingCertificateResolver(o: MissingCertificateOptions): 
         } catch (e) {
           return { kind: 'defer', why: `pending certificate request for ${recipient} failed: ${message(e)}` };
         }
-        if (status === 'expired') return apply(o.policy.fallback, recipient, ctx);
+        if (status === 'expired') return apply(o.config.pending.fallback, recipient, ctx);
         return { kind: 'hold', why: `${PENDING_HOLD_PREFIX} ${recipient} (request ${status})` };
       }
     }
   }
   return {
-    resolveMissing: (recipient, ctx) => apply(o.policy.modeFor(domainOf(recipient)), recipient.toLowerCase(), ctx),
+    resolveMissing: (recipient, ctx) => apply(missingCertificateMode(o.config, recipient), recipient.toLowerCase(), ctx),
   };
 }
