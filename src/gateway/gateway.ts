@@ -20,6 +20,8 @@ import { createClamdClient } from '../antivirus/clamd.js';
 import { createAntivirusStage, type AntivirusStage } from '../antivirus/stage.js';
 import { createInboundSmimeStage } from '../inbound/decrypt-stage.js';
 import { pkiKeySource } from '../inbound/pki-keys.js';
+import { startWeb, type WebServer } from '../web/index.js';
+import { createLocalSubmitter } from '../queue/submit.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -34,6 +36,8 @@ export interface RunningGateway {
   store: Store;
   /** Malware scanner state for the console (present when `antivirus` is configured). */
   antivirus?: Pick<AntivirusStage, 'health' | 'checkHealth'>;
+  /** The HTTPS console/portal listener (absent without a TLS pair or when its port was taken). */
+  web?: { host: string; port: number };
   stop(): Promise<void>;
 }
 
@@ -96,6 +100,24 @@ function antivirusStage(cfg: Config, store: Store, logger: Logger, now: () => Da
     logger,
     now,
   });
+}
+
+/**
+ * The web console and pickup portal (src/web) on `web.listen`, HTTPS only. Mail keeps flowing if it
+ * cannot start (port taken): the error is logged and the gateway runs without it.
+ */
+async function startWebListener(
+  cfg: Config,
+  o: { store: Awaited<ReturnType<typeof openStore>>; logger: Logger; now: () => Date; antivirus?: AntivirusStage; acceptorOpts: Parameters<typeof createLocalSubmitter>[0]; listeners: () => Record<string, { host: string; port: number }> },
+  tls: { cert: Buffer; key: Buffer; minVersion: string },
+): Promise<WebServer | undefined> {
+  try {
+    const deps = { cfg, store: o.store, logger: o.logger, now: o.now, submitter: createLocalSubmitter(o.acceptorOpts), listeners: o.listeners, ...(o.antivirus ? { antivirus: o.antivirus } : {}) };
+    return await startWeb(deps, tls);
+  } catch (err) {
+    o.logger.error({ err: (err as Error).message, listen: `${cfg.web.listen.host}:${cfg.web.listen.port}` }, 'web console not started');
+    return undefined;
+  }
 }
 
 export async function startGateway(cfg: Config, opts: GatewayOptions): Promise<RunningGateway> {
@@ -167,6 +189,7 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   const inAddr = await inbound.listen(cfg.smtp.inbound.listen.host, cfg.smtp.inbound.listen.port);
   const outAddr = await outbound.listen(cfg.smtp.outbound.listen.host, cfg.smtp.outbound.listen.port);
   manager.start();
+  const web = tls ? await startWebListener(cfg, { store, logger, now, antivirus, acceptorOpts: { store, hostname: cfg.hostname, limits: cfg.limits, clock: { now }, audit: store.audit, logger, onAccepted: () => manager.kick() }, listeners: () => ({ inbound: { host: cfg.smtp.inbound.listen.host, port: inAddr.port }, outbound: { host: cfg.smtp.outbound.listen.host, port: outAddr.port } }) }, tls) : undefined;
 
   let stopping: Promise<void> | undefined;
   return {
@@ -174,9 +197,11 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
     outbound: { host: cfg.smtp.outbound.listen.host, port: outAddr.port },
     store,
     ...(antivirus ? { antivirus } : {}),
+    ...(web ? { web: { host: cfg.web.listen.host, port: web.port } } : {}),
     stop() {
       stopping ??= (async () => {
         stopAntivirusHealth?.();
+        await web?.close();
         await Promise.all([inbound.close(true), outbound.close(true)]);
         await manager.stop();
         await Promise.all([inboundAgent.close(), outboundAgent.close()]);

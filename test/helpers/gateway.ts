@@ -21,6 +21,8 @@ export interface GatewaySetup {
   config: string;
   inboundPort: number;
   outboundPort: number;
+  /** HTTPS console/portal port (web.listen), chosen at run time. */
+  webPort: number;
 }
 
 export interface SetupOptions {
@@ -46,10 +48,11 @@ export async function setupGateway(o: SetupOptions): Promise<GatewaySetup> {
   const r = sealgate(args);
   if (r.status !== 0) throw new Error(`sealgate init failed: ${r.stderr}`);
   const config = join(dir, 'sealgate.yaml');
-  let yaml = readFileSync(config, 'utf8').replace('level: info', 'level: warn');
+  const webPort = await freePort();
+  let yaml = readFileSync(config, 'utf8').replace('level: info', 'level: warn').replace(/^(web:\n(?:\s*#.*\n)*\s*listen:) .*$/m, `$1 127.0.0.1:${webPort}`);
   if (o.edit) yaml = o.edit(yaml);
   writeFileSync(config, yaml);
-  return { dir, config, inboundPort, outboundPort };
+  return { dir, config, inboundPort, outboundPort, webPort };
 }
 
 /** Sets limits in the generated config (replaces the commented defaults block entry). */
