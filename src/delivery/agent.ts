@@ -35,6 +35,11 @@ export interface DeliveryTlsPolicy {
   requireTls?: Omit<RequireTlsOptions, 'servername'> & { servername?: string };
   /** false: never STARTTLS (only meaningful without requireTls). Default true. */
   opportunistic?: boolean;
+  /**
+   * Trust anchors for messages that ask for TLS themselves (DeliveryRequest.requireTls, e.g. a
+   * partner marked tls-required); default: the system store. The name checked is the next hop's.
+   */
+  requestTrustAnchors?: Buffer[];
 }
 
 export interface DeliveryCommon {
@@ -71,16 +76,16 @@ export function createDeliveryAgent(route: DeliveryRoute, common: DeliveryCommon
   const resolver =
     route.mode === 'mx' ? new MxResolver({ ...common.dns, servers: route.dnsServers }) : null;
 
-  function sendOptions(dest: Destination, signal?: AbortSignal): SendOptions {
+  function sendOptions(dest: Destination, signal?: AbortSignal, perMessage?: boolean): SendOptions {
     const t = common.tls;
-    return {
-      timeoutMs,
-      signal,
-      opportunisticTls: t?.opportunistic ?? true,
-      requireTls: t?.requireTls
-        ? { ...t.requireTls, servername: t.requireTls.servername ?? dest.name ?? dest.host }
-        : undefined,
-    };
+    const servername = t?.requireTls?.servername ?? dest.name ?? dest.host;
+    // A message that requires TLS gets a verified handshake even when the agent is opportunistic.
+    const requireTls = t?.requireTls
+      ? { ...t.requireTls, servername, ...(perMessage ? { verify: true, ca: t.requireTls.ca ?? t.requestTrustAnchors } : {}) }
+      : perMessage
+        ? { verify: true, servername, ...(t?.requestTrustAnchors ? { ca: t.requestTrustAnchors } : {}) }
+        : undefined;
+    return { timeoutMs, signal, opportunisticTls: t?.opportunistic ?? true, requireTls };
   }
 
   /** Try each destination in order for the recipients still undecided; all fail → deferred. */
@@ -90,7 +95,7 @@ export function createDeliveryAgent(route: DeliveryRoute, common: DeliveryCommon
     let last = new Map<string, DeliveryOutcome>();
     for (const dest of dests) {
       if (pending.length === 0) break;
-      const res = await client.send(dest, { sender: req.sender, recipients: pending, body: req.body, params: req.params }, sendOptions(dest, signal));
+      const res = await client.send(dest, { sender: req.sender, recipients: pending, body: req.body, params: req.params }, sendOptions(dest, signal, req.requireTls));
       const retry = new Set(res.retryElsewhere);
       last = new Map(res.results.map((r) => [r.address, r]));
       for (const r of res.results) if (!retry.has(r.address)) out.set(r.address, r);

@@ -9,6 +9,8 @@ export interface DeliveryRequest {
   body: Buffer;
   /** SMTP parameters to pass on where the next hop supports them (BODY, ENVID, RET, SMTPUTF8). */
   params?: Record<string, string>;
+  /** Only over TLS 1.2+ with a verified server certificate; otherwise 'deferred', never plaintext. */
+  requireTls?: boolean;
 }
 
 export interface RecipientResult {

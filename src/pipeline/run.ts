@@ -59,8 +59,9 @@ export function createPipeline(opts: PipelineOptions) {
           const verdict = await runStage(stage, { ...msg, envelope: { ...msg.envelope, recipients: v.recipients }, body: v.body }, opts.timeoutMs, now);
           if (verdict.kind !== 'continue') return { kind: verdict.kind, reason: verdict.reason, stage: stage.name };
           if (verdict.note) notes.push(`${stage.name}: ${verdict.note}`);
-          if (verdict.variants) next.push(...verdict.variants);
-          else next.push({ recipients: v.recipients, body: verdict.body ?? v.body });
+          // A variant that must travel over TLS keeps that requirement through later stages.
+          if (verdict.variants) next.push(...verdict.variants.map((x) => (v.requireTls ? { ...x, requireTls: true } : x)));
+          else next.push({ ...v, body: verdict.body ?? v.body });
         }
         variants = next;
         continue;

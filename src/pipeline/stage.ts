@@ -21,6 +21,8 @@ export interface StageMessage {
 export interface Variant {
   recipients: string[];
   body: Buffer;
+  /** Deliver only over TLS 1.2+ with a verified server certificate; otherwise defer (never plaintext). */
+  requireTls?: boolean;
 }
 
 export type Verdict =

@@ -113,6 +113,14 @@ export const QUEUE_DEFAULTS = {
 } as const;
 
 const OPEN: ReadonlySet<string> = new Set(['pending', 'deferred']);
+
+/**
+ * Spool key of a pipeline variant. A variant that may travel only over verified TLS (the 'tls'
+ * protection method) says so in its key, so the requirement survives retries and restarts with
+ * the recipient row (which stores the key) and needs no schema change.
+ */
+export const variantKey = (id: string, i: number, requireTls: boolean): string => `${id}.v${i}${requireTls ? '.tls' : ''}`;
+export const variantRequiresTls = (key: string): boolean => /\.v\d+\.tls$/.test(key);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function createQueueManager(opts: QueueManagerOptions): QueueManager {
@@ -334,7 +342,7 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
         }
         const variantOf = new Map<string, string>();
         for (const [i, v] of (outcome.variants ?? []).entries()) {
-          const key = `${m.id}.v${i}`;
+          const key = variantKey(m.id, i, v.requireTls === true);
           await store.spool.write(key, v.body);
           for (const a of v.recipients) if (!variantOf.has(a)) variantOf.set(a, key);
         }
@@ -404,7 +412,8 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       let got: RecipientResult[];
       try {
         const body = await store.spool.read(key);
-        got = await agent.deliver({ messageId: m.id, direction: m.direction, sender: m.sender, recipients, body, params: m.params }, signal);
+        const requireTls = variantRequiresTls(key) ? { requireTls: true } : {};
+        got = await agent.deliver({ messageId: m.id, direction: m.direction, sender: m.sender, recipients, body, params: m.params, ...requireTls }, signal);
       } catch (err) {
         log.error({ txn: m.id, ...errInfo(err) }, 'delivery attempt failed locally');
         got = [];
