@@ -18,6 +18,7 @@ import { buildPkcs12Email } from '../pki/p12-email.js';
 import { rotateKek } from '../pki/rotate.js';
 import { publishCrls } from '../pki/crl-publish.js';
 import { setUpPki } from '../pki/setup.js';
+import { certRecordLines, publishableItems, publishToLdap, PublishError } from '../directory/publish.js';
 import { cliActor as actor, withStore } from './shared.js';
 
 /** Where output goes; tests pass their own. */
@@ -101,7 +102,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
         await fn(...args);
       } catch (e) {
         const code = e instanceof CliError ? e.code : 1;
-        const known = e instanceof CliError || e instanceof PkiError || e instanceof KekError;
+        const known = e instanceof CliError || e instanceof PkiError || e instanceof KekError || e instanceof PublishError;
         io.err(`sealgate ${name}: ${known ? (e as Error).message : `failed: ${(e as Error).message}`}\n`);
         io.exit(code);
       }
@@ -335,6 +336,38 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
           io.out(`revoked ${r.serial}  ${r.kind}  ${r.address ?? ''}\n`);
         }
         for (const f of await publishCrlFiles(pki, cfg, cas)) io.out(`CRL written: ${f}\n`);
+      });
+    }));
+
+  cert.command('publish')
+    .description('Publish our proxy certificates and RFC 3183 domain certificates into the LDAP directory named by directory.publish')
+    .addOption(cfgOpt())
+    .option('--address <addr...>', 'only these internal addresses (proxy certificates are issued if needed)')
+    .action(action('cert publish', async (o: { config?: string; address?: string[] }) => {
+      await withPki(o.config, async (pki, cfg, store) => {
+        const target = cfg.directory?.publish;
+        if (!target) throw new CliError(`${o.config}: directory.publish is not set (url, bindDn, password, baseDn)`, 2);
+        const outcomes = await publishToLdap(target, await publishableItems(pki, o.address));
+        let failed = 0;
+        for (const r of outcomes) {
+          if (r.action === 'failed') failed++;
+          io.out(`${r.action.padEnd(9)} ${r.dn}${r.serials.length ? `  ${r.serials.join(' ')}` : ''}${r.error ? `  (${r.error})` : ''}\n`);
+        }
+        await store.audit.append({ type: 'certificates-published', actor: actor(), data: { url: target.url, entries: outcomes.length, failed } });
+        if (failed) throw new CliError(`${failed} of ${outcomes.length} entries could not be published to ${target.url}`);
+      });
+    }));
+
+  cert.command('dns-records')
+    .description('Print RFC 4398 CERT records (zone-file lines) for our addresses and domains')
+    .addOption(cfgOpt())
+    .option('--address <addr...>', 'only these internal addresses (proxy certificates are issued if needed)')
+    .option('--ttl <seconds>', 'record TTL', '3600')
+    .action(action('cert dns-records', async (o: { config?: string; address?: string[]; ttl: string }) => {
+      const ttl = Number(o.ttl);
+      if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2 ** 31 - 1) throw new CliError(`--ttl: expected seconds, got ${JSON.stringify(o.ttl)}`, 2);
+      await withPki(o.config, async (pki) => {
+        for (const l of certRecordLines(await publishableItems(pki, o.address), ttl)) io.out(`${l}\n`);
       });
     }));
 

@@ -1,12 +1,14 @@
 // Publication of our certificates for partners: the slapd harness itself, then `sealgate cert publish`
 // into a real OpenLDAP server, read back with the real ldapsearch.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../src/bench/net.js';
 import { certsFromLdif, personLdif, startSlapd, type SlapdProcess } from '../helpers/slapd.js';
+import { cli, pkiFixture } from '../pki/lifecycle-cli.js';
 
 describe('slapd test harness', () => {
   let ldap: SlapdProcess;
@@ -36,6 +38,78 @@ describe('slapd test harness', () => {
       expect(Buffer.from((Array.isArray(v) ? v[0] : v) as Buffer).equals(der)).toBe(true);
     } finally {
       await client.unbind();
+    }
+  });
+});
+
+describe('sealgate cert publish', () => {
+  let ldap: SlapdProcess;
+  let env: { dir: string; config: string };
+  const SUFFIX = 'ou=certificates,dc=hospital,dc=example';
+  beforeAll(async () => {
+    ldap = await startSlapd({ suffix: 'dc=hospital,dc=example' });
+    await ldap.add(`dn: ${SUFFIX}\nobjectClass: organizationalUnit\nou: certificates\n`);
+    env = await pkiFixture(['directory:', '  publish:', `    url: ${ldap.url}`, `    bindDn: ${ldap.rootDn}`, `    password: ${ldap.rootPw}`, `    baseDn: ${SUFFIX}`].join('\n'));
+  }, 120_000);
+  afterAll(async () => {
+    await ldap?.stop();
+    if (env) rmSync(env.dir, { recursive: true, force: true });
+  });
+
+  const exported = async (address: string) => {
+    const r = await cli('cert', 'export', address, '--config', env.config);
+    expect(r.code).toBe(0);
+    return Buffer.from(r.out.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  };
+
+  it('ldapsearch finds the proxy certificate of an internal address after cert publish --address', async () => {
+    const r = await cli('cert', 'publish', '--address', 'Alice@hospital.example', '--config', env.config);
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^added\s+mail=alice@hospital\.example,ou=certificates/m);
+    const ldif = ldap.search('(mail=alice@hospital.example)', ['objectClass', 'mail', 'userCertificate;binary']);
+    expect(ldif).toMatch(/objectClass: inetOrgPerson/);
+    const found = certsFromLdif(ldif);
+    expect(found).toHaveLength(1);
+    expect(found[0]!.equals(await exported('alice@hospital.example'))).toBe(true);
+  });
+
+  it('without --address publishes every internal address issued so far and the RFC 3183 domain certificates; republishing updates', async () => {
+    expect((await cli('cert', 'issue', 'bob@hospital.example', '--config', env.config)).code).toBe(0);
+    const r = await cli('cert', 'publish', '--config', env.config);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^updated\s+mail=alice@hospital\.example/m);
+    expect(r.out).toMatch(/^added\s+mail=bob@hospital\.example/m);
+    expect(r.out).toMatch(/^added\s+mail=domain-confidentiality-authority@hospital\.example/m);
+    expect(r.out).toMatch(/^added\s+mail=domain-signing-authority@hospital\.example/m);
+    const bob = certsFromLdif(ldap.search('(mail=bob@hospital.example)', ['userCertificate;binary']));
+    expect(bob[0]!.equals(await exported('bob@hospital.example'))).toBe(true);
+    const dca = certsFromLdif(ldap.search('(mail=domain-confidentiality-authority@hospital.example)', ['userCertificate;binary']));
+    expect(dca[0]!.equals(await exported('domain-confidentiality-authority@hospital.example'))).toBe(true);
+  });
+
+  it('a revoked proxy certificate is withdrawn from the directory on the next publish', async () => {
+    expect((await cli('cert', 'revoke', 'bob@hospital.example', '--config', env.config)).code).toBe(0);
+    const r = await cli('cert', 'publish', '--config', env.config);
+    expect(r.out).toMatch(/^withdrawn\s+mail=bob@hospital\.example/m);
+    expect(certsFromLdif(ldap.search('(mail=bob@hospital.example)', ['userCertificate;binary']))).toHaveLength(0);
+  });
+
+  it('refuses external addresses, and names the key when directory.publish is missing or the server is down', async () => {
+    const ext = await cli('cert', 'publish', '--address', 'carol@partner.example', '--config', env.config);
+    expect(ext.code).toBe(1);
+    expect(ext.err).toMatch(/not in this gateway's domains/);
+    const bare = await pkiFixture();
+    try {
+      const none = await cli('cert', 'publish', '--config', bare.config);
+      expect(none.code).toBe(2);
+      expect(none.err).toMatch(/directory\.publish is not set/);
+      const port = await freePort();
+      appendFileSync(bare.config, ['directory:', '  publish:', `    url: ldap://127.0.0.1:${port}`, '    bindDn: cn=admin,dc=x', '    password: x', '    baseDn: dc=x', ''].join('\n'));
+      const down = await cli('cert', 'publish', '--config', bare.config);
+      expect(down.code).toBe(1);
+      expect(down.err).toMatch(new RegExp(`ldap://127\\.0\\.0\\.1:${port}: cannot bind`));
+    } finally {
+      rmSync(bare.dir, { recursive: true, force: true });
     }
   });
 });

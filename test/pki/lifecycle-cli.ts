@@ -1,0 +1,45 @@
+// Test fixture for the certificate lifecycle and publication tests: a config folder with a P-256
+// PKI made by `sealgate ca create`, and `sealgate ca|cert` run in-process with captured output.
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { registerCertCommands } from '../../src/cli/cert.js';
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs `sealgate ARGS…` (the ca and cert command groups) in this process. */
+export async function cli(...args: string[]): Promise<CliResult> {
+  let out = '';
+  let err = '';
+  let code = 0;
+  const program = new Command().name('sealgate').exitOverride();
+  registerCertCommands(program, { out: (t) => (out += t), err: (t) => (err += t), exit: (c) => (code = c) });
+  await program.parseAsync(['node', 'sealgate', ...args]);
+  return { code, out, err };
+}
+
+/** A temp folder with sealgate.yaml (`extra` appended) and a created PKI; returns the folder and config path. */
+export async function pkiFixture(extra = '', domains = ['hospital.example']): Promise<{ dir: string; config: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'sg-life-'));
+  const config = join(dir, 'sealgate.yaml');
+  await writeFile(config, [
+    'hostname: mail.hospital.example',
+    `domains: [${domains.join(', ')}]`,
+    'database: sqlite:data/db.sqlite',
+    'dataDir: data',
+    'pki:',
+    '  kek: file:keys/kek',
+    '  algorithm: p-256',
+    '  encryptionKey: rsa-2048',
+    '  organization: Example Hospital',
+    extra,
+  ].join('\n'));
+  const r = await cli('ca', 'create', '--config', config);
+  if (r.code !== 0) throw new Error(`ca create failed: ${r.err}`);
+  return { dir, config };
+}
