@@ -18,6 +18,8 @@ export interface OutboundConfig {
   onNotAllowed: 'hold' | 'reject';
   /** Desktop-encrypted mail the gateway cannot read: hold it (default) or let it pass unchanged. */
   inspectEncrypted: 'hold' | 'allow';
+  /** Who reviews held messages, named in the notice to the sender. Default 'the privacy officer'. */
+  reviewer: string;
   // --- protection stage (src/outbound, helper D2) ---
   /** Sign every outbound message with the domain signing key (RFC 3183 domainSig). Default true. */
   domainSign: boolean;
@@ -34,12 +36,13 @@ export const OUTBOUND_DEFAULTS: Readonly<OutboundConfig> = Object.freeze({
   subjectReplacement: 'Secure message',
   onNotAllowed: 'hold',
   inspectEncrypted: 'hold',
+  reviewer: 'the privacy officer',
   domainSign: true,
   methods: ['smime', 'tls', 'issue', 'portal', 'hold'] as MethodName[],
 });
 
 /** Every key the section accepts (decision stage first, then protection stage). */
-export const OUTBOUND_KEYS = ['subjectTag', 'subjectPhi', 'subjectReplacement', 'onNotAllowed', 'inspectEncrypted', 'domainSign', 'methods'];
+export const OUTBOUND_KEYS = ['subjectTag', 'subjectPhi', 'subjectReplacement', 'onNotAllowed', 'inspectEncrypted', 'reviewer', 'domainSign', 'methods'];
 
 /** Longest subject tag / replacement text. */
 export const MAX_SUBJECT_TEXT = 200;
@@ -70,7 +73,7 @@ export function resolveOutboundConfig(raw: unknown, fail: Fail): OutboundConfig 
     fail(`outbound.${key}`, `expected one of ${allowed.join(', ')}, got ${show(v)}`);
     return def;
   };
-  const text = (key: 'subjectTag' | 'subjectReplacement', allowEmpty: boolean): string => {
+  const text = (key: 'subjectTag' | 'subjectReplacement' | 'reviewer', allowEmpty: boolean): string => {
     const v = o[key] ?? OUTBOUND_DEFAULTS[key];
     if (typeof v === 'string' && v.length <= MAX_SUBJECT_TEXT && !/[\r\n]/.test(v) && (allowEmpty || v.trim() !== '')) return v.trim();
     fail(`outbound.${key}`, `expected ${allowEmpty ? 'a' : 'a non-empty'} single-line text of at most ${MAX_SUBJECT_TEXT} characters, got ${show(v)}`);
@@ -103,6 +106,7 @@ export function resolveOutboundConfig(raw: unknown, fail: Fail): OutboundConfig 
     subjectReplacement: text('subjectReplacement', false),
     onNotAllowed: pick<'hold' | 'reject'>('onNotAllowed', ['hold', 'reject']),
     inspectEncrypted: pick<'hold' | 'allow'>('inspectEncrypted', ['hold', 'allow']),
+    reviewer: text('reviewer', false),
     domainSign,
     methods,
   };

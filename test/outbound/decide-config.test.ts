@@ -21,6 +21,7 @@ describe('outbound configuration', () => {
       subjectReplacement: 'Secure message',
       onNotAllowed: 'hold',
       inspectEncrypted: 'hold',
+      reviewer: 'the privacy officer',
       domainSign: true,
       methods: ['smime', 'tls', 'issue', 'portal', 'hold'],
     });
