@@ -1,0 +1,43 @@
+// Test-only: what a partner does with what the gateway sent, using the openssl CLI (an independent
+// implementation): decrypt with the partner's key, verify our domain signature against our root,
+// print the SignerInfos' signature-type attribute. Trust level: test harness.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { run, runOk } from '../peers/run.js';
+
+export const OID_SIGNATURE_TYPE = '1.2.840.113549.1.9.16.2.28';
+export const OID_DOMAIN_SIG = '1.2.840.113549.1.9.16.9.2';
+export const OID_REVIEW_SIG = '1.2.840.113549.1.9.16.9.4';
+
+/** The header section of a message as text (up to the first empty line). */
+export function headerOf(msg: Buffer): string {
+  const i = msg.indexOf('\r\n\r\n');
+  return msg.subarray(0, i < 0 ? msg.length : i).toString('latin1');
+}
+
+export function bodyOf(msg: Buffer): Buffer {
+  const i = msg.indexOf('\r\n\r\n');
+  return i < 0 ? Buffer.alloc(0) : msg.subarray(i + 4);
+}
+
+export const isPlaintext = (msg: Buffer, marker: string): boolean => msg.toString('latin1').includes(marker);
+
+/** `openssl cms -decrypt` with the recipient's certificate and key; strips a header-protection wrapper. */
+export async function partnerDecrypt(msg: Buffer, certPath: string, keyPath: string): Promise<Buffer> {
+  const out = await runOk('openssl', ['cms', '-decrypt', '-binary', '-recip', certPath, '-inkey', keyPath], { input: msg });
+  return /^content-type:\s*message\/rfc822/i.test(headerOf(out)) ? bodyOf(out) : out;
+}
+
+/** `openssl cms -verify -CAfile` (text mode, as MUAs verify); returns the signed content. */
+export async function partnerVerify(msg: Buffer, caPath: string): Promise<{ ok: boolean; content: Buffer; stderr: string }> {
+  const r = await run('openssl', ['cms', '-verify', '-CAfile', caPath, '-purpose', 'smimesign'], { input: msg });
+  return { ok: r.code === 0, content: r.stdout, stderr: r.stderr };
+}
+
+/** `openssl cms -cmsout -print` of the signature (detached or opaque): the SignerInfos in text. */
+export async function printSignature(msg: Buffer, dir: string): Promise<string> {
+  const f = join(dir, `sig-${Math.random().toString(36).slice(2)}.eml`);
+  await writeFile(f, msg);
+  const r = await runOk('openssl', ['cms', '-cmsout', '-print', '-inform', 'SMIME', '-in', f]);
+  return r.toString('latin1');
+}
