@@ -5,6 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { registerCertCommands } from '../../src/cli/cert.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { Config } from '../../src/config/types.js';
+import { openDomainPki, type DomainPki } from '../../src/pki/ca.js';
+import { loadKek } from '../../src/pki/keystore.js';
+import { openStore, type OpenedStore } from '../../src/store/index.js';
+import { run } from '../peers/run.js';
 
 export interface CliResult {
   code: number;
@@ -42,4 +48,19 @@ export async function pkiFixture(extra = '', domains = ['hospital.example']): Pr
   const r = await cli('ca', 'create', '--config', config);
   if (r.code !== 0) throw new Error(`ca create failed: ${r.err}`);
   return { dir, config };
+}
+
+/** Opens the fixture's store and PKI in this process (as the gateway would); close the store when done. */
+export async function openFixturePki(config: string): Promise<{ pki: DomainPki; store: OpenedStore; cfg: Config }> {
+  const cfg = loadConfig(config);
+  const store = await openStore({ database: cfg.database, spoolDir: join(cfg.dataDir, 'spool') });
+  const pki = await openDomainPki({ store, kek: loadKek(cfg.pki!.kek, cfg.dir), config: cfg.pki!, domains: cfg.domains });
+  return { pki, store, cfg };
+}
+
+/** `openssl crl -inform DER -text` of a CRL. */
+export async function opensslCrlText(der: Buffer): Promise<string> {
+  const r = await run('openssl', ['crl', '-inform', 'DER', '-noout', '-text'], { input: der });
+  if (r.code !== 0) throw new Error(`openssl crl: ${r.stderr}`);
+  return r.stdout.toString();
 }
