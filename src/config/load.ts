@@ -208,7 +208,7 @@ export function resolveConfig(raw: unknown, file: string): Config {
   const inboundCfg = resolveInboundConfig(top.inbound, dir, (p, m) => c.fail(p, m));
 
   // outbound.* (src/outbound/config.ts) and policy.* (src/policy/config.ts): the outbound decision and PHI scorer.
-  const outboundPolicy = resolveOutboundConfig(top.outbound, (p, m) => c.fail(p, m));
+  const outboundPolicy = resolveOutboundConfig(top.outbound, (p, m) => c.fail(p, m), dir);
   const policy = resolvePolicySection(top.policy, (p, m) => c.fail(p, m));
 
   if (c.problems.length) throw new ConfigError(file, c.problems);

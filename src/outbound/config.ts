@@ -2,6 +2,7 @@
 // protection stage do with outgoing mail. Pure. Called by src/config/load.ts, which collects
 // problems with their key paths like every other section; every key has a default, so an absent
 // section means the documented defaults. Trust level: operator configuration.
+import { isAbsolute, resolve } from 'node:path';
 import type { MethodName } from './types.js';
 
 export type SubjectPhiAction = 'block' | 'replace';
@@ -26,6 +27,13 @@ export interface OutboundConfig {
   /** Protection methods tried per recipient, in order (fail closed: 'hold' ends the list). */
   methods: MethodName[];
   // D2: further protection-stage keys go here (and in OUTBOUND_KEYS and resolveOutboundConfig below).
+  /**
+   * Trust anchors (absolute paths of PEM/DER files) for the server certificates of tls-required
+   * partners, used by the TLS probe and by delivery; empty (default) = the system store.
+   */
+  tlsTrustAnchors: string[];
+  /** How long the TLS probe of a tls-required partner's server may take. Default 10 s. */
+  tlsProbeTimeoutSeconds: number;
 }
 
 export const METHOD_NAMES: readonly MethodName[] = ['smime', 'openpgp', 'tls', 'issue', 'portal', 'hold'];
@@ -39,10 +47,15 @@ export const OUTBOUND_DEFAULTS: Readonly<OutboundConfig> = Object.freeze({
   reviewer: 'the privacy officer',
   domainSign: true,
   methods: ['smime', 'tls', 'issue', 'portal', 'hold'] as MethodName[],
+  tlsTrustAnchors: [] as string[],
+  tlsProbeTimeoutSeconds: 10,
 });
 
+/** Bounds of outbound.tlsProbeTimeoutSeconds. */
+export const TLS_PROBE_TIMEOUT = { min: 1, max: 120 } as const;
+
 /** Every key the section accepts (decision stage first, then protection stage). */
-export const OUTBOUND_KEYS = ['subjectTag', 'subjectPhi', 'subjectReplacement', 'onNotAllowed', 'inspectEncrypted', 'reviewer', 'domainSign', 'methods'];
+export const OUTBOUND_KEYS = ['subjectTag', 'subjectPhi', 'subjectReplacement', 'onNotAllowed', 'inspectEncrypted', 'reviewer', 'domainSign', 'methods', 'tlsTrustAnchors', 'tlsProbeTimeoutSeconds'];
 
 /** Longest subject tag / replacement text. */
 export const MAX_SUBJECT_TEXT = 200;
@@ -58,7 +71,7 @@ function show(v: unknown): string {
 }
 
 /** Validates `outbound:`; problems go to `fail` with their key path; returns defaults for bad values. */
-export function resolveOutboundConfig(raw: unknown, fail: Fail): OutboundConfig {
+export function resolveOutboundConfig(raw: unknown, fail: Fail, dir: string = process.cwd()): OutboundConfig {
   let o: Record<string, unknown> = {};
   if (raw !== undefined && raw !== null) {
     if (typeof raw !== 'object' || Array.isArray(raw)) fail('outbound', `expected a mapping, got ${show(raw)}`);
@@ -109,5 +122,27 @@ export function resolveOutboundConfig(raw: unknown, fail: Fail): OutboundConfig 
     reviewer: text('reviewer', false),
     domainSign,
     methods,
+    ...resolveProtectionKeys(o, fail, dir),
   };
+}
+
+// --- D2: protection-stage keys (TLS-enforced delivery) ---
+function resolveProtectionKeys(o: Record<string, unknown>, fail: Fail, dir: string): Pick<OutboundConfig, 'tlsTrustAnchors' | 'tlsProbeTimeoutSeconds'> {
+  const tlsTrustAnchors: string[] = [];
+  const ta = o.tlsTrustAnchors ?? [];
+  if (!Array.isArray(ta)) fail('outbound.tlsTrustAnchors', `expected a list of certificate file paths, got ${show(ta)}`);
+  else {
+    ta.forEach((v, i) => {
+      if (typeof v !== 'string' || v.trim() === '') fail(`outbound.tlsTrustAnchors[${i}]`, `expected a file path, got ${show(v)}`);
+      else tlsTrustAnchors.push(isAbsolute(v) ? v : resolve(dir, v));
+    });
+  }
+  let tlsProbeTimeoutSeconds = OUTBOUND_DEFAULTS.tlsProbeTimeoutSeconds;
+  const t = o.tlsProbeTimeoutSeconds;
+  if (t !== undefined) {
+    if (typeof t !== 'number' || !Number.isInteger(t) || t < TLS_PROBE_TIMEOUT.min || t > TLS_PROBE_TIMEOUT.max) {
+      fail('outbound.tlsProbeTimeoutSeconds', `expected a whole number of seconds between ${TLS_PROBE_TIMEOUT.min} and ${TLS_PROBE_TIMEOUT.max}, got ${show(t)}`);
+    } else tlsProbeTimeoutSeconds = t;
+  }
+  return { tlsTrustAnchors, tlsProbeTimeoutSeconds };
 }
