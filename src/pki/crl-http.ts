@@ -7,7 +7,9 @@
 import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { DomainPki } from './ca.js';
+import type { Config } from '../config/types.js';
+import { openDomainPki, type DomainPki, type PkiStore } from './ca.js';
+import { loadKek } from './keystore.js';
 import { CA_NAMES, type CaName } from './certstore.js';
 import { parseCrl } from './crl.js';
 
@@ -41,11 +43,31 @@ async function revocationState(pki: DomainPki, ca: CaName): Promise<string> {
   return `${String(r?.n ?? 0)}:${String(r?.last ?? 0)}`;
 }
 
+/** What the web listener has at hand: the config and the opened store (the PKI is opened on first request). */
+export interface CrlHandlerDeps {
+  cfg: Pick<Config, 'pki' | 'dir' | 'domains'>;
+  store: PkiStore;
+}
+
+/** Opens the PKI once, lazily; a failure (KEK unreadable, no PKI yet) is retried on the next request. */
+function lazyPki(deps: CrlHandlerDeps): () => Promise<DomainPki> {
+  let opened: Promise<DomainPki> | undefined;
+  return () => {
+    const pkiCfg = deps.cfg.pki;
+    if (!pkiCfg) return Promise.reject(new Error('no pki section'));
+    opened ??= openDomainPki({ store: deps.store, kek: loadKek(pkiCfg.kek, deps.cfg.dir), config: pkiCfg, domains: deps.cfg.domains });
+    opened.catch(() => (opened = undefined));
+    return opened;
+  };
+}
+
 /**
  * A node http request handler serving the CRLs of the PKI `getPki` returns (called per request,
- * so the web listener may open the PKI late). Paths other than the three CRLs get 404.
+ * so the web listener may open the PKI late), or of the PKI opened from `{ cfg, store }`. Paths
+ * other than the three CRLs get 404.
  */
-export function createCrlHandler(getPki: () => DomainPki | Promise<DomainPki>, clock: () => number = Date.now): CrlRequestHandler {
+export function createCrlHandler(source: (() => DomainPki | Promise<DomainPki>) | CrlHandlerDeps, clock: () => number = Date.now): CrlRequestHandler {
+  const getPki = typeof source === 'function' ? source : lazyPki(source);
   const cache = new Map<CaName, Signed>();
   const inflight = new Map<CaName, Promise<Signed>>();
 
