@@ -179,6 +179,37 @@ function migrationsFor(kind: DbKind): Record<string, Migration> {
         await db.schema.dropTable('directory_certs').ifExists().execute();
       },
     },
+    // Pending-certificate workflow (src/directory/pending.ts): one request per external address
+    // waiting for a signed reply, with the queue ids of the messages held for it (JSON list).
+    '0005_pending': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('pending_certs')
+          .addColumn('address', 'text', (c) => c.primaryKey())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('requested_at', 'bigint', (c) => c.notNull())
+          .addColumn('reminded_at', 'bigint')
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('requested_by', 'text', (c) => c.notNull())
+          .addColumn('message_ids', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('pending_certs_status').on('pending_certs').columns(['status', 'requested_at']).execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.dropTable('pending_certs').ifExists().execute();
+      },
+    },
+    // Privacy-officer review of held messages (src/outbound/review.ts): JSON text
+    // {kind: approve|reject, by, at, reason?}, written by `queue release --approve` / `queue reject`
+    // and read by the queue manager (approve → StageMessage.review; reject → DSN with the reason).
+    '0006_review': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema.alterTable('messages').addColumn('review', 'text').execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        await db.schema.alterTable('messages').dropColumn('review').execute();
+      },
+    },
     // OpenPGP (src/openpgp): the organization's domain and ADK key pairs, internal users' escrowed
     // keys, and outside correspondents' public keys (imported or harvested). Secret keys are only
     // ever stored sealed under the KEK (sealed_secret), never in the clear. Text/bigint columns only.
@@ -204,6 +235,59 @@ function migrationsFor(kind: DbKind): Record<string, Migration> {
       },
       async down(db: Kysely<any>): Promise<void> {
         await db.schema.dropTable('openpgp_keys').ifExists().execute();
+      },
+    },
+    // Web console and pickup portal (src/web): console users (argon2id hashes, sealed TOTP secrets,
+    // lockout counters), browser sessions (token hashes only) and portal messages (sealed content
+    // key, token and one-time code hashes only).
+    '0007_web': {
+      async up(db: Kysely<any>): Promise<void> {
+        await db.schema
+          .createTable('web_users')
+          .addColumn('username', 'text', (c) => c.primaryKey())
+          .addColumn('password_hash', 'text', (c) => c.notNull())
+          .addColumn('role', 'text', (c) => c.notNull())
+          .addColumn('totp_secret', 'text')
+          .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('failed_count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('locked_until', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('updated_at', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('web_sessions')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('subject', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('csrf', 'text', (c) => c.notNull())
+          .addColumn('second_factor', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('last_seen', 'bigint', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('portal_messages')
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+          .addColumn('message_id', 'text')
+          .addColumn('sender', 'text', (c) => c.notNull())
+          .addColumn('recipient', 'text', (c) => c.notNull())
+          .addColumn('spool_key', 'text', (c) => c.notNull())
+          .addColumn('sealed_key', 'text', (c) => c.notNull())
+          .addColumn('passphrase_hash', 'text')
+          .addColumn('read_receipt', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('code_hash', 'text')
+          .addColumn('code_expires', 'bigint')
+          .addColumn('code_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('codes_sent', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('codes_window', 'bigint')
+          .addColumn('created_at', 'bigint', (c) => c.notNull())
+          .addColumn('expires_at', 'bigint', (c) => c.notNull())
+          .addColumn('revoked_at', 'bigint')
+          .addColumn('first_read_at', 'bigint')
+          .execute();
+      },
+      async down(db: Kysely<any>): Promise<void> {
+        for (const t of ['portal_messages', 'web_sessions', 'web_users']) await db.schema.dropTable(t).ifExists().execute();
       },
     },
   };

@@ -29,6 +29,8 @@ export interface MessagesTable {
   lease_owner: string | null;
   lease_until: NullableMillis;
   updated_at: Millis;
+  /** Privacy-officer review (migration 0006_review): JSON {kind, by, at, reason?}; optional on insert. */
+  review: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface RecipientsTable {
@@ -198,4 +200,82 @@ export interface OpenPgpKeysTable {
 /** The Database plus the OpenPGP key table. */
 export interface OpenPgpDatabase extends Database {
   openpgp_keys: OpenPgpKeysTable;
+}
+
+/** Console users (src/web, migration 0007_web). */
+export interface WebUsersTable {
+  username: string;
+  /** argon2id PHC string. */
+  password_hash: string;
+  /** admin | privacy-officer | auditor */
+  role: string;
+  /** Base32 TOTP secret sealed under the KEK; null = no second factor enrolled. */
+  totp_secret: string | null;
+  disabled: number;
+  failed_count: number;
+  locked_until: NullableMillis;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+/** Browser sessions: `id` is the SHA-256 of the cookie token; kind 'console' or 'portal'. */
+export interface WebSessionsTable {
+  id: string;
+  /** Username (console) or portal message id (portal). */
+  subject: string;
+  kind: string;
+  csrf: string;
+  /** 1 once the TOTP code (console) or one-time code (portal) was entered. */
+  second_factor: number;
+  created_at: Millis;
+  last_seen: Millis;
+}
+
+/** Messages waiting for pickup: content in the spool, encrypted under a key sealed with the KEK. */
+export interface PortalMessagesTable {
+  id: string;
+  /** SHA-256 of the link token (the token itself is only in the notification). */
+  token_hash: string;
+  message_id: string | null;
+  sender: string;
+  recipient: string;
+  spool_key: string;
+  sealed_key: string;
+  passphrase_hash: string | null;
+  read_receipt: number;
+  code_hash: string | null;
+  code_expires: NullableMillis;
+  code_attempts: number;
+  codes_sent: number;
+  codes_window: NullableMillis;
+  created_at: Millis;
+  expires_at: Millis;
+  revoked_at: NullableMillis;
+  first_read_at: NullableMillis;
+}
+
+export interface WebDatabase extends Database {
+  web_users: WebUsersTable;
+  web_sessions: WebSessionsTable;
+  portal_messages: PortalMessagesTable;
+}
+
+/** Pending-certificate requests (src/directory/pending.ts, migration 0005_pending). */
+export interface PendingCertsTable {
+  /** Lower-cased external address the request went to. */
+  address: string;
+  /** requested | reminded | received | expired */
+  status: string;
+  requested_at: Millis;
+  reminded_at: NullableMillis;
+  expires_at: Millis;
+  /** Internal sender of the first message that needed the certificate. */
+  requested_by: string;
+  /** JSON list of queue ids held for this address. */
+  message_ids: string;
+}
+
+/** The Database plus the pending-certificate table. */
+export interface PendingDatabase extends Database {
+  pending_certs: PendingCertsTable;
 }
