@@ -18,8 +18,7 @@ import type { Stage } from '../pipeline/stage.js';
 import type { Store } from '../store/types.js';
 import { createClamdClient } from '../antivirus/clamd.js';
 import { createAntivirusStage, type AntivirusStage } from '../antivirus/stage.js';
-import { createInboundSmimeStage } from '../inbound/decrypt-stage.js';
-import { pkiKeySource } from '../inbound/pki-keys.js';
+import { createInboundStage } from '../inbound/from-config.js';
 import { startWeb, type WebServer } from '../web/index.js';
 import { createLocalSubmitter } from '../queue/submit.js';
 
@@ -143,9 +142,8 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   // Inbound S/MIME (decrypt with the domain key, verify signatures) runs first for inbound mail so
   // that the scanner sees plaintext; it never runs for outbound mail. Made before anything starts
   // timers: an unreadable trust anchor file stops startup here.
-  const inboundSmime = cfg.pki
-    ? [createInboundSmimeStage({ hostname: cfg.hostname, ...pkiKeySource(cfg, store), audit: (e) => store.audit.append(e) })]
-    : [];
+  // (src/inbound/from-config.ts; pass `harvest: directory.harvest` once the certificate directory exists.)
+  const inboundSmime = cfg.pki ? [createInboundStage(cfg, { store, logger })] : [];
   const antivirus = cfg.antivirus ? antivirusStage(cfg, store, logger, now) : undefined;
   const stopAntivirusHealth = antivirus?.startHealthChecks();
   const stages = [...inboundSmime, ...(antivirus ? [antivirus] : []), ...(opts.stages ?? [])];

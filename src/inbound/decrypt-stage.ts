@@ -19,7 +19,11 @@ import {
   type SmimeKind,
 } from '../smime/index.js';
 import type { Stage, StageContext, StageMessage, Verdict } from '../pipeline/stage.js';
+import type { CertificateDirectory } from '../directory/types.js';
+import type { CrlCheck, TamperAction } from './config.js';
+import type { CrlFetcher } from './revocation.js';
 import { fieldValue, removeForgedResults, splitHeader } from './headers.js';
+import { afterDecrypt } from './after-decrypt.js';
 
 /** Most S/MIME layers (encryption and signatures) peeled from one message (triple wrap is 3). */
 export const MAX_INBOUND_LAYERS = 6;
@@ -31,11 +35,28 @@ export interface InboundSmimeOptions {
   hostname: string;
   /** The domain decryption keys; loaded on first use (opening keys is slow and needs the KEK). */
   keys(): Promise<DecryptKey[]>;
-  /** Certificates (DER) whose signatures we trust: our root plus configured anchors. */
-  trustAnchors(): Promise<Buffer[]>;
+  /**
+   * Certificates (DER) whose signatures we trust for a sender in `domain` (the signed message's
+   * From domain): our root, configured anchors and that domain's trust bundles.
+   */
+  trustAnchors(domain?: string): Promise<Buffer[]>;
   /** Audit sink for decryption failures (reasons only, never content). */
   audit?: (e: { type: string; actor: string; messageId: string; data: Record<string, unknown> }) => Promise<unknown>;
+  /** CRL checking of signers that otherwise pass (`inbound.crlCheck`); absent or 'off': none. */
+  crlCheck?: CrlCheck;
+  crls?: CrlFetcher;
+  /** Stores the certificate of a valid signer in the certificate directory (src/directory/types.ts harvest). */
+  harvest?: CertificateDirectory['harvest'];
+  /** Envelope versus header check (`inbound.tamperCheck`); default off. */
+  tamperCheck?: TamperAction;
+  /** Most Received fields on the message as delivered (after decryption); more is a loop. */
+  hopLimit?: number;
+  /** Add a short visible note for the recipient (`inbound.visibleNote`). */
+  visibleNote?: boolean;
 }
+
+/** Header field we write with the envelope check's finding (`tamperCheck: annotate`); removed when it arrives from outside. */
+export const ENVELOPE_CHECK_FIELD = 'X-Sealgate-Envelope-Check';
 
 export type SmimeResult = 'pass' | 'fail' | 'neutral';
 
@@ -46,6 +67,8 @@ export interface SignatureReport {
   serial?: string;
   signatureTypes: string[];
   reason: string;
+  /** For a harvest: the signer certificate, its chain (signer first, anchor last) and SMIMECapabilities. */
+  evidence?: { certificate: Buffer; chain: Buffer[]; capabilities?: string[] };
 }
 
 const SIGNATURE_TYPE_NAMES = new Set(['originatorSig', 'domainSig', 'reviewSig', 'additionalAttributesSig']);
@@ -57,8 +80,11 @@ export function classifySigner(s: SignerResult): SignatureReport {
   const signatureTypes = s.signatureTypes.filter((t) => SIGNATURE_TYPE_NAMES.has(t));
   const signer = s.emailAddresses[0];
   const serial = /^[0-9A-Fa-f]{1,64}$/.test(s.serialNumber) ? s.serialNumber.toLowerCase() : undefined;
-  const base = { signer, signatureTypes, ...(serial ? { serial } : {}) };
+  const evidence = s.certificate ? { evidence: { certificate: s.certificate, chain: s.chain, ...(s.capabilities ? { capabilities: s.capabilities } : {}) } } : {};
+  const base = { signer, signatureTypes, ...(serial ? { serial } : {}), ...evidence };
   if (s.valid) return { result: 'pass', ...base, reason: 'valid signature, trusted signer' };
+  const revoked = s.failures.find((f) => /certificate revoked/i.test(f));
+  if (revoked) return { result: 'fail', ...base, reason: `signer ${revoked}` };
   const tamper = s.failures.filter((f) => TAMPER.test(f));
   if (!s.signatureValid || tamper.length > 0) {
     return { result: 'fail', ...base, reason: `signature invalid: ${(tamper[0] ?? s.failures[0] ?? 'does not verify')}` };
@@ -103,9 +129,9 @@ function checkSignerIsSender(r: SignatureReport, from: string | undefined): Sign
   return { ...r, result: 'neutral', reason: `valid signature, but the signer ${r.signer ?? 'has no address and'} is not the From address ${from}` };
 }
 
-function reportsFor(msg: Buffer, anchors: Buffer[], at: Date): { reports: SignatureReport[]; inner?: Buffer } {
+function verifyOnce(msg: Buffer, anchors: Buffer[], at: Date, crls?: Buffer[]): { reports: SignatureReport[]; inner?: Buffer } {
   try {
-    const v = smimeVerifyMessage(msg, { trustAnchors: anchors, at });
+    const v = smimeVerifyMessage(msg, { trustAnchors: anchors, at, ...(crls ? { crls } : {}) });
     const from = fromAddress(v.message);
     const reports = v.layer.signers.map((x) => checkSignerIsSender(classifySigner(x), from));
     if (reports.length === 0) reports.push({ result: 'fail', signatureTypes: [], reason: 'no signer' });
@@ -114,6 +140,42 @@ function reportsFor(msg: Buffer, anchors: Buffer[], at: Date): { reports: Signat
     const why = e instanceof SmimeError ? `${e.code}: ${e.message}` : 'unparsable signature';
     return { reports: [{ result: 'fail', signatureTypes: [], reason: `signature cannot be checked: ${why}` }] };
   }
+}
+
+/**
+ * Signers that pass are checked against their CRLs (when `crlCheck` is on): revoked → fail;
+ * CRL unavailable → soft: still pass, the reason says revocation was not checked; hard: neutral.
+ */
+async function withRevocation(msg: Buffer, anchors: Buffer[], at: Date, first: { reports: SignatureReport[]; inner?: Buffer }, opts: InboundSmimeOptions) {
+  const passing = first.reports.filter((r) => r.result === 'pass' && r.evidence);
+  if (!opts.crls || !opts.crlCheck || opts.crlCheck === 'off' || passing.length === 0) return first;
+  const crls: Buffer[] = [];
+  for (const r of passing) {
+    const got = await opts.crls.crlsFor(r.evidence!.chain);
+    if ('unavailable' in got) {
+      const why = clean(got.unavailable, 120);
+      const reports = first.reports.map((x) =>
+        x.result !== 'pass' ? x : opts.crlCheck === 'hard' ? { ...x, result: 'neutral' as const, reason: `revocation status unknown: ${why}` } : { ...x, reason: `${x.reason}; revocation not checked: ${why}` },
+      );
+      return { ...first, reports };
+    }
+    crls.push(...got.crls);
+  }
+  const second = verifyOnce(msg, anchors, at, crls);
+  const reports = second.reports.map((x) => (x.result === 'pass' ? { ...x, reason: `${x.reason}, not revoked (CRL checked)` } : x));
+  return { reports, ...(second.inner ? { inner: second.inner } : {}) };
+}
+
+async function reportsFor(msg: Buffer, opts: InboundSmimeOptions, at: Date): Promise<{ reports: SignatureReport[]; inner?: Buffer }> {
+  const domain = fromAddress(msg)?.split('@').pop();
+  let anchors: Buffer[];
+  try {
+    anchors = await opts.trustAnchors(domain);
+  } catch {
+    anchors = [];
+  }
+  if (!anchors.length) return { reports: [{ result: 'neutral', signatureTypes: [], reason: 'no trust anchors available' }] };
+  return withRevocation(msg, anchors, at, verifyOnce(msg, anchors, at), opts);
 }
 
 /**
@@ -190,15 +252,7 @@ export async function processInbound(body: Buffer, opts: InboundSmimeOptions, no
     }
     // Signed (detached or opaque): report it; go inside only when an encrypted layer is nested in it
     // (RFC 3183 triple wrapping), otherwise deliver the signed message untouched.
-    let anchors: Buffer[];
-    try {
-      anchors = await opts.trustAnchors();
-    } catch {
-      anchors = [];
-    }
-    const v = anchors.length
-      ? reportsFor(cur, anchors, now)
-      : { reports: [{ result: 'neutral' as const, signatureTypes: [], reason: 'no trust anchors available' }], inner: undefined };
+    const v = await reportsFor(cur, opts, now);
     reports.push(...v.reports);
     if (v.inner && smimeKindSafe(v.inner) === 'enveloped') {
       cur = v.inner;
@@ -216,7 +270,7 @@ function smimeKindSafe(msg: Buffer): SmimeKind | undefined {
   return typeof k === 'string' ? k : undefined;
 }
 
-/** The pipeline stage (direction inbound only). */
+/** The pipeline stage (direction inbound only): processInbound, then the checks of after-decrypt.ts. */
 export function createInboundSmimeStage(opts: InboundSmimeOptions): Stage {
   return {
     name: 'inbound-smime',
@@ -227,15 +281,7 @@ export function createInboundSmimeStage(opts: InboundSmimeOptions): Stage {
         await opts.audit?.({ type: 'smime-undecryptable', actor: 'system', messageId: msg.id, data: { reason: r.reason } });
         return r;
       }
-      const notes: string[] = [];
-      if (r.decrypted) notes.push(`decrypted ${r.decrypted} layer(s)`);
-      if (r.reports.length) notes.push(`signatures: ${r.reports.map((x) => x.result).join(',')}`);
-      if (r.removedForged) notes.push(`removed ${r.removedForged} forged Authentication-Results`);
-      return {
-        kind: 'continue',
-        ...(r.body === msg.body ? {} : { body: r.body }),
-        ...(notes.length ? { note: notes.join('; ') } : {}),
-      };
+      return afterDecrypt(msg, r, opts);
     },
   };
 }

@@ -8,6 +8,7 @@ import { openDomainPki, type PkiStore } from '../pki/ca.js';
 import { domainKeyId } from '../pki/issue.js';
 import { loadKek } from '../pki/keystore.js';
 import { pemToDer, type DecryptKey } from '../smime/index.js';
+import type { TrustBundles } from './trust-bundles.js';
 
 /** Most certificates read from one trust anchor file. */
 export const MAX_ANCHORS_PER_FILE = 1000;
@@ -29,7 +30,8 @@ export function readAnchorFile(path: string): Buffer[] {
 
 export interface InboundKeySource {
   keys(): Promise<DecryptKey[]>;
-  trustAnchors(): Promise<Buffer[]>;
+  /** Our root and `inbound.trustAnchors`, plus the trust bundles of `domain` (the sender's). */
+  trustAnchors(domain?: string): Promise<Buffer[]>;
 }
 
 /**
@@ -37,7 +39,7 @@ export interface InboundKeySource {
  * at startup with its path, instead of silently weakening every later verification); opens the
  * PKI on first use.
  */
-export function pkiKeySource(cfg: Config, store: PkiStore): InboundKeySource {
+export function pkiKeySource(cfg: Config, store: PkiStore, bundles?: TrustBundles): InboundKeySource {
   const extra: Buffer[] = [];
   for (const f of cfg.inbound?.trustAnchors ?? []) {
     try {
@@ -65,6 +67,6 @@ export function pkiKeySource(cfg: Config, store: PkiStore): InboundKeySource {
   };
   return {
     keys: async () => (await open()).keys,
-    trustAnchors: async () => (await open()).anchors,
+    trustAnchors: async (domain?: string) => [...(await open()).anchors, ...(domain && bundles ? await bundles.anchorsFor(domain) : [])],
   };
 }
