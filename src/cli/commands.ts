@@ -12,6 +12,7 @@ import { startGateway } from '../gateway/gateway.js';
 import type { OpenedStore } from '../store/index.js';
 import { setUpPki } from '../pki/setup.js';
 import { createQueueAdmin } from '../queue/admin.js';
+import { rejectHeld } from '../outbound/review.js';
 
 /** Exit status for configuration errors (documented in README). */
 export const EXIT_CONFIG = 2;
@@ -191,18 +192,29 @@ export function registerCoreCommands(program: Command): void {
     q(name, desc)
       .argument('<ID>')
       .option('--reason <TEXT>', 'reason (recorded in the audit trail)')
-      .action(async (id: string, o: { config: string; reason?: string }) => {
+      .action(async (id: string, o: { config: string; reason?: string; approve?: boolean }) => {
         await withStore(config(o.config), async (store) => {
           const admin = createQueueAdmin(store, { actor: actor() });
-          const ok = await admin[name === 'delete' ? 'remove' : name](id, o.reason);
+          const ok = name === 'release' ? await admin.release(id, o.reason, { approve: o.approve === true }) : await admin[name === 'delete' ? 'remove' : name](id, o.reason);
           if (!ok) fail(`queue ${name}: message ${id} not found or not in a state that allows ${name}`);
           out(`${name}: ${id} done`);
         });
       });
   adminAction('retry', 'deliver a deferred or held message now');
   adminAction('hold', 'hold a message (no delivery until released)');
-  adminAction('release', 'release a held message for delivery');
+  adminAction('release', 'release a held message for delivery').option('--approve', 'privacy review approved it: it goes out protected, with a reviewSig');
   adminAction('delete', 'delete a message (audited)');
+
+  q('reject', 'reject a held message after privacy review: the sender gets a DSN with the reason')
+    .argument('<ID>')
+    .requiredOption('--reason <TEXT>', 'why (sent to the sender in the DSN, recorded in the audit trail)')
+    .action(async (id: string, o: { config: string; reason: string }) => {
+      await withStore(config(o.config), async (store) => {
+        const r = await rejectHeld({ store, actor: actor() }, id, o.reason);
+        if (!r.ok) fail(`queue reject: ${r.error}`);
+        out(`reject: ${id} done (the sender gets a DSN)`);
+      });
+    });
 
   const audit = program.command('audit').description('the tamper-evident audit trail');
   audit

@@ -31,6 +31,11 @@ export interface QueueAdmin {
   hold(id: string, reason?: string): Promise<boolean>;
   /** hold → queued again, due now. */
   release(id: string, reason?: string, opts?: ReleaseOptions): Promise<boolean>;
+  /**
+   * hold → queued again with a privacy-officer rejection: the queue manager returns it to the
+   * sender with a DSN carrying `reason`, without running the pipeline.
+   */
+  reject(id: string, reason: string): Promise<boolean>;
   /** Delete the message and its spooled bytes. */
   remove(id: string, reason?: string): Promise<boolean>;
   /** Same as `remove` (the CLI verb). */
@@ -47,7 +52,7 @@ export function createQueueAdmin(store: Store, opts: QueueAdminOptions): QueueAd
   const queuedState = (m: QueuedMessage): MessageState => (m.processedKey === null ? 'incoming' : 'deferred');
   const note = (reason?: string): Record<string, string> => (reason ? { reason } : {});
 
-  async function requeue(m: QueuedMessage, type: 'retried' | 'released', reason: string | undefined, extra: MessagePatch, data: Record<string, unknown>): Promise<boolean> {
+  async function requeue(m: QueuedMessage, type: 'retried' | 'released' | 'review-rejected', reason: string | undefined, extra: MessagePatch, data: Record<string, unknown>): Promise<boolean> {
     const ok = await store.queue.update(m.id, null, {
       ...extra,
       state: extra.state ?? queuedState(m),
@@ -85,7 +90,16 @@ export function createQueueAdmin(store: Store, opts: QueueAdminOptions): QueueAd
       if (!m || m.state !== 'hold') return false;
       const approve = ropts.approve === true;
       const extra = (await opts.onRelease?.(m, { approve, actor, ...(reason ? { reason } : {}) })) ?? {};
+      // The approval travels with the message: the manager hands it to the stages (StageMessage.review).
+      if (approve) extra.review = { kind: 'approve', by: actor, at: clock.now(), ...(reason ? { reason } : {}) };
       return requeue(m, 'released', reason, extra, { approve, holdReason: m.holdReason });
+    },
+
+    async reject(id, reason) {
+      const m = await store.queue.get(id);
+      if (!m || m.state !== 'hold') return false;
+      const review = { kind: 'reject' as const, by: actor, at: clock.now(), reason };
+      return requeue(m, 'review-rejected', reason, { review }, { holdReason: m.holdReason });
     },
 
     async remove(id, reason) {

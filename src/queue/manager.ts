@@ -303,7 +303,9 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
       return null;
     }
     let outcome: PipelineOutcome;
-    try {
+    // A privacy officer rejected this held message: return it to the sender (DSN with the reason).
+    if (m.review?.kind === 'reject') outcome = { kind: 'reject', reason: `rejected by privacy review${m.review.reason ? `: ${m.review.reason}` : ''}` };
+    else try {
       outcome = await pipeline({
         id: m.id,
         envelope: {
@@ -318,6 +320,8 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
           receivedAt: m.receivedAt,
         },
         body,
+        // Approved after review (queue release --approve): the stages protect it and add a reviewSig.
+        ...(m.review?.kind === 'approve' ? { review: { approvedBy: m.review.by, at: m.review.at, ...(m.review.reason ? { reason: m.review.reason } : {}) } } : {}),
       });
       if (!outcome || !['deliver', 'hold', 'reject', 'tempfail'].includes(outcome.kind)) {
         outcome = { kind: 'tempfail', reason: 'pipeline returned no valid outcome' };
@@ -514,7 +518,8 @@ export function createQueueManager(opts: QueueManagerOptions): QueueManager {
         .catch((err) => log.warn({ txn: m.id, ...errInfo(err) }, 'lease renewal failed'));
     }, Math.max(QUEUE_DEFAULTS.minRenewMs, Math.floor(leaseMs / 3)));
     try {
-      if (m.processedKey === null) {
+      // A rejection after review takes the pipeline path, which returns the message to its sender.
+      if (m.processedKey === null || m.review?.kind === 'reject') {
         const ready = await runPipeline(m);
         if (ready) await deliver(ready.msg, ctl.signal, ready.carry);
       } else {

@@ -9,12 +9,27 @@
 // writer at a time, so the same statement inside a transaction is already exclusive.
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type Selectable, type SqlBool, type Transaction } from 'kysely';
 import type { Direction, MessageState, RecipientStatus } from '../queue/types.js';
-import type { MessagePatch, NewMessage, QueuedMessage, QueuedRecipient, QueueRepository } from './types.js';
+import type { MessagePatch, NewMessage, QueuedMessage, QueuedRecipient, QueueRepository, ReviewRecord } from './types.js';
 import { GroupCommit } from './group-commit.js';
 import type { Database, DbKind, MessagesTable, RecipientsTable } from './schema.js';
 
 const num = (v: number | string): number => (typeof v === 'number' ? v : Number(v));
 const date = (v: number | string | null): Date | null => (v === null ? null : new Date(num(v)));
+
+/** The review column (JSON); a damaged value reads as no review (a held message stays held). */
+function parseReview(v: string | null | undefined): ReviewRecord | null {
+  if (!v) return null;
+  try {
+    const r = JSON.parse(v) as { kind?: unknown; by?: unknown; at?: unknown; reason?: unknown };
+    if ((r.kind !== 'approve' && r.kind !== 'reject') || typeof r.by !== 'string' || typeof r.at !== 'number') return null;
+    return { kind: r.kind, by: r.by, at: new Date(r.at), ...(typeof r.reason === 'string' ? { reason: r.reason } : {}) };
+  } catch {
+    return null;
+  }
+}
+
+const reviewJson = (r: ReviewRecord | null): string | null =>
+  r ? JSON.stringify({ kind: r.kind, by: r.by, at: r.at.getTime(), ...(r.reason !== undefined ? { reason: r.reason } : {}) }) : null;
 
 function rowToMessage(m: Selectable<MessagesTable>, rcpts: Selectable<RecipientsTable>[]): QueuedMessage {
   let params: Record<string, string> = {};
@@ -45,6 +60,7 @@ function rowToMessage(m: Selectable<MessagesTable>, rcpts: Selectable<Recipients
     holdReason: m.hold_reason,
     leaseOwner: m.lease_owner,
     leaseUntil: date(m.lease_until),
+    review: parseReview(m.review),
     recipients: rcpts
       .sort((a, b) => a.idx - b.idx)
       .map(
@@ -209,6 +225,7 @@ export class KyselyQueueRepository implements QueueRepository {
     if (patch.nextAttempt !== undefined) set.next_attempt = patch.nextAttempt?.getTime() ?? null;
     if (patch.lastError !== undefined) set.last_error = patch.lastError;
     if (patch.holdReason !== undefined) set.hold_reason = patch.holdReason;
+    if (patch.review !== undefined) set.review = reviewJson(patch.review);
     if (patch.releaseLease) {
       set.lease_owner = null;
       set.lease_until = null;

@@ -39,11 +39,22 @@ export interface QueuedMessage {
   leaseOwner: string | null;
   leaseUntil: Date | null;
   recipients: QueuedRecipient[];
+  /** The privacy officer's decision on a held message (queue release --approve / queue reject); null if none. */
+  review: ReviewRecord | null;
+}
+
+/** A privacy-officer review of a held message. */
+export interface ReviewRecord {
+  kind: 'approve' | 'reject';
+  /** The actor, e.g. 'cli:alice' or 'web:alice'. */
+  by: string;
+  at: Date;
+  reason?: string;
 }
 
 export type NewMessage = Omit<
   QueuedMessage,
-  'state' | 'processedKey' | 'attempts' | 'nextAttempt' | 'lastError' | 'holdReason' | 'leaseOwner' | 'leaseUntil' | 'recipients'
+  'state' | 'processedKey' | 'attempts' | 'nextAttempt' | 'lastError' | 'holdReason' | 'leaseOwner' | 'leaseUntil' | 'recipients' | 'review'
 > & { recipients: string[] };
 
 export interface MessagePatch {
@@ -53,6 +64,7 @@ export interface MessagePatch {
   nextAttempt?: Date | null;
   lastError?: string | null;
   holdReason?: string | null;
+  review?: ReviewRecord | null;
   recipients?: Array<Partial<QueuedRecipient> & { address: string }>;
   /** Release the lease (set owner/until to null). */
   releaseLease?: boolean;
