@@ -18,8 +18,10 @@ import { buildPkcs12Email } from '../pki/p12-email.js';
 import { rotateKek } from '../pki/rotate.js';
 import { publishCrls } from '../pki/crl-publish.js';
 import { setUpPki } from '../pki/setup.js';
+import { renewCertificate, renewExpiring, RENEWABLE_KINDS } from '../pki/renew.js';
 import { certRecordLines, publishableItems, publishToLdap, PublishError } from '../directory/publish.js';
 import { cliActor as actor, withStore } from './shared.js';
+import { registerCertLookup } from './cert-lookup.js';
 
 /** Where output goes; tests pass their own. */
 export interface CertCliIo {
@@ -182,6 +184,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
 
   // ---- cert ----
   const cert = program.command('cert').description('Certificates the gateway issued: list, show, issue, export, revoke, PKCS#12 passwords');
+  registerCertLookup(cert, io);
 
   cert.command('list')
     .description('List certificates (newest first)')
@@ -225,7 +228,11 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
     .addOption(new Option('--pkcs12 <profile>', 'external address: PKCS#12 encryption').choices(['modern', 'legacy']))
     .option('--requested-by <address>', 'external address: the sender named in the email as the one who has the password')
     .option('--from-file <file>', 'proxy certificates in bulk: internal addresses, one per line (# comments)')
-    .action(action('cert issue', async (address: string | undefined, o: { config?: string; domainCert?: DomainCertKind; domain?: string; outDir?: string; pkcs12?: 'modern' | 'legacy'; requestedBy?: string; fromFile?: string }) => {
+    .option('--proxy', 'with --file: proxy certificates in bulk (same as --from-file)')
+    .option('--file <file>', 'with --proxy: the list of internal addresses, one per line')
+    .action(action('cert issue', async (address: string | undefined, o: { config?: string; domainCert?: DomainCertKind; domain?: string; outDir?: string; pkcs12?: 'modern' | 'legacy'; requestedBy?: string; fromFile?: string; proxy?: boolean; file?: string }) => {
+      if (o.file && !o.proxy) throw new CliError('--file needs --proxy (bulk proxy certificates for internal addresses)', 2);
+      o.fromFile ??= o.file;
       await withPki(o.config, async (pki, cfg, store) => {
         if (o.domainCert) {
           const r = await domainCertificate(pki, o.domainCert, o.domain ?? cfg.domains[0]);
@@ -368,6 +375,32 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
       if (!Number.isInteger(ttl) || ttl < 0 || ttl > 2 ** 31 - 1) throw new CliError(`--ttl: expected seconds, got ${JSON.stringify(o.ttl)}`, 2);
       await withPki(o.config, async (pki) => {
         for (const l of certRecordLines(await publishableItems(pki, o.address), ttl)) io.out(`${l}\n`);
+      });
+    }));
+
+  cert.command('renew')
+    .description('Renew our own certificates now: one by serial, the current proxy or RFC 3183 certificates of an address, or (--expiring) every one within pki.renewBeforeDays of expiry')
+    .argument('[address-or-serial]')
+    .addOption(cfgOpt())
+    .option('--expiring', 'run the renewal pass the gateway runs daily')
+    .action(action('cert renew', async (q: string | undefined, o: { config?: string; expiring?: boolean }) => {
+      if (!q && !o.expiring) throw new CliError('a serial, an address, or --expiring is required', 2);
+      await withPki(o.config, async (pki) => {
+        if (o.expiring) {
+          const results = await renewExpiring(pki, pki.clock.now(), actor());
+          for (const r of results) io.out(r.renewed ? `renewed ${r.old.serial} -> ${r.renewed.serial}  ${r.old.kind}  ${r.old.address}  until ${day(r.renewed.notAfter)}\n` : `failed  ${r.old.serial}  ${r.old.kind}  ${r.old.address}: ${r.error}\n`);
+          io.out(`${results.filter((r) => r.renewed).length} renewed (pki.renewBeforeDays ${pki.config.renewBeforeDays})\n`);
+          if (results.some((r) => r.error)) throw new CliError('some certificates could not be renewed');
+          return;
+        }
+        const rows = q!.includes('@') ? (await find(pki, q!, [...RENEWABLE_KINDS])).filter((r) => r.notAfter > pki.clock.now()) : await find(pki, q!);
+        // For an address: the newest certificate of each kind.
+        const targets = rows.filter((r, i) => rows.findIndex((x) => x.kind === r.kind) === i);
+        if (targets.length === 0) throw new CliError(`no current certificate of ours for ${q}`);
+        for (const r of targets) {
+          const fresh = await renewCertificate(pki, r.serial, actor());
+          io.out(`renewed ${r.serial} -> ${fresh.serial}  ${fresh.kind}  ${fresh.address}  until ${day(fresh.notAfter)}\n`);
+        }
       });
     }));
 
