@@ -18,6 +18,7 @@ registerSmimeCommands(program);
 registerPolicyCommands(program);
 (await import('./cert.js')).registerCertCommands(program);
 (await import('./partner.js')).registerPartnerCommands(program);
+(await import('./pgp.js')).registerPgpCommands(program);
 
 try {
   await program.parseAsync(process.argv);

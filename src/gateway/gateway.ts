@@ -19,6 +19,7 @@ import type { Store } from '../store/types.js';
 import { createClamdClient } from '../antivirus/clamd.js';
 import { createAntivirusStage, type AntivirusStage } from '../antivirus/stage.js';
 import { createInboundStage } from '../inbound/from-config.js';
+import { createOpenPgp } from '../openpgp/from-config.js';
 import { startWeb, type WebServer } from '../web/index.js';
 import { createLocalSubmitter } from '../queue/submit.js';
 
@@ -146,7 +147,12 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   const inboundSmime = cfg.pki ? [createInboundStage(cfg, { store, logger })] : [];
   const antivirus = cfg.antivirus ? antivirusStage(cfg, store, logger, now) : undefined;
   const stopAntivirusHealth = antivirus?.startHealthChecks();
-  const stages = [...inboundSmime, ...(antivirus ? [antivirus] : []), ...(opts.stages ?? [])];
+  // OpenPGP (src/openpgp): inbound decryption/verification right after inbound S/MIME (before the
+  // scanner); the ADK stage opens desktop-encrypted outbound mail for the policy stage, so it must
+  // stay before 'policy'. `openpgp.method` is the outbound 'openpgp' protection method.
+  const openpgp = createOpenPgp(cfg, store, { removeForged: !cfg.pki, now });
+  await openpgp.ensureKeys().catch((e: Error) => logger.warn({ err: e.message }, 'OpenPGP domain keys not created yet; retried on first use'));
+  const stages = [...inboundSmime, openpgp.inbound, ...(antivirus ? [antivirus] : []), openpgp.adk, ...(opts.stages ?? [])];
   const pipeline = createPipeline({ stages, timeoutMs: cfg.limits.stageTimeout * 1000, now, logger });
   const common = { hostname: cfg.hostname, limits: cfg.limits, logger };
   const inboundAgent = createDeliveryAgent({ mode: 'internal', host: cfg.delivery.internal.host, port: cfg.delivery.internal.port }, common);

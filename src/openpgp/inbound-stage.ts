@@ -1,0 +1,232 @@
+// Inbound OpenPGP stage (after the inbound S/MIME stage, before antivirus): decrypts PGP/MIME
+// (RFC 3156) and inline PGP mail encrypted to our domain key or to an internal user's escrowed
+// key, verifies OpenPGP signatures (PGP/MIME multipart/signed, signed-and-encrypted, inline
+// cleartext) with keys from discovery, and reports each in an Authentication-Results header
+// (method "pgp", signer as header.from), as the S/MIME stage does with "smime". Keys carried by a
+// verified signed message (Autocrypt header or attached key) are harvested for later encryption.
+// Trust level: holds decryption keys (through the key store and the KEK); parses untrusted mail;
+// fails closed: an encrypted message we cannot open is held with the reason, never delivered opaque.
+// Results claiming to be ours inside decrypted content are removed; the top level is cleaned by
+// the S/MIME stage that runs first (or here with `removeForged` when it does not run).
+import * as openpgp from 'openpgp';
+import type { Stage, StageContext, StageMessage, Verdict } from '../pipeline/stage.js';
+import { fieldValue, removeForgedResults, splitHeader } from '../inbound/headers.js';
+import type { Discovery } from './discovery.js';
+import { keyAddresses, PGP_CONFIG, readKeysAny } from './keys.js';
+import { armoredBlock, assembleMessage, pgpKind } from './mime.js';
+import { parseEntity } from '../smime/mime-entity.js';
+import type { PgpKeyStore } from './store.js';
+
+export const MAX_REASON_CHARS = 200;
+
+type SigResult = openpgp.VerifyMessageResult['signatures'][number];
+
+export interface InboundPgpOptions {
+  hostname: string;
+  keys: PgpKeyStore;
+  discovery: Discovery;
+  harvest: boolean;
+  /** Remove forged results at the top level too (only when no S/MIME stage ran before). */
+  removeForged?: boolean;
+  audit?: (e: { type: string; actor: string; messageId: string; data: Record<string, unknown> }) => Promise<unknown>;
+}
+
+export type PgpResult = 'pass' | 'fail' | 'neutral';
+export interface PgpReport {
+  result: PgpResult;
+  signer?: string;
+  keyId?: string;
+  reason: string;
+}
+
+const clean = (s: string, max = MAX_REASON_CHARS) => s.replace(/[\x00-\x1f\x7f()\\;"]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
+const addressToken = (s: string | undefined) => {
+  const a = (s ?? '').replace(/[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]/g, '');
+  return a.length > 0 && a.length <= 254 ? a : 'unknown';
+};
+
+export function pgpResultHeader(hostname: string, r: PgpReport): string {
+  const key = r.keyId ? ` body.pgp-keyid=${r.keyId}` : '';
+  return `Authentication-Results: ${clean(hostname, 253)};\r\n pgp=${r.result} header.from=${addressToken(r.signer)}${key}\r\n (${clean(r.reason)})\r\n`;
+}
+
+function fromAddress(msg: Buffer): string | undefined {
+  const f = splitHeader(msg).fields.find((x) => x.name === 'from');
+  if (!f) return undefined;
+  const v = fieldValue(f).replace(/\([^)]*\)/g, ' ');
+  const m = /<([^<>\s]+@[^<>\s]+)>/.exec(v) ?? /([^\s<>,;:"]+@[^\s<>,;:"]+)/.exec(v);
+  return m?.[1]?.toLowerCase();
+}
+
+const toCrlf = (b: Uint8Array | string) => Buffer.from(Buffer.from(b as Uint8Array).toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+
+/** Keys this message offers for its From address: Autocrypt header keydata or an armored public key. */
+async function offeredKeys(msg: Buffer, from: string): Promise<openpgp.Key[]> {
+  const out: openpgp.Key[] = [];
+  const ac = splitHeader(msg).fields.find((f) => f.name === 'autocrypt');
+  const keydata = ac ? /keydata=([A-Za-z0-9+/=\s]+)/.exec(fieldValue(ac))?.[1] : undefined;
+  const armored = /-----BEGIN PGP PUBLIC KEY BLOCK-----[\s\S]*?-----END PGP PUBLIC KEY BLOCK-----/.exec(msg.toString('latin1'))?.[0];
+  for (const data of [keydata ? Buffer.from(keydata.replace(/\s+/g, ''), 'base64') : undefined, armored]) {
+    if (!data) continue;
+    try {
+      out.push(...(await readKeysAny(data)).filter((k) => keyAddresses(k).includes(from)));
+    } catch {
+      // not a key: ignore
+    }
+  }
+  return out;
+}
+
+interface VerifyCtx {
+  opts: InboundPgpOptions;
+  now: Date;
+  from: string | undefined;
+  /** Message whose attached keys may be harvested. */
+  carrier: Buffer;
+}
+
+/** Verifies signatures against discovered keys, then against keys the message carries (harvest). */
+async function judge(sigs: SigResult[], v: VerifyCtx, verifyWith: (keys: openpgp.Key[]) => Promise<SigResult[]>): Promise<PgpReport[]> {
+  if (sigs.length === 0) return [];
+  const keyId = sigs[0]!.keyID.toHex();
+  if (!v.from) return [{ result: 'neutral', keyId, reason: 'no From address to look up the signer key' }];
+  const found = await v.opts.discovery.lookup(v.from, v.now).catch(() => ({ kind: 'none' as const, why: 'lookup failed' }));
+  const candidates: Array<{ key: openpgp.Key; source: string }> = found.kind === 'found' ? [{ key: found.key, source: found.source }] : [];
+  const offered = await offeredKeys(v.carrier, v.from);
+  for (const key of offered) candidates.push({ key, source: 'message' });
+  for (const c of candidates) {
+    const rs = await verifyWith([c.key]);
+    const r = rs[0];
+    if (!r) continue;
+    try {
+      await r.verified;
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/could not find signing key/i.test(msg)) continue;
+      return [{ result: 'fail', signer: v.from, keyId: r.keyID.toHex(), reason: `signature invalid: ${msg}` }];
+    }
+    if (c.source === 'message') {
+      if (v.opts.harvest) await v.opts.keys.put(c.key, { kind: 'external', address: v.from, domain: v.from.split('@')[1] ?? null, source: 'harvested' }).catch(() => undefined);
+      return [{ result: 'neutral', signer: v.from, keyId: r.keyID.toHex(), reason: 'valid signature by a key first seen in this message (harvested)' }];
+    }
+    return [{ result: 'pass', signer: v.from, keyId: r.keyID.toHex(), reason: `valid signature, signer key from ${c.source}` }];
+  }
+  return [{ result: 'neutral', signer: v.from, keyId, reason: `signer key not found: ${found.kind === 'none' ? found.why : 'key does not match the signature'}` }];
+}
+
+async function verifyDetached(signed: Buffer, armoredSignature: string, v: VerifyCtx): Promise<PgpReport[]> {
+  let signature: openpgp.Signature;
+  try {
+    signature = await openpgp.readSignature({ armoredSignature });
+  } catch {
+    return [{ result: 'fail', signer: v.from, reason: 'signature cannot be checked: unreadable signature' }];
+  }
+  const message = await openpgp.createMessage({ binary: signed });
+  const first = await openpgp.verify({ message, signature, verificationKeys: [], config: PGP_CONFIG });
+  return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message, signature, verificationKeys: keys, date: v.now, config: PGP_CONFIG })).signatures);
+}
+
+async function verifyCleartext(text: string, v: VerifyCtx): Promise<PgpReport[]> {
+  const block = armoredBlock(text, 'SIGNED MESSAGE');
+  if (!block) return [];
+  let message: openpgp.CleartextMessage;
+  try {
+    message = await openpgp.readCleartextMessage({ cleartextMessage: block.block });
+  } catch {
+    return [{ result: 'fail', signer: v.from, reason: 'signature cannot be checked: malformed cleartext signature' }];
+  }
+  const first = await openpgp.verify({ message, verificationKeys: [], config: PGP_CONFIG });
+  return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message, verificationKeys: keys, date: v.now, config: PGP_CONFIG })).signatures);
+}
+
+export type InboundPgpOutcome = { kind: 'continue'; body: Buffer; decrypted: boolean; reports: PgpReport[]; removedForged: number } | { kind: 'hold'; reason: string };
+
+type Decrypted = { plaintext: Buffer; reports: PgpReport[] } | { hold: string };
+
+async function decryptArmored(armored: string, opts: InboundPgpOptions, v: VerifyCtx): Promise<Decrypted> {
+  let message: openpgp.Message<string>;
+  try {
+    message = await openpgp.readMessage({ armoredMessage: armored });
+  } catch {
+    return { hold: 'inbound-openpgp: malformed OpenPGP message' };
+  }
+  let keys: openpgp.PrivateKey[];
+  try {
+    keys = await opts.keys.decryptionKeys(['domain', 'user']);
+  } catch {
+    return { hold: 'inbound-openpgp: cannot decrypt: our OpenPGP keys are unavailable' };
+  }
+  if (keys.length === 0) return { hold: 'inbound-openpgp: cannot decrypt: no OpenPGP domain key exists yet' };
+  const run = (verificationKeys: openpgp.Key[]) => openpgp.decrypt({ message, decryptionKeys: keys, verificationKeys, format: 'binary', date: v.now, config: PGP_CONFIG });
+  let first;
+  try {
+    first = await run([]);
+  } catch (e) {
+    const m = (e as Error).message;
+    const why = /session key|no.*key|decryption key/i.test(m) ? 'not encrypted to a key of ours' : m;
+    return { hold: `inbound-openpgp: cannot decrypt: ${clean(why)}` };
+  }
+  const plaintext = Buffer.from(first.data as Uint8Array);
+  const reports = await judge(first.signatures, { ...v, carrier: plaintext }, async (k) => (await run(k)).signatures);
+  return { plaintext, reports };
+}
+
+function stripForged(msg: Buffer, hostname: string): { message: Buffer; removed: number } {
+  return removeForgedResults(msg, hostname);
+}
+
+/** The stage's core: one message in, the delivered message (or a hold) out. */
+export async function processInboundPgp(body: Buffer, opts: InboundPgpOptions, now: Date): Promise<InboundPgpOutcome> {
+  const top = opts.removeForged ? stripForged(body, opts.hostname) : { message: body, removed: 0 };
+  let cur = top.message;
+  let removedForged = top.removed;
+  const k = pgpKind(cur);
+  if (k.kind === 'none') return { kind: 'continue', body: cur, decrypted: false, reports: [], removedForged };
+  const v: VerifyCtx = { opts, now, from: fromAddress(cur), carrier: cur };
+  const reports: PgpReport[] = [];
+  let decrypted = false;
+  if (k.kind === 'pgpmime-encrypted' || k.kind === 'inline-encrypted') {
+    const armored = k.kind === 'pgpmime-encrypted' ? k.armored : armoredBlock(k.text, 'MESSAGE')?.block;
+    if (!armored) return { kind: 'hold', reason: 'inbound-openpgp: malformed inline OpenPGP message' };
+    const d = await decryptArmored(armored, opts, v);
+    if ('hold' in d) return { kind: 'hold', reason: d.hold };
+    reports.push(...d.reports);
+    const outer = parseEntity(cur).fields.filter((f) => !f.key.startsWith('content-') && f.key !== 'mime-version');
+    if (k.kind === 'pgpmime-encrypted') {
+      cur = assembleMessage(outer, toCrlf(d.plaintext));
+    } else {
+      const block = armoredBlock(k.text, 'MESSAGE')!;
+      const text = k.text.slice(0, block.start) + d.plaintext.toString('utf8') + k.text.slice(block.end);
+      cur = assembleMessage(outer, Buffer.concat([Buffer.from('Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'), toCrlf(Buffer.from(text, 'utf8'))]));
+    }
+    const s = stripForged(cur, opts.hostname);
+    cur = s.message;
+    removedForged += s.removed;
+    decrypted = true;
+  }
+  // A signed layer (outermost, or found inside the decrypted content).
+  const inner = decrypted ? pgpKind(cur) : k;
+  if (inner.kind === 'pgpmime-signed') reports.push(...(await verifyDetached(inner.signed, inner.signature, { ...v, carrier: cur })));
+  else if (inner.kind === 'inline-signed') reports.push(...(await verifyCleartext(inner.text, { ...v, carrier: cur })));
+  const added = reports.map((r) => pgpResultHeader(opts.hostname, r)).join('');
+  return { kind: 'continue', body: added ? Buffer.concat([Buffer.from(added, 'latin1'), cur]) : cur, decrypted, reports, removedForged };
+}
+
+export function createInboundPgpStage(opts: InboundPgpOptions): Stage {
+  return {
+    name: 'inbound-openpgp',
+    directions: ['inbound'],
+    async process(msg: StageMessage, ctx: StageContext): Promise<Verdict> {
+      const r = await processInboundPgp(msg.body, opts, ctx.now());
+      if (r.kind === 'hold') {
+        await opts.audit?.({ type: 'openpgp-undecryptable', actor: 'system', messageId: msg.id, data: { reason: r.reason } });
+        return r;
+      }
+      const notes: string[] = [];
+      if (r.decrypted) notes.push('decrypted OpenPGP');
+      if (r.reports.length) notes.push(`pgp signatures: ${r.reports.map((x) => x.result).join(',')}`);
+      if (r.removedForged) notes.push(`removed ${r.removedForged} forged Authentication-Results`);
+      return { kind: 'continue', ...(r.body === msg.body ? {} : { body: r.body }), ...(notes.length ? { note: notes.join('; ') } : {}) };
+    },
+  };
+}
