@@ -22,6 +22,7 @@ import { renewCertificate, renewExpiring, RENEWABLE_KINDS } from '../pki/renew.j
 import { certRecordLines, publishableItems, publishToLdap, PublishError } from '../directory/publish.js';
 import { cliActor as actor, withStore } from './shared.js';
 import { registerCertLookup } from './cert-lookup.js';
+import { registerUserCertCommands } from './user-cert.js';
 
 /** Where output goes; tests pass their own. */
 export interface CertCliIo {
@@ -185,6 +186,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
   // ---- cert ----
   const cert = program.command('cert').description('Certificates the gateway issued: list, show, issue, export, revoke, PKCS#12 passwords');
   registerCertLookup(cert, io);
+  registerUserCertCommands(cert, io);
 
   cert.command('list')
     .description('List certificates (newest first)')

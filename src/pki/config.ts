@@ -38,6 +38,8 @@ export interface PkiConfig {
   certDays: number;
   caDays: number;
   rootDays: number;
+  /** Our own certificates (proxy, RFC 3183) are renewed this many days before they expire (src/pki/renew.ts). */
+  renewBeforeDays: number;
 }
 
 /** Named limits for the validity settings (days). */
@@ -45,6 +47,7 @@ export const PKI_DAY_LIMITS = {
   certDays: { default: 730, min: 1, max: 1185 },
   caDays: { default: 3650, min: 30, max: 7300 },
   rootDays: { default: 7300, min: 365, max: 10950 },
+  renewBeforeDays: { default: 30, min: 1, max: 365 },
 } as const;
 
 /**
@@ -78,7 +81,7 @@ function validUrl(s: string): boolean {
 
 /** Resolves `pki:` (absent = all defaults). `dir` is the config file's folder, `hostname` the gateway's. */
 export function resolvePkiConfig(raw: unknown, dir: string, hostname: string, domains: string[], fail: Fail): PkiConfig {
-  const known = ['kek', 'algorithm', 'encryptionKey', 'organization', 'policy', 'crlUrl', 'externalKeys', 'legacyPkcs12Domains', 'certDays', 'caDays', 'rootDays'];
+  const known = ['kek', 'algorithm', 'encryptionKey', 'organization', 'policy', 'crlUrl', 'externalKeys', 'legacyPkcs12Domains', 'certDays', 'caDays', 'rootDays', 'renewBeforeDays'];
   let o: Record<string, unknown> = {};
   if (raw !== undefined && raw !== null) {
     if (typeof raw !== 'object' || Array.isArray(raw)) fail('pki', `expected a mapping, got ${show(raw)}`);
@@ -160,11 +163,14 @@ export function resolvePkiConfig(raw: unknown, dir: string, hostname: string, do
   const rootDays = days('rootDays');
   if (caDays < certDays) fail('pki.caDays', `must be at least pki.certDays (${certDays})`);
   if (rootDays < caDays) fail('pki.rootDays', `must be at least pki.caDays (${caDays})`);
+  // Default 30 days, but never more than a third of a short certificate lifetime.
+  const renewBeforeDays = o.renewBeforeDays === undefined ? Math.min(PKI_DAY_LIMITS.renewBeforeDays.default, Math.floor(certDays / 3)) : days('renewBeforeDays');
+  if (renewBeforeDays >= certDays) fail('pki.renewBeforeDays', `must be less than pki.certDays (${certDays}), or every certificate would be renewed daily`);
 
   return {
     kek, algorithm, encryptionKey, organization,
     policy: { oid, cpsUri, userNotice, proxyNotice },
-    crlUrl, externalKeys, legacyPkcs12Domains: legacy, certDays, caDays, rootDays,
+    crlUrl, externalKeys, legacyPkcs12Domains: legacy, certDays, caDays, rootDays, renewBeforeDays,
   };
 }
 

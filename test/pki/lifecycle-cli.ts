@@ -51,10 +51,10 @@ export async function pkiFixture(extra = '', domains = ['hospital.example']): Pr
 }
 
 /** Opens the fixture's store and PKI in this process (as the gateway would); close the store when done. */
-export async function openFixturePki(config: string): Promise<{ pki: DomainPki; store: OpenedStore; cfg: Config }> {
+export async function openFixturePki(config: string, clock?: { now(): Date }): Promise<{ pki: DomainPki; store: OpenedStore; cfg: Config }> {
   const cfg = loadConfig(config);
   const store = await openStore({ database: cfg.database, spoolDir: join(cfg.dataDir, 'spool') });
-  const pki = await openDomainPki({ store, kek: loadKek(cfg.pki!.kek, cfg.dir), config: cfg.pki!, domains: cfg.domains });
+  const pki = await openDomainPki({ store, kek: loadKek(cfg.pki!.kek, cfg.dir), config: cfg.pki!, domains: cfg.domains, clock });
   return { pki, store, cfg };
 }
 
@@ -63,4 +63,16 @@ export async function opensslCrlText(der: Buffer): Promise<string> {
   const r = await run('openssl', ['crl', '-inform', 'DER', '-noout', '-text'], { input: der });
   if (r.code !== 0) throw new Error(`openssl crl: ${r.stderr}`);
   return r.stdout.toString();
+}
+
+/** `openssl verify -purpose PURPOSE` of a DER leaf against the fixture's root and issuing CA; "OK" or openssl's complaint. */
+export async function opensslVerifyLeaf(config: string, der: Buffer, purpose: 'smimeencrypt' | 'smimesign', dir: string): Promise<string> {
+  const root = join(dir, 'root.pem');
+  const internal = join(dir, 'internal.pem');
+  await writeFile(root, (await cli('ca', 'show', '--pem', '--config', config)).out);
+  await writeFile(internal, (await cli('ca', 'show', '--pem', '--ca', 'internal', '--config', config)).out);
+  const leaf = join(dir, `leaf-${der.length}-${Math.random().toString(36).slice(2)}.pem`);
+  await writeFile(leaf, `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`);
+  const r = await run('openssl', ['verify', '-x509_strict', '-purpose', purpose, '-CAfile', root, '-untrusted', internal, leaf]);
+  return (r.stdout.toString() + r.stderr).trim().replace(`${leaf}: `, '');
 }
