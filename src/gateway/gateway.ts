@@ -22,6 +22,9 @@ import { createInboundStage } from '../inbound/from-config.js';
 import { createOpenPgp } from '../openpgp/from-config.js';
 import { startWeb, type WebServer } from '../web/index.js';
 import { createLocalSubmitter } from '../queue/submit.js';
+import { openDomainPki } from '../pki/ca.js';
+import { loadKek } from '../pki/keystore.js';
+import { startRenewalTimer } from '../pki/renew.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -193,6 +196,10 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   const inAddr = await inbound.listen(cfg.smtp.inbound.listen.host, cfg.smtp.inbound.listen.port);
   const outAddr = await outbound.listen(cfg.smtp.outbound.listen.host, cfg.smtp.outbound.listen.port);
   manager.start();
+  // Our own proxy and RFC 3183 certificates are renewed ahead of expiry (src/pki/renew.ts,
+  // pki.renewBeforeDays): a pass a minute after start, then daily; stopped on stop().
+  const pkiCfg = cfg.pki;
+  const renewal = pkiCfg ? startRenewalTimer({ open: () => openDomainPki({ store, kek: loadKek(pkiCfg.kek, cfg.dir), config: pkiCfg, domains: cfg.domains }), logger }) : undefined;
   const web = tls ? await startWebListener(cfg, { store, logger, now, antivirus, acceptorOpts: { store, hostname: cfg.hostname, limits: cfg.limits, clock: { now }, audit: store.audit, logger, onAccepted: () => manager.kick() }, listeners: () => ({ inbound: { host: cfg.smtp.inbound.listen.host, port: inAddr.port }, outbound: { host: cfg.smtp.outbound.listen.host, port: outAddr.port } }) }, tls) : undefined;
 
   let stopping: Promise<void> | undefined;
@@ -205,6 +212,7 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
     stop() {
       stopping ??= (async () => {
         stopAntivirusHealth?.();
+        renewal?.stop();
         await web?.close();
         await Promise.all([inbound.close(true), outbound.close(true)]);
         await manager.stop();
