@@ -260,21 +260,26 @@ export function createPendingWorkflow(o: PendingOptions): PendingWorkflow {
   };
 }
 
-/** Runs `tick` every `intervalMs` (the gateway's timer); returns the function that stops it. */
-export function startPendingTimer(wf: Pick<PendingWorkflow, 'tick'>, intervalMs: number, logger?: Logger): () => void {
-  let running = false;
+/** How often the gateway runs `tick` (reminders and expiry are hours and days apart). */
+export const PENDING_TICK_MS = 60_000;
+
+/** Runs `tick` every `intervalMs` (the gateway's timer); returns a stop function that waits for a running tick. */
+export function startPendingTimer(wf: Pick<PendingWorkflow, 'tick'>, intervalMs: number = PENDING_TICK_MS, logger?: Logger): () => Promise<void> {
+  let running: Promise<void> | undefined;
   const t = setInterval(() => {
-    if (running) return;
-    running = true;
-    wf.tick()
+    running ??= wf
+      .tick()
       .then((r) => {
         if (r.reminded || r.expired || r.released) logger?.info({ ...r }, 'pending certificate requests');
       })
       .catch((e: unknown) => logger?.warn({ err: e instanceof Error ? e.message : String(e) }, 'pending certificate tick failed'))
-      .finally(() => (running = false));
+      .finally(() => (running = undefined));
   }, intervalMs);
   t.unref();
-  return () => clearInterval(t);
+  return async () => {
+    clearInterval(t);
+    await running;
+  };
 }
 
 /** A certificate harvested from a verified signed reply marks that address's request received. */
