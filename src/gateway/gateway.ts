@@ -22,6 +22,7 @@ import { createInboundStage } from '../inbound/from-config.js';
 import { createOpenPgp } from '../openpgp/from-config.js';
 import { startWeb, type WebServer } from '../web/index.js';
 import { createLocalSubmitter } from '../queue/submit.js';
+import { createOutboundStages } from '../outbound/from-config.js';
 import { openDomainPki } from '../pki/ca.js';
 import { loadKek } from '../pki/keystore.js';
 import { startRenewalTimer } from '../pki/renew.js';
@@ -156,13 +157,29 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   const openpgp = createOpenPgp(cfg, store, { removeForged: !cfg.pki, now });
   await openpgp.ensureKeys().catch((e: Error) => logger.warn({ err: e.message }, 'OpenPGP domain keys not created yet; retried on first use'));
   const stages = [...inboundSmime, openpgp.inbound, ...(antivirus ? [antivirus] : []), openpgp.adk, ...(opts.stages ?? [])];
-  const pipeline = createPipeline({ stages, timeoutMs: cfg.limits.stageTimeout * 1000, now, logger });
+  // --- Outbound policy and protection (src/outbound/from-config.ts) ---------------------------
+  // The PHI decision stage ('policy') and the protection stage ('protect': domain signing, then per
+  // recipient S/MIME / TLS-enforced / auto-issue / web pickup / hold) run for outbound mail after
+  // every other stage (so after antivirus: scanned before encryption). They share the certificate
+  // directory and open the PKI on first need. Mail the gateway writes (PKCS#12, notices) is queued
+  // through the local submitter and passes the protection stage unchanged.
+  const outboundProtection = cfg.pki
+    ? createOutboundStages(cfg, {
+        store,
+        submitter: createLocalSubmitter({ store, hostname: cfg.hostname, limits: cfg.limits, clock: { now }, audit: store.audit, logger, onAccepted: () => manager.kick() }),
+        now,
+        logger,
+      })
+    : undefined;
+  const outboundTls = outboundProtection?.deliveryTrustAnchors ? { tls: { requestTrustAnchors: outboundProtection.deliveryTrustAnchors } } : {};
+  // --- end of outbound policy and protection ----------------------------------------------------
+  const pipeline = createPipeline({ stages: [...stages, ...(outboundProtection?.stages ?? [])], timeoutMs: cfg.limits.stageTimeout * 1000, now, logger });
   const common = { hostname: cfg.hostname, limits: cfg.limits, logger };
   const inboundAgent = createDeliveryAgent({ mode: 'internal', host: cfg.delivery.internal.host, port: cfg.delivery.internal.port }, common);
   const outboundAgent =
     cfg.delivery.external.mode === 'smarthost'
-      ? createDeliveryAgent({ mode: 'smarthost', host: cfg.delivery.external.host, port: cfg.delivery.external.port }, common)
-      : createDeliveryAgent({ mode: 'mx', port: cfg.delivery.mxPort, dnsServers: cfg.dns.servers }, common);
+      ? createDeliveryAgent({ mode: 'smarthost', host: cfg.delivery.external.host, port: cfg.delivery.external.port }, { ...common, ...outboundTls })
+      : createDeliveryAgent({ mode: 'mx', port: cfg.delivery.mxPort, dnsServers: cfg.dns.servers }, { ...common, ...outboundTls });
 
   const manager = createQueueManager({
     store,

@@ -1,0 +1,153 @@
+// Outbound protection end to end (issue 5, items 4 and 5), through a real `sealgate start` process:
+// mail submitted on the outbound listener, the partner's certificate served by a real slapd, the
+// result read at a real SMTP sink (the smarthost) and opened with openssl as the partner would.
+//  (a) PHI to a business associate with a known certificate: S/MIME that openssl decrypts with the
+//      partner's key, whose domain signature verifies with our root and carries the RFC 3183
+//      signature type (domainSig);
+//  (b) PHI to a registered partner with no certificate anywhere: encrypted to a newly issued
+//      certificate; the PKCS#12 email goes to the recipient;
+//  (c) a TLS-required partner whose server offers no TLS: never plaintext; the next method applies;
+//  (e) a message the user signed keeps the user's signature intact inside the domain signature.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.js';
+import { personLdif, startSlapd, type SlapdProcess } from '../helpers/slapd.js';
+import { sendMail } from '../helpers/send-mail.js';
+import { makeTestPki, type TestPki } from '../peers/pki.js';
+import { opensslSign } from '../peers/openssl.js';
+import { rm } from 'node:fs/promises';
+import { OID_DOMAIN_SIG, OID_SIGNATURE_TYPE, headerOf, partnerDecrypt, partnerVerify, printSignature } from './protect-helpers.js';
+
+export const SENDER = 'dr.jones@hospital.test';
+export const PHI_TEXT = 'Patient: John Smith, DOB 03/14/1962, MRN 00451234.\r\nAssessment: type 2 diabetes mellitus (E11.9), HbA1c 8.2%. Continue metformin 1000 mg twice daily.\r\n';
+
+export function phiMessage(to: string, subject = 'Follow-up visit'): string {
+  return `From: ${SENDER}\r\nTo: ${to}\r\nSubject: ${subject}\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <${Math.random().toString(36).slice(2)}@hospital.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${PHI_TEXT}`;
+}
+
+/** Directory and outbound sections for the test config: local store and one LDAP server only. */
+export function outboundYaml(o: { ldapUrl: string; ldapBase: string; anchors: string; ldapTimeoutMs?: number; extra?: string }): string {
+  return [
+    '',
+    'directory:',
+    '  sources: [local, ldap]',
+    '  ldap:',
+    `    - url: ${o.ldapUrl}`,
+    `      baseDn: "${o.ldapBase}"`,
+    `      timeoutMs: ${o.ldapTimeoutMs ?? 3000}`,
+    `      trustAnchors: [${o.anchors}]`,
+    '  negativeCacheTtlSeconds: 0',
+    '  missingCertificate: issue',
+    'outbound:',
+    '  tlsProbeTimeoutSeconds: 5',
+    o.extra ?? '',
+    '',
+  ].join('\n');
+}
+
+const to = (rcpt: string) => (m: SinkMessage) => m.recipients.includes(rcpt);
+
+async function waitUntil(cond: () => boolean, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('outbound protection through a running gateway', () => {
+  let partner: TestPki;
+  let ldap: SlapdProcess;
+  let internal: SmtpSink;
+  let external: SmtpSink;
+  let setup: GatewaySetup;
+  let gw: GatewayProcess;
+  let rootPem: string;
+
+  beforeAll(async () => {
+    partner = await makeTestPki();
+    ldap = await startSlapd({ suffix: 'dc=example,dc=test' });
+    await ldap.add(personLdif(ldap.suffix, 'alice@example.test', [partner.ids.alice!.certDer]));
+    internal = await startSmtpSink();
+    external = await startSmtpSink(); // the smarthost: no STARTTLS
+    setup = await setupGateway({
+      internalPort: internal.port,
+      smarthostPort: external.port,
+      edit: (y) => y + outboundYaml({ ldapUrl: ldap.url, ldapBase: ldap.suffix, anchors: partner.caCertPath }),
+    });
+    for (const [pattern, extra] of [['example.test', []], ['clinic.test', []], ['tls-partner.test', ['--tls-required']]] as const) {
+      const r = sealgate(['partner', 'add', pattern, '--kind', 'business-associate', ...extra, '--config', setup.config]);
+      expect(r.status, r.stderr).toBe(0);
+    }
+    const ca = sealgate(['ca', 'show', '--pem', '--config', setup.config]);
+    expect(ca.status, ca.stderr).toBe(0);
+    rootPem = join(setup.dir, 'root.pem');
+    writeFileSync(rootPem, ca.stdout);
+    gw = await startGatewayProcess(setup);
+  }, 240_000);
+
+  afterAll(async () => {
+    await gw?.stop();
+    await Promise.all([internal?.close(), external?.close(), ldap?.stop()]);
+    if (partner) await rm(partner.dir, { recursive: true, force: true });
+    if (setup) cleanup(setup.dir);
+  });
+
+  it('(a) PHI to a business associate with a certificate in LDAP arrives as S/MIME: openssl decrypts it and the domainSig verifies with our root', async () => {
+    expect((await sendMail(setup.outboundPort, { from: SENDER, to: ['alice@example.test'], data: phiMessage('alice@example.test') })).code).toBe(250);
+    await waitUntil(() => external.messages.some(to('alice@example.test')));
+    const got = external.messages.find(to('alice@example.test'))!.data;
+    expect(got.toString('latin1')).not.toContain('MRN');
+    expect(headerOf(got)).toMatch(/smime-type=enveloped-data/);
+    const a = partner.ids.alice!;
+    const inner = await partnerDecrypt(got, a.certPath, a.keyPath);
+    expect(headerOf(inner)).toContain('Subject: Follow-up visit');
+    const v = await partnerVerify(inner, rootPem);
+    expect(v.stderr).toContain('Verification successful');
+    expect(v.content.toString()).toContain('MRN 00451234');
+    const printed = await printSignature(inner, setup.dir);
+    expect(printed).toContain(OID_SIGNATURE_TYPE);
+    expect(printed).toContain(OID_DOMAIN_SIG);
+  });
+
+  it('(b) PHI to a registered partner with no certificate anywhere: encrypted to a newly issued certificate, PKCS#12 email to the recipient', async () => {
+    const rcpt = 'pat@clinic.test';
+    expect((await sendMail(setup.outboundPort, { from: SENDER, to: [rcpt], data: phiMessage(rcpt) })).code).toBe(250);
+    await waitUntil(() => external.messages.filter(to(rcpt)).length >= 2);
+    const mine = external.messages.filter(to(rcpt));
+    const encrypted = mine.find((m) => /smime-type=enveloped-data/.test(headerOf(m.data)));
+    const pkcs12 = mine.find((m) => /application\/x-pkcs12|\.p12/i.test(m.data.toString('latin1')));
+    expect(encrypted, 'encrypted message').toBeDefined();
+    expect(pkcs12, 'PKCS#12 email').toBeDefined();
+    for (const m of mine) expect(m.data.toString('latin1')).not.toContain('MRN 00451234');
+    // The sender is told a certificate was issued (the password comes through the organization).
+    await waitUntil(() => internal.messages.some(to(SENDER)));
+    const audit = sealgate(['cert', 'lookup', rcpt, '--json', '--config', setup.config]);
+    expect(audit.stdout + audit.stderr).toMatch(/issued|local/);
+  });
+
+  it('(c) a TLS-required partner whose server offers no TLS never gets plaintext: the next method (auto-issue) encrypts', async () => {
+    const rcpt = 'lab@tls-partner.test';
+    expect((await sendMail(setup.outboundPort, { from: SENDER, to: [rcpt], data: phiMessage(rcpt) })).code).toBe(250);
+    await waitUntil(() => external.messages.some((m) => to(rcpt)(m) && /smime-type=enveloped-data/.test(headerOf(m.data))));
+    for (const m of external.messages.filter(to(rcpt))) expect(m.data.toString('latin1')).not.toContain('MRN 00451234');
+  });
+
+  it('(e) a user-signed message keeps the user signature intact inside the domain signature', async () => {
+    const c = partner.ids.carol!;
+    const entity = Buffer.from('Content-Type: text/plain; charset=utf-8\r\n\r\nMeeting moved to 3 pm.\r\n');
+    const signed = (await opensslSign(entity, c.certPath, c.keyPath, { detached: true, digest: 'sha256' })).toString('latin1').replace(/\r?\n/g, '\r\n');
+    const msg = `From: ${SENDER}\r\nTo: bob@example.test\r\nSubject: schedule\r\n${signed}`;
+    expect((await sendMail(setup.outboundPort, { from: SENDER, to: ['bob@example.test'], data: msg })).code).toBe(250);
+    await waitUntil(() => external.messages.some(to('bob@example.test')));
+    const got = external.messages.find(to('bob@example.test'))!.data;
+    const outer = await partnerVerify(got, rootPem);
+    expect(outer.stderr).toContain('Verification successful');
+    expect(await printSignature(got, setup.dir)).toContain(OID_DOMAIN_SIG);
+    const user = await partnerVerify(outer.content, partner.caCertPath);
+    expect(user.stderr).toContain('Verification successful');
+    expect(user.content.toString()).toContain('Meeting moved to 3 pm.');
+  });
+});
