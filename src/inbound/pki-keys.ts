@@ -1,6 +1,7 @@
 // Thin I/O shell for the inbound S/MIME stage: opens the domain PKI once (lazily) to get the
-// domain encryption keys (every proxy certificate and the domain confidentiality certificate are
-// bound to them) and reads the trust anchors (our root plus `inbound.trustAnchors` PEM files).
+// users' escrowed personal keys (src/pki/user-keys.ts) and the domain encryption keys (every proxy
+// certificate and the domain confidentiality certificate are bound to them) and reads the trust
+// anchors (our root plus `inbound.trustAnchors` PEM files; per-domain bundles come from outside).
 // Trust level: opens private keys with the KEK; keeps them in memory only; never logs them.
 import { readFileSync } from 'node:fs';
 import type { Config } from '../config/types.js';
@@ -9,6 +10,7 @@ import { domainKeyId } from '../pki/issue.js';
 import { loadKek } from '../pki/keystore.js';
 import { pemToDer, type DecryptKey } from '../smime/index.js';
 import type { TrustBundles } from './trust-bundles.js';
+import { userDecryptKeys } from '../pki/user-keys.js';
 
 /** Most certificates read from one trust anchor file. */
 export const MAX_ANCHORS_PER_FILE = 1000;
@@ -52,8 +54,11 @@ export function pkiKeySource(cfg: Config, store: PkiStore, bundles?: TrustBundle
   const open = () => {
     opened ??= (async () => {
       const pkiCfg = cfg.pki!;
-      const pki = await openDomainPki({ store, kek: loadKek(pkiCfg.kek, cfg.dir), config: pkiCfg, domains: cfg.domains });
-      const keys: DecryptKey[] = [];
+      const kek = loadKek(pkiCfg.kek, cfg.dir);
+      const pki = await openDomainPki({ store, kek, config: pkiCfg, domains: cfg.domains });
+      // Users' escrowed personal keys first: each comes with its certificate, so it is only tried
+      // on the RecipientInfo naming that certificate; the domain keys open everything else.
+      const keys: DecryptKey[] = await userDecryptKeys(store, kek);
       for (const d of pki.domains) {
         const rec = await pki.certs.getKey(domainKeyId('encryption', d));
         if (rec?.sealedKey) keys.push({ privateKey: await pki.privateKey(rec.id) });
