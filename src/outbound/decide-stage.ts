@@ -16,7 +16,7 @@ import { decodeHeaderText } from '../policy/mime.js';
 import { splitHeader, fieldValue, type RawField } from '../inbound/headers.js';
 import type { Stage, StageMessage, Verdict } from '../pipeline/stage.js';
 import { gatewayOrigin } from '../queue/submit.js';
-import type { AuditLog } from '../store/types.js';
+import type { AuditEvent } from '../store/types.js';
 import type { OutboundConfig } from './config.js';
 import type { NoticeSender } from './notices.js';
 import { ATTR, type PolicyAction, type PolicyDecision } from './types.js';
@@ -33,7 +33,8 @@ export interface DecideStageOptions {
   config: OutboundConfig;
   policy?: PolicyConfig;
   registry: { classify(address: string, at: Date): Promise<Destination | null> };
-  audit: AuditLog;
+  /** The audit trail (store.audit); `policy test --to` passes one that records nothing. */
+  audit: { append(e: AuditEvent): Promise<unknown> };
   /** Hold notices to senders; without it a hold sends none. */
   notices?: NoticeSender;
   /** Our own domains: their mailboxes are allowed destinations. */
