@@ -18,7 +18,7 @@ import type { Stage } from '../pipeline/stage.js';
 import type { Store } from '../store/types.js';
 import { createClamdClient } from '../antivirus/clamd.js';
 import { createAntivirusStage, type AntivirusStage } from '../antivirus/stage.js';
-import { createInboundStage } from '../inbound/from-config.js';
+import { createInboundStage, type InboundWiring } from '../inbound/from-config.js';
 import { createOpenPgp } from '../openpgp/from-config.js';
 import { startWeb, type WebServer } from '../web/index.js';
 import { createLocalSubmitter } from '../queue/submit.js';
@@ -147,8 +147,10 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   // Inbound S/MIME (decrypt with the domain key, verify signatures) runs first for inbound mail so
   // that the scanner sees plaintext; it never runs for outbound mail. Made before anything starts
   // timers: an unreadable trust anchor file stops startup here.
-  // (src/inbound/from-config.ts; pass `harvest: directory.harvest` once the certificate directory exists.)
-  const inboundSmime = cfg.pki ? [createInboundStage(cfg, { store, logger })] : [];
+  // (src/inbound/from-config.ts.) Valid signers' certificates are harvested into the certificate
+  // directory made below with the outbound stages (bound late: used only when mail flows).
+  const harvest: NonNullable<InboundWiring['harvest']> = (address, der, o) => outboundProtection?.directory.harvest(address, der, o) ?? Promise.resolve(false);
+  const inboundSmime = cfg.pki ? [createInboundStage(cfg, { store, logger, harvest })] : [];
   const antivirus = cfg.antivirus ? antivirusStage(cfg, store, logger, now) : undefined;
   const stopAntivirusHealth = antivirus?.startHealthChecks();
   // OpenPGP (src/openpgp): inbound decryption/verification right after inbound S/MIME (before the
