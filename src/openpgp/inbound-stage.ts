@@ -121,22 +121,23 @@ async function verifyDetached(signed: Buffer, armoredSignature: string, v: Verif
   } catch {
     return [{ result: 'fail', signer: v.from, reason: 'signature cannot be checked: unreadable signature' }];
   }
-  const message = await openpgp.createMessage({ binary: signed });
-  const first = await openpgp.verify({ message, signature, verificationKeys: [], config: PGP_CONFIG });
-  return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message, signature, verificationKeys: keys, date: v.now, config: PGP_CONFIG })).signatures);
+  // Message objects are consumed by verify(): a fresh one per call.
+  const message = () => openpgp.createMessage({ binary: signed });
+  const first = await openpgp.verify({ message: await message(), signature, verificationKeys: [], config: PGP_CONFIG });
+  return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message: await message(), signature, verificationKeys: keys, date: v.now, config: PGP_CONFIG })).signatures);
 }
 
 async function verifyCleartext(text: string, v: VerifyCtx): Promise<PgpReport[]> {
   const block = armoredBlock(text, 'SIGNED MESSAGE');
   if (!block) return [];
-  let message: openpgp.CleartextMessage;
+  const message = () => openpgp.readCleartextMessage({ cleartextMessage: block.block });
   try {
-    message = await openpgp.readCleartextMessage({ cleartextMessage: block.block });
+    await message();
   } catch {
     return [{ result: 'fail', signer: v.from, reason: 'signature cannot be checked: malformed cleartext signature' }];
   }
-  const first = await openpgp.verify({ message, verificationKeys: [], config: PGP_CONFIG });
-  return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message, verificationKeys: keys, date: v.now, config: PGP_CONFIG })).signatures);
+  const first = await openpgp.verify({ message: await message(), verificationKeys: [], config: PGP_CONFIG });
+  return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message: await message(), verificationKeys: keys, date: v.now, config: PGP_CONFIG })).signatures);
 }
 
 export type InboundPgpOutcome = { kind: 'continue'; body: Buffer; decrypted: boolean; reports: PgpReport[]; removedForged: number } | { kind: 'hold'; reason: string };
@@ -144,9 +145,8 @@ export type InboundPgpOutcome = { kind: 'continue'; body: Buffer; decrypted: boo
 type Decrypted = { plaintext: Buffer; reports: PgpReport[] } | { hold: string };
 
 async function decryptArmored(armored: string, opts: InboundPgpOptions, v: VerifyCtx): Promise<Decrypted> {
-  let message: openpgp.Message<string>;
   try {
-    message = await openpgp.readMessage({ armoredMessage: armored });
+    await openpgp.readMessage({ armoredMessage: armored });
   } catch {
     return { hold: 'inbound-openpgp: malformed OpenPGP message' };
   }
@@ -157,7 +157,8 @@ async function decryptArmored(armored: string, opts: InboundPgpOptions, v: Verif
     return { hold: 'inbound-openpgp: cannot decrypt: our OpenPGP keys are unavailable' };
   }
   if (keys.length === 0) return { hold: 'inbound-openpgp: cannot decrypt: no OpenPGP domain key exists yet' };
-  const run = (verificationKeys: openpgp.Key[]) => openpgp.decrypt({ message, decryptionKeys: keys, verificationKeys, format: 'binary', date: v.now, config: PGP_CONFIG });
+  // A Message object is consumed by decrypt(): read it again for the run with the signer's key.
+  const run = async (verificationKeys: openpgp.Key[]) => openpgp.decrypt({ message: await openpgp.readMessage({ armoredMessage: armored }), decryptionKeys: keys, verificationKeys, format: 'binary', date: v.now, config: PGP_CONFIG });
   let first;
   try {
     first = await run([]);
