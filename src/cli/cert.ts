@@ -18,11 +18,13 @@ import { buildPkcs12Email } from '../pki/p12-email.js';
 import { rotateKek } from '../pki/rotate.js';
 import { publishCrls } from '../pki/crl-publish.js';
 import { setUpPki } from '../pki/setup.js';
+import { importCertificates, progressBar, type ImportSource } from '../pki/import.js';
+import { readCertificateFiles } from '../directory/directory.js';
+import { DirectoryStore } from '../directory/store.js';
 import { renewCertificate, renewExpiring, RENEWABLE_KINDS } from '../pki/renew.js';
 import { certRecordLines, publishableItems, publishToLdap, PublishError } from '../directory/publish.js';
 import { cliActor as actor, withStore } from './shared.js';
 import { registerCertLookup } from './cert-lookup.js';
-import { registerUserCertCommands } from './user-cert.js';
 import { registerUserCertCommands } from './user-cert.js';
 
 /** Where output goes; tests pass their own. */
@@ -187,7 +189,6 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
   // ---- cert ----
   const cert = program.command('cert').description('Certificates the gateway issued: list, show, issue, export, revoke, PKCS#12 passwords');
   registerCertLookup(cert, io);
-  registerUserCertCommands(cert, io);
   registerUserCertCommands(cert, io);
 
   cert.command('list')
@@ -405,6 +406,40 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
           const fresh = await renewCertificate(pki, r.serial, actor());
           io.out(`renewed ${r.serial} -> ${fresh.serial}  ${fresh.kind}  ${fresh.address}  until ${day(fresh.notAfter)}\n`);
         }
+      });
+    }));
+
+  cert.command('import')
+    .description("Import external partners' certificates (PEM, DER, PKCS#7 .p7b/.p7c) into the directory's local store; each is validated for every address it names")
+    .argument('<file...>')
+    .addOption(cfgOpt())
+    .action(action('cert import', async (files: string[], o: { config?: string }) => {
+      const { cfg } = loadCfg(o.config);
+      const sources: ImportSource[] = [];
+      for (const f of files) {
+        try {
+          sources.push({ name: f, data: await readFile(f) });
+        } catch (e) {
+          throw new CliError(`${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+      }
+      let anchors: Buffer[];
+      try {
+        anchors = readCertificateFiles([...(cfg.directory?.harvested.trustAnchors ?? []), ...(cfg.inbound?.trustAnchors ?? [])]);
+      } catch (e) {
+        throw new CliError(`directory.harvested.trustAnchors / inbound.trustAnchors: ${(e as Error).message}`, 2);
+      }
+      await withStore(cfg, async (store) => {
+        const { CertStore } = await import('../pki/certstore.js');
+        const roots = (await CertStore.of(store.db).listCerts({ kinds: ['root-ca'] })).map((r) => r.der);
+        const r = await importCertificates(sources, {
+          table: new DirectoryStore(store.db), trustAnchors: [...anchors, ...roots], ourDomains: cfg.domains, now: new Date(), onProgress: progressBar(io.err),
+        });
+        for (const x of r.rejected) io.out(`rejected ${x.file}${x.index ? `#${x.index}` : ''} ${x.subject}${x.fingerprint !== '-' ? ` (SHA-256 ${x.fingerprint.slice(0, 23)}…)` : ''}: ${x.reason}\n`);
+        const addresses = new Set(r.imported.map((x) => x.address)).size;
+        io.out(`imported ${r.imported.length} certificates for ${addresses} addresses; ${r.rejected.length} rejected; ${r.chainCertificates} CA certificates used as chain\n`);
+        await store.audit.append({ type: 'certificates-imported', actor: actor(), data: { files: files.length, imported: r.imported.length, rejected: r.rejected.length } });
+        if (r.imported.length === 0 && r.rejected.length > 0) throw new CliError('nothing was imported');
       });
     }));
 
