@@ -19,6 +19,7 @@ registerPolicyCommands(program);
 (await import('./cert.js')).registerCertCommands(program);
 (await import('./partner.js')).registerPartnerCommands(program);
 (await import('./pgp.js')).registerPgpCommands(program);
+(await import('./pending.js')).registerPendingCommands(program);
 
 try {
   await program.parseAsync(process.argv);

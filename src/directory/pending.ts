@@ -106,6 +106,14 @@ export function pendingRequestText(p: { address: string; requestedBy: string; or
   ].join('\n');
 }
 
+/** The pending requests, newest first (also for `sealgate pending list` and the console). */
+export async function listPendingRequests(store: Kysely<any>, filter: { status?: PendingStatus[] } = {}): Promise<PendingRecord[]> {
+  const db = store as Kysely<PendingDatabase>;
+  let q = db.selectFrom('pending_certs').selectAll();
+  if (filter.status?.length) q = q.where('status', 'in', filter.status);
+  return (await q.orderBy('requested_at', 'desc').execute()).map(fromRow);
+}
+
 export function createPendingWorkflow(o: PendingOptions): PendingWorkflow {
   const db = o.store.db as unknown as Kysely<PendingDatabase>;
   const admin = createQueueAdmin(o.store, { actor: 'system', clock: o.clock });
@@ -213,11 +221,7 @@ export function createPendingWorkflow(o: PendingOptions): PendingWorkflow {
     await audit('pending-reminded', rec.address, { requestId });
   }
 
-  async function list(filter: { status?: PendingStatus[] } = {}): Promise<PendingRecord[]> {
-    let q = db.selectFrom('pending_certs').selectAll();
-    if (filter.status?.length) q = q.where('status', 'in', filter.status);
-    return (await q.orderBy('requested_at', 'desc').execute()).map(fromRow);
-  }
+  const list = (filter: { status?: PendingStatus[] } = {}) => listPendingRequests(o.store.db, filter);
 
   async function tick(now = o.clock.now()): Promise<TickResult> {
     const out: TickResult = { reminded: 0, expired: 0, released: 0 };

@@ -171,6 +171,8 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
         submitter: createLocalSubmitter({ store, hostname: cfg.hostname, limits: cfg.limits, clock: { now }, audit: store.audit, logger, onAccepted: () => manager.kick() }),
         now,
         logger,
+        // The 'openpgp' method (src/openpgp/method.ts) when outbound.methods lists it.
+        extraMethods: () => [openpgp.method],
       })
     : undefined;
   const outboundTls = outboundProtection?.deliveryTrustAnchors ? { tls: { requestTrustAnchors: outboundProtection.deliveryTrustAnchors } } : {};
