@@ -41,3 +41,32 @@ export async function printSignature(msg: Buffer, dir: string): Promise<string> 
   const r = await runOk('openssl', ['cms', '-cmsout', '-print', '-inform', 'SMIME', '-in', f]);
   return r.toString('latin1');
 }
+
+// --- Gateway-process tests (e2e-protect, faults): the message, the config sections ---
+
+export const SENDER = 'dr.jones@hospital.test';
+export const PHI_TEXT = 'Patient: John Smith, DOB 03/14/1962, MRN 00451234.\r\nAssessment: type 2 diabetes mellitus (E11.9), HbA1c 8.2%. Continue metformin 1000 mg twice daily.\r\n';
+
+export function phiMessage(to: string, subject = 'Follow-up visit'): string {
+  return `From: ${SENDER}\r\nTo: ${to}\r\nSubject: ${subject}\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <${Math.random().toString(36).slice(2)}@hospital.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${PHI_TEXT}`;
+}
+
+/** Directory and outbound sections for the test config: local store and one LDAP server only. */
+export function outboundYaml(o: { ldapUrl: string; ldapBase: string; anchors: string; ldapTimeoutMs?: number; sources?: string; extra?: string }): string {
+  return [
+    '',
+    'directory:',
+    `  sources: [${o.sources ?? 'local, ldap'}]`,
+    '  ldap:',
+    `    - url: ${o.ldapUrl}`,
+    `      baseDn: "${o.ldapBase}"`,
+    `      timeoutMs: ${o.ldapTimeoutMs ?? 3000}`,
+    `      trustAnchors: [${o.anchors}]`,
+    '  negativeCacheTtlSeconds: 0',
+    '  missingCertificate: issue',
+    'outbound:',
+    '  tlsProbeTimeoutSeconds: 5',
+    o.extra ?? '',
+    '',
+  ].join('\n');
+}
