@@ -8,6 +8,7 @@ import { AlreadyExistsError, Attribute, Change, Client, NoSuchObjectError } from
 import { normalizeAddress, PkiError, type DomainPki } from '../pki/ca.js';
 import type { CertKind, CertRecord } from '../pki/certstore.js';
 import { domainCertificate, issueProxyCertificate, RFC3183_LOCAL_PARTS } from '../pki/issue.js';
+import { certOwnerLabels, ownerText } from './sources/dns-cert.js';
 
 /** Where `sealgate cert publish` writes (`directory.publish`). */
 export interface PublishTarget {
@@ -149,18 +150,12 @@ export async function publishToLdap(target: PublishTarget, items: PublishItem[])
 
 // ---- DNS CERT records (RFC 4398) ---------------------------------------------------------------
 
-/** CERT type PKIX (RFC 4398 2.1): an X.509 certificate, DER. */
-export const CERT_TYPE_PKIX = 1;
-
 /**
- * The owner name of an address-bound CERT record (RFC 4398 3.3 / Direct Project applicability
- * statement): the local part as one label (its dots escaped) followed by the domain, so
- * `alice@hospital.example` is at `alice.hospital.example` and `a.b@h.example` at `a\.b.h.example`.
+ * The owner name of an address-bound CERT record in zone-file text: the local part as one label
+ * (dots escaped), then the domain (`a.b@h.example` is `a\\.b.h.example`), the convention the
+ * directory's DNS CERT source looks up (src/directory/sources/dns-cert.ts).
  */
-export function certOwnerName(address: string): string {
-  const local = localOf(address).replace(/[\\.;()"@ $]/g, (c) => `\\${c}`);
-  return `${local}.${domainOf(address)}`;
-}
+export const certOwnerName = (address: string): string => ownerText(certOwnerLabels(address, 'address'));
 
 /** One zone-file line: `OWNER. TTL IN CERT PKIX 0 0 BASE64` (key tag and algorithm 0, as for X.509). */
 export function certRecordLine(owner: string, der: Buffer, ttl = 3600): string {

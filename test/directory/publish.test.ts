@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { Client } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../src/bench/net.js';
+import { queryRecords, TYPE_CERT } from '../../src/directory/sources/dns-query.js';
+import { CERT_PKIX, parseCertRdata } from '../../src/directory/sources/dns-cert.js';
+import { startDnsServer, type DnsRecord } from '../helpers/dns-server.js';
 import { certsFromLdif, personLdif, startSlapd, type SlapdProcess } from '../helpers/slapd.js';
 import { cli, pkiFixture } from '../pki/lifecycle-cli.js';
 
@@ -111,5 +114,54 @@ describe('sealgate cert publish', () => {
     } finally {
       rmSync(bare.dir, { recursive: true, force: true });
     }
+  });
+});
+
+/** Zone-file CERT lines (`OWNER. TTL IN CERT PKIX 0 0 B64`) as records for the test DNS server. */
+function zoneToRecords(text: string): DnsRecord[] {
+  return text.trim().split('\n').map((line) => {
+    const m = /^(\S+)\. (\d+) IN CERT PKIX 0 0 ([A-Za-z0-9+/=]+)$/.exec(line);
+    if (!m) throw new Error(`not a CERT line: ${line.slice(0, 80)}`);
+    return { name: m[1]!, type: 'CERT', ttl: Number(m[2]), data: { certType: CERT_PKIX, keyTag: 0, algorithm: 0, cert: Buffer.from(m[3]!, 'base64') } };
+  });
+}
+
+describe('sealgate cert dns-records', () => {
+  let env: { dir: string; config: string };
+  beforeAll(async () => {
+    env = await pkiFixture();
+  }, 120_000);
+  afterAll(() => {
+    if (env) rmSync(env.dir, { recursive: true, force: true });
+  });
+
+  it('prints CERT records that a DNS server serves and a CERT query decodes to our certificates', async () => {
+    const r = await cli('cert', 'dns-records', '--address', 'alice@hospital.example', '--address', 'domain-confidentiality-authority@hospital.example', '--config', env.config);
+    expect(r.err).toBe('');
+    const owners = r.out.trim().split('\n').map((l) => l.split(' ')[0]);
+    expect(owners).toEqual(['alice.hospital.example.', 'domain-confidentiality-authority.hospital.example.', 'hospital.example.']);
+    const dns = await startDnsServer(zoneToRecords(r.out));
+    try {
+      const ask = async (labels: string[]) => (await queryRecords(labels, TYPE_CERT, [dns.address], AbortSignal.timeout(5000))).map((d) => parseCertRdata(d)!);
+      const alice = await ask(['alice', 'hospital', 'example']);
+      expect(alice).toHaveLength(1);
+      expect(alice[0]!.certType).toBe(CERT_PKIX);
+      const exportedAlice = await cli('cert', 'export', 'alice@hospital.example', '--config', env.config);
+      expect(Buffer.from(alice[0]!.cert).equals(Buffer.from(exportedAlice.out.replace(/-----[^-]+-----|\s/g, ''), 'base64'))).toBe(true);
+      const domainBound = await ask(['hospital', 'example']);
+      const dca = await cli('cert', 'export', 'domain-confidentiality-authority@hospital.example', '--config', env.config);
+      expect(Buffer.from(domainBound[0]!.cert).equals(Buffer.from(dca.out.replace(/-----[^-]+-----|\s/g, ''), 'base64'))).toBe(true);
+    } finally {
+      await dns.close();
+    }
+  });
+
+  it('without --address lists every address issued so far; a dot in the local part stays inside its label', async () => {
+    expect((await cli('cert', 'issue', 'Bob.Jones@hospital.example', '--config', env.config)).code).toBe(0);
+    const r = await cli('cert', 'dns-records', '--ttl', '600', '--config', env.config);
+    expect(r.out).toMatch(/^bob\\.jones\.hospital\.example\. 600 IN CERT PKIX 0 0 [A-Za-z0-9+/]+=*$/m);
+    expect(r.out).toMatch(/^alice\.hospital\.example\. 600 IN CERT /m);
+    expect(r.out).toMatch(/^domain-signing-authority\.hospital\.example\. 600 IN CERT /m);
+    expect((await cli('cert', 'dns-records', '--ttl', 'soon', '--config', env.config)).err).toMatch(/--ttl: expected seconds/);
   });
 });

@@ -58,14 +58,18 @@ export function personLdif(base: string, mail: string, certs: Uint8Array[] = [],
 
 function run(cmd: string, args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
   return new Promise((res, rej) => {
-    const c = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const c = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     c.stdout.on('data', (d) => (out += d));
     c.stderr.on('data', (d) => (err += d));
     c.on('error', rej);
     c.on('close', (code) => res({ code: code ?? -1, out, err }));
-    c.stdin.end(input ?? '');
+    if (c.stdin) {
+      // The tool may exit before reading all of its input (e.g. on a bind error): not our error.
+      c.stdin.on('error', () => undefined);
+      c.stdin.end(input);
+    }
   });
 }
 
