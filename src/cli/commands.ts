@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { initGateway } from './init.js';
+import { createInitialAdmin, initGateway } from './init.js';
 import { cliActor as actor, withStore } from './shared.js';
 import { createLogger } from '../log/logger.js';
 import { startGateway } from '../gateway/gateway.js';
@@ -105,6 +105,7 @@ export function registerCoreCommands(program: Command): void {
         await store.audit.append({ type: 'pki-created', actor: actor(), data: { domains: cfg.domains, algorithm: pki.config.algorithm, kek: kekId } });
         if (createdKek) out(`created key-encryption key ${createdKek} (mode 0600; back it up apart from the database)`);
         out(`created the root CA, issuing CAs and RFC 3183 domain certificates (${pki.config.algorithm}); see: sealgate ca show --config ${configFile}`);
+        for (const line of await createInitialAdmin(cfg, store, actor())) out(line);
       });
       out(`created ${configFile}`);
       out(`start it with: sealgate start --config ${configFile}`);

@@ -4,6 +4,9 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { generateSelfSignedTls } from '../pki/tls-cert.js';
 import { LIMITS } from '../config/limits.js';
+import type { Config } from '../config/types.js';
+import type { OpenedStore } from '../store/index.js';
+import { credentialLines, userStoreFor } from './user.js';
 
 export interface InitOptions {
   dir: string;
@@ -144,4 +147,15 @@ export async function initGateway(o: InitOptions): Promise<{ configFile: string 
     { flag: 'wx' },
   );
   return { configFile };
+}
+
+/**
+ * The first console user, `admin`, with a generated password and TOTP secret: returns the lines to
+ * print once. Nothing when users exist already (e.g. a second cluster node).
+ */
+export async function createInitialAdmin(cfg: Config, store: OpenedStore, actor: string): Promise<string[]> {
+  const users = userStoreFor(cfg, store);
+  if ((await users.list()).length > 0) return [];
+  const creds = await users.add('admin', 'admin', actor);
+  return [`created web console user admin (role admin) at https://${cfg.web.listen.host}:${cfg.web.listen.port}/`, ...credentialLines(cfg, 'admin', creds)];
 }

@@ -20,6 +20,7 @@ registerPolicyCommands(program);
 (await import('./partner.js')).registerPartnerCommands(program);
 (await import('./pgp.js')).registerPgpCommands(program);
 (await import('./pending.js')).registerPendingCommands(program);
+(await import('./user.js')).registerUserCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -35,3 +35,80 @@ export function screenshotPath(name: string): string {
   mkdirSync(SCREENSHOTS, { recursive: true });
   return join(SCREENSHOTS, `${name}.png`);
 }
+
+/** Cookie header value from Set-Cookie lines (name=value pairs only). */
+export function cookieJar(): { header(): string; take(r: HttpResult): void } {
+  const jar = new Map<string, string>();
+  return {
+    header: () => [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+    take(r) {
+      const set = r.headers['set-cookie'];
+      for (const line of Array.isArray(set) ? set : set ? [set] : []) {
+        const [pair] = line.split(';');
+        const i = pair!.indexOf('=');
+        const v = pair!.slice(i + 1);
+        if (/Max-Age=0/.test(line)) jar.delete(pair!.slice(0, i));
+        else jar.set(pair!.slice(0, i), v);
+      }
+    },
+  };
+}
+
+export const csrfOf = (body: string): string => /name="_csrf" value="([^"]+)"/.exec(body)?.[1] ?? '';
+
+export interface ApiClient {
+  csrf: string;
+  get(path: string): Promise<HttpResult>;
+  post(path: string, fields: Record<string, string>, opts?: { csrf?: boolean }): Promise<HttpResult>;
+  json(path: string, value: Record<string, unknown>, opts?: { csrf?: boolean }): Promise<HttpResult>;
+}
+
+/** Signs in over HTTP (password, then TOTP when `totpCode` is given) and returns a client with the session. */
+export async function signIn(port: number, username: string, password: string, totpCode?: () => string): Promise<ApiClient & { last: HttpResult }> {
+  const jar = cookieJar();
+  const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
+  const get = async (path: string) => {
+    const r = await https(port, path, { headers: { cookie: jar.header() } });
+    jar.take(r);
+    return r;
+  };
+  const post = async (path: string, fields: Record<string, string>, o: { csrf?: boolean; token?: string } = {}) => {
+    const body = form(o.csrf === false ? fields : { _csrf: o.token ?? client.csrf, ...fields });
+    const r = await https(port, path, { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body });
+    jar.take(r);
+    return r;
+  };
+  const client = {
+    csrf: '',
+    last: undefined as unknown as HttpResult,
+    get,
+    post: (path: string, fields: Record<string, string>, o: { csrf?: boolean } = {}) => post(path, fields, o),
+    async json(path: string, value: Record<string, unknown>, o: { csrf?: boolean } = {}) {
+      const headers: Record<string, string> = { cookie: jar.header(), 'content-type': 'application/json' };
+      if (o.csrf !== false) headers['x-csrf-token'] = client.csrf;
+      const r = await https(port, path, { method: 'POST', headers, body: JSON.stringify(value) });
+      jar.take(r);
+      return r;
+    },
+  };
+  const loginPage = await get('/login');
+  let r = await post('/login', { username, password }, { token: csrfOf(loginPage.body) });
+  client.last = r;
+  if (r.status !== 303) return client;
+  if (r.headers.location === '/login/totp' && totpCode) {
+    const page = await get('/login/totp');
+    r = await post('/login/totp', { code: totpCode() }, { token: csrfOf(page.body) });
+    client.last = r;
+  }
+  const home = await get('/');
+  client.csrf = csrfOf(home.body);
+  return client;
+}
+
+/** Parses `sealgate user add|reset` output. */
+export function credentials(stdout: string): { password: string; totpSecret?: string } {
+  const password = /password for \S+: (\S+)/.exec(stdout)?.[1];
+  if (!password) throw new Error(`no password in: ${stdout}`);
+  const totpSecret = /TOTP secret for \S+: (\S+)/.exec(stdout)?.[1];
+  return { password, ...(totpSecret ? { totpSecret } : {}) };
+}

@@ -1,0 +1,112 @@
+// Certificates: search, inspect, download (PEM), issue for an external recipient, revoke, and
+// PKCS#12 password retrieval (shown once per click, never in a URL, audited by retrievePassword).
+// Trust level: opens the domain PKI with the KEK (issue, revoke, passwords); admin-only changes.
+import { openDomainPki, fingerprint, toPem, type DomainPki } from '../pki/ca.js';
+import { issueForExternalRecipient, retrievePassword } from '../pki/issue.js';
+import { loadKek } from '../pki/keystore.js';
+import type { CertRecord } from '../pki/certstore.js';
+import { HttpError, html, send, sendJson, type Safe } from './http.js';
+import { csrfField, type Console, type ConsoleModule } from './console.js';
+import type { Principal } from './auth.js';
+
+function pkiOpener(c: Console): () => Promise<DomainPki> {
+  let opened: Promise<DomainPki> | undefined;
+  return () => {
+    opened ??= openDomainPki({ store: c.deps.store, kek: loadKek(c.deps.cfg.pki!.kek, c.deps.cfg.dir), config: c.deps.cfg.pki!, domains: c.deps.cfg.domains, clock: { now: c.deps.now } });
+    opened.catch(() => (opened = undefined));
+    return opened;
+  };
+}
+
+const view = (r: CertRecord) => ({
+  serial: r.serial,
+  kind: r.kind,
+  ca: r.ca,
+  address: r.address,
+  subject: r.subject,
+  notBefore: r.notBefore.toISOString(),
+  notAfter: r.notAfter.toISOString(),
+  revokedAt: r.revokedAt?.toISOString() ?? null,
+  fingerprint: fingerprint(r.der),
+});
+
+const secretBox = (label: string, value: string): Safe =>
+  html`<div class="notice" role="status"><p>${label} (shown once; this page is not kept):</p><p class="secret" id="secret">${value}</p><button type="button" class="secondary" data-copy="secret">Copy</button></div>`;
+
+export const certificatePages: ConsoleModule = (c) => {
+  const pki = pkiOpener(c);
+  const find = async (address: string) => (await pki()).certs.listCerts({ ...(address ? { address: address.toLowerCase() } : {}), includeRevoked: true, limit: 200 });
+
+  const passwordForm = (who: Principal, value = '') =>
+    html`<form method="post" action="/certificates/password">${csrfField(who)}<label for="pw-q">Recipient address or serial</label><input id="pw-q" name="query" type="text" value="${value}" required><button type="submit">Show PKCS#12 password</button></form>`;
+
+  c.get('/certificates', 'certs.view', async (ctx, who) => {
+    const q = ctx.url.searchParams.get('q') ?? '';
+    const rows = await find(q);
+    c.render(
+      ctx,
+      who,
+      'Certificates',
+      '/certificates',
+      html`<h1>Certificates</h1><form method="get" action="/certificates"><label for="q">Address</label><input id="q" name="q" type="search" value="${q}"><button type="submit">Search</button></form>
+<h2>PKCS#12 password retrieval</h2>${passwordForm(who)}
+${who.role === 'admin' ? html`<h2>Issue for an external recipient</h2><form method="post" action="/certificates/issue">${csrfField(who)}<label for="addr">Recipient address</label><input id="addr" name="address" type="email" required><button type="submit">Issue</button></form>` : ''}
+<h2>Results</h2><div class="table-wrap"><table><tr><th>Serial</th><th>Kind</th><th>Address</th><th>Valid until</th><th>Status</th></tr>${rows.map(
+        (r) => html`<tr><td><a href="/certificates/${r.serial}">${r.serial}</a></td><td>${r.kind}</td><td>${r.address ?? r.subject}</td><td>${r.notAfter.toISOString().slice(0, 10)}</td><td>${r.revokedAt ? html`<span class="bad">revoked</span>` : 'valid'}</td></tr>`,
+      )}</table></div>`,
+    );
+  });
+
+  c.get('/certificates/:serial', 'certs.view', async (ctx, who) => {
+    const r = await (await pki()).certs.getCert(ctx.params.serial!);
+    if (!r) throw new HttpError(404, 'no such certificate');
+    c.render(
+      ctx,
+      who,
+      `Certificate ${r.serial}`,
+      '/certificates',
+      html`<h1>Certificate ${r.serial}</h1><table>${Object.entries(view(r)).map(([k, v]) => html`<tr><th>${k}</th><td>${v ?? ''}</td></tr>`)}</table>
+<p><a class="button" href="/certificates/${r.serial}/pem">Download PEM</a></p>
+${who.role === 'admin' && !r.revokedAt && !r.kind.endsWith('-ca') ? html`<form method="post" action="/certificates/${r.serial}/revoke">${csrfField(who)}<label for="why">Reason</label><select id="why" name="reason"><option>unspecified</option><option>keyCompromise</option><option>superseded</option><option>cessationOfOperation</option><option>affiliationChanged</option></select><button class="danger" type="submit" data-confirm="Revoke this certificate?">Revoke</button></form>` : ''}`,
+    );
+  });
+
+  c.get('/certificates/:serial/pem', 'certs.view', async (ctx) => {
+    const r = await (await pki()).certs.getCert(ctx.params.serial!);
+    if (!r) throw new HttpError(404, 'no such certificate');
+    send(ctx, 200, 'application/x-pem-file', toPem(r.der), { 'Content-Disposition': `attachment; filename="${r.serial}.pem"` });
+  });
+
+  const revoke = async (serial: string, reason: string, who: Principal) => {
+    const rec = await (await pki()).revoke(serial, reason as never).catch((e: Error) => {
+      throw new HttpError(409, e.message);
+    });
+    await c.audit(who, 'certificate-revoked', { serial, address: rec.address, reason });
+    return rec;
+  };
+  c.post('/certificates/:serial/revoke', 'certs.change', async (ctx, who, form) => {
+    await revoke(ctx.params.serial!, form.fields.reason || 'unspecified', who);
+    ctx.res.statusCode = 303;
+    ctx.res.setHeader('Location', `/certificates/${ctx.params.serial}`);
+    ctx.res.end();
+  });
+  c.post('/api/certificates/:serial/revoke', 'certs.change', async (ctx, who, form) => sendJson(ctx, 200, view(await revoke(ctx.params.serial!, form.fields.reason || 'unspecified', who))));
+
+  const password = async (query: string, who: Principal) =>
+    retrievePassword(await pki(), query.trim(), who.actor).catch((e: Error) => {
+      throw new HttpError(404, e.message);
+    });
+  c.post('/certificates/password', 'certs.password', async (ctx, who, form) => {
+    const r = await password(form.fields.query ?? '', who);
+    c.render(ctx, who, 'PKCS#12 password', '/certificates', html`<h1>PKCS#12 password</h1><p>Certificate ${r.serial} for ${r.address}.</p>${secretBox('Password', r.password)}<p><a href="/certificates">Back</a></p>`);
+  });
+  c.post('/api/certificates/password', 'certs.password', async (ctx, who, form) => sendJson(ctx, 200, await password(form.fields.query ?? '', who)));
+
+  c.post('/certificates/issue', 'certs.change', async (ctx, who, form) => {
+    const r = await issueForExternalRecipient(await pki(), form.fields.address ?? '', { actor: who.actor }).catch((e: Error) => {
+      throw new HttpError(400, e.message);
+    });
+    c.render(ctx, who, 'Certificate issued', '/certificates', html`<h1>Certificate issued</h1><p><a href="/certificates/${r.record.serial}">${r.record.serial}</a> for ${r.record.address}.</p>${secretBox('PKCS#12 password', r.password)}`);
+  });
+  c.get('/api/certificates', 'certs.view', async (ctx) => sendJson(ctx, 200, { certificates: (await find(ctx.url.searchParams.get('q') ?? '')).map(view) }));
+};
