@@ -26,6 +26,7 @@ import { createOutboundStages } from '../outbound/from-config.js';
 import { openDomainPki } from '../pki/ca.js';
 import { loadKek } from '../pki/keystore.js';
 import { startRenewalTimer } from '../pki/renew.js';
+import { listenForSignedReplies, startPendingTimer } from '../directory/pending.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -217,6 +218,10 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   const inAddr = await inbound.listen(cfg.smtp.inbound.listen.host, cfg.smtp.inbound.listen.port);
   const outAddr = await outbound.listen(cfg.smtp.outbound.listen.host, cfg.smtp.outbound.listen.port);
   manager.start();
+  // Pending-certificate requests (src/directory/pending.ts): a certificate harvested from a signed
+  // reply releases the mail held for that address; reminders and expiry run on a timer, stopped on stop().
+  if (outboundProtection) listenForSignedReplies(outboundProtection.directory, outboundProtection.pending);
+  const stopPending = outboundProtection ? startPendingTimer(outboundProtection.pending, undefined, logger) : undefined;
   // Our own proxy and RFC 3183 certificates are renewed ahead of expiry (src/pki/renew.ts,
   // pki.renewBeforeDays): a pass a minute after start, then daily; stopped on stop().
   const pkiCfg = cfg.pki;
@@ -234,6 +239,7 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
       stopping ??= (async () => {
         stopAntivirusHealth?.();
         renewal?.stop();
+        await stopPending?.();
         await web?.close();
         await Promise.all([inbound.close(true), outbound.close(true)]);
         await manager.stop();
