@@ -13,7 +13,7 @@ import { defaultPkiConfig } from '../pki/config.js';
 import { loadKek } from '../pki/keystore.js';
 import { createLocalSubmitter } from '../queue/submit.js';
 import { silentLogger } from '../log/logger.js';
-import { directoryFromConfig, type Issuer } from '../directory/directory.js';
+import { DirectoryFileError, directoryFromConfig, type Directory, type Issuer } from '../directory/directory.js';
 import { createIssuer } from '../directory/issue-push.js';
 import type { LookupResult, RecipientCertificate } from '../directory/types.js';
 import type { OpenedStore } from '../store/index.js';
@@ -107,7 +107,13 @@ async function run(address: string, o: { config?: string; json?: boolean; issue?
   }
   await withStore(cfg, async (store) => {
     const issuer = o.issue ? await issuerFor(cfg, store) : undefined;
-    const dir = directoryFromConfig(cfg, { store, logger: silentLogger(), ...(issuer ? { issuer } : {}) });
+    let dir: Directory;
+    try {
+      dir = directoryFromConfig(cfg, { store, logger: silentLogger(), ...(issuer ? { issuer } : {}) });
+    } catch (e) {
+      if (e instanceof DirectoryFileError) throw new UsageError(`${o.config}: directory: ${e.message}`);
+      throw e;
+    }
     const r = await dir.lookup(addr, { fresh: true });
     if (!r.certificate && o.issue) {
       if (r.errors.length) io.err(`sealgate cert lookup: not issuing for ${addr}: ${r.errors.length} source(s) failed, one might have a certificate\n`);

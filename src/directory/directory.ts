@@ -58,17 +58,41 @@ interface Task {
   run: (address: string, signal: AbortSignal) => Promise<FoundCertificate[]>;
 }
 
-/** Reads PEM (one or more) or DER certificate files; a missing file is a configuration error. */
+/** A trust anchor or CRL file named in directory.* that cannot be used. */
+export class DirectoryFileError extends Error {}
+
+function readConfigured(f: string, what: string): Buffer {
+  try {
+    const b = readFileSync(f);
+    if (b.length === 0) throw new DirectoryFileError(`${what} ${f}: the file is empty`);
+    return b;
+  } catch (e) {
+    if (e instanceof DirectoryFileError) throw e;
+    throw new DirectoryFileError(`${what} ${f}: cannot read (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+/** Reads PEM (one or more) or DER certificate files; a missing or empty file is a configuration error. */
 export function readCertificateFiles(files: string[]): Buffer[] {
-  return files.flatMap((f) => certsFromBytes(readFileSync(f)));
+  return files.flatMap((f) => certsFromBytes(readConfigured(f, 'trust anchor')));
 }
 
 function readCrlFiles(files: string[]): Buffer[] {
   return files.flatMap((f) => {
-    const b = readFileSync(f);
+    const b = readConfigured(f, 'CRL');
     const pem = pemBlocks(b.toString('latin1'), 'X509 CRL');
     return pem.length ? pem : [b];
   });
+}
+
+/** Lookup results kept in memory (oldest dropped first), and fetched CRLs. */
+export const LOOKUP_CACHE_MAX_ENTRIES = 10_000;
+export const CRL_CACHE_MAX_ENTRIES = 256;
+
+function boundedSet<V>(map: Map<string, V>, key: string, value: V, max: number): void {
+  map.delete(key);
+  map.set(key, value);
+  while (map.size > max) map.delete(map.keys().next().value!);
 }
 
 async function withTimeout<T>(ms: number, outer: AbortSignal | undefined, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -153,7 +177,7 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
         if (pem[0]) der = pem[0];
         const parsed = parseCrl(der);
         const until = Math.min(parsed.nextUpdate?.getTime() ?? Infinity, now + cfg.cacheTtlSeconds * 1000);
-        crlCache.set(url, { der, expires: until });
+        boundedSet(crlCache, url, { der, expires: until }, CRL_CACHE_MAX_ENTRIES);
         crls.push(der);
       } catch (e) {
         errors.set(url, errorText(e));
@@ -270,17 +294,28 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
     const now = clock.now().getTime();
     if (result.certificate) {
       const expires = Math.min(now + cfg.cacheTtlSeconds * 1000, result.certificate.notAfter.getTime());
-      cache.set(address, { result, expires });
+      boundedSet(cache, address, { result, expires }, LOOKUP_CACHE_MAX_ENTRIES);
     } else if (result.errors.length === 0 && cfg.negativeCacheTtlSeconds > 0) {
       // A negative answer is cached only when every source answered: an error might have hidden one.
-      cache.set(address, { result, expires: now + cfg.negativeCacheTtlSeconds * 1000 });
+      boundedSet(cache, address, { result, expires: now + cfg.negativeCacheTtlSeconds * 1000 }, LOOKUP_CACHE_MAX_ENTRIES);
     }
   }
+
+  const inFlight = new Map<string, Promise<LookupResult>>();
 
   async function lookup(rawAddress: string, lo: LookupOptions = {}): Promise<LookupResult> {
     const address = rawAddress.trim().toLowerCase();
     const hit = cache.get(address);
     if (!lo.fresh && hit && hit.expires > clock.now().getTime()) return { ...hit.result, cached: true };
+    // Concurrent lookups of one address (a message to a list) share one walk of the chain.
+    const running = lo.fresh || lo.signal ? undefined : inFlight.get(address);
+    if (running) return running;
+    const p = walk(address, lo).finally(() => inFlight.delete(address));
+    if (!lo.fresh && !lo.signal) inFlight.set(address, p);
+    return p;
+  }
+
+  async function walk(address: string, lo: LookupOptions): Promise<LookupResult> {
     const result: LookupResult = { address, rejected: [], errors: [], trail: [], cached: false };
     for (const name of cfg.sources) {
       for (const task of tasksFor(name)) {

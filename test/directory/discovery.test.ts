@@ -75,7 +75,11 @@ beforeAll(async () => {
   const c = pki.certs;
   const bad = [c.expired, c.revoked, c.wrong, c.untrusted, c.signOnly, c.noCrl];
   slapd = await startSlapd({ suffix: SUFFIX });
-  await slapd.add([personLdif(SUFFIX, 'alice@partner.test', [c.good]), personLdif(SUFFIX, 'bad@partner.test', bad)].join('\n'));
+  await slapd.add([
+    personLdif(SUFFIX, 'alice@partner.test', [c.good]),
+    personLdif(SUFFIX, 'bad@partner.test', bad),
+    personLdif(SUFFIX, 'p7@partner.test', [], { 'userSMIMECertificate:': pki.p7Bundle.toString('base64') }),
+  ].join('\n'));
 
   const cert = (name: string, der: Buffer, certType = 1) => ({ name, type: 'CERT' as const, data: { certType, keyTag: 0, algorithm: 0, cert: der } });
   dns = await startDnsServer([
@@ -150,6 +154,12 @@ describe.each(SOURCES)('source $source', ({ source, origin }) => {
     expect(json.rejected.every((x: { source: string }) => x.source === source)).toBe(true);
     expectAllRejections(json.rejected.map((x: { reason: string }) => x.reason));
   }, 60_000);
+});
+
+it('LDAP: a certificate in userSMIMECertificate (PKCS#7 bundle with the root) is found and validated', async () => {
+  const r = await directory(['ldap']).lookup('p7@partner.test');
+  expect(r.rejected).toEqual([]);
+  expect(r.certificate?.der.equals(pki.certs.p7)).toBe(true);
 });
 
 describe('DNS CERT specifics', () => {

@@ -14,10 +14,12 @@ export interface PartnerPki {
   rootPath: string;
   rootDer: Buffer;
   rogueRootPath: string;
+  /** PKCS#7 certs-only bundle (DER) of the p7@partner.test certificate and the root, as userSMIMECertificate holds it. */
+  p7Bundle: Buffer;
   /** DER CRL of the partner root (revokes `revoked`). */
   crlDer: Buffer;
   certs: {
-    good: Buffer; expired: Buffer; revoked: Buffer; wrong: Buffer; untrusted: Buffer; signOnly: Buffer; noCrl: Buffer; domain: Buffer; uri: Buffer;
+    good: Buffer; p7: Buffer; expired: Buffer; revoked: Buffer; wrong: Buffer; untrusted: Buffer; signOnly: Buffer; noCrl: Buffer; domain: Buffer; uri: Buffer;
   };
 }
 
@@ -93,6 +95,7 @@ export async function makePartnerPki(crlBase: string, deadCrl: string): Promise<
   await runOk('openssl', ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', key]);
   const cdp = `${crlBase}/partner.crl`;
   const good = await issue(partner, key, { cn: 'alice', san: 'email:alice@partner.test', cdp });
+  const p7 = await issue(partner, key, { cn: 'p7', san: 'email:p7@partner.test', cdp });
   const expired = await issue(partner, key, { cn: 'expired', san: 'email:bad@partner.test', cdp, dates: ['20200101000000Z', '20210101000000Z'] });
   const revoked = await issue(partner, key, { cn: 'revoked', san: 'email:bad@partner.test', cdp });
   const wrong = await issue(partner, key, { cn: 'other', san: 'email:other@partner.test', cdp });
@@ -107,12 +110,14 @@ export async function makePartnerPki(crlBase: string, deadCrl: string): Promise<
   const crlPem = join(partner, 'ca.crl.pem');
   await runOk('openssl', ['ca', '-config', join(partner, 'ca.cnf'), '-gencrl', '-out', crlPem], { env });
   const crlDer = await runOk('openssl', ['crl', '-in', crlPem, '-outform', 'DER']);
+  const p7Bundle = await runOk('openssl', ['crl2pkcs7', '-nocrl', '-certfile', rootPath, '-certfile', p7.path, '-outform', 'DER']);
   return {
     dir,
+    p7Bundle,
     rootPath,
     rootDer: pemToDer(await readFile(rootPath, 'utf8')),
     rogueRootPath,
     crlDer,
-    certs: { good: good.der, expired: expired.der, revoked: revoked.der, wrong: wrong.der, untrusted: untrusted.der, signOnly: signOnly.der, noCrl: noCrl.der, domain: domain.der, uri: uri.der },
+    certs: { good: good.der, p7: p7.der, expired: expired.der, revoked: revoked.der, wrong: wrong.der, untrusted: untrusted.der, signOnly: signOnly.der, noCrl: noCrl.der, domain: domain.der, uri: uri.der },
   };
 }

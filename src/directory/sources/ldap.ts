@@ -4,6 +4,7 @@
 // built as a value (never by string pasting), so an address cannot inject filter syntax.
 // Trust level: talks to partner directories; everything returned is validated by the caller.
 import { Client, EqualityFilter } from 'ldapts';
+import { parseCert } from '../../pki/cert-util.js';
 import { certsFromPkcs7, type FoundCertificate } from './found.js';
 
 export interface LdapSearch {
@@ -24,6 +25,13 @@ const CERT_ATTRS = ['userCertificate;binary', 'userCertificate', 'userSMIMECerti
 /** Most naming contexts searched on one SRV-discovered server. */
 export const MAX_NAMING_CONTEXTS = 8;
 
+const isCa = (der: Buffer): boolean => {
+  try {
+    return parseCert(der).basicConstraints?.ca === true;
+  } catch {
+    return false;
+  }
+};
 const values = (v: unknown): Buffer[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is Buffer => Buffer.isBuffer(x));
 
 async function namingContexts(client: Client): Promise<string[]> {
@@ -55,8 +63,11 @@ export async function searchLdap(o: LdapSearch): Promise<FoundCertificate[]> {
           if (attr.startsWith('usersmimecertificate')) {
             for (const p7 of values(v)) {
               try {
-                const [leaf, ...chain] = certsFromPkcs7(p7);
-                if (leaf) out.push({ der: leaf, chain, origin: o.origin ?? o.url });
+                // The bundle's order is not defined: each certificate is a candidate, the rest its chain.
+                const all = certsFromPkcs7(p7);
+                all.forEach((der, i) => {
+                  if (!isCa(der)) out.push({ der, chain: all.filter((_, j) => j !== i), origin: o.origin ?? o.url });
+                });
               } catch {
                 // a malformed bundle offers nothing
               }
