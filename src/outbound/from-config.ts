@@ -14,7 +14,7 @@ import { createMissingCertificateResolver } from '../directory/missing.js';
 import { createPendingWorkflow, type PendingWorkflow } from '../directory/pending.js';
 import type { Logger } from '../log/logger.js';
 import { readAnchorFile } from '../inbound/pki-keys.js';
-import { openDomainPki, type DomainPki } from '../pki/ca.js';
+import { openDomainPki, toPem, type DomainPki } from '../pki/ca.js';
 import { loadKek } from '../pki/keystore.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { LocalSubmitter } from '../queue/submit.js';
@@ -50,11 +50,12 @@ export interface OutboundAssembly {
   plan(recipient: string): Promise<PlannedMethod[]>;
 }
 
+/** The outbound.tlsTrustAnchors files as PEM certificates (what node:tls takes as `ca`). */
 function readTrustAnchors(files: string[]): Buffer[] | undefined {
   if (files.length === 0) return undefined;
   return files.flatMap((f, i) => {
     try {
-      return readAnchorFile(f);
+      return readAnchorFile(f).map((der) => Buffer.from(toPem(der)));
     } catch (e) {
       throw new Error(`outbound.tlsTrustAnchors[${i}]: cannot read trust anchor file ${f}: ${e instanceof Error ? e.message : 'error'}`);
     }
