@@ -33,6 +33,8 @@ export interface CertCliIo {
   err(text: string): void;
   /** Called with the exit status on failure (default: sets process.exitCode). */
   exit(code: number): void;
+  /** Binary output (`cert export --der`); default: standard output. */
+  bytes?(data: Buffer): void;
 }
 
 const defaultIo: CertCliIo = {
@@ -41,6 +43,7 @@ const defaultIo: CertCliIo = {
   exit: (code) => {
     process.exitCode = code;
   },
+  bytes: (d) => process.stdout.write(d),
 };
 
 /** Most addresses one `cert issue --from-file` run accepts. */
@@ -302,7 +305,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
     .addOption(cfgOpt())
     .option('--signing', 'internal address: the proxy signing certificate instead')
     .option('--chain', 'append the issuing CA and root certificates')
-    .option('--der', 'write DER (to --out) instead of PEM')
+    .option('--der', 'DER instead of PEM (to standard output or --out)')
     .option('--out <file>', 'write to a file instead of standard output')
     .action(action('cert export', async (q: string, o: { config?: string; signing?: boolean; chain?: boolean; der?: boolean; out?: string }) => {
       await withPki(o.config, async (pki) => {
@@ -320,10 +323,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
           r = rows[0];
         }
         if (!r) throw new CliError(`no certificate for ${q}`);
-        if (o.der) {
-          if (!o.out) throw new CliError('--der needs --out FILE');
-          return writeFile(o.out, r.der);
-        }
+        if (o.der) return o.out ? writeFile(o.out, r.der) : void (io.bytes ?? defaultIo.bytes!)(r.der);
         let pem = toPem(r.der);
         if (o.chain) for (const c of await pki.chain(r.ca)) pem += toPem(c);
         if (o.out) await writeFile(o.out, pem);

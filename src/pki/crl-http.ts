@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/types.js';
 import { openDomainPki, type DomainPki, type PkiStore } from './ca.js';
 import { loadKek } from './keystore.js';
+import { revocationStamp } from './revocation-watch.js';
 import { CA_NAMES, type CaName } from './certstore.js';
 import { parseCrl } from './crl.js';
 
@@ -31,17 +32,6 @@ interface Signed {
 }
 
 export type CrlRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
-
-/** Count and newest time of the CA's revocations: one small aggregate query per request. */
-async function revocationState(pki: DomainPki, ca: CaName): Promise<string> {
-  const r = await pki.store.db
-    .selectFrom('pki_certs')
-    .select((eb) => [eb.fn.countAll().as('n'), eb.fn.max('revoked_at').as('last')])
-    .where('ca', '=', ca)
-    .where('revoked_at', 'is not', null)
-    .executeTakeFirst();
-  return `${String(r?.n ?? 0)}:${String(r?.last ?? 0)}`;
-}
 
 /** What the web listener has at hand: the config and the opened store (the PKI is opened on first request). */
 export interface CrlHandlerDeps {
@@ -81,7 +71,7 @@ export function createCrlHandler(source: (() => DomainPki | Promise<DomainPki>) 
 
   async function current(ca: CaName): Promise<Signed> {
     const pki = await getPki();
-    const state = await revocationState(pki, ca);
+    const state = await revocationStamp(pki.store.db, ca);
     const hit = cache.get(ca);
     if (hit && hit.state === state && clock() - hit.signedAt < CRL_HTTP_RESIGN_MS) return hit;
     // One signature at a time per CA, however many requests arrive together.

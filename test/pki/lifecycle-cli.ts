@@ -16,6 +16,8 @@ export interface CliResult {
   code: number;
   out: string;
   err: string;
+  /** Binary output (cert export --der). */
+  bytes: Buffer;
 }
 
 /** Runs `sealgate ARGS…` (the ca and cert command groups) in this process. */
@@ -23,10 +25,11 @@ export async function cli(...args: string[]): Promise<CliResult> {
   let out = '';
   let err = '';
   let code = 0;
+  const bytes: Buffer[] = [];
   const program = new Command().name('sealgate').exitOverride();
-  registerCertCommands(program, { out: (t) => (out += t), err: (t) => (err += t), exit: (c) => (code = c) });
+  registerCertCommands(program, { out: (t) => (out += t), err: (t) => (err += t), exit: (c) => (code = c), bytes: (b) => bytes.push(b) });
   await program.parseAsync(['node', 'sealgate', ...args]);
-  return { code, out, err };
+  return { code, out, err, bytes: Buffer.concat(bytes) };
 }
 
 /** A temp folder with sealgate.yaml (`extra` appended) and a created PKI; returns the folder and config path. */
