@@ -81,9 +81,9 @@ describe('harvesting', () => {
       crlf(`\n--h\nContent-Type: application/pgp-signature\n\n${sig}\n--h--\n`),
     ]);
     const discovery = createDiscovery(t.keys, resolveOpenPgpConfig({ wkd: { enabled: false } }, '/', () => {}));
-    const r = await processInboundPgp(m, { hostname: 'mail.hospital.test', keys: t.keys, discovery, harvest: true }, now);
+    const r = await processInboundPgp(m, { hostname: 'mail.hospital.test', keys: t.keys, discovery, harvest: true }, new Date());
     expect(r.kind === 'continue' && r.reports[0]?.result).toBe('neutral');
-    const found = await discovery.lookup('carol@harvest.test', now);
+    const found = await discovery.lookup('carol@harvest.test', new Date());
     expect(found).toMatchObject({ kind: 'found', source: 'harvested' });
   });
 });
