@@ -162,7 +162,7 @@ async function withRevocation(msg: Buffer, anchors: Buffer[], at: Date, first: {
     crls.push(...got.crls);
   }
   const second = verifyOnce(msg, anchors, at, crls);
-  const reports = second.reports.map((x) => (x.result === 'pass' ? { ...x, reason: `${x.reason}, not revoked (CRL checked)` } : x));
+  const reports = second.reports.map((x) => (x.result === 'pass' ? { ...x, reason: `${x.reason}, not revoked: CRL checked` } : x));
   return { reports, ...(second.inner ? { inner: second.inner } : {}) };
 }
 
