@@ -15,7 +15,9 @@ import { openDomainPki, type DomainPki } from '../../src/pki/ca.js';
 import { loadKek } from '../../src/pki/keystore.js';
 import { createLocalSubmitter } from '../../src/queue/submit.js';
 import { createIssuer, resendCertificate, type IssuerOptions } from '../../src/directory/issue-push.js';
-import type { RecipientCertificate } from '../../src/directory/types.js';
+import type { LookupResult, RecipientCertificate } from '../../src/directory/types.js';
+import { directoryFromConfig } from '../../src/directory/directory.js';
+import { silentLogger } from '../../src/queue/logger.js';
 import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.js';
 import { run } from '../peers/run.js';
@@ -53,6 +55,8 @@ let store: OpenedStore;
 let pki: DomainPki;
 let deps: IssuerOptions;
 let issued: RecipientCertificate;
+let before: LookupResult;
+let after: LookupResult;
 
 async function openAll(externalKeys: 'destroy' | 'escrow' = cfg.pki!.externalKeys) {
   store = await openStore({ database: cfg.database, spoolDir: join(cfg.dataDir, 'spool') });
@@ -80,12 +84,17 @@ beforeAll(async () => {
       y
         .replace('# encryptionKey: rsa-3072', 'encryptionKey: rsa-2048')
         .replace('# organization: Example Hospital', 'organization: Example Hospital')
-        .replace('# legacyPkcs12Domains: []', 'legacyPkcs12Domains: [old-clinic.example]'),
+        .replace('# legacyPkcs12Domains: []', 'legacyPkcs12Domains: [old-clinic.example]') +
+      // Sources on this machine only (no DNS lookups leaving the sandbox).
+      '\ndirectory:\n  sources: [local, harvested]\n',
   });
   cfg = loadConfig(setup.config);
   await openAll();
-  // The gateway's directory calls this for an address no source knows.
-  issued = await createIssuer(deps)(RECIPIENT, { requestedBy: SENDER, messageId: 'TESTMSG1' });
+  // The certificate directory, with this issuer behind its issue(): no source knows the address.
+  const directory = directoryFromConfig(cfg, { store, clock: deps.clock, logger: silentLogger, issuer: createIssuer(deps) });
+  before = await directory.lookup(RECIPIENT, { fresh: true });
+  issued = await directory.issue(RECIPIENT, { requestedBy: SENDER, messageId: 'TESTMSG1' });
+  after = await directory.lookup(RECIPIENT, { fresh: true });
   await store.close();
   gw = await startGatewayProcess(setup);
   await external.waitFor(1, 60_000);
@@ -101,7 +110,10 @@ afterAll(async () => {
 });
 
 describe('auto-issue for an unknown external address', () => {
-  it('returns a new certificate from the external recipients CA, and the queued email ids', () => {
+  it('a lookup finds nothing (and no source failed); issue returns a new certificate from the external recipients CA, and the queued email ids; the next lookup finds it', () => {
+    expect(before.certificate).toBeUndefined();
+    expect(before.errors).toEqual([]);
+    expect(after.certificate?.fingerprint).toBe(issued.fingerprint);
     expect(issued.address).toBe(RECIPIENT);
     expect(issued.source).toBe('issued');
     expect(issued.issued?.serial).toMatch(/^[0-9a-f]+$/);
@@ -218,4 +230,22 @@ describe('pki.externalKeys', () => {
       expect(execFileSync('openssl', ['x509', '-outform', 'DER'], { input: opened.stdout }).equals(first!.der)).toBe(true);
     }
   }, 120_000);
+
+  it('if the emails cannot be queued, issue fails and the certificate is revoked (never used to encrypt)', async () => {
+    const ADDR = 'kim@clinic.example';
+    await openAll('destroy');
+    // A second handle on the same database, closed: its submitter fails like a full or broken disk.
+    const broken = await openStore({ database: cfg.database, spoolDir: join(cfg.dataDir, 'spool') });
+    await broken.close();
+    try {
+      const failing = { ...deps, submitter: createLocalSubmitter({ store: broken, hostname: cfg.hostname, limits: cfg.limits, clock: deps.clock, audit: broken.audit }) };
+      await expect(createIssuer(failing)(ADDR, { requestedBy: SENDER })).rejects.toThrow();
+      const [rec] = await pki.certs.listCerts({ address: ADDR, kinds: ['external'], includeRevoked: true });
+      expect(rec?.revokedAt).toBeInstanceOf(Date);
+      expect(await pki.certs.listCerts({ address: ADDR, kinds: ['external'] })).toEqual([]);
+      expect((await store.audit.list({ type: 'certificate-push-failed', limit: 10 })).map((a) => a.data.address)).toEqual([ADDR]);
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
 });
