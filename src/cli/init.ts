@@ -80,12 +80,21 @@ dns:
 log:
   level: info
 
-# Inbound S/MIME (docs/inbound.md): mail encrypted to our proxy or domain certificates is decrypted
-# with the domain key; signatures are verified against our root plus these trust anchors (PEM or
-# DER files), and the result is shown in an Authentication-Results header.
+# Inbound S/MIME (docs/inbound.md): mail encrypted to our proxy or domain certificates (or to an
+# escrowed personal certificate, sealgate cert import-p12) is decrypted; signatures are verified
+# against our root plus these trust anchors (PEM or DER files) and the sender domain's trust
+# bundle, and the result is shown in an Authentication-Results header.
 # inbound:
 #   trustAnchors:
 #     - trust/partners.pem
+#   trustBundles:                    # Direct-style PKCS#7 bundles, anchors for one sender domain
+#     - domain: partner.example
+#       source: https://bundles.partner.example/trust.p7b   # or a file path
+#       refreshMinutes: 60
+#   crlCheck: soft                   # off | soft (CRL unreachable: still pass, said so) | hard (then neutral)
+#   crlTimeoutSeconds: 5
+#   tamperCheck: off                 # envelope vs To/Cc/From: off | annotate | hold | reject
+#   visibleNote: false               # a short note for the recipient before decrypted/signed mail
 
 # Certification authority (docs/pki.md). init created the CAs, domain keys and RFC 3183 domain
 # certificates with these settings; every key is encrypted at rest under the key-encryption key.
