@@ -59,6 +59,8 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 const ACTIVE: PendingStatus[] = ['requested', 'reminded'];
 const IN_FLIGHT = new Set(['incoming', 'active', 'deferred']);
+/** Most held messages a signed reply looks through for ones the fallback held. */
+export const HELD_SCAN_MAX = 10_000;
 
 type Row = PendingDatabase['pending_certs'];
 
@@ -245,11 +247,18 @@ export function createPendingWorkflow(o: PendingOptions): PendingWorkflow {
     return out;
   }
 
+  /** Held outbound messages to `address` (the fallback may have held them after the request expired). */
+  async function heldFor(address: string): Promise<string[]> {
+    const held = await o.store.queue.list({ states: ['hold'], direction: 'outbound', limit: HELD_SCAN_MAX });
+    return held.filter((m) => m.recipients.some((r) => r.address.toLowerCase() === address)).map((m) => m.id);
+  }
+
   async function received(address: string): Promise<number> {
     const rec = await get(address);
     if (!rec || rec.status === 'received') return 0;
     await update(rec.address, { status: 'received' });
-    const { released, keep } = await release(rec.messageIds, anyHoldFor(rec.address), 'certificate received from a signed reply');
+    const ids = [...new Set([...rec.messageIds, ...(await heldFor(rec.address))])];
+    const { released, keep } = await release(ids, anyHoldFor(rec.address), 'certificate received from a signed reply');
     await update(rec.address, { message_ids: JSON.stringify(keep) });
     await audit('pending-received', rec.address, { released });
     return released;

@@ -36,6 +36,8 @@ let cfg: DirectoryConfig;
 let wf: PendingWorkflow;
 let directory: Directory;
 let resolver: MissingCertificateResolver;
+/** Carol's message: held at T0+50h, her request expires with Dana's. */
+let carolMsg: string;
 
 const body = (to: string) => Buffer.from(`From: <${SENDER}>\r\nTo: <${to}>\r\nSubject: Lab results for MRN 4471-2290\r\n\r\nPatient Jane Roe, MRN 4471-2290: potassium 5.9 mmol/L.\r\n`);
 
@@ -133,7 +135,7 @@ describe('pending certificate: held, reminded, released by a signed reply', () =
 
   it('a certificate harvested from the signed reply releases every message held for that address', async () => {
     now = new Date(T0.getTime() + 50 * H);
-    const other = await accept('carol@example.test');
+    const other = (carolMsg = await accept('carol@example.test'));
     expect((await protect(other, 'carol@example.test')).kind).toBe('hold');
     expect(await directory.harvest(ALICE, peers.ids.alice!.certDer, { messageId: 'REPLY1' })).toBe(true);
     expect((await wf.get(ALICE))!.status).toBe('received');
@@ -191,5 +193,30 @@ describe('pending certificate: expiry to the fallback', () => {
     expect((await protect(late, ERIN)).why).toContain('directory.missingCertificate: hold');
     expect((await wf.get(ERIN))!.status).toBe('expired');
     expect(await state(id)).toBe('incoming');
+  });
+
+  it('a signed reply after expiry releases the messages the fallback held', async () => {
+    const CAROL = 'carol@example.test';
+    expect((await wf.get(CAROL))!.status).toBe('expired');
+    expect(await state(carolMsg)).toBe('incoming');
+    expect((await protect(carolMsg, CAROL)).why).toContain('directory.missingCertificate: hold');
+    await wf.tick();
+    expect(await state(carolMsg)).toBe('hold');
+    expect(await directory.harvest(CAROL, peers.ids.carol!.certDer, {})).toBe(true);
+    expect((await wf.get(CAROL))!.status).toBe('received');
+    expect(await state(carolMsg)).toBe('incoming');
+  });
+
+  it('a message still on its way to the hold when the reply came is released by the next tick', async () => {
+    const MAL = 'frank@clinic.example';
+    const id = await accept(MAL);
+    await wf.request(MAL, { requestedBy: SENDER, messageId: id });
+    // The reply is handled before the protection stage has put the message on hold.
+    await wf.received(MAL);
+    expect(await state(id)).toBe('incoming');
+    await store.queue.update(id, null, { state: 'hold', holdReason: `protection: ${MAL}: waiting for a certificate from ${MAL} (request requested)`, releaseLease: true });
+    expect((await wf.tick()).released).toBe(1);
+    expect(await state(id)).toBe('incoming');
+    expect((await wf.get(MAL))!.messageIds).toEqual([]);
   });
 });
