@@ -26,6 +26,7 @@ import { createOutboundStages } from '../outbound/from-config.js';
 import { openDomainPki } from '../pki/ca.js';
 import { loadKek } from '../pki/keystore.js';
 import { startRenewalTimer } from '../pki/renew.js';
+import { watchRevocations } from '../pki/revocation-watch.js';
 import { listenForSignedReplies, startPendingTimer } from '../directory/pending.js';
 
 export interface GatewayOptions {
@@ -226,6 +227,10 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   // pki.renewBeforeDays): a pass a minute after start, then daily; stopped on stop().
   const pkiCfg = cfg.pki;
   const renewal = pkiCfg ? startRenewalTimer({ open: () => openDomainPki({ store, kek: loadKek(pkiCfg.kek, cfg.dir), config: pkiCfg, domains: cfg.domains }), logger }) : undefined;
+  // A certificate revoked elsewhere (the CLI, another node) is dropped from the directory's lookup
+  // cache within seconds (src/pki/revocation-watch.ts), so it is not used for the next message.
+  const directory = outboundProtection?.directory;
+  const revocations = directory ? watchRevocations({ db: store.db, onChange: () => directory.invalidate(), onError: (e) => logger.warn({ err: e.message }, 'revocation check failed') }) : undefined;
   const web = tls ? await startWebListener(cfg, { store, logger, now, antivirus, acceptorOpts: { store, hostname: cfg.hostname, limits: cfg.limits, clock: { now }, audit: store.audit, logger, onAccepted: () => manager.kick() }, listeners: () => ({ inbound: { host: cfg.smtp.inbound.listen.host, port: inAddr.port }, outbound: { host: cfg.smtp.outbound.listen.host, port: outAddr.port } }) }, tls) : undefined;
 
   let stopping: Promise<void> | undefined;
@@ -239,6 +244,7 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
       stopping ??= (async () => {
         stopAntivirusHealth?.();
         renewal?.stop();
+        revocations?.stop();
         await stopPending?.();
         await web?.close();
         await Promise.all([inbound.close(true), outbound.close(true)]);
