@@ -81,12 +81,17 @@ describe('CRL checking', () => {
     expect(hard.reason).toMatch(/^revocation status unknown: CRL unreachable: /);
   });
 
-  test('a CRL server that never answers times out (crlTimeoutSeconds)', async () => {
+  test('a CRL server that never answers times out (crlTimeoutSeconds); the failure is remembered for a minute', async () => {
+    const crls = createCrlFetcher({ timeoutMs: 1500 });
     const t0 = Date.now();
-    const r = await report('hank@other.test', { crlCheck: 'hard' });
+    const r = await report('hank@other.test', { crlCheck: 'hard', crls });
     expect(r.result).toBe('neutral');
     expect(r.reason).toMatch(/timeout after 1500 ms/);
     expect(Date.now() - t0).toBeLessThan(10_000);
+    const t1 = Date.now();
+    const again = await report('hank@other.test', { crlCheck: 'hard', crls });
+    expect(again.reason).toBe(r.reason);
+    expect(Date.now() - t1).toBeLessThan(1000); // no second timeout
   });
 
   test('no distribution point: soft passes saying so; off does not fetch at all', async () => {
