@@ -40,6 +40,14 @@ function readable(msg: Buffer): string {
   return [msg.toString('latin1'), ...decoded].join('\n');
 }
 
+/** `openssl pkcs12 -info`: the PBE and MAC algorithms (printed on stderr). */
+async function p12Info(p12: Buffer, password: string, dir: string, name: string): Promise<string> {
+  const file = join(dir, name);
+  writeFileSync(file, p12);
+  const r = await run('openssl', ['pkcs12', '-info', '-noout', '-in', file, '-passin', `pass:${password}`]);
+  return r.stderr + r.stdout.toString();
+}
+
 async function openP12(p12: Buffer, password: string, dir: string, name: string) {
   const file = join(dir, name);
   writeFileSync(file, p12);
@@ -161,6 +169,10 @@ describe('auto-issue for an unknown external address', () => {
     // The certificate inside is the one the gateway encrypts to.
     const leaf = execFileSync('openssl', ['x509', '-outform', 'DER'], { input: opened.stdout });
     expect(leaf.equals(issued.der)).toBe(true);
+    // Modern profile by default: PBES2 with AES-256-CBC, HMAC-SHA-256 MAC.
+    const info = await p12Info(files.get(`${RECIPIENT}.p12`)!.data, password, setup.dir, 'pat-info.p12');
+    expect(info).toMatch(/AES-256-CBC/);
+    expect(info).toMatch(/MAC: sha256/i);
     const wrong = await openP12(files.get(`${RECIPIENT}.p12`)!.data, 'not-the-password', setup.dir, 'pat2.p12');
     expect(wrong.code).not.toBe(0);
     const mc = files.get(`${RECIPIENT}.mobileconfig`)!.data.toString();
@@ -226,6 +238,7 @@ describe('pki.externalKeys', () => {
       expect(readable(m.data)).not.toContain(password);
       // old-clinic.example is in pki.legacyPkcs12Domains: 3DES/SHA-1, which openssl 3 still opens.
       const opened = await openP12(attachments(m.data).get(`${ADDR}.p12`)!.data, password, setup.dir, `sam${i}.p12`);
+      expect(await p12Info(attachments(m.data).get(`${ADDR}.p12`)!.data, password, setup.dir, `sam-info${i}.p12`)).toMatch(/3-?Key ?Triple ?DES/i);
       expect(opened.code, opened.stderr).toBe(0);
       expect(execFileSync('openssl', ['x509', '-outform', 'DER'], { input: opened.stdout }).equals(first!.der)).toBe(true);
     }
