@@ -153,6 +153,8 @@ describe.each(SOURCES)('source $source', ({ source, origin }) => {
     expect(json.errors).toEqual([]);
     expect(json.rejected.every((x: { source: string }) => x.source === source)).toBe(true);
     expectAllRejections(json.rejected.map((x: { reason: string }) => x.reason));
+    // six certificates do not fit a UDP answer: the CERT client retried over TCP
+    if (source === 'dns-cert') expect(dns.queries.some((q) => q.name === 'bad.partner.test' && q.type === 37 && q.tcp)).toBe(true);
   }, 60_000);
 });
 

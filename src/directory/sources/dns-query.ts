@@ -90,17 +90,26 @@ function parseServer(s: string): { host: string; port: number } {
   return m ? { host: m[1]!, port: Number(m[2]) } : { host: s, port: 53 };
 }
 
+/** Settles an exchange once: removes the abort hook and closes the socket first. */
+function settler(signal: AbortSignal, close: () => void, resolve: (b: Buffer) => void, reject: (e: Error) => void) {
+  let settled = false;
+  const done = (err?: Error, msg?: Buffer) => {
+    if (settled) return;
+    settled = true;
+    signal.removeEventListener('abort', onAbort);
+    close();
+    if (err) reject(err);
+    else resolve(msg!);
+  };
+  const onAbort = () => done(new DnsQueryError('aborted'));
+  signal.addEventListener('abort', onAbort, { once: true });
+  return done;
+}
+
 function udpExchange(server: { host: string; port: number }, query: Buffer, signal: AbortSignal): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const sock = dgram.createSocket(net.isIPv6(server.host) ? 'udp6' : 'udp4');
-    const done = (err?: Error, msg?: Buffer) => {
-      signal.removeEventListener('abort', onAbort);
-      sock.close();
-      if (err) reject(err);
-      else resolve(msg!);
-    };
-    const onAbort = () => done(new DnsQueryError('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const done = settler(signal, () => sock.close(), resolve, reject);
     sock.on('error', (e) => done(e));
     sock.on('message', (msg) => {
       if (msg.length >= 2 && msg.readUInt16BE(0) === query.readUInt16BE(0)) done(undefined, msg);
@@ -113,14 +122,7 @@ function tcpExchange(server: { host: string; port: number }, query: Buffer, sign
   return new Promise((resolve, reject) => {
     const sock = net.connect(server.port, server.host);
     let buf = Buffer.alloc(0);
-    const done = (err?: Error, msg?: Buffer) => {
-      signal.removeEventListener('abort', onAbort);
-      sock.destroy();
-      if (err) reject(err);
-      else resolve(msg!);
-    };
-    const onAbort = () => done(new DnsQueryError('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const done = settler(signal, () => sock.destroy(), resolve, reject);
     sock.on('error', (e) => done(e));
     sock.on('connect', () => {
       const len = Buffer.alloc(2);
