@@ -7,12 +7,18 @@ import { auditPages } from './pages-audit.js';
 import { queuePages } from './pages-queue.js';
 import { certificatePages } from './pages-certs.js';
 import { partnerPages } from './pages-partners.js';
+import { mountPortal, pickupPages } from './portal.js';
+import { mountWkd } from '../openpgp/wkd-publish.js';
 
 export type { WebDeps, WebServer };
 
 /** Console, JSON API and portal routes, in order. */
-const MOUNTS: Mount[] = [createConsoleMount([dashboardPages, queuePages, certificatePages, partnerPages, auditPages])];
+// The OpenPGP Web Key Directory (our ADK and domain keys; public, no login) goes first.
+const MOUNTS: Mount[] = [mountWkd, createConsoleMount([dashboardPages, queuePages, certificatePages, partnerPages, auditPages])];
 
 export function startWeb(deps: WebDeps, tls: { cert: Buffer; key: Buffer; minVersion: string }): Promise<WebServer> {
   return startWebServer(deps, tls, MOUNTS);
 }
+
+export { createPortalMethod } from './portal-method.js';
+export { portalStoreFor } from './portal.js';

@@ -138,3 +138,19 @@ describe('fail closed', () => {
     expect(held.some((h) => /inbound-openpgp: cannot decrypt: not encrypted to a key of ours/.test(h.holdReason ?? '')), JSON.stringify(held)).toBe(true);
   }, 60_000);
 });
+
+describe('our own Web Key Directory on the web listener', () => {
+  test('publishes the ADK (direct method, the Host header names the domain); same key as pgp export-adk', async () => {
+    const { createWkdClient } = await import('../../src/openpgp/wkd.js');
+    const { readKeysAny } = await import('../../src/openpgp/keys.js');
+    const client = createWkdClient({ caFile: join(setup.dir, 'tls', 'cert.pem'), resolve: { 'hospital.test': { host: '127.0.0.1', port: setup.webPort } }, timeoutSeconds: 10 });
+    const r = await client.fetch('adk@hospital.test');
+    expect(r.kind, JSON.stringify(r)).toBe('found');
+    if (r.kind !== 'found') return;
+    const exp = sealgate(['pgp', 'export-adk', '--config', setup.config]);
+    const [served] = await readKeysAny(r.data);
+    const [exported] = await readKeysAny(exp.stdout);
+    expect(served!.getFingerprint()).toBe(exported!.getFingerprint());
+    expect((await client.fetch('nobody@hospital.test')).kind).toBe('not-found');
+  }, 60_000);
+});
