@@ -22,7 +22,7 @@ import { importCertificates, progressBar, type ImportSource } from '../pki/impor
 import { readCertificateFiles } from '../directory/directory.js';
 import { DirectoryStore } from '../directory/store.js';
 import { renewCertificate, renewExpiring, RENEWABLE_KINDS } from '../pki/renew.js';
-import { certRecordLines, publishableItems, publishToLdap, PublishError } from '../directory/publish.js';
+import { certRecordLines, currentItems, publishableItems, publishToLdap, PublishError } from '../directory/publish.js';
 import { cliActor as actor, withStore } from './shared.js';
 import { registerCertLookup } from './cert-lookup.js';
 import { registerUserCertCommands } from './user-cert.js';
@@ -348,6 +348,18 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
           io.out(`revoked ${r.serial}  ${r.kind}  ${r.address ?? ''}\n`);
         }
         for (const f of await publishCrlFiles(pki, cfg, cas)) io.out(`CRL written: ${f}\n`);
+        // Partners stop finding it at once too: withdraw or replace the published entries.
+        const ours = [...new Set(rows.filter((r) => r.address && isInternal(pki, r.address)).map((r) => r.address!))];
+        const target = cfg.directory?.publish;
+        if (!target || ours.length === 0) return;
+        try {
+          for (const r of await publishToLdap(target, await currentItems(pki, ours))) {
+            if (r.action === 'failed') throw new PublishError(`${r.dn}: ${r.error}`);
+            io.out(`${r.action.padEnd(9)} ${r.dn}\n`);
+          }
+        } catch (e) {
+          throw new CliError(`revoked, but the published directory (${target.url}) was not updated: ${(e as Error).message}; run \`sealgate cert publish\``);
+        }
       });
     }));
 

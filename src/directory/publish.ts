@@ -73,10 +73,26 @@ async function itemFor(pki: DomainPki, raw: string): Promise<PublishItem> {
   return { address, certificates: [(await issueProxyCertificate(pki, address)).encryption] };
 }
 
+/** The kind an entry of ours publishes: RFC 3183 authority certificate or proxy encryption certificate. */
+function publishedKind(address: string): CertKind {
+  const dk = DOMAIN_KINDS.find(([, k]) => RFC3183_LOCAL_PARTS[k] === localOf(address));
+  return dk ? dk[0] : 'proxy-encryption';
+}
+
+/**
+ * Items with what is current now for these addresses of ours, issuing nothing: an address whose
+ * certificate was revoked or expired gets an empty item, so its entry is withdrawn.
+ */
+export async function currentItems(pki: DomainPki, addresses: Iterable<string>): Promise<PublishItem[]> {
+  const items: PublishItem[] = [];
+  for (const a of addresses) items.push({ address: a, certificates: await currentList(pki, publishedKind(a), a) });
+  return items;
+}
+
 /**
  * What to publish: for the given addresses (issuing proxy certificates on need), or else every
- * internal address that has had a proxy certificate (an address whose certificates were all revoked
- * or expired gets an empty item, so its entry is withdrawn) plus each domain's RFC 3183 certificates.
+ * internal address that has had a proxy certificate plus each domain's RFC 3183 certificates (what
+ * was revoked or expired is withdrawn).
  */
 export async function publishableItems(pki: DomainPki, addresses?: string[]): Promise<PublishItem[]> {
   if (addresses?.length) {
@@ -84,19 +100,13 @@ export async function publishableItems(pki: DomainPki, addresses?: string[]): Pr
     for (const a of addresses) out.push(await itemFor(pki, a));
     return out;
   }
+  // The confidentiality and signing authority certificates always exist (issued again if needed);
+  // the review authority's only once used.
+  for (const d of pki.domains) for (const k of ['confidentiality', 'signing'] as const) await domainCertificate(pki, k, d);
   const seen = new Set<string>();
-  for (const r of await pki.certs.listCerts({ kinds: ['proxy-encryption'], includeRevoked: true })) if (r.address) seen.add(r.address);
-  const items: PublishItem[] = [];
-  for (const a of [...seen].sort()) items.push({ address: a, certificates: await currentList(pki, 'proxy-encryption', a) });
-  for (const d of pki.domains) {
-    for (const [kind, k] of DOMAIN_KINDS) {
-      const address = `${RFC3183_LOCAL_PARTS[k]}@${d}`;
-      // The review authority certificate is made on first use only; the other two always exist.
-      const certs = k === 'review' ? await currentList(pki, kind, address) : [await domainCertificate(pki, k, d)];
-      if (certs.length || (await pki.certs.listCerts({ address, kinds: [kind], includeRevoked: true, limit: 1 })).length) items.push({ address, certificates: certs });
-    }
-  }
-  return items;
+  const kinds: CertKind[] = ['proxy-encryption', ...DOMAIN_KINDS.map(([kind]) => kind)];
+  for (const r of await pki.certs.listCerts({ kinds, includeRevoked: true })) if (r.address && pki.domains.includes(domainOf(r.address))) seen.add(r.address);
+  return currentItems(pki, [...seen].sort());
 }
 
 async function publishOne(client: Client, item: PublishItem, baseDn: string): Promise<PublishOutcome> {

@@ -90,11 +90,15 @@ describe('sealgate cert publish', () => {
     expect(dca[0]!.equals(await exported('domain-confidentiality-authority@hospital.example'))).toBe(true);
   });
 
-  it('a revoked proxy certificate is withdrawn from the directory on the next publish', async () => {
-    expect((await cli('cert', 'revoke', 'bob@hospital.example', '--config', env.config)).code).toBe(0);
+  it('cert revoke withdraws the revoked proxy certificate from the published directory at once', async () => {
+    const rv = await cli('cert', 'revoke', 'bob@hospital.example', '--config', env.config);
+    expect(rv.err).toBe('');
+    expect(rv.out).toMatch(/^withdrawn\s+mail=bob@hospital\.example/m);
+    expect(certsFromLdif(ldap.search('(mail=bob@hospital.example)', ['userCertificate;binary']))).toHaveLength(0);
+    // A later full publish keeps it withdrawn and leaves the others in place.
     const r = await cli('cert', 'publish', '--config', env.config);
     expect(r.out).toMatch(/^withdrawn\s+mail=bob@hospital\.example/m);
-    expect(certsFromLdif(ldap.search('(mail=bob@hospital.example)', ['userCertificate;binary']))).toHaveLength(0);
+    expect(r.out).toMatch(/^updated\s+mail=alice@hospital\.example/m);
   });
 
   it('refuses external addresses, and names the key when directory.publish is missing or the server is down', async () => {
