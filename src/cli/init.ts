@@ -111,6 +111,21 @@ pki:
   # externalKeys: destroy            # destroy | escrow: keys issued to outside recipients
   # legacyPkcs12Domains: []          # recipients' domains that need 3DES/SHA-1 PKCS#12 files
 
+# OpenPGP (docs/openpgp.md). The domain key pair (signs outbound PGP/MIME, decrypts inbound PGP) and
+# the additional decryption key (ADK) are created on first use (sealgate start or any sealgate pgp
+# command), sealed under pki.kek. Publish the ADK to desktop clients: sealgate pgp export-adk, or
+# our WKD on the web listener. Add "openpgp" to outbound.methods to encrypt to partners' keys.
+# openpgp:
+#   algorithm: curve25519            # curve25519 (ed25519 + cv25519, v4) | rsa-3072; both work with GnuPG 2.2
+#   wkd:
+#     enabled: true                  # look up partners' keys in their Web Key Directory
+#     caFile: trust/wkd-ca.pem       # trust anchors for WKD HTTPS (default: the system's)
+#     timeoutSeconds: 10
+#   hkp: https://keys.openpgp.org    # keyserver tried after WKD (default: none)
+#   adk:
+#     missing: hold                  # desktop-encrypted mail without the ADK: hold | allow (audited)
+#   harvest: true                    # keep keys from verified signed inbound mail
+
 # Malware screening with ClamAV's clamd, both directions (see docs/antivirus.md). Without this
 # section no scanning happens. Uncomment and point it at your clamd:
 # antivirus:
