@@ -1,7 +1,8 @@
 // `sealgate ca ...` and `sealgate cert ...`: thin shell over src/pki. Opens the store and the KEK
 // named in the config, runs one operation, prints the result. Trust level: runs as the operator
 // with the KEK; prints certificates and, for `cert password` only, a PKCS#12 password (audited
-// with the operator's name). Never prints private keys.
+// with the operator's name). Never prints private keys. `cert publish` (and `cert revoke`) bind to
+// the LDAP directory of directory.publish with its password for the length of the command.
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -190,7 +191,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
     }));
 
   // ---- cert ----
-  const cert = program.command('cert').description('Certificates the gateway issued: list, show, issue, export, revoke, PKCS#12 passwords');
+  const cert = program.command('cert').description("Certificates: ours (list, show, issue, export, revoke, renew, publish, dns-records, PKCS#12 passwords) and partners' (import, lookup)");
   registerCertLookup(cert, io);
   registerUserCertCommands(cert, io);
 
