@@ -85,6 +85,8 @@ function readCrlFiles(files: string[]): Buffer[] {
   });
 }
 
+/** The local source reads the database only. */
+export const LOCAL_TIMEOUT_MS = 10_000;
 /** Lookup results kept in memory (oldest dropped first), and fetched CRLs. */
 export const LOOKUP_CACHE_MAX_ENTRIES = 10_000;
 export const CRL_CACHE_MAX_ENTRIES = 256;
@@ -190,7 +192,7 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
     return {
       source: 'local',
       origin: 'local store',
-      timeoutMs: Math.max(...cfg.ldap.map((l) => l.timeoutMs), cfg.srv.timeoutMs),
+      timeoutMs: LOCAL_TIMEOUT_MS,
       anchors: async () => (await ourPki()).roots,
       revocation: 'store',
       run: async (address) => {
@@ -206,7 +208,7 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
     return {
       source: harvested ? 'harvested' : 'local',
       origin: harvested ? 'harvested from signed mail' : 'previously found',
-      timeoutMs: cfg.crl.timeoutMs * 2,
+      timeoutMs: LOCAL_TIMEOUT_MS,
       anchors: async () => [],
       revocation: 'crl',
       run: async (address) => (await table.list(address, harvested)).map((s) => ({ der: s.der, chain: s.chain, origin: `${s.source} ${s.origin}`, ...(s.capabilities ? { capabilities: s.capabilities } : {}), stored: s })),

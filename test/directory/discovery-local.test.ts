@@ -99,6 +99,20 @@ describe('sealgate cert lookup', () => {
     expect(r.stdout.toString('utf8')).toContain('nobody@clinic.test: no usable certificate');
   }, 60_000);
 
+  it('--issue auto-issues when no source has one (and every source answered), audited', async () => {
+    const r = await run(process.execPath, [CLI, 'cert', 'lookup', 'fresh@clinic.test', '--config', cfgFile, '--issue', '--json', '--requested-by', 'doctor@hospital.test']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout.toString('utf8'));
+    expect(json.certificate).toMatchObject({ address: 'fresh@clinic.test', source: 'issued' });
+    expect(json.certificate.issued.serial).toMatch(/^[0-9a-f]+$/);
+    expect(json.certificate.issued.pkcs12MessageId).toBeTruthy();
+    const audit = await store.audit.list({ type: 'certificate-issued-on-lookup' });
+    expect(audit.map((a) => a.data)).toContainEqual(expect.objectContaining({ address: 'fresh@clinic.test' }));
+    // and the local source returns it from now on
+    expect((await directory().lookup('fresh@clinic.test')).certificate?.source).toBe('local');
+  }, 120_000);
+
   it('names the config file and the missing trust anchor file, exit 2', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, stringify({ domains: DOMAINS, database: `sqlite:${join(dir, 'db.sqlite')}`, dataDir: dir, directory: { dnsCert: { trustAnchors: ['missing-root.pem'] } } }));
