@@ -20,7 +20,7 @@ import { createClamdClient } from '../antivirus/clamd.js';
 import { createAntivirusStage, type AntivirusStage } from '../antivirus/stage.js';
 import { createInboundStage, type InboundWiring } from '../inbound/from-config.js';
 import { createOpenPgp } from '../openpgp/from-config.js';
-import { startWeb, type WebServer } from '../web/index.js';
+import { createPortalMethod, portalStoreFor, startWeb, type WebServer } from '../web/index.js';
 import { createLocalSubmitter } from '../queue/submit.js';
 import { createOutboundStages } from '../outbound/from-config.js';
 import { openDomainPki } from '../pki/ca.js';
@@ -174,7 +174,8 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
         now,
         logger,
         // The 'openpgp' method (src/openpgp/method.ts) when outbound.methods lists it.
-        extraMethods: () => [openpgp.method],
+        // ...and web pickup (src/web/portal-method.ts): stored for the portal, the recipient gets a link.
+        extraMethods: () => [openpgp.method, createPortalMethod({ portal: portalStoreFor({ cfg, store, now }), audit: store.audit, hostname: cfg.hostname, baseUrl: `https://${cfg.hostname}${cfg.web.listen.port === 443 ? '' : `:${cfg.web.listen.port}`}` })],
       })
     : undefined;
   const outboundTls = outboundProtection?.deliveryTrustAnchors ? { tls: { requestTrustAnchors: outboundProtection.deliveryTrustAnchors } } : {};

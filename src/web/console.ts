@@ -27,6 +27,7 @@ const NAV: Array<NavItem & { perm: Permission }> = [
   { href: '/certificates', label: 'Certificates', perm: 'certs.view' },
   { href: '/partners', label: 'Partners', perm: 'partners.view' },
   { href: '/policy', label: 'Policy', perm: 'policy.test' },
+  { href: '/pickup', label: 'Pickup', perm: 'portal.revoke' },
   { href: '/audit', label: 'Audit', perm: 'audit' },
   { href: '/health', label: 'Health', perm: 'health' },
 ];

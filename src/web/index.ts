@@ -7,6 +7,7 @@ import { auditPages } from './pages-audit.js';
 import { queuePages } from './pages-queue.js';
 import { certificatePages } from './pages-certs.js';
 import { partnerPages } from './pages-partners.js';
+import { mountPortal, pickupPages } from './portal.js';
 import { mountWkd } from '../openpgp/wkd-publish.js';
 
 export type { WebDeps, WebServer };
@@ -18,3 +19,6 @@ const MOUNTS: Mount[] = [mountWkd, createConsoleMount([dashboardPages, queuePage
 export function startWeb(deps: WebDeps, tls: { cert: Buffer; key: Buffer; minVersion: string }): Promise<WebServer> {
   return startWebServer(deps, tls, MOUNTS);
 }
+
+export { createPortalMethod } from './portal-method.js';
+export { portalStoreFor } from './portal.js';
