@@ -29,11 +29,12 @@ const CRLF = '\r\n';
 const oneLine = (s: string) => s.replace(/[\r\n\t]+/g, ' ').trim();
 
 /** A short plain-text message from the gateway (ASCII, CRLF, auto-generated). */
-export function gatewayNotice(n: { from: string; fromName: string; to: string; subject: string; text: string; hostname: string; date: Date }): Buffer {
+export function gatewayNotice(n: { from: string; fromName: string; to: string; replyTo?: string; subject: string; text: string; hostname: string; date: Date }): Buffer {
   const ascii = (s: string) => s.replace(/[^\x20-\x7e\n]/g, '?');
   const lines = [
     `From: ${ascii(oneLine(n.fromName))} <${oneLine(n.from)}>`,
     `To: <${oneLine(n.to)}>`,
+    ...(n.replyTo ? [`Reply-To: <${oneLine(n.replyTo)}>`] : []),
     `Subject: ${ascii(oneLine(n.subject))}`,
     `Date: ${n.date.toUTCString().replace('GMT', '+0000')}`,
     `Message-ID: <${randomBytes(12).toString('hex')}@${oneLine(n.hostname)}>`,

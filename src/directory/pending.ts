@@ -139,6 +139,8 @@ export function createPendingWorkflow(o: PendingOptions): PendingWorkflow {
       from: postmaster,
       fromName: o.organization,
       to: rec.address,
+      // The reply goes to the person who wants to write to them; the gateway harvests it on the way in.
+      ...(rec.requestedBy ? { replyTo: rec.requestedBy } : {}),
       subject: `${reminder ? 'Reminder: p' : 'P'}lease reply with a digitally signed email (${o.organization})`,
       text,
       hostname: o.hostname,

@@ -104,6 +104,7 @@ describe('pending certificate: held, reminded, released by a signed reply', () =
     const text = req!.toString('latin1');
     expect(text).toMatch(/^Subject: Please reply with a digitally signed email \(Example Hospital\)\r$/m);
     expect(text).toContain('reply to this message with a digitally signed email');
+    expect(text).toMatch(new RegExp(`^Reply-To: <${SENDER.replace('.', '\\.')}>\r$`, 'm'));
     expect(text).toContain(`${SENDER} at Example Hospital`);
     expect(text).not.toMatch(/MRN|4471|Jane|potassium|Lab results/);
   });
