@@ -10,25 +10,17 @@
 //  (e) a message the user signed keeps the user's signature intact inside the domain signature.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
-import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { personLdif, startSlapd, type SlapdProcess } from '../helpers/slapd.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { makeTestPki, type TestPki } from '../peers/pki.js';
 import { opensslSign } from '../peers/openssl.js';
+import { runOk } from '../peers/run.js';
 import { rm } from 'node:fs/promises';
-import { OID_DOMAIN_SIG, OID_SIGNATURE_TYPE, SENDER, headerOf, outboundYaml, partnerDecrypt, partnerVerify, phiMessage, printSignature } from './protect-helpers.js';
-
-const to = (rcpt: string) => (m: SinkMessage) => m.recipients.includes(rcpt);
-
-async function waitUntil(cond: () => boolean, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { OID_DOMAIN_SIG, OID_SIGNATURE_TYPE, SENDER, headerOf, outboundYaml, partnerDecrypt, partnerVerify, phiMessage, printSignature, to, waitUntil } from './protect-helpers.js';
 
 describe('outbound protection through a running gateway', () => {
   let partner: TestPki;
@@ -97,8 +89,21 @@ describe('outbound protection through a running gateway', () => {
     for (const m of mine) expect(m.data.toString('latin1')).not.toContain('MRN 00451234');
     // The sender is told a certificate was issued (the password comes through the organization).
     await waitUntil(() => internal.messages.some(to(SENDER)));
-    const audit = sealgate(['cert', 'lookup', rcpt, '--json', '--config', setup.config]);
-    expect(audit.stdout + audit.stderr).toMatch(/issued|local/);
+    // The recipient opens the message with the key from the emailed PKCS#12 and the password the
+    // sender retrieves: it was encrypted to that newly issued certificate.
+    const p12 = /filename="[^"]+\.p12"\r\n\r\n([A-Za-z0-9+/=\r\n]+?)\r\n(?:\r\n)?--/.exec(pkcs12!.data.toString('latin1'));
+    expect(p12, 'PKCS#12 attachment').not.toBeNull();
+    const p12File = join(setup.dir, 'pat.p12');
+    writeFileSync(p12File, Buffer.from(p12![1]!.replace(/\r\n/g, ''), 'base64'));
+    const pw = sealgate(['cert', 'password', rcpt, '--config', setup.config]);
+    expect(pw.status, pw.stderr).toBe(0);
+    const pem = await runOk('openssl', ['pkcs12', '-in', p12File, '-passin', `pass:${pw.stdout.trim()}`, '-nodes']);
+    const idFile = join(setup.dir, 'pat.pem');
+    writeFileSync(idFile, pem);
+    const inner = await partnerDecrypt(encrypted!.data, idFile, idFile);
+    const v = await partnerVerify(inner, rootPem);
+    expect(v.stderr).toContain('Verification successful');
+    expect(v.content.toString()).toContain('MRN 00451234');
   });
 
   it('(c) a TLS-required partner whose server offers no TLS never gets plaintext: the next method (auto-issue) encrypts', async () => {
@@ -106,6 +111,12 @@ describe('outbound protection through a running gateway', () => {
     expect((await sendMail(setup.outboundPort, { from: SENDER, to: [rcpt], data: phiMessage(rcpt) })).code).toBe(250);
     await waitUntil(() => external.messages.some((m) => to(rcpt)(m) && /smime-type=enveloped-data/.test(headerOf(m.data))));
     for (const m of external.messages.filter(to(rcpt))) expect(m.data.toString('latin1')).not.toContain('MRN 00451234');
+    // The audit trail says why: TLS was required but not offered, so auto-issue served the recipient.
+    const rows = spawnSync('sqlite3', [join(setup.dir, 'data', 'sealgate.db'), "SELECT data FROM audit WHERE type = 'protection'"], { encoding: 'utf8' }).stdout;
+    const rec = rows.trim().split('\n').map((l) => JSON.parse(l) as { recipients?: Array<{ recipient: string; method: string; tried: Array<{ method: string; kind: string; why: string }> }> })
+      .flatMap((r) => r.recipients ?? []).find((r) => r.recipient === rcpt)!;
+    expect(rec.method).toBe('issue');
+    expect(rec.tried.find((t) => t.method === 'tls')).toMatchObject({ kind: 'unavailable', why: expect.stringMatching(/does not offer STARTTLS/) });
   });
 
   it('(e) a user-signed message keeps the user signature intact inside the domain signature', async () => {

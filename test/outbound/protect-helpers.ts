@@ -70,3 +70,15 @@ export function outboundYaml(o: { ldapUrl: string; ldapBase: string; anchors: st
     '',
   ].join('\n');
 }
+
+/** A sink filter: messages whose envelope names `rcpt`. */
+export const to = (rcpt: string) => (m: { recipients: string[] }) => m.recipients.includes(rcpt);
+
+/** Polls `cond` every 100 ms until it holds; throws after `ms`. */
+export async function waitUntil(cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
