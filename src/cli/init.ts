@@ -95,6 +95,7 @@ log:
 #   crlTimeoutSeconds: 5
 #   tamperCheck: off                 # envelope vs To/Cc/From: off | annotate | hold | reject
 #   visibleNote: false               # a short note for the recipient before decrypted/signed mail
+#   undecryptable: hold              # hold (with the reason) | deliver (as received, reason in a header)
 
 # Certification authority (docs/pki.md). init created the CAs, domain keys and RFC 3183 domain
 # certificates with these settings; every key is encrypted at rest under the key-encryption key.

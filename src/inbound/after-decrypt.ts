@@ -7,7 +7,7 @@ import type { StageMessage, Verdict } from '../pipeline/stage.js';
 import { dropFields } from './headers.js';
 import { addVisibleNote } from './note.js';
 import { envelopeMismatches, hopCount } from './routing.js';
-import { ENVELOPE_CHECK_FIELD, type InboundOutcome, type InboundSmimeOptions, type SignatureReport } from './decrypt-stage.js';
+import { DECRYPTION_FIELD, ENVELOPE_CHECK_FIELD, type InboundOutcome, type InboundSmimeOptions, type SignatureReport } from './decrypt-stage.js';
 
 type Continued = Extract<InboundOutcome, { kind: 'continue' }>;
 
@@ -46,7 +46,8 @@ export function noteText(r: Pick<Continued, 'decrypted' | 'reports'>): string {
 }
 
 export async function afterDecrypt(msg: StageMessage, r: Continued, opts: InboundSmimeOptions): Promise<Verdict> {
-  let body = dropFields(r.body, (f) => f.name === ENVELOPE_CHECK_FIELD.toLowerCase());
+  // Fields only we write: one arriving from outside is removed.
+  let body = dropFields(r.body, (f) => f.name === ENVELOPE_CHECK_FIELD.toLowerCase() || f.name === DECRYPTION_FIELD.toLowerCase());
   const hops = hopCount(body);
   if (opts.hopLimit && hops > opts.hopLimit) {
     return { kind: 'reject', reason: `inbound: mail loop: ${hops} Received header fields after decryption (limit ${opts.hopLimit})` };

@@ -4,6 +4,7 @@ import { isAbsolute, resolve } from 'node:path';
 
 export type TamperAction = 'off' | 'annotate' | 'hold' | 'reject';
 export type CrlCheck = 'off' | 'soft' | 'hard';
+export type UndecryptableAction = 'hold' | 'deliver';
 
 export interface TrustBundleConfig {
   /** Sender domain whose signatures are validated against this bundle (lower-case). */
@@ -26,6 +27,8 @@ export interface InboundConfig {
   tamperCheck: TamperAction;
   /** A short visible note for the recipient (a text part before the message) when we decrypted or verified. */
   visibleNote: boolean;
+  /** What cannot be decrypted: held with the reason (default), or delivered as received with the reason in a header field. */
+  undecryptable: UndecryptableAction;
 }
 
 export const INBOUND_NUMBERS = {
@@ -35,7 +38,8 @@ export const INBOUND_NUMBERS = {
 
 const TAMPER_ACTIONS: readonly TamperAction[] = ['off', 'annotate', 'hold', 'reject'];
 const CRL_CHECKS: readonly CrlCheck[] = ['off', 'soft', 'hard'];
-const KEYS = ['trustAnchors', 'trustBundles', 'crlCheck', 'crlTimeoutSeconds', 'tamperCheck', 'visibleNote'];
+const KEYS = ['trustAnchors', 'trustBundles', 'crlCheck', 'crlTimeoutSeconds', 'tamperCheck', 'visibleNote', 'undecryptable'];
+const UNDECRYPTABLE: readonly UndecryptableAction[] = ['hold', 'deliver'];
 const DOMAIN_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i;
 
 type Fail = (path: string, msg: string) => void;
@@ -79,7 +83,7 @@ function resolveBundle(v: unknown, path: string, dir: string, fail: Fail): Trust
 
 /** Resolves `inbound:` (absent = defaults). Relative paths resolve against `dir`. */
 export function resolveInboundConfig(raw: unknown, dir: string, fail: Fail): InboundConfig {
-  const out: InboundConfig = { trustAnchors: [], trustBundles: [], crlCheck: 'soft', crlTimeoutSeconds: INBOUND_NUMBERS.crlTimeoutSeconds.default, tamperCheck: 'off', visibleNote: false };
+  const out: InboundConfig = { trustAnchors: [], trustBundles: [], crlCheck: 'soft', crlTimeoutSeconds: INBOUND_NUMBERS.crlTimeoutSeconds.default, tamperCheck: 'off', visibleNote: false, undecryptable: 'hold' };
   if (raw === undefined || raw === null) return out;
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     fail('inbound', `expected a mapping, got ${show(raw)}`);
@@ -106,6 +110,7 @@ export function resolveInboundConfig(raw: unknown, dir: string, fail: Fail): Inb
   out.crlCheck = oneOf(o.crlCheck, 'inbound.crlCheck', CRL_CHECKS, 'soft', fail);
   out.crlTimeoutSeconds = wholeNumber(o.crlTimeoutSeconds, 'inbound.crlTimeoutSeconds', INBOUND_NUMBERS.crlTimeoutSeconds, fail);
   out.tamperCheck = oneOf(o.tamperCheck, 'inbound.tamperCheck', TAMPER_ACTIONS, 'off', fail);
+  out.undecryptable = oneOf(o.undecryptable, 'inbound.undecryptable', UNDECRYPTABLE, 'hold', fail);
   if (o.visibleNote !== undefined && typeof o.visibleNote !== 'boolean') fail('inbound.visibleNote', `expected true or false, got ${show(o.visibleNote)}`);
   else if (o.visibleNote !== undefined) out.visibleNote = o.visibleNote as boolean;
   return out;

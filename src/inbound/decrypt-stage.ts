@@ -20,9 +20,9 @@ import {
 } from '../smime/index.js';
 import type { Stage, StageContext, StageMessage, Verdict } from '../pipeline/stage.js';
 import type { CertificateDirectory } from '../directory/types.js';
-import type { CrlCheck, TamperAction } from './config.js';
+import type { CrlCheck, TamperAction, UndecryptableAction } from './config.js';
 import type { CrlFetcher } from './revocation.js';
-import { fieldValue, removeForgedResults, splitHeader } from './headers.js';
+import { dropFields, fieldValue, removeForgedResults, splitHeader } from './headers.js';
 import { afterDecrypt } from './after-decrypt.js';
 
 /** Most S/MIME layers (encryption and signatures) peeled from one message (triple wrap is 3). */
@@ -53,10 +53,14 @@ export interface InboundSmimeOptions {
   hopLimit?: number;
   /** Add a short visible note for the recipient (`inbound.visibleNote`). */
   visibleNote?: boolean;
+  /** What cannot be decrypted: 'hold' (default) or 'deliver' as received with DECRYPTION_FIELD (`inbound.undecryptable`). */
+  undecryptable?: UndecryptableAction;
 }
 
 /** Header field we write with the envelope check's finding (`tamperCheck: annotate`); removed when it arrives from outside. */
 export const ENVELOPE_CHECK_FIELD = 'X-Sealgate-Envelope-Check';
+/** Header field naming why a message delivered as received could not be decrypted (`undecryptable: deliver`). */
+export const DECRYPTION_FIELD = 'X-Sealgate-Decryption';
 
 export type SmimeResult = 'pass' | 'fail' | 'neutral';
 
@@ -270,6 +274,14 @@ function smimeKindSafe(msg: Buffer): SmimeKind | undefined {
   return typeof k === 'string' ? k : undefined;
 }
 
+/** `undecryptable: deliver`: the message as received (forged fields of ours removed) with the reason on top. */
+function deliverUndecrypted(body: Buffer, reason: string, hostname: string): Verdict {
+  const ours = (f: { name: string }) => f.name === DECRYPTION_FIELD.toLowerCase() || f.name === ENVELOPE_CHECK_FIELD.toLowerCase();
+  const rest = dropFields(removeForgedResults(body, hostname).message, ours);
+  const field = Buffer.from(`${DECRYPTION_FIELD}: failed (${clean(reason)})\r\n`, 'latin1');
+  return { kind: 'continue', body: Buffer.concat([field, rest]), note: 'undecryptable, delivered as received' };
+}
+
 /** The pipeline stage (direction inbound only): processInbound, then the checks of after-decrypt.ts. */
 export function createInboundSmimeStage(opts: InboundSmimeOptions): Stage {
   return {
@@ -278,8 +290,9 @@ export function createInboundSmimeStage(opts: InboundSmimeOptions): Stage {
     async process(msg: StageMessage, ctx: StageContext): Promise<Verdict> {
       const r = await processInbound(msg.body, opts, ctx.now());
       if (r.kind === 'hold') {
-        await opts.audit?.({ type: 'smime-undecryptable', actor: 'system', messageId: msg.id, data: { reason: r.reason } });
-        return r;
+        const deliver = opts.undecryptable === 'deliver';
+        await opts.audit?.({ type: 'smime-undecryptable', actor: 'system', messageId: msg.id, data: { reason: r.reason, ...(deliver ? { delivered: true } : {}) } });
+        return deliver ? deliverUndecrypted(msg.body, r.reason, opts.hostname) : r;
       }
       return afterDecrypt(msg, r, opts);
     },

@@ -32,6 +32,7 @@ export function createInboundStage(cfg: Config, w: InboundWiring): Stage {
     tamperCheck: ib?.tamperCheck ?? 'off',
     hopLimit: cfg.limits.hopCount,
     visibleNote: ib?.visibleNote ?? false,
+    undecryptable: ib?.undecryptable ?? 'hold',
     ...(w.harvest ? { harvest: w.harvest } : {}),
   });
 }

@@ -11,7 +11,7 @@ const base = { domains: ['hospital.test'] };
 describe('inbound config', () => {
   test('absent: defaults (soft CRL checks, no envelope check, no note)', () => {
     expect(resolveConfig(base, '/etc/sealgate/sealgate.yaml').inbound).toEqual({
-      trustAnchors: [], trustBundles: [], crlCheck: 'soft', crlTimeoutSeconds: 5, tamperCheck: 'off', visibleNote: false,
+      trustAnchors: [], trustBundles: [], crlCheck: 'soft', crlTimeoutSeconds: 5, tamperCheck: 'off', visibleNote: false, undecryptable: 'hold',
     });
   });
 
@@ -19,12 +19,12 @@ describe('inbound config', () => {
     const cfg = resolveConfig({ ...base, inbound: {
       trustAnchors: ['a.pem'],
       trustBundles: [{ domain: 'Partner.Example', source: 'https://b.example/t.p7b', refreshMinutes: 15 }, { domain: 'x.example', source: 'bundles/x.p7b' }],
-      crlCheck: 'hard', crlTimeoutSeconds: 9, tamperCheck: 'reject', visibleNote: true,
+      crlCheck: 'hard', crlTimeoutSeconds: 9, tamperCheck: 'reject', visibleNote: true, undecryptable: 'deliver',
     } }, '/etc/sealgate/sealgate.yaml');
     expect(cfg.inbound).toEqual({
       trustAnchors: ['/etc/sealgate/a.pem'],
       trustBundles: [{ domain: 'partner.example', source: 'https://b.example/t.p7b', refreshMinutes: 15 }, { domain: 'x.example', source: '/etc/sealgate/bundles/x.p7b', refreshMinutes: 60 }],
-      crlCheck: 'hard', crlTimeoutSeconds: 9, tamperCheck: 'reject', visibleNote: true,
+      crlCheck: 'hard', crlTimeoutSeconds: 9, tamperCheck: 'reject', visibleNote: true, undecryptable: 'deliver',
     });
   });
 
@@ -36,5 +36,6 @@ describe('inbound config', () => {
     const cfg = resolveConfig({ ...parse(block), ...base }, '/etc/sealgate/sealgate.yaml');
     expect(cfg.inbound?.trustBundles[0]).toEqual({ domain: 'partner.example', source: 'https://bundles.partner.example/trust.p7b', refreshMinutes: 60 });
     expect(cfg.inbound?.crlCheck).toBe('soft');
+    expect(cfg.inbound?.undecryptable).toBe('hold');
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createPrivateKey } from 'node:crypto';
 import { createInboundSmimeStage, type InboundSmimeOptions } from '../../src/inbound/decrypt-stage.js';
 import { envelopeMismatches, addressesIn } from '../../src/inbound/routing.js';
-import { smimeSignMessage } from '../../src/smime/index.js';
+import { smimeEncryptMessage, smimeSignMessage } from '../../src/smime/index.js';
 import type { Envelope } from '../../src/queue/types.js';
 import { makeTestPki, type TestPki } from '../peers/pki.js';
 import { cleanup } from '../helpers/gateway.js';
@@ -145,5 +145,22 @@ describe('visible note', () => {
     expect(v.kind === 'continue' && v.body!.toString('latin1')).not.toMatch(/sealgate-note/);
     const p = plain('From: a@example.test\r\nTo: b@hospital.test\r\n');
     expect(await run(p, env('a@example.test', ['b@hospital.test']), { visibleNote: true })).toEqual({ kind: 'continue' });
+  });
+});
+
+describe('undecryptable: deliver', () => {
+  test('delivered as received with the reason on top (a forged field of ours removed), audited as delivered; default holds', async () => {
+    const enc = smimeEncryptMessage(Buffer.from('Subject: secret\r\n\r\nsecret\r\n'), [{ certificate: pki.ids.carol!.certDer }]);
+    const forged = Buffer.concat([Buffer.from('X-Sealgate-Decryption: ok\r\n'), enc]);
+    const audits: Array<Record<string, unknown>> = [];
+    const audit = async (e: { data: Record<string, unknown> }) => audits.push(e.data);
+    const keys = async () => [{ privateKey: createPrivateKey(pki.ids.alice!.keyPem) }];
+    const v = await run(forged, env('a@example.test', ['b@hospital.test']), { keys, audit, undecryptable: 'deliver' });
+    expect(v.kind).toBe('continue');
+    const out = (v as { body: Buffer }).body;
+    const field = 'X-Sealgate-Decryption: failed (inbound-smime: cannot decrypt: not encrypted to a key of ours no matching recipient, or the key does not open it)\r\n';
+    expect(out.toString('latin1')).toBe(field + enc.toString('latin1'));
+    expect(audits).toEqual([{ reason: expect.stringMatching(/^inbound-smime: cannot decrypt/), delivered: true }]);
+    expect((await run(enc, env('a@example.test', ['b@hospital.test']), { keys })).kind).toBe('hold');
   });
 });
