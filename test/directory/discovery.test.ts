@@ -197,6 +197,17 @@ describe('chain behaviour', () => {
     expect(r.certificate?.origin).toBe(slapd.url);
   });
 
+  it('a configured CRL (directory.crl.files) stands in for a distribution point that cannot be reached', async () => {
+    const crlFile = join(tmp, 'partner.crl');
+    writeFileSync(crlFile, pki.crlDer);
+    const r = await directory(['ldap'], { crl: { timeoutMs: 3000, files: [crlFile] } }).lookup('bad@partner.test');
+    // the only candidate that is fine apart from its unreachable CRL is now usable; the revoked one is still refused
+    expect(r.certificate?.der.equals(pki.certs.noCrl)).toBe(true);
+    const reasons = r.rejected.map((x) => x.reason);
+    expect(reasons.some((x) => x.startsWith('revoked '))).toBe(true);
+    expect(reasons.some((x) => x.startsWith('revocation unknown'))).toBe(false);
+  });
+
   it('honours the cache, bypasses it when asked, and forgets on invalidate', async () => {
     const d = directory(['dns-cert']);
     const asked = () => dns.queries.filter((q) => q.name === 'alice.partner.test').length;
