@@ -164,6 +164,29 @@ it('LDAP: a certificate in userSMIMECertificate (PKCS#7 bundle with the root) is
   expect(r.certificate?.der.equals(pki.certs.p7)).toBe(true);
 });
 
+it('cert lookup (text) lists the sources consulted, each rejected candidate with its reason, and source errors', async () => {
+  const cfgFile = join(tmp, 'text.yaml');
+  writeFileSync(cfgFile, stringify({
+    domains: ['hospital.test'],
+    database: `sqlite:${join(tmp, 'text.db')}`,
+    dataDir: tmp,
+    dns: { servers: [dns.address] },
+    directory: rawConfig(['ldap'], { ldap: [
+      { url: `ldap://127.0.0.1:${blackholePort}`, baseDn: SUFFIX, timeoutMs: 500, ...anchors() },
+      { url: slapd.url, baseDn: SUFFIX, timeoutMs: 5000, ...anchors() },
+    ] }),
+  }));
+  const r = await run(process.execPath, [CLI, 'cert', 'lookup', 'bad@partner.test', '--config', cfgFile]);
+  const out = r.stdout.toString('utf8');
+  expect(r.code).toBe(1);
+  expect(out).toMatch(/^bad@partner\.test: no usable certificate \(some sources failed: the answer is unknown, not "none"\)$/m);
+  expect(out).toMatch(new RegExp(`^ {2}ldap +error +\\d+ ms {2}ldap://127\\.0\\.0\\.1:${blackholePort}$`, 'm'));
+  expect(out).toMatch(new RegExp(`^ {2}ldap +rejected +\\d+ ms {2}${slapd.url.replace(/\./g, '\\.')}$`, 'm'));
+  expect(out).toMatch(/^rejected:$/m);
+  expect(out).toMatch(/ CN=expired +[0-9A-F:]+…: expired 2021-01-01$/m);
+  expect(out).toMatch(/^errors:\n {2}ldap +ldap:\/\/127\.0\.0\.1:\d+: .*time/m);
+}, 60_000);
+
 describe('DNS CERT specifics', () => {
   it('fetches an IPKIX (type 4) certificate by URL and validates it', async () => {
     const r = await directory(['dns-cert']).lookup('uri@partner.test');
