@@ -142,6 +142,24 @@ describe('outbound protection stage', () => {
     expect(JSON.stringify(rec.data)).not.toContain('MRN');
   });
 
+  it('a Subject that policy replaced stays outside as the replacement; the real one travels inside', async () => {
+    const m = stageMessage(['alice@example.test'], 'protect', {}, message('Results for John Smith, MRN 00451234'));
+    (m.attrs![ATTR.policy] as PolicyDecision & { outerSubject?: string }).outerSubject = 'Secure message';
+    const deps: MethodDeps = { directory, registry, probe: async () => ({ ok: false, why: 'unused' }), outerSubject: (c) => (c.msg.attrs![ATTR.policy] as { outerSubject?: string }).outerSubject };
+    const st = createProtectStage({ keys, methods: createMethods(deps), order: ['smime', 'hold'], domainSign: true, domains: [DOMAIN], audit: async () => {} });
+    const v = only(await st.process(m, ctx()));
+    const out = v.variants![0]!.body;
+    expect(headerOf(out)).toMatch(/^Subject: Secure message$/m);
+    expect(out.toString('latin1')).not.toContain('00451234');
+    const a = partner.ids.alice!;
+    expect(headerOf(await partnerDecrypt(out, a.certPath, a.keyPath))).toContain('Subject: Results for John Smith, MRN 00451234');
+  });
+
+  it('without domain signing, mail that needs no protection passes byte for byte', async () => {
+    const m = stageMessage(['bob@other.test'], 'deliver');
+    expect(await stage({ domainSign: false }).process(m, ctx())).toEqual({ kind: 'continue' });
+  });
+
   it('keeps a user-signed message intact inside the domain signature', async () => {
     const a = partner.ids.carol!;
     const entity = Buffer.from(`Content-Type: text/plain; charset=utf-8\r\n\r\n${SECRET}\r\n`);
