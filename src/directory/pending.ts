@@ -206,14 +206,26 @@ export function createPendingWorkflow(o: PendingOptions): PendingWorkflow {
       message_ids: JSON.stringify([r.messageId]),
     };
     if (rec) await update(a, row);
-    else await db.insertInto('pending_certs').values({ address: a, ...row }).execute();
+    else {
+      try {
+        await db.insertInto('pending_certs').values({ address: a, ...row }).execute();
+      } catch (e) {
+        // Another gateway node recorded a request for this address first (cluster): join it.
+        const other = await get(a);
+        if (!other || !ACTIVE.includes(other.status)) throw e;
+        await update(a, { message_ids: JSON.stringify([...new Set([...other.messageIds, r.messageId])]) });
+        return other.status as 'requested' | 'reminded';
+      }
+    }
     await audit('pending-requested', a, { requestedBy: r.requestedBy, requestId, expiresAt: expiresAt.toISOString() });
     return 'requested';
   }
 
   async function expire(rec: PendingRecord): Promise<number> {
     await update(rec.address, { status: 'expired' });
-    const { released, keep } = await release(rec.messageIds, pendingHold(rec.address), 'pending certificate request expired: fallback applies');
+    // The list, plus any held message it missed (another node's concurrent update).
+    const ids = [...new Set([...rec.messageIds, ...(await heldFor(rec.address))])];
+    const { released, keep } = await release(ids, pendingHold(rec.address), 'pending certificate request expired: fallback applies');
     await update(rec.address, { message_ids: JSON.stringify(keep) });
     await audit('pending-expired', rec.address, { released });
     return released;

@@ -238,4 +238,16 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       expect((await wf.get(MAL))!.messageIds).toEqual([]);
     });
   });
+
+  describe('two gateway nodes', () => {
+    it('asking at once for the same address share one request with both messages', async () => {
+      const GIL = 'gil@clinic.example';
+      const submitter = createLocalSubmitter({ store, hostname: HOSTNAME, limits: defaultLimits(), clock, audit: store.audit });
+      const node2 = createPendingWorkflow({ store, submitter, config: cfg, domains: ['hospital.test'], organization: 'Example Hospital', hostname: HOSTNAME, clock });
+      const [a, b] = [await accept(GIL), await accept(GIL)];
+      const res = await Promise.all([wf.request(GIL, { requestedBy: SENDER, messageId: a }), node2.request(GIL, { requestedBy: SENDER, messageId: b })]);
+      expect(res).toEqual(['requested', 'requested']);
+      expect((await wf.get(GIL))!.messageIds.sort()).toEqual([a, b].sort());
+    });
+  });
 });
