@@ -18,6 +18,12 @@ import { parseEntity } from '../smime/mime-entity.js';
 import type { PgpKeyStore } from './store.js';
 
 export const MAX_REASON_CHARS = 200;
+/**
+ * Clock skew tolerated between a sender and us: signatures are checked as of now + this, so a
+ * sender whose clock runs a little ahead is not reported as a failed (tampered) signature.
+ */
+export const SIGNATURE_CLOCK_SKEW_MS = 10 * 60_000;
+const verifyAt = (now: Date) => new Date(now.getTime() + SIGNATURE_CLOCK_SKEW_MS);
 
 type SigResult = openpgp.VerifyMessageResult['signatures'][number];
 
@@ -124,7 +130,7 @@ async function verifyDetached(signed: Buffer, armoredSignature: string, v: Verif
   // Message objects are consumed by verify(): a fresh one per call.
   const message = () => openpgp.createMessage({ binary: signed });
   const first = await openpgp.verify({ message: await message(), signature, verificationKeys: [], config: PGP_CONFIG });
-  return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message: await message(), signature, verificationKeys: keys, date: v.now, config: PGP_CONFIG })).signatures);
+  return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message: await message(), signature, verificationKeys: keys, date: verifyAt(v.now), config: PGP_CONFIG })).signatures);
 }
 
 async function verifyCleartext(text: string, v: VerifyCtx): Promise<PgpReport[]> {
@@ -137,7 +143,7 @@ async function verifyCleartext(text: string, v: VerifyCtx): Promise<PgpReport[]>
     return [{ result: 'fail', signer: v.from, reason: 'signature cannot be checked: malformed cleartext signature' }];
   }
   const first = await openpgp.verify({ message: await message(), verificationKeys: [], config: PGP_CONFIG });
-  return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message: await message(), verificationKeys: keys, date: v.now, config: PGP_CONFIG })).signatures);
+  return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message: await message(), verificationKeys: keys, date: verifyAt(v.now), config: PGP_CONFIG })).signatures);
 }
 
 export type InboundPgpOutcome = { kind: 'continue'; body: Buffer; decrypted: boolean; reports: PgpReport[]; removedForged: number } | { kind: 'hold'; reason: string };
@@ -158,7 +164,7 @@ async function decryptArmored(armored: string, opts: InboundPgpOptions, v: Verif
   }
   if (keys.length === 0) return { hold: 'inbound-openpgp: cannot decrypt: no OpenPGP domain key exists yet' };
   // A Message object is consumed by decrypt(): read it again for the run with the signer's key.
-  const run = async (verificationKeys: openpgp.Key[]) => openpgp.decrypt({ message: await openpgp.readMessage({ armoredMessage: armored }), decryptionKeys: keys, verificationKeys, format: 'binary', date: v.now, config: PGP_CONFIG });
+  const run = async (verificationKeys: openpgp.Key[]) => openpgp.decrypt({ message: await openpgp.readMessage({ armoredMessage: armored }), decryptionKeys: keys, verificationKeys, format: 'binary', date: verifyAt(v.now), config: PGP_CONFIG });
   let first;
   try {
     first = await run([]);

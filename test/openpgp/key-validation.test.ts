@@ -87,3 +87,28 @@ describe('harvesting', () => {
     expect(found).toMatchObject({ kind: 'found', source: 'harvested' });
   });
 });
+
+describe('HKP keyserver', () => {
+  test('after WKD finds nothing, the configured keyserver is asked (op=get, machine-readable)', async () => {
+    const { createServer } = await import('node:http');
+    const erin = await gen('erin@hkp.test');
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.url ?? '');
+      const u = new URL(req.url ?? '/', 'http://x');
+      if (u.pathname === '/pks/lookup' && u.searchParams.get('op') === 'get' && u.searchParams.get('search') === 'erin@hkp.test') res.end(erin.publicKey.armor());
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const port = (server.address() as { port: number }).port;
+      const cfg = resolveOpenPgpConfig({ wkd: { resolve: { 'hkp.test': `127.0.0.1:${port}` }, timeoutSeconds: 2 }, hkp: `http://127.0.0.1:${port}` }, '/', () => {});
+      const r = await createDiscovery(t.keys, cfg).lookup('erin@hkp.test', new Date());
+      expect(r).toMatchObject({ kind: 'found', source: 'hkp', fingerprint: erin.publicKey.getFingerprint() });
+      expect(seen.some((x) => x.startsWith('/pks/lookup?op=get&options=mr&search=erin%40hkp.test'))).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+});
