@@ -10,6 +10,7 @@ import type { Config } from '../config/types.js';
 import { DestinationRegistry } from '../destinations/index.js';
 import { directoryFromConfig, type Directory } from '../directory/directory.js';
 import { createIssuer } from '../directory/issue-push.js';
+import { missingCertificateMode } from '../directory/config.js';
 import { createMissingCertificateResolver } from '../directory/missing.js';
 import { createPendingWorkflow, type PendingWorkflow } from '../directory/pending.js';
 import type { Logger } from '../log/logger.js';
@@ -94,6 +95,7 @@ export function createOutboundStages(cfg: Config, d: OutboundAssemblyDeps): Outb
     probe: createTlsProber(probeOptions(cfg, out, ca)),
     missing: createMissingCertificateResolver({ directory, pending, config: cfg.directory! }),
     extra: d.extraMethods?.(pki) ?? [],
+    missingMode: (recipient) => missingCertificateMode(cfg.directory!, recipient),
     outerSubject: outerSubjectOf,
   };
   const notices = createNoticeSender({ hostname: cfg.hostname, fromAddress: `postmaster@${cfg.domains[0]}`, reviewer: out.reviewer, now: d.now, submitter: d.submitter, isLocalDomain });

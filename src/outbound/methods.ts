@@ -20,6 +20,8 @@ export interface MethodDeps {
   missing?: MissingCertificateResolver;
   /** Methods provided by other modules (web pickup 'portal', 'openpgp'); absent ones are unavailable. */
   extra?: ProtectionMethod[];
+  /** directory.missingCertificate for a recipient (the planner says what 'issue' would do). */
+  missingMode?: (recipient: string) => 'issue' | 'pending' | 'portal' | 'hold';
   /** The outer (unprotected) Subject of encrypted mail, when policy replaced it; default: keep. */
   outerSubject?: (ctx: MethodContext) => string | undefined;
 }
@@ -157,6 +159,15 @@ export interface PlannedMethod {
   why: string;
 }
 
+/** What the 'issue' method would do for a recipient without a certificate (directory.missingCertificate). */
+function planMissing(d: MethodDeps, recipient: string): PlannedMethod {
+  if (!d.missing) return { method: 'issue', outcome: 'unavailable', why: 'no missing-certificate handling' };
+  const mode = d.missingMode?.(recipient) ?? 'issue';
+  if (mode === 'issue') return { method: 'issue', outcome: 'issue', why: 'no certificate anywhere: one would be issued and its PKCS#12 emailed' };
+  if (mode === 'portal') return { method: 'issue', outcome: 'unavailable', why: 'no certificate anywhere: directory.missingCertificate is portal' };
+  return { method: 'issue', outcome: 'hold', why: `no certificate anywhere: directory.missingCertificate is ${mode}` };
+}
+
 /**
  * Dry run for `policy test --to`: which method would serve `recipient`, without issuing,
  * encrypting or sending. Lists each method considered until the one that would decide.
@@ -171,7 +182,7 @@ export async function planMethods(recipient: string, d: MethodDeps, order: Metho
       if (r.certificate) decided = add({ method: name, outcome: 'protect', why: `S/MIME to ${describe(r.certificate)}` });
       else if (r.errors.length) decided = add({ method: name, outcome: 'defer', why: `lookup incomplete: ${r.errors.map((e) => `${e.source}: ${e.error}`).join('; ')}` });
       else if (name === 'smime') decided = add({ method: name, outcome: 'unavailable', why: 'no certificate in the directory' });
-      else decided = add(d.missing ? { method: name, outcome: 'issue', why: 'no certificate anywhere: directory.missingCertificate applies' } : { method: name, outcome: 'unavailable', why: 'no missing-certificate handling' });
+      else decided = add(planMissing(d, recipient));
     } else if (name === 'tls') {
       const dest = await d.registry.classify(recipient, now);
       if (!dest?.tlsRequired) decided = add({ method: name, outcome: 'unavailable', why: 'destination not marked tls-required' });

@@ -275,6 +275,9 @@ describe('outbound protection stage', () => {
     expect((await planMethods('eve@tls-partner.test', deps, order)).at(-1)).toMatchObject({ method: 'tls', outcome: 'protect' });
     expect((await planMethods('x@down.test', deps, order)).at(-1)).toMatchObject({ method: 'smime', outcome: 'defer' });
     expect((await planMethods('dave@nowhere.test', deps, order)).at(-1)).toMatchObject({ method: 'hold' });
+    const missing: MissingCertificateResolver = { resolveMissing: async () => ({ kind: 'hold', why: 'unused' }) };
+    expect((await planMethods('dave@nowhere.test', { ...deps, missing, missingMode: () => 'issue' }, order)).at(-1)).toMatchObject({ method: 'issue', outcome: 'issue' });
+    expect((await planMethods('dave@nowhere.test', { ...deps, missing, missingMode: () => 'pending' }, order)).at(-1)).toMatchObject({ method: 'issue', outcome: 'hold' });
     expect(tlsSink.messages).toHaveLength(0);
   });
 });
