@@ -60,7 +60,7 @@ export function issueNoticeText(recipient: string, organization: string): string
     'Please give them the password yourself, by telephone or in person (not by',
     'email). You or an administrator can retrieve it:',
     '',
-    '  - in the web console: Certificates > ' + recipient + ' > Show password',
+    `  - in the web console: Certificates > PKCS#12 password retrieval, enter ${recipient}`,
     `  - on the gateway: sealgate cert password ${recipient} --config FILE`,
     '',
     'Every retrieval of the password is recorded in the audit trail.',
