@@ -2,9 +2,12 @@
 // trust bundle served over HTTP anchors signers of its domain, their CRLs are fetched from the
 // distribution point (good → pass saying so, revoked → fail), `visibleNote: true` puts a short
 // note before the message while a signed part still verifies with openssl, `tamperCheck: hold`
-// holds a message whose envelope recipient is not in To/Cc (reason in `sealgate queue list`), and
-// bad values are config errors naming the key. Needs the built CLI (npm run build).
+// holds a message whose envelope recipient is not in To/Cc (reason in `sealgate queue list`), an
+// encrypted message whose decrypted header has more Received fields than limits.hopCount is
+// rejected as a loop, and bad values are config errors naming the key. Needs the built CLI.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { startSmtpSink, type SmtpSink, type SinkMessage } from '../helpers/smtp-sink.js';
 import { cleanup, freePort, sealgate, setupGateway, startGatewayProcess, withLimits, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { sendMail } from '../helpers/send-mail.js';
@@ -27,11 +30,13 @@ beforeAll(async () => {
   setup = await setupGateway({
     internalPort: internal.port,
     edit: (y) =>
-      withLimits({ retryBase: 1, retryMax: 2 })(y) +
+      withLimits({ retryBase: 1, retryMax: 2, hopCount: 5 })(y) +
       ['', 'inbound:', '  trustBundles:', '    - domain: other.test', `      source: ${http.url('/bundle.p7b')}`, '      refreshMinutes: 30',
         '  crlCheck: hard', '  crlTimeoutSeconds: 3', '  tamperCheck: hold', '  visibleNote: true', ''].join('\n'),
   });
   expect(sealgate(['check-config', '--config', setup.config]).status).toBe(0);
+  const r = sealgate(['cert', 'export', RCPT, '--out', join(setup.dir, 'proxy.pem'), '--config', setup.config]);
+  expect(r.status, r.stderr).toBe(0);
   gw = await startGatewayProcess(setup);
 }, 180_000);
 
@@ -61,6 +66,29 @@ async function deliveredWith(marker: string, ms = 30_000): Promise<SinkMessage> 
 }
 
 describe('through the running gateway', () => {
+  test('loop: more Received fields than limits.hopCount once decrypted: rejected (bounced) with the reason, never delivered', async () => {
+    const hops = Array.from({ length: 5 }, (_, i) => `Received: from relay${i}.hospital.test by relay${i + 1}.example.test; Sun, 29 Nov 2026 20:00:0${i} +0000`).join('\r\n');
+    const inner = `${hops}\r\nFrom: dana@other.test\r\nTo: ${RCPT}\r\nSubject: marker-loop\r\nContent-Type: text/plain\r\n\r\nround and round\r\n`;
+    const wrapped = Buffer.from(`Content-Type: message/rfc822\r\n\r\n${inner}`, 'latin1');
+    const enc = crlf(await runOk('openssl', ['cms', '-encrypt', '-binary', '-aes-256-cbc', '-to', RCPT, '-subject', '...', '-recip', join(setup.dir, 'proxy.pem')], { input: wrapped }));
+    // The outer message has no Received field: the SMTP listener's own hop check passes it.
+    expect((await sendMail(setup.inboundPort, { from: 'dana@other.test', to: [RCPT], data: enc })).code).toBe(250);
+    const db = new Database(join(setup.dir, 'data', 'sealgate.db'), { readonly: true });
+    try {
+      let verdict: string | undefined;
+      for (let i = 0; i < 150 && !verdict; i++) {
+        const row = db.prepare("SELECT data FROM audit WHERE type = 'bounced'").get() as { data: string } | undefined;
+        verdict = row ? JSON.parse(row.data).verdict : undefined;
+        if (!verdict) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(verdict).toBe('inbound: mail loop: 6 Received header fields after decryption (limit 5)');
+    } finally {
+      db.close();
+    }
+    expect(internal.messages.some((m) => m.data.toString('latin1').includes('marker-loop'))).toBe(false);
+  });
+
+
   test('bundle-anchored signer with a good CRL: pass, CRL checked; the note comes first and the signed part still verifies', async () => {
     expect((await sendMail(setup.inboundPort, { from: 'dana@other.test', to: [RCPT], data: await signed('dana@other.test', 'marker-dana') })).code).toBe(250);
     const s = (await deliveredWith('marker-dana')).data.toString('latin1');
