@@ -14,7 +14,7 @@ export type { WebDeps, WebServer };
 
 /** Console, JSON API and portal routes, in order. */
 // The OpenPGP Web Key Directory (our ADK and domain keys; public, no login) goes first.
-const MOUNTS: Mount[] = [mountWkd, createConsoleMount([dashboardPages, queuePages, certificatePages, partnerPages, auditPages])];
+const MOUNTS: Mount[] = [mountWkd, mountPortal, createConsoleMount([dashboardPages, queuePages, certificatePages, partnerPages, pickupPages, auditPages])];
 
 export function startWeb(deps: WebDeps, tls: { cert: Buffer; key: Buffer; minVersion: string }): Promise<WebServer> {
   return startWebServer(deps, tls, MOUNTS);

@@ -1,0 +1,149 @@
+// Secure web pickup end to end through a real `sealgate start` process and Debian's Chromium: a PHI
+// message to a partner configured for pickup (outbound.methods: [portal, hold]) produces a
+// notification at the sink without PHI; the browser follows the link, asks for the code, reads it
+// from the sink, reads the message, downloads the attachment, replies with an attachment (the reply
+// reaches the internal sink, addressed to the original sender), and after expiry the link shows the
+// expired page. Screenshots at desktop and phone widths go to docs/screenshots/.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { sendMail } from '../helpers/send-mail.js';
+import { PHI_TEXT, SENDER, to, waitUntil } from '../outbound/protect-helpers.js';
+import { launchChromium, screenshotPath } from './web-helpers.js';
+
+const RCPT = 'bob@partner.example';
+const PHI_MARKERS = ['00451234', '03/14/1962', 'John Smith', 'metformin', 'diabetes', 'labs.csv', 'Lab results'];
+const LABS = 'patient,mrn,hba1c\r\nJohn Smith,00451234,8.2\r\n';
+
+function phiWithAttachment(): string {
+  const b = 'b-portal-1';
+  return [
+    `From: ${SENDER}`,
+    `To: ${RCPT}`,
+    'Subject: Lab results',
+    'Date: Sun, 29 Nov 2026 10:00:00 +0000',
+    'Message-ID: <portal-test-1@hospital.test>',
+    'MIME-Version: 1.0',
+    `Content-Type: multipart/mixed; boundary="${b}"`,
+    '',
+    `--${b}`,
+    'Content-Type: text/html; charset=utf-8',
+    '',
+    `<p>${PHI_TEXT.replace(/\r\n/g, '<br>')}</p><img src="https://tracker.example/pixel.gif"><script>alert(1)</script>`,
+    `--${b}`,
+    'Content-Type: text/csv; name="labs.csv"',
+    'Content-Disposition: attachment; filename="labs.csv"',
+    'Content-Transfer-Encoding: base64',
+    '',
+    Buffer.from(LABS).toString('base64'),
+    `--${b}--`,
+    '',
+  ].join('\r\n');
+}
+
+let internal: SmtpSink;
+let external: SmtpSink;
+let setup: GatewaySetup;
+let gw: GatewayProcess;
+let browser: Browser;
+
+beforeAll(async () => {
+  internal = await startSmtpSink();
+  external = await startSmtpSink();
+  setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port, edit: (y) => `${y}\noutbound:\n  methods: [portal, hold]\n` });
+  const p = sealgate(['partner', 'add', 'partner.example', '--kind', 'healthcare', '--config', setup.config]);
+  expect(p.status, p.stderr).toBe(0);
+  gw = await startGatewayProcess(setup);
+  await waitPort(setup.webPort, 60000);
+  browser = await launchChromium();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gw?.stop();
+  await Promise.all([internal?.close(), external?.close()]);
+  if (setup) cleanup(setup.dir);
+});
+
+describe('secure pickup portal', () => {
+  let link = '';
+  let ctx: BrowserContext;
+
+  it('sends the recipient a notification without PHI, with a link carrying only a token', async () => {
+    expect((await sendMail(setup.outboundPort, { from: SENDER, to: [RCPT], data: phiWithAttachment() })).code).toBe(250);
+    await waitUntil(() => external.messages.some(to(RCPT)), 90_000);
+    const note = external.messages.find(to(RCPT))!.data.toString('utf8');
+    for (const m of PHI_MARKERS) expect(note, m).not.toContain(m);
+    expect(note).toContain(`sent you a secure message`);
+    const m = /https:\/\/[^/\s]+(\/p\/[A-Za-z0-9_-]{40,})/.exec(note);
+    expect(m).not.toBeNull();
+    link = `https://127.0.0.1:${setup.webPort}${m![1]}`;
+  }, 120_000);
+
+  it('gets a code by email, reads the message with remote content blocked, downloads the attachment', async () => {
+    ctx = await browser.newContext({ ignoreHTTPSErrors: true, acceptDownloads: true, viewport: { width: 1280, height: 900 } });
+    const page = await ctx.newPage();
+    await page.goto(link);
+    await page.getByRole('heading', { name: 'You have a secure message' }).waitFor();
+    await page.screenshot({ path: screenshotPath('portal-landing-desktop'), fullPage: true });
+    const before = external.messages.filter(to(RCPT)).length;
+    await page.getByRole('button', { name: 'Email me a code' }).click();
+    await waitUntil(() => external.messages.filter(to(RCPT)).length > before, 60_000);
+    const mail = external.messages.filter(to(RCPT))[before]!.data.toString('utf8');
+    const code = /one-time code is (\d{8})/.exec(mail)![1]!;
+    await page.getByLabel('One-time code').fill(code);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { name: 'Lab results' }).waitFor();
+    const text = await page.locator('.message').innerText();
+    expect(text).toContain('John Smith');
+    expect(await page.locator('.message script, .message img').count()).toBe(0);
+    await expect(page.getByText('images are blocked')).toBeTruthy();
+    await page.screenshot({ path: screenshotPath('portal-read-desktop'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: screenshotPath('portal-read-phone'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'labs.csv' }).click()]);
+    expect(download.suggestedFilename()).toBe('labs.csv');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(LABS);
+  }, 120_000);
+
+  it('delivers a secure reply with an attachment to the original sender, and a read receipt', async () => {
+    const page = ctx.pages()[0]!;
+    await page.getByLabel('Your reply').fill('Thanks, results received.');
+    await page.getByLabel('Attachments').setInputFiles({ name: 'answer.txt', mimeType: 'text/plain', buffer: Buffer.from('our answer\r\n') });
+    await page.getByRole('button', { name: 'Send reply' }).click();
+    await page.getByRole('heading', { name: 'Reply sent' }).waitFor();
+    await waitUntil(() => internal.messages.some((m) => m.recipients.includes(SENDER) && m.data.toString('latin1').includes('answer.txt')), 60_000);
+    const reply = internal.messages.find((m) => m.recipients.includes(SENDER) && m.data.toString('latin1').includes('answer.txt'))!.data.toString('latin1');
+    expect(reply).toMatch(/^From: bob@partner\.example/m);
+    expect(reply).toMatch(/^Subject: Re: Lab results/m);
+    expect(reply).toContain(Buffer.from('our answer\r\n').toString('base64'));
+    expect(reply).toContain(Buffer.from('Thanks, results received.').toString('base64'));
+    await waitUntil(() => internal.messages.some((m) => m.recipients.includes(SENDER) && /^Subject: Read: /m.test(m.data.toString('latin1'))), 60_000);
+  }, 120_000);
+
+  it('audits every access without content', async () => {
+    const db = new Database(join(setup.dir, 'data', 'sealgate.db'), { readonly: true });
+    const rows = db.prepare("select type, data from audit where type like 'portal-%' order by seq").all() as Array<{ type: string; data: string }>;
+    db.close();
+    const types = rows.map((r) => r.type);
+    for (const t of ['portal-stored', 'portal-visited', 'portal-code-sent', 'portal-opened', 'portal-read', 'portal-download', 'portal-reply']) expect(types, t).toContain(t);
+    for (const r of rows) for (const m of PHI_MARKERS) expect(r.data, `${r.type} ${m}`).not.toContain(m);
+  });
+
+  it('shows the expired page once the message has expired', async () => {
+    const db = new Database(join(setup.dir, 'data', 'sealgate.db'));
+    db.prepare('update portal_messages set expires_at = ?').run(Date.now() - 1000);
+    db.close();
+    const page = await ctx.newPage();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const res = await page.goto(link);
+    expect(res!.status()).toBe(410);
+    await page.getByRole('heading', { name: 'This message has expired' }).waitFor();
+    await page.screenshot({ path: screenshotPath('portal-expired-phone'), fullPage: true });
+    await ctx.close();
+  });
+});
