@@ -12,6 +12,7 @@ import { CERT_PKIX, parseCertRdata } from '../../src/directory/sources/dns-cert.
 import { startDnsServer, type DnsRecord } from '../helpers/dns-server.js';
 import { certsFromLdif, personLdif, startSlapd, type SlapdProcess } from '../helpers/slapd.js';
 import { cli, pkiFixture } from '../pki/lifecycle-cli.js';
+import { pemToDer } from '../peers/pki.js';
 
 describe('slapd test harness', () => {
   let ldap: SlapdProcess;
@@ -62,7 +63,7 @@ describe('sealgate cert publish', () => {
   const exported = async (address: string) => {
     const r = await cli('cert', 'export', address, '--config', env.config);
     expect(r.code).toBe(0);
-    return Buffer.from(r.out.replace(/-----[^-]+-----|\s/g, ''), 'base64');
+    return pemToDer(r.out);
   };
 
   it('ldapsearch finds the proxy certificate of an internal address after cert publish --address', async () => {
@@ -151,10 +152,10 @@ describe('sealgate cert dns-records', () => {
       expect(alice).toHaveLength(1);
       expect(alice[0]!.certType).toBe(CERT_PKIX);
       const exportedAlice = await cli('cert', 'export', 'alice@hospital.example', '--config', env.config);
-      expect(Buffer.from(alice[0]!.cert).equals(Buffer.from(exportedAlice.out.replace(/-----[^-]+-----|\s/g, ''), 'base64'))).toBe(true);
+      expect(Buffer.from(alice[0]!.cert).equals(pemToDer(exportedAlice.out))).toBe(true);
       const domainBound = await ask(['hospital', 'example']);
       const dca = await cli('cert', 'export', 'domain-confidentiality-authority@hospital.example', '--config', env.config);
-      expect(Buffer.from(domainBound[0]!.cert).equals(Buffer.from(dca.out.replace(/-----[^-]+-----|\s/g, ''), 'base64'))).toBe(true);
+      expect(Buffer.from(domainBound[0]!.cert).equals(pemToDer(dca.out))).toBe(true);
     } finally {
       await dns.close();
     }

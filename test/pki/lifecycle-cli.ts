@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { registerCertCommands } from '../../src/cli/cert.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
-import { openDomainPki, type DomainPki } from '../../src/pki/ca.js';
+import { openDomainPki, toPem, type DomainPki } from '../../src/pki/ca.js';
 import { loadKek } from '../../src/pki/keystore.js';
 import { openStore, type OpenedStore } from '../../src/store/index.js';
 import { run } from '../peers/run.js';
@@ -75,7 +75,7 @@ export async function opensslVerifyLeaf(config: string, der: Buffer, purpose: 's
   await writeFile(root, (await cli('ca', 'show', '--pem', '--config', config)).out);
   await writeFile(internal, (await cli('ca', 'show', '--pem', '--ca', 'internal', '--config', config)).out);
   const leaf = join(dir, `leaf-${der.length}-${Math.random().toString(36).slice(2)}.pem`);
-  await writeFile(leaf, `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n')}\n-----END CERTIFICATE-----\n`);
+  await writeFile(leaf, toPem(der));
   const r = await run('openssl', ['verify', '-x509_strict', '-purpose', purpose, '-CAfile', root, '-untrusted', internal, leaf]);
   return (r.stdout.toString() + r.stderr).trim().replace(`${leaf}: `, '');
 }

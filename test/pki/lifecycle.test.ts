@@ -7,12 +7,12 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../peers/run.js';
+import { pemToDer } from '../peers/pki.js';
 import { directoryFromConfig } from '../../src/directory/directory.js';
 import { createLogger } from '../../src/log/logger.js';
 import { watchRevocations } from '../../src/pki/revocation-watch.js';
 import { cli, openFixturePki, opensslCrlText, opensslVerifyLeaf, pkiFixture } from './lifecycle-cli.js';
 
-const derOfPem = (pem: string) => Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
 
 describe('certificate lifecycle (CLI)', () => {
   let env: { dir: string; config: string };
@@ -49,7 +49,7 @@ describe('certificate lifecycle (CLI)', () => {
     const pem = await cli('cert', 'export', 'amy@hospital.example', '--config', env.config);
     expect(pem.out).toMatch(/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----\n$/);
     const der = await cli('cert', 'export', 'amy@hospital.example', '--der', '--config', env.config);
-    expect(der.bytes.equals(derOfPem(pem.out))).toBe(true);
+    expect(der.bytes.equals(pemToDer(pem.out))).toBe(true);
     expect(await opensslVerifyLeaf(env.config, der.bytes, 'smimeencrypt', env.dir)).toBe('OK');
     const signing = await cli('cert', 'export', 'amy@hospital.example', '--signing', '--der', '--config', env.config);
     expect(await opensslVerifyLeaf(env.config, signing.bytes, 'smimesign', env.dir)).toBe('OK');
@@ -64,7 +64,7 @@ describe('certificate lifecycle (CLI)', () => {
   });
 
   it('cert revoke ADDRESS publishes a CRL with the serial at once; the revoked certificate is never handed out again', async () => {
-    const before = derOfPem((await cli('cert', 'export', 'ben@hospital.example', '--config', env.config)).out);
+    const before = pemToDer((await cli('cert', 'export', 'ben@hospital.example', '--config', env.config)).out);
     const { pki, store } = await openFixturePki(env.config);
     let oldSerial: string;
     try {
@@ -80,7 +80,7 @@ describe('certificate lifecycle (CLI)', () => {
     expect(text.replace(/\s/g, '')).toContain(`SerialNumber:${oldSerial.toUpperCase()}`);
     expect(text).toMatch(/Affiliation Changed/);
     // The next use gets a new certificate, not the revoked one.
-    const after = derOfPem((await cli('cert', 'export', 'ben@hospital.example', '--config', env.config)).out);
+    const after = pemToDer((await cli('cert', 'export', 'ben@hospital.example', '--config', env.config)).out);
     expect(after.equals(before)).toBe(false);
     const listed = await cli('cert', 'list', '--address', 'ben@hospital.example', '--all', '--config', env.config);
     expect(listed.out).toMatch(new RegExp(`^${oldSerial} .*REVOKED$`, 'm'));
