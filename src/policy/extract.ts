@@ -259,15 +259,46 @@ function entityBody(ctx: Ctx, s: string, fields: HeaderField[], bodyStart: numbe
  */
 function dropDuplicateAlternatives(ctx: Ctx, from: number): void {
   if (ctx.units.length - from < 2) return; // one alternative with text: nothing to compare
-  const seen = new Set<string>();
   const kept: TextUnit[] = [];
   for (const u of ctx.units.slice(from)) {
-    const key = u.kind + '\0' + u.text.replace(/\s+/g, ' ').trim();
-    if (seen.has(key)) continue;
-    seen.add(key);
+    if (kept.some((k) => k.kind === u.kind && sameUpToSpaceRuns(k.text, u.text))) continue;
     kept.push(u);
   }
   ctx.units.splice(from, ctx.units.length - from, ...kept);
+}
+
+/** The characters JavaScript's \s matches (WhiteSpace and LineTerminator). */
+function isJsSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * `a.replace(/\s+/g, ' ').trim() === b.replace(/\s+/g, ' ').trim()`, compared in place: no
+ * normalised copies of two (possibly large) texts are built.
+ */
+export function sameUpToSpaceRuns(a: string, b: string): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && isJsSpace(a.charCodeAt(i))) i++;
+  while (j < b.length && isJsSpace(b.charCodeAt(j))) j++;
+  while (i < a.length && j < b.length) {
+    const sa = isJsSpace(a.charCodeAt(i));
+    if (sa !== isJsSpace(b.charCodeAt(j))) return false;
+    if (sa) {
+      while (i < a.length && isJsSpace(a.charCodeAt(i))) i++;
+      while (j < b.length && isJsSpace(b.charCodeAt(j))) j++;
+      // a run inside one text but trailing in the other: "x y" versus "x "
+      if ((i === a.length) !== (j === b.length)) return false;
+      continue;
+    }
+    if (a.charCodeAt(i) !== b.charCodeAt(j)) return false;
+    i++;
+    j++;
+  }
+  // what is left of either text must be trailing space
+  while (i < a.length && isJsSpace(a.charCodeAt(i))) i++;
+  while (j < b.length && isJsSpace(b.charCodeAt(j))) j++;
+  return i === a.length && j === b.length;
 }
 
 function walkMessage(ctx: Ctx, s: string, depth: number, forwarded: boolean, label: string): HeaderField[] {

@@ -38,22 +38,22 @@ describe('sealgate policy test --to', () => {
     expect(['issue', 'portal', 'hold']).toContain(o.method);
     expect(o.recipients[0].why).toMatch(/^smime: no certificate/);
     expect(r.stdout).not.toContain('4482913');
-  }, 60_000);
+  }, 120_000);
 
   test('PHI with an unregistered recipient: hold, no method; several recipients give a map', () => {
     const r = run('phi.eml', ['bob@partner.example', 'someone@gmail.example']);
     expect(r.status, r.stderr).toBe(0);
     const o = JSON.parse(r.stdout);
     expect(o).toMatchObject({ action: 'hold', notAllowed: ['someone@gmail.example'], method: { 'bob@partner.example': null, 'someone@gmail.example': null } });
-  }, 60_000);
+  }, 120_000);
 
   test('no PHI: deliver; the text form names the action', () => {
     const r = run('plain.eml', ['b@gmail.example'], false);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/plain\.eml: no PHI \(score \d+, threshold 50\) -> deliver \(no phi\)/);
-  }, 60_000);
+  }, 120_000);
 
-  test('--to without --config: the PHI decision only, with a note on stderr', () => {
+  test('--to without --config: the PHI decision only, with a note on stderr', { timeout: 120_000 }, () => {
     const r = sealgate(['policy', 'test', join(gw.dir, 'phi.eml'), '--to', 'x@y.example', '--json']);
     expect(r.status).toBe(0);
     expect(r.stderr).toMatch(/need --config FILE/);
