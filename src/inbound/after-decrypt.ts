@@ -4,10 +4,10 @@
 // Trust level: sees plaintext; harvest errors never stop delivery (the directory validates what
 // it stores); every verdict other than continue names its reason.
 import type { StageMessage, Verdict } from '../pipeline/stage.js';
-import { dropFields } from './headers.js';
+import { DECRYPTION_FIELD, dropFields, ENVELOPE_CHECK_FIELD } from './headers.js';
 import { addVisibleNote } from './note.js';
 import { envelopeMismatches, hopCount } from './routing.js';
-import { DECRYPTION_FIELD, ENVELOPE_CHECK_FIELD, type InboundOutcome, type InboundSmimeOptions, type SignatureReport } from './decrypt-stage.js';
+import type { InboundOutcome, InboundSmimeOptions, SignatureReport } from './decrypt-stage.js';
 
 type Continued = Extract<InboundOutcome, { kind: 'continue' }>;
 

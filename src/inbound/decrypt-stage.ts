@@ -22,7 +22,7 @@ import type { Stage, StageContext, StageMessage, Verdict } from '../pipeline/sta
 import type { CertificateDirectory } from '../directory/types.js';
 import type { CrlCheck, TamperAction, UndecryptableAction } from './config.js';
 import type { CrlFetcher } from './revocation.js';
-import { dropFields, fieldValue, removeForgedResults, splitHeader } from './headers.js';
+import { DECRYPTION_FIELD, dropFields, ENVELOPE_CHECK_FIELD, fieldValue, removeForgedResults, splitHeader } from './headers.js';
 import { afterDecrypt } from './after-decrypt.js';
 
 /** Most S/MIME layers (encryption and signatures) peeled from one message (triple wrap is 3). */
@@ -57,10 +57,6 @@ export interface InboundSmimeOptions {
   undecryptable?: UndecryptableAction;
 }
 
-/** Header field we write with the envelope check's finding (`tamperCheck: annotate`); removed when it arrives from outside. */
-export const ENVELOPE_CHECK_FIELD = 'X-Sealgate-Envelope-Check';
-/** Header field naming why a message delivered as received could not be decrypted (`undecryptable: deliver`). */
-export const DECRYPTION_FIELD = 'X-Sealgate-Decryption';
 
 export type SmimeResult = 'pass' | 'fail' | 'neutral';
 

@@ -19,6 +19,11 @@ export interface SplitMessage {
   rest: Buffer;
 }
 
+/** Header field we write with the envelope check's finding (`tamperCheck: annotate`); removed when it arrives from outside. */
+export const ENVELOPE_CHECK_FIELD = 'X-Sealgate-Envelope-Check';
+/** Header field naming why a message delivered as received could not be decrypted (`undecryptable: deliver`). */
+export const DECRYPTION_FIELD = 'X-Sealgate-Decryption';
+
 /** Most header fields looked at; a header with more is treated as having no more fields. */
 export const MAX_HEADER_FIELDS = 10_000;
 
