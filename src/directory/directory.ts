@@ -143,10 +143,15 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
   const harvestAnchors = readCertificateFiles([...cfg.harvested.trustAnchors, ...(opts.inboundTrustAnchors ?? [])]);
 
   let ours: Promise<{ roots: Buffer[]; intermediates: Buffer[] }> | undefined;
-  const ourPki = () => (ours ??= (async () => ({
-    roots: (await certs.listCerts({ kinds: ['root-ca'] })).map((c) => c.der),
-    intermediates: (await certs.listCerts({ kinds: ['external-ca', 'issuing-ca'] })).map((c) => c.der),
-  }))().catch((e) => {
+  // Our CA certificates, read once they exist (a PKI created after start-up is picked up).
+  const ourPki = () => (ours ??= (async () => {
+    const v = {
+      roots: (await certs.listCerts({ kinds: ['root-ca'] })).map((c) => c.der),
+      intermediates: (await certs.listCerts({ kinds: ['external-ca', 'issuing-ca'] })).map((c) => c.der),
+    };
+    if (v.roots.length === 0) ours = undefined;
+    return v;
+  })().catch((e) => {
     ours = undefined;
     throw e;
   }));

@@ -151,6 +151,7 @@ export async function queryRecords(labels: string[], type: number, servers: stri
     try {
       let r = decodeResponse(await udpExchange(server, query, signal));
       if (r.truncated) r = decodeResponse(await tcpExchange(server, query, signal));
+      if (r.id !== query.readUInt16BE(0)) throw new DnsQueryError(`DNS answer from ${s} does not match the query`);
       if (r.rcode === 3) return [];
       if (r.rcode !== 0) throw new DnsQueryError(`DNS rcode ${r.rcode} from ${s}`);
       return r.answers.filter((a) => a.type === type).map((a) => a.data);
