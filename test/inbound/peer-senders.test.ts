@@ -2,7 +2,7 @@
 // Bouncy Castle and OpenSSL (RSA PKCS#1 v1.5 and RSA-OAEP) encrypt a header-protected message to the
 // proxy certificate of an internal address and to the RFC 3183 domain confidentiality certificate
 // (both exported with `sealgate cert export`); each arrives at the internal sink decrypted, the
-// inner message byte for byte. Each peer also signs: the delivered message carries our
+// inner message byte for byte. Each peer also signs (detached, and opaque for the DER peers): the delivered message carries our
 // Authentication-Results saying pass with the signer's address; the same signature over altered
 // content says fail. Needs the built CLI (npm run build).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -198,6 +198,39 @@ async function expectPassAndFail(peer: string, sign: (content: Buffer) => Promis
   expect(b).toHaveLength(1);
   expect(b[0]).toMatch(/; smime=fail header\.from=alice@example\.test body\.smime-serial=1000 \(signature invalid: /);
 }
+
+/** The same for opaque signed-data (application/pkcs7-mime): the altered copy changes bytes inside the DER. */
+async function expectOpaquePassAndFail(peer: string, sign: (content: Buffer) => Promise<Buffer>) {
+  const der = await sign(entity(`opaque-${peer}`));
+  const bad = Buffer.from(der.toString('latin1').replace('100 dollars', '900 dollars'), 'latin1');
+  expect(bad.equals(der)).toBe(false);
+  await send(wrapP7m(der, 'signed-data', outer(`opaque by ${peer}`)));
+  await send(wrapP7m(bad, 'signed-data', outer(`opaque tampered ${peer}`)));
+  const g = results((await deliveredWith(`Subject: opaque by ${peer}`)).data);
+  expect(g).toEqual([expect.stringMatching(/; smime=pass header\.from=alice@example\.test body\.smime-serial=1000 \(valid signature, trusted signer/)]);
+  const b = results((await deliveredWith(`Subject: opaque tampered ${peer}`)).data);
+  expect(b).toEqual([expect.stringMatching(/; smime=fail header\.from=alice@example\.test body\.smime-serial=1000 \(signature invalid: /)]);
+}
+
+describe('opaque signed-data by each DER peer: pass; altered inside the DER: fail', () => {
+  test('gpgsm', async () => {
+    await expectOpaquePassAndFail('gpgsm', (c) => gpgsm.sign(c, SENDER, { detached: false, digest: 'SHA256' }));
+  });
+
+  test('NSS cmsutil', async () => {
+    await expectOpaquePassAndFail('nss', (c) => nss.sign(c, 'alice', { detached: false, digest: 'SHA256' }));
+  });
+
+  test('Bouncy Castle', async () => {
+    const alice = pki.ids.alice!;
+    await expectOpaquePassAndFail('bc', async (c) => {
+      writeFileSync(join(work, 'bc-opaque.in'), c);
+      const r = await bc.batch(new Map([['s', ['sign', 'sha256', 'rsa', 'encap', join(work, 'bc-opaque.in'), join(work, 'bc-opaque.der'), alice.certPath, alice.keyPath, pki.caCertPath]]]));
+      expect(r.get('s')!.ok, r.get('s')!.details).toBe(true);
+      return readFileSync(join(work, 'bc-opaque.der'));
+    });
+  }, 120_000);
+});
 
 describe('signed by each peer: pass with the signer address; altered content: fail', () => {
   test('gpgsm', async () => {
