@@ -2,9 +2,9 @@
 // Bouncy Castle and OpenSSL (RSA PKCS#1 v1.5 and RSA-OAEP) encrypt a header-protected message to the
 // proxy certificate of an internal address and to the RFC 3183 domain confidentiality certificate
 // (both exported with `sealgate cert export`); each arrives at the internal sink decrypted, the
-// inner message byte for byte. Each peer also signs (detached, and opaque for the DER peers): the delivered message carries our
-// Authentication-Results saying pass with the signer's address; the same signature over altered
-// content says fail. Needs the built CLI (npm run build).
+// inner message byte for byte. Each peer also signs (detached, and opaque for the DER peers): the
+// delivered message carries our Authentication-Results saying pass with the signer's address; the
+// same signature over altered content says fail. Needs the built CLI (npm run build).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createHash } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
