@@ -8,8 +8,8 @@
 //   2. the address matches: an rfc822Name (or subject emailAddress) equal to the address, or, for a
 //      domain-bound certificate, an rfc822Name or dNSName equal to the address's domain;
 //   3. valid now (reason 'expired YYYY-MM-DD' / 'not yet valid until YYYY-MM-DD');
-//   4. usable for encryption: keyUsage (when present) has keyEncipherment (RSA) or keyAgreement (EC),
-//      and extendedKeyUsage (when present) has emailProtection or anyExtendedKeyUsage;
+//   4. usable for encryption: an RSA or EC key; keyUsage (when present) has keyEncipherment (RSA) or
+//      keyAgreement (EC), and extendedKeyUsage (when present) has emailProtection or anyExtendedKeyUsage;
 //   5. a certification path to one of the source's trust anchors (src/pki/path-validation.ts);
 //   6. revocation ('crl' mode): a certificate that names a CRL distribution point must have a usable
 //      CRL: unreachable → rejected ('revocation unknown: …'), never silently accepted. One that names
@@ -44,6 +44,7 @@ export type Verdict =
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 const OID_RSA = '1.2.840.113549.1.1.1';
 const OID_RSA_OAEP = '1.2.840.113549.1.1.7';
+const OID_EC = '1.2.840.10045.2.1';
 
 /** http(s) CRL distribution point URLs named by a certificate. */
 export function crlUrlsOf(c: ParsedCert): string[] {
@@ -81,6 +82,8 @@ export function addressMatches(c: ParsedCert, address: string): boolean {
 /** Why the key cannot be used to encrypt to, or undefined. */
 export function encryptionProblem(c: ParsedCert): string | undefined {
   const rsa = c.keyAlgOid === OID_RSA || c.keyAlgOid === OID_RSA_OAEP;
+  // RSA-PSS, DSA, Ed25519 and the like sign only: nothing can be encrypted to them.
+  if (!rsa && c.keyAlgOid !== OID_EC) return `not for encryption: ${c.keyAlgOid} keys cannot encrypt`;
   if (c.keyUsage !== undefined) {
     const bit = rsa ? KU.keyEncipherment : KU.keyAgreement;
     if (((c.keyUsage >> bit) & 1) !== 1) return `not for encryption: keyUsage lacks ${rsa ? 'keyEncipherment' : 'keyAgreement'}`;
