@@ -241,6 +241,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
     .option('--file <file>', 'with --proxy: the list of internal addresses, one per line')
     .action(action('cert issue', async (address: string | undefined, o: { config?: string; domainCert?: DomainCertKind; domain?: string; outDir?: string; pkcs12?: 'modern' | 'legacy'; requestedBy?: string; fromFile?: string; proxy?: boolean; file?: string }) => {
       if (o.file && !o.proxy) throw new CliError('--file needs --proxy (bulk proxy certificates for internal addresses)', 2);
+      if (o.proxy && !o.file && !address) throw new CliError('--proxy needs --file LIST or an internal address', 2);
       o.fromFile ??= o.file;
       await withPki(o.config, async (pki, cfg, store) => {
         if (o.domainCert) {
@@ -280,6 +281,7 @@ export function registerCertCommands(program: Command, io: CertCliIo = defaultIo
         }
         if (!address) throw new CliError('an address (or --domain-cert) is required');
         const a = normalizeAddress(address);
+        if (o.proxy && !isInternal(pki, a)) throw new CliError(`${a} is not in this gateway's domains; proxy certificates are only for internal addresses`);
         if (isInternal(pki, a)) {
           const p = await issueProxyCertificate(pki, a);
           await store.audit.append({ type: 'certificate-issued', actor: actor(), data: { address: a, kind: 'proxy', serials: [p.encryption.serial, p.signing.serial] } });

@@ -6,6 +6,7 @@
 // Trust level: signs with the issuing CA key through DomainPki; audits metadata only.
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
+import { sql, type Kysely } from 'kysely';
 import { PkiError, type DomainPki } from './ca.js';
 import type { CertKind, CertRecord } from './certstore.js';
 
@@ -87,6 +88,20 @@ export async function renewExpiring(pki: DomainPki, now: Date = pki.clock.now(),
   return out;
 }
 
+const LAST_RUN_KEY = 'pki.renewal.lastRun';
+const stamp = (ms: number) => String(Math.max(0, Math.floor(ms))).padStart(15, '0');
+
+/**
+ * Claims the renewal pass for this process when no process of the cluster ran it in the last
+ * `minGapMs`: one atomic UPDATE ... RETURNING on the settings row (zero-padded milliseconds compare
+ * as text in SQLite and PostgreSQL alike), so nodes sharing a database do not renew twice.
+ */
+export async function claimRenewalPass(db: Kysely<any>, nowMs: number, minGapMs: number): Promise<boolean> {
+  await db.insertInto('settings').values({ key: LAST_RUN_KEY, value: stamp(0) }).onConflict((oc) => oc.column('key').doNothing()).execute();
+  const r = await sql`UPDATE settings SET value = ${stamp(nowMs)} WHERE key = ${LAST_RUN_KEY} AND value <= ${stamp(nowMs - minGapMs)} RETURNING value`.execute(db);
+  return r.rows.length > 0;
+}
+
 export interface RenewalTimerOptions {
   /** Opens the PKI (lazily; a failure is logged and retried on the next run). */
   open: () => Promise<DomainPki>;
@@ -97,16 +112,23 @@ export interface RenewalTimerOptions {
   timers?: { setTimeout: typeof setTimeout; clearTimeout: typeof clearTimeout };
 }
 
-/** Runs `renewExpiring` shortly after start and then every `intervalMs`; returns stop(). Runs never overlap. */
-export function startRenewalTimer(o: RenewalTimerOptions): { stop(): void; runNow(): Promise<RenewalOutcome[]> } {
+/**
+ * Runs `renewExpiring` shortly after start and then every `intervalMs`; returns stop(). Runs never
+ * overlap, and a run is skipped (null) when another process sharing the database ran the pass
+ * within half an interval.
+ */
+export function startRenewalTimer(o: RenewalTimerOptions): { stop(): void; runNow(): Promise<RenewalOutcome[] | null> } {
   const timers = o.timers ?? { setTimeout, clearTimeout };
+  const interval = o.intervalMs ?? RENEWAL_INTERVAL_MS;
   let handle: ReturnType<typeof setTimeout> | undefined;
   let stopped = false;
-  let running: Promise<RenewalOutcome[]> | null = null;
-  const runNow = (): Promise<RenewalOutcome[]> => {
+  let running: Promise<RenewalOutcome[] | null> | null = null;
+  const runNow = (): Promise<RenewalOutcome[] | null> => {
     running ??= (async () => {
       try {
-        const results = await renewExpiring(await o.open());
+        const pki = await o.open();
+        if (!(await claimRenewalPass(pki.store.db, pki.clock.now().getTime(), interval / 2))) return null;
+        const results = await renewExpiring(pki);
         for (const r of results) {
           if (r.renewed) o.logger.info({ event: 'pki.renewed', kind: r.old.kind, serial: r.old.serial, newSerial: r.renewed.serial }, 'certificate renewed ahead of expiry');
           else o.logger.warn({ event: 'pki.renew-failed', kind: r.old.kind, serial: r.old.serial, err: r.error }, 'certificate renewal failed');
@@ -123,7 +145,7 @@ export function startRenewalTimer(o: RenewalTimerOptions): { stop(): void; runNo
   };
   const schedule = (ms: number) => {
     if (stopped) return;
-    handle = timers.setTimeout(() => void runNow().finally(() => schedule(o.intervalMs ?? RENEWAL_INTERVAL_MS)), ms);
+    handle = timers.setTimeout(() => void runNow().finally(() => schedule(interval)), ms);
     (handle as { unref?: () => void }).unref?.();
   };
   schedule(o.firstRunMs ?? 60_000);

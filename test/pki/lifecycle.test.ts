@@ -43,6 +43,7 @@ describe('certificate lifecycle (CLI)', () => {
     await writeFile(list, 'eve@partner.example\n');
     expect((await cli('cert', 'issue', '--proxy', '--file', list, '--config', env.config)).err).toMatch(/staff\.txt:1: eve@partner\.example is not in this gateway's domains/);
     expect((await cli('cert', 'issue', '--file', list, '--config', env.config)).code).toBe(2);
+    expect((await cli('cert', 'issue', '--proxy', 'eve@partner.example', '--config', env.config)).err).toMatch(/proxy certificates are only for internal addresses/);
   });
 
   it('cert export ADDRESS gives the proxy encryption certificate as PEM, --der the same bytes; both pass openssl verify', async () => {
