@@ -29,7 +29,10 @@ async function signOnce(body: Buffer, keys: OutboundKeys, kind: SignatureAuthori
   // 'none': classic S/MIME; only the Content-* fields move inside, so a user's signed entity (or our
   // review-signed one) is carried unchanged, and clients show the message as an ordinary signed one.
   // Header protection is applied by the encryption layer, which wraps the whole signed message.
-  return smimeSignMessage(body, signer, { signatureTypes: [type], headerProtection: 'none', signingTime: now });
+  // 8-bit content stays detached ('allow'): an opaque signature would make mail that policy sends
+  // unencrypted unreadable for every recipient without S/MIME; at worst a relay that downgrades
+  // 8-bit breaks our signature, never the message. Under encryption nothing in transit touches it.
+  return smimeSignMessage(body, signer, { signatureTypes: [type], headerProtection: 'none', signingTime: now, eightBit: 'allow' });
 }
 
 /**

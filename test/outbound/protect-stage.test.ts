@@ -160,6 +160,14 @@ describe('outbound protection stage', () => {
     expect(await stage({ domainSign: false }).process(m, ctx())).toEqual({ kind: 'continue' });
   });
 
+  it('8-bit mail stays readable: a detached domain signature, not an opaque one', async () => {
+    const body = Buffer.from(`From: dr.jones@${DOMAIN}\r\nTo: bob@other.test\r\nSubject: Gr\u00fc\u00dfe\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\nViele Gr\u00fc\u00dfe aus der Klinik\r\n`, 'utf8');
+    const v = only(await stage().process(stageMessage(['bob@other.test'], 'deliver', {}, body), ctx()));
+    expect(headerOf(v.body!)).toMatch(/multipart\/signed/);
+    expect(v.body!.toString('utf8')).toContain('Viele Grüße aus der Klinik');
+    expect((await partnerVerify(v.body!, join(dir, 'root.pem'))).stderr).toContain('Verification successful');
+  });
+
   it('keeps a user-signed message intact inside the domain signature', async () => {
     const a = partner.ids.carol!;
     const entity = Buffer.from(`Content-Type: text/plain; charset=utf-8\r\n\r\n${SECRET}\r\n`);
