@@ -112,6 +112,27 @@ pki:
   # externalKeys: destroy            # destroy | escrow: keys issued to outside recipients
   # legacyPkcs12Domains: []          # recipients' domains that need 3DES/SHA-1 PKCS#12 files
 
+# Certificate directory (docs/directory.md): where an outside recipient's encryption certificate is
+# looked for, in this order, each source with its own trust anchors and timeout; every candidate is
+# validated (address, validity, key usage, path, CRL) before use. sealgate cert lookup ADDRESS shows
+# what was found and why others were rejected. All keys are optional.
+# directory:
+#   sources: [local, ldap, ldap-srv, dns-cert, harvested]
+#   ldap:
+#     - url: ldap://directory.partner.example
+#       baseDn: ou=people,dc=partner,dc=example
+#       timeoutMs: 5000
+#       trustAnchors: [trust/partner-root.pem]
+#   srv: { timeoutMs: 5000, trustAnchors: [trust/direct-bundle.pem] }     # LDAP via _ldap._tcp.DOMAIN
+#   dnsCert: { timeoutMs: 5000, trustAnchors: [trust/direct-bundle.pem] } # RFC 4398 CERT records
+#   harvested: { trustAnchors: [] }  # from verified signed mail (inbound.trustAnchors count too)
+#   crl: { timeoutMs: 5000, files: [] }
+#   cacheTtlSeconds: 3600
+#   negativeCacheTtlSeconds: 300
+#   missingCertificate: issue        # issue | pending | portal | hold
+#   missingCertificateByDomain: {}   # e.g. { smallclinic.example: pending }
+#   pending: { reminderHours: 24, expireDays: 7, fallback: hold }
+
 # OpenPGP (docs/openpgp.md). The domain key pair (signs outbound PGP/MIME, decrypts inbound PGP) and
 # the additional decryption key (ADK) are created on first use (sealgate start or any sealgate pgp
 # command), sealed under pki.kek. Publish the ADK to desktop clients: sealgate pgp export-adk, or
