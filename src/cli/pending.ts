@@ -1,11 +1,12 @@
-// `sealgate pending list`: the pending-certificate requests (src/directory/pending.ts) with their
-// status (requested, reminded, received, expired), dates and how many messages wait for each.
+// `sealgate pending list|remove`: the pending-certificate requests (src/directory/pending.ts) with
+// their status (requested, reminded, received, expired), dates and how many messages wait for each;
+// `remove` forgets one (audited) so the next message to that address starts a new request.
 // Thin shell: open the store, read, print. Trust level: runs as the operator; prints addresses and
 // queue ids only (no message content).
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { listPendingRequests, type PendingRecord, type PendingStatus } from '../directory/pending.js';
-import { withStore } from './shared.js';
+import { listPendingRequests, removePendingRequest, type PendingRecord, type PendingStatus } from '../directory/pending.js';
+import { cliActor, withStore } from './shared.js';
 
 const STATUSES: PendingStatus[] = ['requested', 'reminded', 'received', 'expired'];
 const day = (d: Date | null) => (d ? d.toISOString().replace('T', ' ').slice(0, 16) : '-');
@@ -45,6 +46,25 @@ export function registerPendingCommands(program: Command): void {
         }
       } catch (err) {
         process.stderr.write(`sealgate: pending list: ${(err as Error).message}\n`);
+        process.exit(err instanceof ConfigError ? 2 : 1);
+      }
+    });
+
+  pending
+    .command('remove')
+    .description('forget the request for an address (e.g. expired): the next message to it sends a new request; audited')
+    .argument('<ADDRESS>')
+    .requiredOption('--config <FILE>', 'sealgate.yaml')
+    .action(async (address: string, o: { config: string }) => {
+      try {
+        const removed = await withStore(loadConfig(o.config), (store) => removePendingRequest(store, address, cliActor()));
+        if (!removed) {
+          process.stderr.write(`sealgate: pending remove: no pending certificate request for ${address}\n`);
+          process.exit(1);
+        }
+        process.stdout.write(`removed the pending certificate request for ${address.trim().toLowerCase()}\n`);
+      } catch (err) {
+        process.stderr.write(`sealgate: pending remove: ${(err as Error).message}\n`);
         process.exit(err instanceof ConfigError ? 2 : 1);
       }
     });

@@ -108,6 +108,19 @@ export function pendingRequestText(p: { address: string; requestedBy: string; or
   ].join('\n');
 }
 
+/**
+ * Forgets the request for `address` (operator action, audited): the next message to it starts a new
+ * request. Held messages stay held until released or until a new request's reply or expiry.
+ */
+export async function removePendingRequest(store: { db: Kysely<any>; audit: Store['audit'] }, address: string, actor: string): Promise<boolean> {
+  const db = store.db as Kysely<PendingDatabase>;
+  const a = address.trim().toLowerCase();
+  const r = await db.deleteFrom('pending_certs').where('address', '=', a).executeTakeFirst();
+  const removed = Number(r.numDeletedRows) > 0;
+  if (removed) await store.audit.append({ type: 'pending-removed', actor, data: { address: a } });
+  return removed;
+}
+
 /** The pending requests, newest first (also for `sealgate pending list` and the console). */
 export async function listPendingRequests(store: Kysely<any>, filter: { status?: PendingStatus[] } = {}): Promise<PendingRecord[]> {
   const db = store as Kysely<PendingDatabase>;

@@ -1,7 +1,9 @@
-// `sealgate pending list --config F [--json]`: the pending-certificate requests with their status,
-// as the operator sees them (the built CLI against a database made by `sealgate init`).
+// `sealgate pending list --config F [--json]` and `pending remove ADDRESS`: the pending-certificate
+// requests with their status, as the operator sees them (the built CLI against a database made by
+// `sealgate init`).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { userInfo } from 'node:os';
 import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/store/index.js';
 import { createLocalSubmitter } from '../../src/queue/submit.js';
@@ -71,5 +73,24 @@ describe('sealgate pending list', () => {
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('nope.yaml');
     expect(missing.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('remove forgets one request (audited with the operator); removing it again says there is none', async () => {
+    const r = sealgate(['pending', 'remove', 'Lee@Other.example', '--config', setup.config]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('removed the pending certificate request for lee@other.example\n');
+    const rows = JSON.parse(sealgate(['pending', 'list', '--config', setup.config, '--json']).stdout) as Array<{ address: string }>;
+    expect(rows.map((x) => x.address)).toEqual(['pat@clinic.example']);
+    const again = sealgate(['pending', 'remove', 'lee@other.example', '--config', setup.config]);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toBe('sealgate: pending remove: no pending certificate request for lee@other.example\n');
+    const cfg = loadConfig(setup.config);
+    const store = await openStore({ database: cfg.database, spoolDir: join(cfg.dataDir, 'spool') });
+    try {
+      const [rec] = await store.audit.list({ type: 'pending-removed', limit: 10 });
+      expect(rec).toMatchObject({ actor: `cli:${userInfo().username}`, data: { address: 'lee@other.example' } });
+    } finally {
+      await store.close();
+    }
   });
 });
