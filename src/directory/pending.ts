@@ -234,8 +234,20 @@ export function createPendingWorkflow(o: PendingOptions): PendingWorkflow {
     return 'requested';
   }
 
-  async function expire(rec: PendingRecord): Promise<number> {
-    await update(rec.address, { status: 'expired' });
+  /**
+   * Moves a request on from exactly the state it was read in, so that of several gateway nodes
+   * ticking at once only one sends the reminder or releases the messages.
+   */
+  async function claim(rec: PendingRecord, patch: Partial<{ [K in keyof Row]: number | string | null }>): Promise<boolean> {
+    let q = db.updateTable('pending_certs').set(patch as never).where('address', '=', rec.address).where('status', '=', rec.status);
+    q = rec.remindedAt === null ? q.where('reminded_at', 'is', null) : q.where('reminded_at', '=', rec.remindedAt.getTime());
+    const r = await q.executeTakeFirst();
+    return Number(r.numUpdatedRows) > 0;
+  }
+
+  /** Returns the number of messages released, or null when another node expired it first. */
+  async function expire(rec: PendingRecord): Promise<number | null> {
+    if (!(await claim(rec, { status: 'expired' }))) return null;
     // The list, plus any held message it missed (another node's concurrent update).
     const ids = [...new Set([...rec.messageIds, ...(await heldFor(rec.address))])];
     const { released, keep } = await release(ids, pendingHold(rec.address), 'pending certificate request expired: fallback applies');
@@ -244,10 +256,12 @@ export function createPendingWorkflow(o: PendingOptions): PendingWorkflow {
     return released;
   }
 
-  async function remind(rec: PendingRecord, now: Date): Promise<void> {
+  async function remind(rec: PendingRecord, now: Date): Promise<boolean> {
+    if (!(await claim(rec, { status: 'reminded', reminded_at: now.getTime() }))) return false;
+    // Claimed first: if queueing fails, this reminder is skipped and the next one comes after reminderHours.
     const requestId = await sendRequest(rec, true);
-    await update(rec.address, { status: 'reminded', reminded_at: now.getTime() });
     await audit('pending-reminded', rec.address, { requestId });
+    return true;
   }
 
   const list = (filter: { status?: PendingStatus[] } = {}) => listPendingRequests(o.store.db, filter);
@@ -257,11 +271,13 @@ export function createPendingWorkflow(o: PendingOptions): PendingWorkflow {
     for (const rec of await list()) {
       if (ACTIVE.includes(rec.status)) {
         if (rec.expiresAt <= now) {
-          out.released += await expire(rec);
-          out.expired++;
+          const released = await expire(rec);
+          if (released !== null) {
+            out.released += released;
+            out.expired++;
+          }
         } else if ((rec.remindedAt ?? rec.requestedAt).getTime() + o.config.pending.reminderHours * HOUR <= now.getTime()) {
-          await remind(rec, now);
-          out.reminded++;
+          if (await remind(rec, now)) out.reminded++;
         }
       } else if (rec.messageIds.length) {
         // A message that was on its way to a hold when the reply (or the expiry) came.

@@ -248,6 +248,16 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       const res = await Promise.all([wf.request(GIL, { requestedBy: SENDER, messageId: a }), node2.request(GIL, { requestedBy: SENDER, messageId: b })]);
       expect(res).toEqual(['requested', 'requested']);
       expect((await wf.get(GIL))!.messageIds.sort()).toEqual([a, b].sort());
+      // Both nodes' timers fire together: one reminder, one expiry.
+      const requests = (await queued('pending-request', GIL)).length;
+      now = new Date(now.getTime() + 24 * H);
+      await Promise.all([wf.tick(), node2.tick()]);
+      expect(await queued('pending-request', GIL)).toHaveLength(requests + 1);
+      now = new Date(now.getTime() + 7 * 24 * H);
+      await Promise.all([wf.tick(), node2.tick()]);
+      const expired = (await store.audit.list({ type: 'pending-expired', limit: 1000 })).filter((x) => x.data.address === GIL);
+      expect(expired).toHaveLength(1);
+      expect(expired[0]!.data.released).toBe(0);
     });
   });
 });
