@@ -93,11 +93,12 @@ export function classifySigner(s: SignerResult): SignatureReport {
 }
 
 /** Keeps a value safe inside a header comment or property: no CR/LF, parentheses, ';' or controls. */
-function clean(s: string, max = MAX_REASON_CHARS): string {
+export function clean(s: string, max = MAX_REASON_CHARS): string {
   return s.replace(/[\x00-\x1f\x7f()\\;"]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
 }
 
-function addressToken(s: string | undefined): string {
+/** An address as a result-header token (RFC 8601 property value), or 'unknown'. Also used by src/openpgp. */
+export function addressToken(s: string | undefined): string {
   const a = (s ?? '').replace(/[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]/g, '');
   return a.length > 0 && a.length <= 254 ? a : 'unknown';
 }
@@ -110,7 +111,7 @@ export function resultHeader(hostname: string, r: SignatureReport): string {
 }
 
 /** The address in the (signed) message's From field, lower-cased; undefined when there is none. */
-function fromAddress(msg: Buffer): string | undefined {
+export function fromAddress(msg: Buffer): string | undefined {
   const f = splitHeader(msg).fields.find((x) => x.name === 'from');
   if (!f) return undefined;
   const v = fieldValue(f).replace(/\([^)]*\)/g, ' ');
