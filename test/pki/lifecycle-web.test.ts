@@ -32,7 +32,9 @@ describe('CRL on the gateway web listener', () => {
     expect(issued.status).toBe(0);
     const serial = /^([0-9a-f]+)\s+proxy-encryption/m.exec(issued.stdout)![1]!;
     const url = `https://127.0.0.1:${setup.webPort}/crl/internal.crl`;
-    const before = await fetchInsecure(url);
+    const before = await fetchInsecure(url).catch((e: Error) => {
+      throw new Error(`${e.message}; gateway stderr: ${gw.stderr()}`);
+    });
     expect(before.status).toBe(200);
     expect(before.type).toBe('application/pkix-crl');
     expect((await opensslCrlText(before.body)).replace(/\s/g, '')).not.toContain(serial.toUpperCase());
