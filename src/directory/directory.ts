@@ -85,6 +85,8 @@ function readCrlFiles(files: string[]): Buffer[] {
   });
 }
 
+/** Distinct CRL downloads one lookup (or one harvest) may start; cached CRLs do not count. */
+export const MAX_CRL_FETCHES_PER_LOOKUP = 6;
 /** The local source reads the database only. */
 export const LOCAL_TIMEOUT_MS = 10_000;
 /** Lookup results kept in memory (oldest dropped first), and fetched CRLs. */
@@ -168,7 +170,8 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
     return harvestAnchors;
   };
 
-  async function crlsFor(found: FoundCertificate, signal?: AbortSignal): Promise<{ crls: Buffer[]; errors: Map<string, string> }> {
+  /** `budget.fetches`: CRL downloads this lookup may still start (candidates could name many slow URLs). */
+  async function crlsFor(found: FoundCertificate, budget: { fetches: number }, signal?: AbortSignal): Promise<{ crls: Buffer[]; errors: Map<string, string> }> {
     const crls = [...configuredCrls];
     const errors = new Map<string, string>();
     const now = clock.now().getTime();
@@ -178,6 +181,11 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
         crls.push(hit.der);
         continue;
       }
+      if (budget.fetches <= 0) {
+        errors.set(url, `not fetched: this lookup already fetched ${MAX_CRL_FETCHES_PER_LOOKUP} CRLs`);
+        continue;
+      }
+      budget.fetches--;
       try {
         let der = await fetchBounded(url, cfg.crl.timeoutMs, cfg.fetchMaxBytes, signal);
         const pem = pemBlocks(der.toString('latin1'), 'X509 CRL');
@@ -253,7 +261,7 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
     }
   }
 
-  async function runTask(task: Task, address: string, result: LookupResult, signal?: AbortSignal): Promise<RecipientCertificate | undefined> {
+  async function runTask(task: Task, address: string, result: LookupResult, budget: { fetches: number }, signal?: AbortSignal): Promise<RecipientCertificate | undefined> {
     const started = Date.now();
     const trail = (outcome: LookupResult['trail'][number]['outcome'], origin = task.origin) =>
       result.trail.push({ source: task.source, origin, outcome, ms: Date.now() - started });
@@ -272,7 +280,7 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
     for (const f of found) {
       const anchors = f.stored ? await withOurRoot(anchorsForStored(f.stored.source, f.stored.origin)) : await task.anchors();
       const revocation = typeof task.revocation === 'function' ? task.revocation(f) : task.revocation;
-      const { crls, errors } = revocation === 'crl' ? await crlsFor(f, signal) : { crls: [], errors: new Map<string, string>() };
+      const { crls, errors } = revocation === 'crl' ? await crlsFor(f, budget, signal) : { crls: [], errors: new Map<string, string>() };
       const v = validateCandidate({ der: f.der, chain: f.chain }, { address, at: clock.now(), trustAnchors: anchors, crls, revocation, crlErrors: errors });
       if (!v.ok) {
         result.rejected.push({ source: task.source, origin: f.origin, subject: v.subject, fingerprint: v.fingerprint, reason: v.reason });
@@ -324,10 +332,11 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
 
   async function walk(address: string, lo: LookupOptions): Promise<LookupResult> {
     const result: LookupResult = { address, rejected: [], errors: [], trail: [], cached: false };
+    const budget = { fetches: MAX_CRL_FETCHES_PER_LOOKUP };
     for (const name of cfg.sources) {
       for (const task of tasksFor(name)) {
         if (lo.signal?.aborted) throw new Error('lookup aborted');
-        const cert = await runTask(task, address, result, lo.signal);
+        const cert = await runTask(task, address, result, budget, lo.signal);
         if (cert) {
           result.certificate = cert;
           await remember(cert);
@@ -343,7 +352,7 @@ export function createDirectory(opts: CreateDirectoryOptions): Directory {
   async function harvest(rawAddress: string, der: Buffer, o: { chain?: Buffer[]; capabilities?: string[]; messageId?: string }): Promise<boolean> {
     const address = rawAddress.trim().toLowerCase();
     const found: FoundCertificate = { der, chain: o.chain ?? [], origin: 'signed mail' };
-    const { crls, errors } = await crlsFor(found);
+    const { crls, errors } = await crlsFor(found, { fetches: MAX_CRL_FETCHES_PER_LOOKUP });
     const v = validateCandidate(found, { address, at: clock.now(), trustAnchors: await withOurRoot(harvestAnchors), crls, revocation: 'crl', crlErrors: errors });
     if (!v.ok) {
       opts.logger.info({ event: 'directory.harvest-rejected', reason: v.reason, fingerprint: v.fingerprint }, 'harvested certificate rejected');
