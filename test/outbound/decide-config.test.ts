@@ -15,7 +15,7 @@ const problems = (raw: object): string[] => {
 describe('outbound configuration', () => {
   it('has the documented defaults when the section is absent', () => {
     const cfg = resolveConfig(base, '/tmp/sealgate.yaml');
-    expect(cfg.outbound).toEqual({
+    expect(cfg.outbound).toMatchObject({
       subjectTag: '[secure]',
       subjectPhi: 'replace',
       subjectReplacement: 'Secure message',
