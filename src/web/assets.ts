@@ -35,10 +35,11 @@ button.secondary{background:#374151}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:1rem}
 .card{border:1px solid var(--line);border-radius:6px;padding:.8rem}
 .card .big{font-size:1.8rem;font-weight:700}
-svg.chart{width:100%;height:auto;max-height:10rem}
+svg.chart{display:block;width:100%;height:auto}
 svg.chart rect.in{fill:#0b5cad} svg.chart rect.out{fill:#16a34a} svg.chart rect.bar{fill:#0b5cad}
 svg.chart text{font-size:9px;fill:#374151}
-.legend .in{color:#0b5cad}.legend .out{color:#16a34a}
+.legend .in,.legend .bar{color:#0b5cad}.legend .out{color:#16a34a}
+header.top .muted{color:#e2e8f0}
 .message{border:1px solid var(--line);border-radius:6px;padding:1rem;overflow-wrap:anywhere;background:#fafafa}
 .message img{max-width:100%}
 pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:.6rem;border-radius:4px}

@@ -54,8 +54,10 @@ export async function dashboardData(c: Console): Promise<DashboardData> {
     else if (r.type === 'certificate-issued') d.certificates[slot]!++;
     else if (r.type === 'malware') d.malware[slot]!++;
     else if (r.type === 'protection') {
-      const m = String(data.method ?? (Array.isArray(data.methods) ? (data.methods as unknown[]).join('+') : 'unknown'));
-      d.methods[m] = (d.methods[m] ?? 0) + 1;
+      // One count per recipient and method ('plain' for mail delivered without protection).
+      const recips = Array.isArray(data.recipients) ? (data.recipients as Array<{ method?: unknown; outcome?: unknown }>) : [];
+      const names = data.action === 'deliver' ? ['plain'] : recips.filter((x) => x.outcome === 'protected').map((x) => String(x.method));
+      for (const m of names) d.methods[m] = (d.methods[m] ?? 0) + 1;
     }
   }
   const states: MessageState[] = ['incoming', 'active', 'deferred', 'hold'];
