@@ -17,13 +17,15 @@ export interface InboundWiring {
   harvest?: CertificateDirectory['harvest'];
 }
 
-export function createInboundStage(cfg: Config, w: InboundWiring): Stage {
+/** The stage, plus stop() for its background work (the trust bundle refresh schedule). */
+export function createInboundStage(cfg: Config, w: InboundWiring): Stage & { stop(): void } {
   const ib = cfg.inbound;
   const timeoutMs = (ib?.crlTimeoutSeconds ?? 5) * 1000;
   const bundles = ib?.trustBundles.length
     ? createTrustBundles(ib.trustBundles, { timeoutMs, onError: (source, error) => w.logger?.warn({ source, error }, 'inbound trust bundle not loaded') })
     : undefined;
-  return createInboundSmimeStage({
+  const stopBundles = bundles?.start();
+  const stage = createInboundSmimeStage({
     hostname: cfg.hostname,
     ...pkiKeySource(cfg, w.store, bundles),
     audit: (e) => w.store.audit.append(e),
@@ -35,4 +37,5 @@ export function createInboundStage(cfg: Config, w: InboundWiring): Stage {
     undecryptable: ib?.undecryptable ?? 'hold',
     ...(w.harvest ? { harvest: w.harvest } : {}),
   });
+  return Object.assign(stage, { stop: () => stopBundles?.() });
 }

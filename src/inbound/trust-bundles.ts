@@ -1,9 +1,10 @@
 // Direct-style per-domain trust bundles (`inbound.trustBundles`): PKCS#7 certs-only files (DER or
 // PEM; PEM certificate lists are accepted too) read from a path or an http(s) URL. A bundle's
 // certificates are trust anchors only for signers whose From address is in the bundle's domain.
-// Each bundle is loaded on first use and reloaded when older than its refreshMinutes (checked on
-// every use; the reload runs in the background and the previous certificates stay in force until
-// it succeeds; a failed reload keeps the last good bundle and is retried at the next use).
+// Each bundle is loaded on first use (or when the refresh schedule starts) and reloaded when older
+// than its refreshMinutes: by the schedule (`start()`, checked every minute) and on use. A reload
+// runs in the background; the previous certificates stay in force until it succeeds; a failed
+// reload keeps the last good bundle and is retried at the next check.
 // Trust level: fetches untrusted data; a bundle is only as trustworthy as its configured source.
 import { childrenOf, rawOf, readOid, readWhole, TAG, pemBlocks } from '../pki/cert-util.js';
 import type { TrustBundleConfig } from './config.js';
@@ -60,7 +61,12 @@ export interface TrustBundles {
   /** Anchors for signers in `domain` (empty when no bundle names it). */
   anchorsFor(domain: string): Promise<Buffer[]>;
   status(): TrustBundleStatus[];
+  /** Loads every bundle now and reloads stale ones every `checkMs` (default a minute); returns stop. */
+  start(checkMs?: number): () => void;
 }
+
+/** How often the refresh schedule looks for bundles older than their refreshMinutes. */
+export const BUNDLE_CHECK_MS = 60_000;
 
 export interface TrustBundleOptions {
   timeoutMs: number;
@@ -85,13 +91,23 @@ export function createTrustBundles(configs: TrustBundleConfig[], opts: TrustBund
         s.loading = undefined;
       }
     })());
+  const stale = (s: BundleState) => s.loadedAt === undefined || now() - s.loadedAt >= s.cfg.refreshMinutes * 60_000;
   return {
+    start(checkMs = BUNDLE_CHECK_MS) {
+      const tick = () => {
+        for (const s of states) if (stale(s)) void load(s);
+      };
+      tick();
+      const timer = setInterval(tick, checkMs);
+      timer.unref();
+      return () => clearInterval(timer);
+    },
     async anchorsFor(domain) {
       const d = domain.toLowerCase();
       const out: Buffer[] = [];
       for (const s of states.filter((x) => x.cfg.domain === d)) {
         if (s.loadedAt === undefined) await load(s);
-        else if (now() - s.loadedAt >= s.cfg.refreshMinutes * 60_000) void load(s);
+        else if (stale(s)) void load(s);
         out.push(...s.certs);
       }
       return out;

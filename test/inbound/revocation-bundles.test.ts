@@ -145,3 +145,31 @@ describe('trust bundles', () => {
     expect(b.status()).toEqual([expect.objectContaining({ domain: 'other.test', certificates: 1, error: expect.stringMatching(/HTTP 500/) })]);
   });
 });
+
+describe('trust bundle refresh schedule', () => {
+  test('start() loads at once and reloads stale bundles without any mail; stop() ends it', async () => {
+    let now = 5_000_000;
+    http.files.set('/sched.p7b', pki.bundleDer);
+    const b = createTrustBundles([{ domain: 'other.test', source: http.url('/sched.p7b'), refreshMinutes: 1 }], { timeoutMs: 1500, now: () => now });
+    const stop = b.start(20);
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 100 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(cond()).toBe(true);
+    };
+    await until(() => b.status()[0]!.certificates === 1);
+    expect(http.hits.get('/sched.p7b')).toBe(1);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(http.hits.get('/sched.p7b')).toBe(1); // not stale yet: no reload
+    http.files.set('/sched.p7b', Buffer.from(other.bundlePem));
+    now += 61_000;
+    const otherCa = pemToDer(readFileSync(other.caPath, 'utf8'), ['CERTIFICATE']);
+    await until(() => http.hits.get('/sched.p7b') === 2);
+    for (let i = 0; i < 100 && !(await b.anchorsFor('other.test'))[0]!.equals(otherCa); i++) await new Promise((r) => setTimeout(r, 20));
+    expect((await b.anchorsFor('other.test'))[0]!.equals(otherCa)).toBe(true);
+    expect(http.hits.get('/sched.p7b')).toBe(2); // the schedule's reload; use did not add one
+    stop();
+    now += 61_000;
+    await new Promise((r) => setTimeout(r, 150));
+    expect(http.hits.get('/sched.p7b')).toBe(2);
+  });
+});
