@@ -152,7 +152,8 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   // (src/inbound/from-config.ts.) Valid signers' certificates are harvested into the certificate
   // directory made below with the outbound stages (bound late: used only when mail flows).
   const harvest: NonNullable<InboundWiring['harvest']> = (address, der, o) => outboundProtection?.directory.harvest(address, der, o) ?? Promise.resolve(false);
-  const inboundSmime = cfg.pki ? [createInboundStage(cfg, { store, logger, harvest })] : [];
+  const inboundStage = cfg.pki ? createInboundStage(cfg, { store, logger, harvest }) : undefined;
+  const inboundSmime = inboundStage ? [inboundStage] : [];
   const antivirus = cfg.antivirus ? antivirusStage(cfg, store, logger, now) : undefined;
   const stopAntivirusHealth = antivirus?.startHealthChecks();
   // OpenPGP (src/openpgp): inbound decryption/verification right after inbound S/MIME (before the
@@ -244,6 +245,7 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
     stop() {
       stopping ??= (async () => {
         stopAntivirusHealth?.();
+        inboundStage?.stop(); // the trust bundle refresh schedule
         renewal?.stop();
         revocations?.stop();
         await stopPending?.();
