@@ -15,7 +15,8 @@ import { createMissingCertificateResolver } from '../directory/missing.js';
 import { createPendingWorkflow, type PendingWorkflow } from '../directory/pending.js';
 import type { Logger } from '../log/logger.js';
 import { readAnchorFile } from '../inbound/pki-keys.js';
-import { openDomainPki, toPem, type DomainPki } from '../pki/ca.js';
+import { fingerprint, openDomainPki, toPem, type DomainPki } from '../pki/ca.js';
+import { issueProxyCertificate } from '../pki/issue.js';
 import { loadKek } from '../pki/keystore.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { LocalSubmitter } from '../queue/submit.js';
@@ -95,6 +96,11 @@ export function createOutboundStages(cfg: Config, d: OutboundAssemblyDeps): Outb
     probe: createTlsProber(probeOptions(cfg, out, ca)),
     missing: createMissingCertificateResolver({ directory, pending, config: cfg.directory! }),
     extra: d.extraMethods?.(pki) ?? [],
+    ownCertificate: async (address) => {
+      if (!isLocalDomain(address.slice(address.lastIndexOf('@') + 1))) return null;
+      const rec = (await issueProxyCertificate(await pki(), address)).encryption;
+      return { address: rec.address!, der: rec.der, chain: [], source: 'local', origin: 'our proxy certificate', fingerprint: fingerprint(rec.der), notAfter: rec.notAfter };
+    },
     missingMode: (recipient) => missingCertificateMode(cfg.directory!, recipient),
     outerSubject: outerSubjectOf,
   };

@@ -20,6 +20,12 @@ export interface MethodDeps {
   missing?: MissingCertificateResolver;
   /** Methods provided by other modules (web pickup 'portal', 'openpgp'); absent ones are unavailable. */
   extra?: ProtectionMethod[];
+  /**
+   * Our own addresses (a recipient in one of our domains on an outbound message): the proxy
+   * encryption certificate, bound to the domain key, so the message crosses the network encrypted
+   * and our inbound stage opens it. Throws when the PKI cannot be opened (then: defer).
+   */
+  ownCertificate?: (address: string) => Promise<RecipientCertificate | null>;
   /** directory.missingCertificate for a recipient (the planner says what 'issue' would do). */
   missingMode?: (recipient: string) => 'issue' | 'pending' | 'portal' | 'hold';
   /** The outer (unprotected) Subject of encrypted mail, when policy replaced it; default: keep. */
@@ -47,6 +53,8 @@ function smimeMethod(d: MethodDeps): ProtectionMethod {
   return {
     name: 'smime',
     async protect(ctx) {
+      const own = await d.ownCertificate?.(ctx.recipient);
+      if (own) return { kind: 'protected', body: encryptTo(ctx, own, d.outerSubject?.(ctx)), why: `S/MIME to our own proxy certificate ${own.fingerprint.slice(0, 23)} (opened by our inbound stage)` };
       const r = await d.directory.lookup(ctx.recipient, { signal: ctx.signal });
       if (r.certificate) return { kind: 'protected', body: encryptTo(ctx, r.certificate, d.outerSubject?.(ctx)), why: `S/MIME to ${describe(r.certificate)}` };
       if (r.errors.length > 0) {

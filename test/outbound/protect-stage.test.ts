@@ -11,6 +11,7 @@ import { openStore, type OpenedStore } from '../../src/store/index.js';
 import { createDomainPki, fingerprint, toPem, type DomainPki } from '../../src/pki/ca.js';
 import { defaultPkiConfig } from '../../src/pki/config.js';
 import { generateKekSecret, kekFromSecret } from '../../src/pki/keystore.js';
+import { domainKeyId, issueProxyCertificate } from '../../src/pki/issue.js';
 import { DestinationRegistry } from '../../src/destinations/index.js';
 import type { CertificateDirectory, LookupResult } from '../../src/directory/types.js';
 import type { MissingCertificateResolver } from '../../src/directory/missing.js';
@@ -153,6 +154,24 @@ describe('outbound protection stage', () => {
     expect(out.toString('latin1')).not.toContain('00451234');
     const a = partner.ids.alice!;
     expect(headerOf(await partnerDecrypt(out, a.certPath, a.keyPath))).toContain('Subject: Results for John Smith, MRN 00451234');
+  });
+
+  it('a recipient in our own domain gets S/MIME to our proxy certificate (the domain key opens it)', async () => {
+    const ownCertificate = async (address: string) => {
+      if (!address.endsWith(`@${DOMAIN}`)) return null;
+      const rec = (await issueProxyCertificate(pki, address)).encryption;
+      return { address, der: rec.der, chain: [], source: 'local' as const, origin: 'proxy', fingerprint: fingerprint(rec.der), notAfter: rec.notAfter };
+    };
+    const deps: MethodDeps = { directory, registry, probe: async () => ({ ok: false, why: 'unused' }), ownCertificate };
+    const st = createProtectStage({ keys, methods: createMethods(deps), order: ['smime', 'hold'], domainSign: true, domains: [DOMAIN], audit: async () => {} });
+    const v = only(await st.process(stageMessage([`nurse@${DOMAIN}`], 'protect'), ctx()));
+    const rec = (await issueProxyCertificate(pki, `nurse@${DOMAIN}`)).encryption;
+    const certFile = join(dir, 'proxy.pem');
+    const keyFile = join(dir, 'domain-enc.key');
+    await writeFile(certFile, toPem(rec.der));
+    await writeFile(keyFile, (await pki.privateKey(domainKeyId('encryption', DOMAIN))).export({ format: 'pem', type: 'pkcs8' }) as string);
+    const inner = await partnerDecrypt(v.variants![0]!.body, certFile, keyFile);
+    expect((await partnerVerify(inner, join(dir, 'root.pem'))).content.toString()).toContain(SECRET);
   });
 
   it('without domain signing, mail that needs no protection passes byte for byte', async () => {
