@@ -11,13 +11,13 @@
 import * as openpgp from 'openpgp';
 import type { Stage, StageContext, StageMessage, Verdict } from '../pipeline/stage.js';
 import { fieldValue, removeForgedResults, splitHeader } from '../inbound/headers.js';
+import { addressToken, clean, fromAddress } from '../inbound/decrypt-stage.js';
 import type { Discovery } from './discovery.js';
 import { keyAddresses, PGP_CONFIG, readKeysAny } from './keys.js';
 import { armoredBlock, assembleMessage, pgpKind } from './mime.js';
 import { parseEntity } from '../smime/mime-entity.js';
 import type { PgpKeyStore } from './store.js';
 
-export const MAX_REASON_CHARS = 200;
 /**
  * Clock skew tolerated between a sender and us: signatures are checked as of now + this, so a
  * sender whose clock runs a little ahead is not reported as a failed (tampered) signature.
@@ -45,23 +45,10 @@ export interface PgpReport {
   reason: string;
 }
 
-const clean = (s: string, max = MAX_REASON_CHARS) => s.replace(/[\x00-\x1f\x7f()\\;"]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, max);
-const addressToken = (s: string | undefined) => {
-  const a = (s ?? '').replace(/[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]/g, '');
-  return a.length > 0 && a.length <= 254 ? a : 'unknown';
-};
 
 export function pgpResultHeader(hostname: string, r: PgpReport): string {
   const key = r.keyId ? ` body.pgp-keyid=${r.keyId}` : '';
   return `Authentication-Results: ${clean(hostname, 253)};\r\n pgp=${r.result} header.from=${addressToken(r.signer)}${key}\r\n (${clean(r.reason)})\r\n`;
-}
-
-function fromAddress(msg: Buffer): string | undefined {
-  const f = splitHeader(msg).fields.find((x) => x.name === 'from');
-  if (!f) return undefined;
-  const v = fieldValue(f).replace(/\([^)]*\)/g, ' ');
-  const m = /<([^<>\s]+@[^<>\s]+)>/.exec(v) ?? /([^\s<>,;:"]+@[^\s<>,;:"]+)/.exec(v);
-  return m?.[1]?.toLowerCase();
 }
 
 const toCrlf = (b: Uint8Array | string) => Buffer.from(Buffer.from(b as Uint8Array).toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');

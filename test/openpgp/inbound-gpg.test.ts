@@ -34,6 +34,13 @@ beforeAll(async () => {
   const imp = sealgate(['pgp', 'key', 'import', keyFile, '--config', setup.config]);
   expect(imp.status, imp.stderr).toBe(0);
   expect(imp.stdout).toMatch(/imported [0-9a-f]{40} external alice@partner\.test/);
+  // An internal user's own key pair, escrowed: mail encrypted to it is opened at the gateway too.
+  await gpg.generate(RCPT, 'rsa3072');
+  const escrow = join(setup.dir, 'jones-secret.asc');
+  writeFileSync(escrow, await gpg.exportSecret(RCPT));
+  const esc = sealgate(['pgp', 'key', 'import', escrow, '--config', setup.config]);
+  expect(esc.status, esc.stderr).toBe(0);
+  expect(esc.stdout).toMatch(/user dr\.jones@hospital\.test \(secret key escrowed\)/);
   gw = await startGatewayProcess(setup);
 }, 180_000);
 
@@ -76,6 +83,12 @@ describe('gpg-encrypted mail to our domain key arrives decrypted', () => {
     expect(got).not.toContain('BEGIN PGP MESSAGE');
     expect(got).toMatch(/^Subject: m1\r$/m);
     expect(got).not.toMatch(/pgp=/);
+  }, 60_000);
+
+  test('PGP/MIME encrypted to an internal user\'s escrowed key (RSA 3072): decrypted', async () => {
+    const armored = await gpg.ok(['--armor', '--encrypt', '-r', RCPT], inner('escrowed secret 1007'));
+    const got = await deliver(pgpMimeEncrypted('m7', armored), 'escrowed secret 1007');
+    expect(got).not.toContain('BEGIN PGP MESSAGE');
   }, 60_000);
 
   test('inline PGP, signed and encrypted: decrypted, pgp=pass for the sender', async () => {
