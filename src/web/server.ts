@@ -14,6 +14,7 @@ import type { AntivirusStage } from '../antivirus/stage.js';
 import { HttpError, Router, parseCookies, send, sendHtml, setSecurityHeaders, type Ctx, type Handler } from './http.js';
 import { APP_CSS, APP_JS } from './assets.js';
 import { errorPage } from './layout.js';
+import { createCrlHandler } from '../pki/crl-http.js';
 
 export interface WebDeps {
   cfg: Config;
@@ -39,13 +40,10 @@ export type Mount = (router: Router, deps: WebDeps) => void | Promise<void>;
 export const REQUEST_TIMEOUT_MS = 60_000;
 export const HEADERS_TIMEOUT_MS = 20_000;
 
-async function mountCrl(router: Router, deps: WebDeps): Promise<void> {
-  // src/pki/crl-http.ts (the certificate directory's CRL publisher) is optional at build time.
-  const spec = '../pki/crl-http.js';
-  const mod = (await import(spec).catch(() => null)) as { createCrlHandler?: (o: unknown) => (req: IncomingMessage, res: ServerResponse) => unknown } | null;
-  if (!mod?.createCrlHandler) return;
-  const handler = mod.createCrlHandler({ cfg: deps.cfg, store: deps.store, dataDir: deps.cfg.dataDir, logger: deps.logger });
-  router.get('/crl/*', (ctx) => void handler(ctx.req, ctx.res));
+/** CRLs at /crl/{root,internal,external}.crl (src/pki/crl-http.ts; the PKI is opened on first request). */
+function mountCrl(router: Router, deps: WebDeps): void {
+  const handler = createCrlHandler({ cfg: deps.cfg, store: deps.store });
+  router.get('/crl/*', (ctx) => handler(ctx.req, ctx.res));
 }
 
 function mountBasics(router: Router): void {
@@ -79,7 +77,7 @@ async function dispatch(router: Router, deps: WebDeps, req: IncomingMessage, res
 export async function startWebServer(deps: WebDeps, tls: { cert: Buffer; key: Buffer; minVersion: string }, mounts: Mount[] = []): Promise<WebServer> {
   const router = new Router();
   mountBasics(router);
-  await mountCrl(router, deps);
+  mountCrl(router, deps);
   for (const m of mounts) await m(router, deps);
   const server: Server = createServer({ cert: tls.cert, key: tls.key, minVersion: tls.minVersion as 'TLSv1.2' }, (req, res) => void dispatch(router, deps, req, res));
   server.requestTimeout = REQUEST_TIMEOUT_MS;

@@ -40,6 +40,13 @@ describe('web listener', () => {
     expect(r.headers['strict-transport-security']).toBeDefined();
   });
 
+  it('serves the CA CRLs at /crl/ (the certificate directory handler)', async () => {
+    const r = await https(setup.webPort, '/crl/internal.crl');
+    expect(r.status).toBe(200);
+    expect(r.headers['content-type']).toBe('application/pkix-crl');
+    expect((await https(setup.webPort, '/crl/nope.crl')).status).toBe(404);
+  });
+
   it('does not speak plaintext HTTP', async () => {
     const answer = await new Promise<string>((resolve) => {
       const s = connect(setup.webPort, '127.0.0.1', () => s.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));

@@ -13,7 +13,8 @@ import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type Ga
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { PHI_TEXT, SENDER, to, waitUntil } from '../outbound/protect-helpers.js';
-import { launchChromium, screenshotPath } from './web-helpers.js';
+import { cookieJar, credentials, csrfOf, https, launchChromium, screenshotPath, signIn } from './web-helpers.js';
+import { totp } from '../../src/web/totp.js';
 
 const RCPT = 'bob@partner.example';
 const PHI_MARKERS = ['00451234', '03/14/1962', 'John Smith', 'metformin', 'diabetes', 'labs.csv', 'Lab results'];
@@ -146,4 +147,29 @@ describe('secure pickup portal', () => {
     await page.screenshot({ path: screenshotPath('portal-expired-phone'), fullPage: true });
     await ctx.close();
   });
+
+  it('limits one-time codes per hour, and a revoked message shows the withdrawn page', async () => {
+    const other = 'carl@partner.example';
+    expect((await sendMail(setup.outboundPort, { from: SENDER, to: [other], data: phiWithAttachment().replace(`To: ${RCPT}`, `To: ${other}`) })).code).toBe(250);
+    await waitUntil(() => external.messages.some(to(other)), 90_000);
+    const path = /https:\/\/[^/\s]+(\/p\/[A-Za-z0-9_-]{40,})/.exec(external.messages.find(to(other))!.data.toString('utf8'))![1]!;
+    const jar = cookieJar();
+    const landing = await https(setup.webPort, path);
+    jar.take(landing);
+    const ask = () => https(setup.webPort, `${path}/code`, { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: `_csrf=${csrfOf(landing.body)}` });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await ask()).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+    const noCsrf = await https(setup.webPort, `${path}/code`, { method: 'POST', headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(noCsrf.status).toBe(403);
+
+    const creds = credentials(sealgate(['user', 'reset', 'admin', '--config', setup.config]).stdout);
+    const admin = await signIn(setup.webPort, 'admin', creds.password, () => totp(creds.totpSecret!, new Date()));
+    const list = JSON.parse((await admin.get('/api/pickup')).body) as { messages: Array<{ id: string; recipient: string }> };
+    const id = list.messages.find((m) => m.recipient === other)!.id;
+    expect((await admin.json(`/api/pickup/${id}/revoke`, {})).status).toBe(200);
+    const gone = await https(setup.webPort, path);
+    expect(gone.status).toBe(410);
+    expect(gone.body).toContain('withdrawn');
+  }, 180_000);
 });
