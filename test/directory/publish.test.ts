@@ -1,7 +1,7 @@
 // Publication of our certificates for partners: the slapd harness itself, then `sealgate cert publish`
 // into a real OpenLDAP server, read back with the real ldapsearch.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'ldapts';
@@ -111,6 +111,11 @@ describe('sealgate cert publish', () => {
       const none = await cli('cert', 'publish', '--config', bare.config);
       expect(none.code).toBe(2);
       expect(none.err).toMatch(/directory\.publish is not set/);
+      appendFileSync(bare.config, ['directory:', '  publish:', `    url: ${ldap.url}`, `    bindDn: ${ldap.rootDn}`, `    password: ${ldap.rootPw}`, '    baseDn: ou=missing,dc=hospital,dc=example', ''].join('\n'));
+      const noBase = await cli('cert', 'publish', '--address', 'zoe@hospital.example', '--config', bare.config);
+      expect(noBase.code).toBe(1);
+      expect(noBase.out).toMatch(/^failed\s+mail=zoe@hospital\.example,ou=missing.*the base entry ou=missing,dc=hospital,dc=example does not exist/m);
+      writeFileSync(bare.config, readFileSync(bare.config, 'utf8').replace(/\ndirectory:[\s\S]*$/, '\n'));
       const port = await freePort();
       appendFileSync(bare.config, ['directory:', '  publish:', `    url: ldap://127.0.0.1:${port}`, '    bindDn: cn=admin,dc=x', '    password: x', '    baseDn: dc=x', ''].join('\n'));
       const down = await cli('cert', 'publish', '--config', bare.config);
