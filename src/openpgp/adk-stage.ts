@@ -10,9 +10,8 @@
 import * as openpgp from 'openpgp';
 import { ATTR } from '../outbound/types.js';
 import type { Stage, StageContext, StageMessage, Verdict } from '../pipeline/stage.js';
-import { parseEntity } from '../smime/mime-entity.js';
 import { PGP_CONFIG } from './keys.js';
-import { armoredBlock, assembleMessage, pgpKind } from './mime.js';
+import { armoredBlock, pgpKind, withPlaintext } from './mime.js';
 import type { PgpKeyStore } from './store.js';
 
 export interface AdkStageOptions {
@@ -22,14 +21,9 @@ export interface AdkStageOptions {
   audit?: (e: { type: string; actor: string; messageId: string; data: Record<string, unknown> }) => Promise<unknown>;
 }
 
-const toCrlf = (b: Uint8Array) => Buffer.from(Buffer.from(b).toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
-
-/** The message as the policy stage should see it: the visible header plus the decrypted content. */
+/** The message as the policy stage should see it: the visible header plus the decrypted content (or none). */
 function inspectionView(msg: Buffer, plaintext: Buffer | undefined, inline: boolean): Buffer {
-  const outer = parseEntity(msg).fields.filter((f) => !f.key.startsWith('content-') && f.key !== 'mime-version');
-  if (!plaintext) return assembleMessage(outer, Buffer.from('Content-Type: text/plain; charset=us-ascii\r\n\r\n'));
-  const entity = inline ? Buffer.concat([Buffer.from('Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'), toCrlf(plaintext)]) : toCrlf(plaintext);
-  return assembleMessage(outer, entity);
+  return withPlaintext(msg, plaintext ?? Buffer.alloc(0), plaintext && !inline ? 'entity' : 'text');
 }
 
 export function createAdkStage(o: AdkStageOptions): Stage {

@@ -14,8 +14,7 @@ import { fieldValue, removeForgedResults, splitHeader } from '../inbound/headers
 import { addressToken, clean, fromAddress } from '../inbound/decrypt-stage.js';
 import type { Discovery } from './discovery.js';
 import { keyAddresses, PGP_CONFIG, readKeysAny } from './keys.js';
-import { armoredBlock, assembleMessage, pgpKind } from './mime.js';
-import { parseEntity } from '../smime/mime-entity.js';
+import { armoredBlock, pgpKind, withPlaintext } from './mime.js';
 import type { PgpKeyStore } from './store.js';
 
 /**
@@ -51,7 +50,6 @@ export function pgpResultHeader(hostname: string, r: PgpReport): string {
   return `Authentication-Results: ${clean(hostname, 253)};\r\n pgp=${r.result} header.from=${addressToken(r.signer)}${key}\r\n (${clean(r.reason)})\r\n`;
 }
 
-const toCrlf = (b: Uint8Array | string) => Buffer.from(Buffer.from(b as Uint8Array).toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
 
 /** Keys this message offers for its From address: Autocrypt header keydata or an armored public key. */
 async function offeredKeys(msg: Buffer, from: string): Promise<openpgp.Key[]> {
@@ -185,13 +183,10 @@ export async function processInboundPgp(body: Buffer, opts: InboundPgpOptions, n
     const d = await decryptArmored(armored, opts, v);
     if ('hold' in d) return { kind: 'hold', reason: d.hold };
     reports.push(...d.reports);
-    const outer = parseEntity(cur).fields.filter((f) => !f.key.startsWith('content-') && f.key !== 'mime-version');
-    if (k.kind === 'pgpmime-encrypted') {
-      cur = assembleMessage(outer, toCrlf(d.plaintext));
-    } else {
+    if (k.kind === 'pgpmime-encrypted') cur = withPlaintext(cur, d.plaintext, 'entity');
+    else {
       const block = armoredBlock(k.text, 'MESSAGE')!;
-      const text = k.text.slice(0, block.start) + d.plaintext.toString('utf8') + k.text.slice(block.end);
-      cur = assembleMessage(outer, Buffer.concat([Buffer.from('Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'), toCrlf(Buffer.from(text, 'utf8'))]));
+      cur = withPlaintext(cur, Buffer.from(k.text.slice(0, block.start) + d.plaintext.toString('utf8') + k.text.slice(block.end), 'utf8'), 'text');
     }
     const s = stripForged(cur, opts.hostname);
     cur = s.message;

@@ -5,6 +5,7 @@
 import {
   decodeBase64Body,
   findMultipartParts,
+  lfToCrlf,
   makeBoundary,
   parseContentType,
   parseEntity,
@@ -17,9 +18,21 @@ const crlf = (s: string) => Buffer.from(s, 'latin1');
 export function splitContent(msg: Buffer): { outer: HeaderField[]; content: Buffer } {
   const e = parseEntity(msg);
   const contentFields = e.fields.filter((f) => f.key.startsWith('content-'));
-  const outer = e.fields.filter((f) => !f.key.startsWith('content-') && f.key !== 'mime-version');
+  const outer = e.fields.filter(isOuterField);
   const head = contentFields.length ? contentFields.map((f) => f.raw) : [crlf('Content-Type: text/plain; charset=us-ascii\r\n')];
   return { outer, content: Buffer.concat([...head, crlf('\r\n'), e.body]) };
+}
+
+const isOuterField = (f: HeaderField) => !f.key.startsWith('content-') && f.key !== 'mime-version';
+
+/**
+ * `msg` with its content replaced by decrypted `plaintext`: a MIME entity (PGP/MIME) or the text
+ * of an inline message (then UTF-8, 8bit). Line ends become CRLF.
+ */
+export function withPlaintext(msg: Buffer, plaintext: Buffer, kind: 'entity' | 'text'): Buffer {
+  const outer = parseEntity(msg).fields.filter(isOuterField);
+  const body = lfToCrlf(plaintext);
+  return assembleMessage(outer, kind === 'entity' ? body : Buffer.concat([crlf('Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n'), body]));
 }
 
 /** A message: the outer fields, MIME-Version, then the entity (its own Content-* header first). */
