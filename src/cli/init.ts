@@ -66,6 +66,8 @@ ${o.smarthost ? `    mode: smarthost\n    host: ${o.smarthost.host}\n    port: $
 web:
   # Administration console and secure pickup portal (HTTPS).
   listen: ${o.webListen}
+  # Days a message sent by web pickup can be opened before its link shows "expired".
+  # portalExpiryDays: 30
 
 tls:
   # STARTTLS and HTTPS certificate (PEM chain) and PKCS#8 key. init generated a self-signed pair.

@@ -161,8 +161,11 @@ export function resolveConfig(raw: unknown, file: string): Config {
   } else if (mode !== 'mx') c.fail('delivery.external.mode', `expected "mx" or "smarthost", got ${show(mode)}`);
   const mxPort = c.port(delivery.mxPort, 'delivery.mxPort', 25) ?? 25;
 
-  const web = c.obj(top.web, 'web', ['listen']) ?? {};
+  const web = c.obj(top.web, 'web', ['listen', 'portalExpiryDays']) ?? {};
   const webListen = c.hostPort(web.listen, 'web.listen', '127.0.0.1:8443');
+  // Days a message waits for web pickup (src/web/portal-store.ts).
+  const portalExpiryDays = web.portalExpiryDays ?? 30;
+  if (typeof portalExpiryDays !== 'number' || !Number.isInteger(portalExpiryDays) || portalExpiryDays < 1 || portalExpiryDays > 365) c.fail('web.portalExpiryDays', `expected a whole number of days from 1 to 365, got ${show(portalExpiryDays)}`);
 
   const tls = c.obj(top.tls, 'tls', ['cert', 'key', 'minVersion']) ?? {};
   const minVersion = tls.minVersion ?? 'TLSv1.2';
@@ -225,7 +228,7 @@ export function resolveConfig(raw: unknown, file: string): Config {
       requireTlsForAuth: true,
     },
     delivery: { internal: { host: internalHost!, port: internalPort! }, external: ext, mxPort },
-    web: { listen: webListen! },
+    web: { listen: webListen!, portalExpiryDays: typeof portalExpiryDays === 'number' ? portalExpiryDays : 30 },
     tls: {
       certFile: c.path(tls.cert, 'tls.cert', 'tls/cert.pem'),
       keyFile: c.path(tls.key, 'tls.key', 'tls/key.pem'),

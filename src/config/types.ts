@@ -44,7 +44,8 @@ export interface Config {
     /** Port used when delivering to MX hosts (25; tests point it elsewhere). */
     mxPort: number;
   };
-  web: { listen: HostPort };
+  /** HTTPS console and pickup portal; portalExpiryDays: how long a pickup message can be opened (default 30). */
+  web: { listen: HostPort; portalExpiryDays?: number };
   tls: TlsConfig;
   dns: { servers: string[] };
   limits: Limits;

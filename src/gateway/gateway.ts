@@ -176,7 +176,7 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
         logger,
         // The 'openpgp' method (src/openpgp/method.ts) when outbound.methods lists it.
         // ...and web pickup (src/web/portal-method.ts): stored for the portal, the recipient gets a link.
-        extraMethods: () => [openpgp.method, createPortalMethod({ portal: portalStoreFor({ cfg, store, now }), audit: store.audit, hostname: cfg.hostname, baseUrl: `https://${cfg.hostname}${cfg.web.listen.port === 443 ? '' : `:${cfg.web.listen.port}`}` })],
+        extraMethods: () => [openpgp.method, createPortalMethod({ portal: portalStoreFor({ cfg, store, now }), audit: store.audit, hostname: cfg.hostname, baseUrl: `https://${cfg.hostname}${cfg.web.listen.port === 443 ? '' : `:${cfg.web.listen.port}`}`, expiryDays: cfg.web.portalExpiryDays })],
       })
     : undefined;
   const outboundTls = outboundProtection?.deliveryTrustAnchors ? { tls: { requestTrustAnchors: outboundProtection.deliveryTrustAnchors } } : {};

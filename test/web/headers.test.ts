@@ -2,7 +2,9 @@
 // response carries the security headers; no plaintext HTTP.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
-import { cleanup, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { https } from './web-helpers.js';
 
 let setup: GatewaySetup;
@@ -57,5 +59,13 @@ describe('web listener', () => {
       setTimeout(() => s.destroy(), 3000);
     });
     expect(answer).not.toContain('200 OK');
+  });
+
+  it('checks web.portalExpiryDays and names the key', () => {
+    const bad = join(setup.dir, 'bad.yaml');
+    writeFileSync(bad, readFileSync(setup.config, 'utf8').replace('  # portalExpiryDays: 30', '  portalExpiryDays: 0'));
+    const r = sealgate(['check-config', '--config', bad]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('web.portalExpiryDays');
   });
 });

@@ -55,7 +55,7 @@ let browser: Browser;
 beforeAll(async () => {
   internal = await startSmtpSink();
   external = await startSmtpSink();
-  setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port, edit: (y) => `${y}\noutbound:\n  methods: [portal, hold]\n` });
+  setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port, edit: (y) => `${y.replace('  # portalExpiryDays: 30', '  portalExpiryDays: 7')}\noutbound:\n  methods: [portal, hold]\n` });
   const p = sealgate(['partner', 'add', 'partner.example', '--kind', 'healthcare', '--config', setup.config]);
   expect(p.status, p.stderr).toBe(0);
   gw = await startGatewayProcess(setup);
@@ -80,6 +80,8 @@ describe('secure pickup portal', () => {
     const note = external.messages.find(to(RCPT))!.data.toString('utf8');
     for (const m of PHI_MARKERS) expect(note, m).not.toContain(m);
     expect(note).toContain(`sent you a secure message`);
+    // web.portalExpiryDays: 7
+    expect(note).toContain(`picked up until ${new Date(Date.now() + 7 * 86400_000).toISOString().slice(0, 10)}`);
     const m = /https:\/\/[^/\s]+(\/p\/[A-Za-z0-9_-]{40,})/.exec(note);
     expect(m).not.toBeNull();
     link = `https://127.0.0.1:${setup.webPort}${m![1]}`;
