@@ -87,14 +87,21 @@ function bodyText(fields: HeaderField[], body: Buffer): string {
   return body.toString('utf8');
 }
 
-/** What kind of OpenPGP message this is (top level only; inline only for text/plain bodies). */
+/**
+ * What kind of OpenPGP message this is (top level only; inline only for text/plain bodies). A
+ * structure the MIME parser refuses (over its limits, malformed) is 'none': such a message is
+ * not ours to open, and the other stages judge it.
+ */
 export function pgpKind(msg: Buffer): PgpKind {
-  let e;
   try {
-    e = parseEntity(msg);
+    return classify(msg);
   } catch {
     return { kind: 'none' };
   }
+}
+
+function classify(msg: Buffer): PgpKind {
+  const e = parseEntity(msg);
   const ct = parseContentType(e.fields.find((f) => f.key === 'content-type')?.value);
   const boundary = ct.params.get('boundary');
   const protocol = (ct.params.get('protocol') ?? '').toLowerCase();

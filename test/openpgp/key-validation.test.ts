@@ -113,3 +113,12 @@ describe('HKP keyserver', () => {
     }
   });
 });
+
+describe('malformed PGP/MIME', () => {
+  test('a multipart/encrypted with an over-long boundary is not treated as OpenPGP (no throw, no tempfail loop)', async () => {
+    const { pgpKind } = await import('../../src/openpgp/mime.js');
+    const b = 'x'.repeat(80);
+    const m = crlf(`From: a@b.test\nContent-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="${b}"\n\n--${b}\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n--${b}--\n`);
+    expect(pgpKind(m)).toEqual({ kind: 'none' });
+  });
+});
