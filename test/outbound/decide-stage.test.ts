@@ -14,6 +14,7 @@ import { OUTBOUND_DEFAULTS, type OutboundConfig } from '../../src/outbound/confi
 import { createDecideStage, policyDecision, replaceSubject, withoutTag, userEncryption } from '../../src/outbound/decide-stage.js';
 import { createNoticeSender } from '../../src/outbound/notices.js';
 import type { StageMessage, Verdict } from '../../src/pipeline/stage.js';
+import { createPipeline } from '../../src/pipeline/run.js';
 
 const PHI_BODY =
   'Patient: John Smith\r\nDOB: 03/14/1962\r\nMRN: 4482913\r\n\r\nAssessment: type 2 diabetes mellitus with diabetic neuropathy.\r\nStarted metformin 500 mg twice daily. HbA1c 8.2%.\r\n';
@@ -171,6 +172,24 @@ describe('policy decision stage', () => {
     };
     const v = await stageWith().process(msg, { now, signal: new AbortController().signal });
     expect(v.kind).toBe('hold');
+  });
+});
+
+describe('fail closed', () => {
+  const msgFor = (id: string): StageMessage => ({
+    id,
+    envelope: { direction: 'outbound', sender: 'ann.lee@hospital.example', recipients: ['someone@gmail.example'], clientIp: '127.0.0.1', clientHelo: 'h', tls: false, receivedAt: now() },
+    body: mail('Referral', PHI_BODY),
+  });
+  it('a registry that fails (database down) is a temporary failure, never a delivery', async () => {
+    const stage = createDecideStage({ config: OUTBOUND_DEFAULTS, registry: { classify: async () => Promise.reject(new Error('connection refused')) }, audit: store.audit });
+    const out = await createPipeline({ stages: [stage], timeoutMs: 10_000 })(msgFor('FAIL1'));
+    expect(out.kind).toBe('tempfail');
+  });
+  it('a hold notice that cannot be queued is a temporary failure (the message is not released)', async () => {
+    const stage = createDecideStage({ config: OUTBOUND_DEFAULTS, registry, audit: store.audit, notices: { held: async () => Promise.reject(new Error('disk full')) } });
+    const out = await createPipeline({ stages: [stage], timeoutMs: 10_000 })(msgFor('FAIL2'));
+    expect(out.kind).toBe('tempfail');
   });
 });
 
