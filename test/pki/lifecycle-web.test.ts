@@ -7,7 +7,8 @@ import { opensslCrlText } from './lifecycle-cli.js';
 
 function fetchInsecure(url: string): Promise<{ status: number; type: string; body: Buffer }> {
   return new Promise((res, rej) => {
-    get(url, { rejectUnauthorized: false }, (r) => {
+    // A fresh connection per request: a kept-alive socket the server is just closing gives 'socket hang up'.
+    get(url, { rejectUnauthorized: false, agent: false }, (r) => {
       const parts: Buffer[] = [];
       r.on('data', (d: Buffer) => parts.push(d));
       r.on('end', () => res({ status: r.statusCode ?? 0, type: String(r.headers['content-type']), body: Buffer.concat(parts) }));
