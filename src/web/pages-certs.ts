@@ -5,6 +5,7 @@ import { openDomainPki, fingerprint, toPem, type DomainPki } from '../pki/ca.js'
 import { issueForExternalRecipient, retrievePassword } from '../pki/issue.js';
 import { loadKek } from '../pki/keystore.js';
 import type { CertRecord } from '../pki/certstore.js';
+import type { Kysely } from 'kysely';
 import { HttpError, html, send, sendJson, type Safe } from './http.js';
 import { csrfField, type Console, type ConsoleModule } from './console.js';
 import type { Principal } from './auth.js';
@@ -48,7 +49,7 @@ export const certificatePages: ConsoleModule = (c) => {
       who,
       'Certificates',
       '/certificates',
-      html`<h1>Certificates</h1><form method="get" action="/certificates"><label for="q">Address</label><input id="q" name="q" type="search" value="${q}"><button type="submit">Search</button></form>
+      html`<h1>Certificates</h1><p><a href="/certificates/pending">Pending certificate requests</a></p><form method="get" action="/certificates"><label for="q">Address</label><input id="q" name="q" type="search" value="${q}"><button type="submit">Search</button></form>
 <h2>PKCS#12 password retrieval</h2>${passwordForm(who)}
 ${who.role === 'admin' ? html`<h2>Issue for an external recipient</h2><form method="post" action="/certificates/issue">${csrfField(who)}<label for="addr">Recipient address</label><input id="addr" name="address" type="email" required><button type="submit">Issue</button></form>` : ''}
 <h2>Results</h2><div class="table-wrap"><table><tr><th>Serial</th><th>Kind</th><th>Address</th><th>Valid until</th><th>Status</th></tr>${rows.map(
@@ -56,6 +57,29 @@ ${who.role === 'admin' ? html`<h2>Issue for an external recipient</h2><form meth
       )}</table></div>`,
     );
   });
+
+  const pending = async () =>
+    ((await (c.deps.store.db as unknown as Kysely<any>).selectFrom('pending_certs').selectAll().orderBy('requested_at', 'desc').limit(200).execute().catch(() => [])) as Array<Record<string, unknown>>).map((r) => ({
+      address: String(r.address),
+      status: String(r.status),
+      requestedBy: String(r.requested_by),
+      requestedAt: new Date(Number(r.requested_at)).toISOString(),
+      expiresAt: new Date(Number(r.expires_at)).toISOString(),
+      held: (JSON.parse(String(r.message_ids ?? '[]')) as unknown[]).length,
+    }));
+  c.get('/certificates/pending', 'certs.view', async (ctx, who) => {
+    const rows = await pending();
+    c.render(
+      ctx,
+      who,
+      'Pending certificate requests',
+      '/certificates',
+      html`<h1>Pending certificate requests</h1><p class="muted">Recipients asked for their certificate (a signed reply); their messages wait until it arrives or the request expires.</p><div class="table-wrap"><table><tr><th>Address</th><th>Status</th><th>Requested by</th><th>Requested</th><th>Expires</th><th>Messages held</th></tr>${rows.map(
+        (r) => html`<tr><td>${r.address}</td><td>${r.status}</td><td>${r.requestedBy}</td><td>${r.requestedAt.slice(0, 16)}</td><td>${r.expiresAt.slice(0, 16)}</td><td>${r.held}</td></tr>`,
+      )}</table></div>`,
+    );
+  });
+  c.get('/api/certificates/pending', 'certs.view', async (ctx) => sendJson(ctx, 200, { pending: await pending() }));
 
   c.get('/certificates/:serial', 'certs.view', async (ctx, who) => {
     const r = await (await pki()).certs.getCert(ctx.params.serial!);

@@ -92,14 +92,14 @@ describe('roles', () => {
 
   it('auditor: reads the audit trail and health, is refused queue, review, certificates, policy and changes', async () => {
     for (const p of ['/audit', '/api/audit', '/health', '/', '/partners']) expect((await auditor.get(p)).status, p).toBe(200);
-    for (const p of ['/queue', '/api/queue', '/review', '/api/review', '/certificates', '/api/certificates', '/policy']) expect((await auditor.get(p)).status, p).toBe(403);
+    for (const p of ['/queue', '/api/queue', '/review', '/api/review', '/certificates', '/api/certificates', '/api/certificates/pending', '/policy', '/pickup']) expect((await auditor.get(p)).status, p).toBe(403);
     expect((await auditor.json('/api/partners', { pattern: 'aud.example', kind: 'healthcare' })).status).toBe(403);
     expect((await auditor.json('/api/policy/test', { message: 'Subject: x\r\n\r\nhello' })).status).toBe(403);
     expect((await auditor.json('/api/certificates/password', { query: 'x@y.example' })).status).toBe(403);
   });
 
   it('privacy officer: reviews and tests messages, is refused the audit trail, queue changes and partner changes', async () => {
-    for (const p of ['/review', '/api/review', '/queue', '/policy', '/certificates']) expect((await officer.get(p)).status, p).toBe(200);
+    for (const p of ['/review', '/api/review', '/queue', '/policy', '/certificates', '/certificates/pending', '/pickup']) expect((await officer.get(p)).status, p).toBe(200);
     for (const p of ['/audit', '/api/audit', '/health', '/api/health']) expect((await officer.get(p)).status, p).toBe(403);
     expect((await officer.json('/api/partners', { pattern: 'po.example', kind: 'healthcare' })).status).toBe(403);
     expect((await officer.json('/api/queue/nonexistent/delete', {})).status).toBe(403);
