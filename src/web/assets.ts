@@ -8,6 +8,7 @@ body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif
 a{color:var(--accent)}
 a:focus,button:focus,input:focus,select:focus,textarea:focus{outline:3px solid #f59e0b;outline-offset:2px}
 header.top{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;padding:.6rem 1rem;background:#0f2a44;color:#fff}
+header.top nav{display:flex;flex-wrap:wrap;gap:.1rem .4rem}
 header.top a{color:#fff;text-decoration:none;padding:.2rem .3rem}
 header.top a[aria-current=page]{border-bottom:2px solid #fff}
 header.top .brand{font-weight:700;margin-right:1rem}
@@ -35,6 +36,7 @@ button.secondary{background:#374151}
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(13rem,1fr));gap:1rem}
 .card{border:1px solid var(--line);border-radius:6px;padding:.8rem}
 .card .big{font-size:1.8rem;font-weight:700}
+figure{margin:0 0 1rem}
 svg.chart{display:block;width:100%;height:auto}
 svg.chart rect.in{fill:#0b5cad} svg.chart rect.out{fill:#16a34a} svg.chart rect.bar{fill:#0b5cad}
 svg.chart text{font-size:9px;fill:#374151}

@@ -91,6 +91,14 @@ async function healthData(c: Console) {
   return { listeners: { ...deps.listeners(), web: deps.cfg.web.listen }, database: { kind: deps.cfg.database.kind, status: database }, antivirus: av, directories, cas, expiring };
 }
 
+/** clamd status and signature age (alarms when older than antivirus.maxSignatureAgeHours). */
+function antivirusCard(c: Console) {
+  if (!c.deps.antivirus) return html`<h2>Antivirus</h2><p class="muted">Not configured.</p>`;
+  const h = c.deps.antivirus.health();
+  const age = h.dbAgeHours === undefined ? 'unknown' : `${h.dbAgeHours.toFixed(1)} hours`;
+  return html`<h2>Antivirus</h2><div class="card"><p>clamd ${h.clamd}: <strong class="${h.status === 'ok' ? 'ok' : 'bad'}">${h.status}</strong></p><p>Signature age: ${age}</p>${h.alarms.length ? html`<ul>${h.alarms.map((a) => html`<li class="bad">${a}</li>`)}</ul>` : ''}</div>`;
+}
+
 export const dashboardPages: ConsoleModule = (c) => {
   c.get('/', 'dashboard', async (ctx, who) => {
     const d = await dashboardData(c);
@@ -106,7 +114,7 @@ ${barChart('Messages per hour', d.hours, [{ name: 'inbound', cls: 'in', values: 
 <div class="cards">${barChart('PHI detections', d.hours, [{ name: 'PHI', cls: 'bar', values: d.phi }], 6)}${barChart('Held', d.hours, [{ name: 'held', cls: 'bar', values: d.held }], 6)}
 ${barChart('Certificates issued', d.hours, [{ name: 'issued', cls: 'bar', values: d.certificates }], 6)}${barChart('Virus detections', d.hours, [{ name: 'malware', cls: 'bar', values: d.malware }], 6)}</div>
 <h2>Protection methods used</h2>${methods.length ? barChart('Protection methods', methods.map(([k]) => k), [{ name: 'messages', cls: 'bar', values: methods.map(([, v]) => v) }], 1) : html`<p class="muted">None in the last 24 hours.</p>`}
-${c.deps.antivirus ? html`<p>Antivirus signatures: ${JSON.stringify(c.deps.antivirus.health())}</p>` : ''}`,
+${antivirusCard(c)}`,
     );
   });
   c.get('/api/dashboard', 'dashboard', async (ctx) => sendJson(ctx, 200, await dashboardData(c)));
