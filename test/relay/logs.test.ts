@@ -2,7 +2,7 @@
 // never carry message content: no body text, no subject.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { startSmtpSink } from '../helpers/smtp-sink.js';
-import { cleanup, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { message, sendMail } from '../helpers/send-mail.js';
 
 let sink: Awaited<ReturnType<typeof startSmtpSink>>;
@@ -13,6 +13,9 @@ beforeAll(async () => {
   sink = await startSmtpSink();
   // Info level (the helper lowers it to warn): the level an administrator runs with.
   setup = await setupGateway({ internalPort: sink.port, smarthostPort: sink.port, edit: (y) => y.replace('level: warn', 'level: info') });
+  // The recipient is an allowed destination, so the PHI message below goes out (encrypted to a
+  // certificate issued on the spot) and its policy, protection and delivery lines are all logged.
+  sealgate(['partner', 'add', 'partner.test', '--kind', 'healthcare', '--config', setup.config]);
   gw = await startGatewayProcess(setup);
 });
 
@@ -28,7 +31,8 @@ test('log lines are JSON, carry the queue id through reception and delivery, and
   const r = await sendMail(setup.outboundPort, { from: 'dr.lee@hospital.test', to: ['clinic@partner.test'], data: message({ from: 'dr.lee@hospital.test', to: 'clinic@partner.test', subject: secretSubject, body: secretBody }) });
   expect(r.code).toBe(250);
   const id = /queued as (\S+)/.exec(r.final)![1]!;
-  await sink.waitFor(1, 20000);
+  // The message itself, the recipient's PKCS#12 email and the sender's notice.
+  await sink.waitFor(3, 30000);
   await gw.stop();
   const lines = gw.stdout().trim().split('\n').filter(Boolean);
   const records = lines.map((l) => JSON.parse(l) as Record<string, unknown>);

@@ -14,7 +14,9 @@ let gw: GatewayProcess;
 beforeAll(async () => {
   internal = await startSmtpSink();
   external = await startSmtpSink();
-  setup = await setupGateway({ domains: ['hospital.test', 'clinic.test'], internalPort: internal.port, smarthostPort: external.port });
+  // Domain signing is off here: this file checks the relay core's byte-exact transport; signing,
+  // encryption and the policy decisions are checked end to end in test/outbound.
+  setup = await setupGateway({ domains: ['hospital.test', 'clinic.test'], internalPort: internal.port, smarthostPort: external.port, edit: (y) => `${y}\noutbound:\n  domainSign: false\n` });
   gw = await startGatewayProcess(setup);
 });
 
