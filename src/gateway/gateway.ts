@@ -23,6 +23,7 @@ import { createOpenPgp } from '../openpgp/from-config.js';
 import { createPortalMethod, portalStoreFor, startWeb, type WebServer } from '../web/index.js';
 import { createLocalSubmitter } from '../queue/submit.js';
 import { createOutboundStages } from '../outbound/from-config.js';
+import { smimeInspectFromConfig } from '../outbound/smime-inspect-stage.js';
 import { openDomainPki } from '../pki/ca.js';
 import { loadKek } from '../pki/keystore.js';
 import { startRenewalTimer } from '../pki/renew.js';
@@ -161,7 +162,10 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   // stay before 'policy'. `openpgp.method` is the outbound 'openpgp' protection method.
   const openpgp = createOpenPgp(cfg, store, { removeForged: !cfg.pki, now });
   await openpgp.ensureKeys().catch((e: Error) => logger.warn({ err: e.message }, 'OpenPGP domain keys not created yet; retried on first use'));
-  const stages = [...inboundSmime, openpgp.inbound, ...(antivirus ? [antivirus] : []), openpgp.adk, ...(opts.stages ?? [])];
+  // S/MIME desktop-encrypted outbound mail naming our domain certificate is opened the same way
+  // (src/outbound/smime-inspect-stage.ts), also before 'policy'.
+  const smimeInspect = smimeInspectFromConfig(cfg, store, now);
+  const stages = [...inboundSmime, openpgp.inbound, ...(antivirus ? [antivirus] : []), openpgp.adk, ...(smimeInspect ? [smimeInspect] : []), ...(opts.stages ?? [])];
   // --- Outbound policy and protection (src/outbound/from-config.ts) ---------------------------
   // The PHI decision stage ('policy') and the protection stage ('protect': domain signing, then per
   // recipient S/MIME / TLS-enforced / auto-issue / web pickup / hold) run for outbound mail after
