@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { cleanup, sealgate, setupGateway, startGatewayProcess, withLimits, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { sendMail, withoutTrace } from '../helpers/send-mail.js';
+import { waitAtSink, waitHeld as waitHeldIn } from '../helpers/wait-for.js';
 import { makeTestPki, type TestPki } from '../peers/pki.js';
 import { runOk } from '../peers/run.js';
 import { crlf } from '../openpgp/fixtures.js';
@@ -63,27 +64,8 @@ async function desktopEncrypted(to: string, subject: string, body: string, recip
   return sent;
 }
 
-async function waitAt(sink: SmtpSink, subject: string): Promise<Buffer> {
-  const deadline = Date.now() + 40_000;
-  for (;;) {
-    const m = sink.messages.find((x) => x.data.toString('latin1').includes(`Subject: ${subject}\r\n`));
-    if (m) return m.data;
-    if (Date.now() > deadline) throw new Error(`nothing at the sink: ${subject}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function waitHeld(pattern: RegExp): Promise<string> {
-  const deadline = Date.now() + 40_000;
-  for (;;) {
-    const l = sealgate(['queue', 'list', '--json', '--state', 'hold', '--config', setup.config]);
-    const held = l.stdout.trim().split('\n').filter(Boolean).map((x) => JSON.parse(x) as { holdReason: string | null });
-    const h = held.find((x) => pattern.test(x.holdReason ?? ''));
-    if (h) return h.holdReason!;
-    if (Date.now() > deadline) throw new Error(`not held (${pattern}): ${l.stdout}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const waitHeld = (pattern: RegExp) => waitHeldIn(setup.config, pattern);
+const waitAt = (sink: SmtpSink, subject: string) => waitAtSink(sink, (s) => s.includes(`Subject: ${subject}\r\n`), subject);
 
 async function send(to: string, data: Buffer) {
   const r = await sendMail(setup.outboundPort, { from: SENDER, to: [to], data });
