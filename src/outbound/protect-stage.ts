@@ -14,6 +14,7 @@ import type { AuditEvent } from '../store/types.js';
 import { domainSign, userSigned } from './domain-sign.js';
 import type { OutboundKeys } from './keys.js';
 import { chooseMethod, type MethodAttempt } from './methods.js';
+import { takePortalPassphrase } from '../web/portal-passphrase.js';
 import { ATTR, type MethodContext, type MethodName, type PolicyDecision, type ProtectionMethod } from './types.js';
 
 export interface ProtectStageOptions {
@@ -120,7 +121,15 @@ export function createProtectStage(o: ProtectStageOptions): Stage {
   return {
     name: 'protect',
     directions: ['outbound'],
-    async process(msg, ctx) {
+    async process(original, ctx) {
+      // The sender-set pickup passphrase header never leaves: taken out before any path below.
+      const msg = takePortalPassphrase(original);
+      const verdict = await route(msg, ctx);
+      return verdict.kind === 'continue' && !verdict.body && !verdict.variants && msg !== original ? { ...verdict, body: msg.body } : verdict;
+    },
+  };
+
+  async function route(msg: StageMessage, ctx: StageContext): Promise<Verdict> {
       const attrs = msg.attrs ?? {};
       const origin = gatewayOrigin(msg.envelope);
       if (origin !== undefined) return { kind: 'continue', note: `gateway-generated (${origin}): unchanged` };
@@ -139,6 +148,5 @@ export function createProtectStage(o: ProtectStageOptions): Stage {
         default:
           return { kind: 'tempfail', reason: 'protection: unknown policy action' };
       }
-    },
-  };
+  }
 }
