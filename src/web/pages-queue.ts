@@ -67,7 +67,9 @@ async function headers(c: Console, m: QueuedMessage, who: Principal): Promise<st
   const head = bytes.subarray(0, HEADER_PREVIEW_BYTES).toString('latin1');
   const end = head.search(/\r?\n\r?\n/);
   const block = end >= 0 ? head.slice(0, end) : head;
-  return who.role === 'admin' ? block : block.replace(/^(Subject:)[^\r\n]*(\r?\n[ \t][^\r\n]*)*/im, '$1 [hidden]');
+  // The sender-set pickup passphrase (portal-passphrase.ts) is a secret, for every role.
+  const shown = block.replace(/^(X-Sealgate-Portal-Passphrase:)[^\r\n]*(\r?\n[ \t][^\r\n]*)*/gim, '$1 [removed]');
+  return who.role === 'admin' ? shown : shown.replace(/^(Subject:)[^\r\n]*(\r?\n[ \t][^\r\n]*)*/im, '$1 [hidden]');
 }
 
 async function decisions(c: Console, id: string) {

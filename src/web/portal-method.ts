@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { MethodContext, MethodResult, ProtectionMethod } from '../outbound/types.js';
 import type { AuditLog } from '../store/types.js';
 import { PORTAL_EXPIRY_DAYS, type PortalStore } from './portal-store.js';
+import { portalPassphraseOf, stripPortalPassphrase } from './portal-passphrase.js';
 
 export interface PortalMethodOptions {
   portal: PortalStore;
@@ -55,13 +56,17 @@ export function createPortalMethod(o: PortalMethodOptions): ProtectionMethod {
     name: 'portal',
     async protect(ctx: MethodContext): Promise<MethodResult> {
       let stored;
+      // The protection stage normally took the passphrase header out already (portal-passphrase.ts);
+      // stripping again here keeps it out of the stored copy whoever calls this method.
+      const clean = stripPortalPassphrase(ctx.body);
+      const passphrase = portalPassphraseOf(ctx.msg) ?? clean.passphrase;
       try {
-        stored = await o.portal.create({ sender: ctx.msg.envelope.sender, recipient: ctx.recipient, body: ctx.body, messageId: ctx.msg.id, readReceipt: true, expiryDays: o.expiryDays ?? PORTAL_EXPIRY_DAYS });
+        stored = await o.portal.create({ sender: ctx.msg.envelope.sender, recipient: ctx.recipient, body: clean.body, ...(passphrase ? { passphrase } : {}), messageId: ctx.msg.id, readReceipt: true, expiryDays: o.expiryDays ?? PORTAL_EXPIRY_DAYS });
       } catch (e) {
         // KEK unreadable, spool full: never fall through to plaintext.
         return { kind: 'defer', why: `portal storage failed: ${e instanceof Error ? e.message : 'error'}` };
       }
-      await o.audit.append({ type: 'portal-stored', actor: 'system', messageId: ctx.msg.id, data: { portalId: stored.id, recipient: ctx.recipient, expiresAt: stored.expiresAt.toISOString() } });
+      await o.audit.append({ type: 'portal-stored', actor: 'system', messageId: ctx.msg.id, data: { portalId: stored.id, recipient: ctx.recipient, expiresAt: stored.expiresAt.toISOString(), passphrase: passphrase !== undefined } });
       const body = notificationMessage({ hostname: o.hostname, sender: ctx.msg.envelope.sender, recipient: ctx.recipient, link: `${o.baseUrl}/p/${stored.token}`, expiresAt: stored.expiresAt, now: ctx.now() });
       return { kind: 'protected', body, why: `web pickup (portal message ${stored.id})` };
     },

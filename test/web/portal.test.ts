@@ -174,4 +174,65 @@ describe('secure pickup portal', () => {
     expect(gone.status).toBe(410);
     expect(gone.body).toContain('withdrawn');
   }, 180_000);
+  it('a sender-set passphrase: the header reaches no sink; code alone and wrong passphrases are refused (tries limited); the right one opens', async () => {
+    const PASS = 'Correct-Horse-7319';
+    const dave = 'dave@partner.example';
+    const erin = 'erin@partner.example';
+    const withPass = phiWithAttachment().replace(`To: ${RCPT}`, `To: ${dave}\r\nX-Sealgate-Portal-Passphrase: ${PASS}`);
+    // No PHI: the plain (domain-signed) delivery path must drop the header too.
+    const plain = `From: ${SENDER}\r\nTo: ${erin}\r\nX-Sealgate-Portal-Passphrase: ${PASS}\r\nSubject: Lunch\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <lunch-1@hospital.test>\r\n\r\nSee you at noon.\r\n`;
+    expect((await sendMail(setup.outboundPort, { from: SENDER, to: [dave], data: withPass })).code).toBe(250);
+    expect((await sendMail(setup.outboundPort, { from: SENDER, to: [erin], data: plain })).code).toBe(250);
+    await waitUntil(() => external.messages.some(to(dave)) && external.messages.some(to(erin)), 90_000);
+    expect(external.messages.find(to(erin))!.data.toString('latin1')).toContain('See you at noon.');
+    const path = /https:\/\/[^/\s]+(\/p\/[A-Za-z0-9_-]{40,})/.exec(external.messages.find(to(dave))!.data.toString('utf8'))![1]!;
+
+    const pctx = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 390, height: 844 } });
+    const page = await pctx.newPage();
+    await page.goto(`https://127.0.0.1:${setup.webPort}${path}`);
+    const codeMail = async (click: () => Promise<void>) => {
+      const before = external.messages.filter(to(dave)).length;
+      await click();
+      await waitUntil(() => external.messages.filter(to(dave)).length > before, 60_000);
+      return /one-time code is (\d{8})/.exec(external.messages.filter(to(dave))[before]!.data.toString('utf8'))![1]!;
+    };
+    const code1 = await codeMail(() => page.getByRole('button', { name: 'Email me a code' }).click());
+    await page.getByLabel('Passphrase from the sender').waitFor();
+    // The code alone (the browser's "required" taken away, as a script could) is refused.
+    await page.getByLabel('Passphrase from the sender').evaluate((e) => e.removeAttribute('required'));
+    await page.getByLabel('One-time code').fill(code1);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('alert').filter({ hasText: 'is not right' }).waitFor();
+    await page.screenshot({ path: screenshotPath('portal-passphrase-refused-phone'), fullPage: true });
+    for (let i = 0; i < 4; i++) {
+      await page.getByLabel('One-time code').fill(code1);
+      await page.getByLabel('Passphrase from the sender').fill(`wrong-${i}`);
+      await page.getByRole('button', { name: 'Open message' }).click();
+      await page.getByRole('alert').filter({ hasText: 'is not right' }).waitFor();
+    }
+    // Five wrong tries used the code up: even the right pair is refused now.
+    await page.getByLabel('One-time code').fill(code1);
+    await page.getByLabel('Passphrase from the sender').fill(PASS);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('alert').filter({ hasText: 'tried too often' }).waitFor();
+    const code2 = await codeMail(() => page.getByRole('button', { name: 'Send a new code' }).click());
+    await page.getByLabel('One-time code').fill(code2);
+    await page.getByLabel('Passphrase from the sender').fill(PASS);
+    await page.getByRole('button', { name: 'Open message' }).click();
+    await page.getByRole('heading', { name: 'Lab results' }).waitFor();
+    expect(await page.locator('.message').innerText()).toContain('John Smith');
+    await pctx.close();
+
+    const db = new Database(join(setup.dir, 'data', 'sealgate.db'), { readonly: true });
+    const hash = (db.prepare('select passphrase_hash from portal_messages where recipient = ?').get(dave) as { passphrase_hash: string }).passphrase_hash;
+    const audit = (db.prepare('select type, data from audit').all() as Array<{ type: string; data: string }>).map((r) => `${r.type} ${r.data}`).join('\n');
+    db.close();
+    expect(hash).toMatch(/^\$argon2id\$/);
+    expect(audit).toContain('portal-code-failed');
+    const sinks = [...external.messages, ...internal.messages].map((m) => m.data.toString('latin1')).join('\n');
+    for (const text of [sinks, audit, gw.stdout(), gw.stderr()]) {
+      expect(text).not.toContain(PASS);
+    }
+    expect(sinks.toLowerCase()).not.toContain('x-sealgate-portal-passphrase');
+  }, 240_000);
 });
