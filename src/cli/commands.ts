@@ -13,6 +13,7 @@ import type { OpenedStore } from '../store/index.js';
 import { setUpPki } from '../pki/setup.js';
 import { createQueueAdmin } from '../queue/admin.js';
 import { rejectHeld } from '../outbound/review.js';
+import { createOpenPgp } from '../openpgp/from-config.js';
 
 /** Exit status for configuration errors (documented in README). */
 export const EXIT_CONFIG = 2;
@@ -105,6 +106,12 @@ export function registerCoreCommands(program: Command): void {
         await store.audit.append({ type: 'pki-created', actor: actor(), data: { domains: cfg.domains, algorithm: pki.config.algorithm, kek: kekId } });
         if (createdKek) out(`created key-encryption key ${createdKek} (mode 0600; back it up apart from the database)`);
         out(`created the root CA, issuing CAs and RFC 3183 domain certificates (${pki.config.algorithm}); see: sealgate ca show --config ${configFile}`);
+        // The OpenPGP organization keys too (domain key and ADK per domain, docs/openpgp.md), so the
+        // ADK can be handed to desktop clients before the first start.
+        const pgp = createOpenPgp(cfg, store, { removeForged: false });
+        await pgp.ensureKeys();
+        await store.audit.append({ type: 'openpgp-keys-created', actor: actor(), data: { domains: cfg.domains, algorithm: pgp.config.algorithm } });
+        out(`created the OpenPGP domain keys and additional decryption keys (${pgp.config.algorithm}); see: sealgate pgp key list --config ${configFile}`);
         for (const line of await createInitialAdmin(cfg, store, actor())) out(line);
       });
       out(`created ${configFile}`);
