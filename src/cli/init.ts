@@ -136,8 +136,8 @@ pki:
 #   pending: { reminderHours: 24, expireDays: 7, fallback: hold }
 
 # OpenPGP (docs/openpgp.md). The domain key pair (signs outbound PGP/MIME, decrypts inbound PGP) and
-# the additional decryption key (ADK) are created on first use (sealgate start or any sealgate pgp
-# command), sealed under pki.kek. Publish the ADK to desktop clients: sealgate pgp export-adk, or
+# the additional decryption key (ADK) are created by sealgate init (a domain added later: at sealgate
+# start or any sealgate pgp command), sealed under pki.kek. Publish the ADK to desktop clients: sealgate pgp export-adk, or
 # our WKD on the web listener. Add "openpgp" to outbound.methods to encrypt to partners' keys.
 # openpgp:
 #   algorithm: curve25519            # curve25519 (ed25519 + cv25519, v4) | rsa-3072; both work with GnuPG 2.2
