@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FILTER_SIZE, type Triggers, filterKey, lowerSameLength, triggerIndex } from './scan.js';
+import { FILTER_SIZE, FNV_OFFSET, FNV_PRIME, type Triggers, filterKey, lowerSameLength, tokenHash, triggerIndex } from './scan.js';
 
 export type HealthCategory = 'diagnosis' | 'medication' | 'procedure' | 'test' | 'clinical' | string;
 
@@ -29,10 +29,6 @@ export interface TermHit {
   end: number;
 }
 
-interface Node {
-  next?: Map<string, Node>;
-  info?: TermInfo;
-}
 
 export interface LexiconTerm {
   term: string;
@@ -111,8 +107,24 @@ function upperOk(text: string, start: number, end: number): boolean {
   return up >= 2 || (end - start === 1 && up === 1);
 }
 
+/** Slot of a trie edge (parent node, token hash) in the edge table. */
+function edgeSlot(h: number, parent: number): number {
+  return h ^ (h >>> 15) ^ Math.imul(parent + 1, 0x9e3779b1);
+}
+
 export class Lexicon {
-  private readonly root = new Map<string, Node>();
+  /**
+   * The term trie as one open-addressing table of edges (parent node, token) -> child node, in
+   * typed arrays: a text token is looked up by the hash computed while scanning it, without a
+   * substring or a Map probe. Node 0 is the root; a child id of 0 marks an empty slot.
+   */
+  private readonly edgeParent: Int32Array;
+  private readonly edgeHash: Int32Array;
+  private readonly edgeChild: Int32Array;
+  private readonly edgeToken: string[];
+  private readonly edgeMask: number;
+  /** Node id -> the term ending there. */
+  private readonly infos: Array<TermInfo | undefined> = [undefined];
   /** Bitmap over filterKey() of every first token, so most text tokens are skipped without a lookup. */
   private readonly firstFilter = new Uint8Array(FILTER_SIZE);
   /** Every token that occurs in some term (used to reject "names" that are medical words). */
@@ -121,6 +133,8 @@ export class Lexicon {
 
   constructor(terms: LexiconTerm[]) {
     let n = 0;
+    const edges = new Map<string, number>();
+    const edgeList: Array<[number, string, number]> = [];
     for (const t of terms) {
       const toks = tokenize(t.term);
       if (toks.length === 0 || !Number.isFinite(t.weight)) continue;
@@ -130,23 +144,54 @@ export class Lexicon {
       const last = toks[toks.length - 1]!;
       for (const lastForm of [last, ...pluralVariants(last)]) {
         const seq = [...toks.slice(0, -1), lastForm];
-        let map = this.root;
-        let node: Node | undefined;
+        let node = 0;
         for (const tk of seq) {
-          node = map.get(tk);
-          if (!node) {
-            node = {};
-            map.set(tk, node);
+          let child = edges.get(`${node} ${tk}`);
+          if (child === undefined) {
+            child = this.infos.length;
+            this.infos.push(undefined);
+            edges.set(`${node} ${tk}`, child);
+            edgeList.push([node, tk, child]);
           }
-          map = node.next ??= new Map();
+          node = child;
         }
         // later lists (organization terms) override bundled weights for the same term
-        if (node) node.info = info;
+        this.infos[node] = info;
         this.firstFilter[filterKey(seq[0]!, 0, seq[0]!.length)] = 1;
       }
       n++;
     }
     this.size = n;
+    let slots = 16;
+    while (slots < edgeList.length * 2) slots *= 2;
+    this.edgeMask = slots - 1;
+    this.edgeParent = new Int32Array(slots);
+    this.edgeHash = new Int32Array(slots);
+    this.edgeChild = new Int32Array(slots);
+    this.edgeToken = new Array<string>(slots).fill('');
+    for (const [parent, tk, child] of edgeList) {
+      const h = tokenHash(tk, 0, tk.length);
+      let slot = edgeSlot(h, parent) & this.edgeMask;
+      while (this.edgeChild[slot] !== 0) slot = (slot + 1) & this.edgeMask;
+      this.edgeParent[slot] = parent;
+      this.edgeHash[slot] = h;
+      this.edgeChild[slot] = child;
+      this.edgeToken[slot] = tk;
+    }
+  }
+
+  /** Child of `parent` by the token lower[s, e) whose tokenHash is h; 0 if there is none. */
+  private child(parent: number, lower: string, s: number, e: number, h: number): number {
+    let slot = edgeSlot(h, parent) & this.edgeMask;
+    for (;;) {
+      const c = this.edgeChild[slot]!;
+      if (c === 0) return 0;
+      if (this.edgeHash[slot] === h && this.edgeParent[slot] === parent) {
+        const tk = this.edgeToken[slot]!;
+        if (tk.length === e - s && lower.startsWith(tk, s)) return c;
+      }
+      slot = (slot + 1) & this.edgeMask;
+    }
   }
 
   /** All longest, non-overlapping term occurrences in `text`, in order. */
@@ -158,14 +203,19 @@ export class Lexicon {
     const tfilter = tix?.filter;
     let i = 0;
     while (i < n) {
-      // next token [s, e)
+      // next token [s, e), hashed while it is scanned (tokenHash; filterKey folds it)
       while (i < n && !isTokenChar(lower.charCodeAt(i))) i++;
       if (i >= n) break;
       const s = i;
-      while (i < n && isTokenChar(lower.charCodeAt(i))) i++;
+      let h = FNV_OFFSET;
+      let c = lower.charCodeAt(i);
+      do {
+        h = Math.imul(h ^ c, FNV_PRIME);
+        c = lower.charCodeAt(++i);
+      } while (i < n && isTokenChar(c));
       const e = i;
-      const key = filterKey(lower, s, e);
-      if (tfilter && tfilter[key]) {
+      const key = (h ^ (h >>> 20)) & (FILTER_SIZE - 1);
+      if (tfilter !== undefined && tfilter[key] === 1) {
         const fams = tix!.byToken.get(lower.slice(s, e));
         if (fams) {
           for (const f of fams) {
@@ -175,8 +225,8 @@ export class Lexicon {
           }
         }
       }
-      let node = filter[key] ? this.root.get(lower.slice(s, e)) : undefined;
-      if (!node) {
+      let node = filter[key] === 1 ? this.child(0, lower, s, e, h) : 0;
+      if (node === 0) {
         // Title-Case words are mostly names and places (Tacoma, Sonoma): no morphology guess for them
         if (e - s >= MORPH_MIN_LEN && !(text.charCodeAt(s) < 97 && text.charCodeAt(s + 1) >= 97)) {
           const info = morphologyHit(lower, s, e);
@@ -187,12 +237,12 @@ export class Lexicon {
       let best: TermInfo | undefined;
       let bestEnd = e;
       let p = e;
-      while (node) {
-        if (node.info) {
-          best = node.info;
+      while (node !== 0) {
+        const info = this.infos[node];
+        if (info) {
+          best = info;
           bestEnd = p;
         }
-        if (!node.next) break;
         // following token
         let q = p;
         while (q < n && !isTokenChar(lower.charCodeAt(q))) {
@@ -201,8 +251,13 @@ export class Lexicon {
         }
         if (q >= n || !isTokenChar(lower.charCodeAt(q))) break;
         const ts = q;
-        while (q < n && isTokenChar(lower.charCodeAt(q))) q++;
-        node = node.next.get(lower.slice(ts, q));
+        let th = FNV_OFFSET;
+        for (; q < n; q++) {
+          const tc = lower.charCodeAt(q);
+          if (!isTokenChar(tc)) break;
+          th = Math.imul(th ^ tc, FNV_PRIME);
+        }
+        node = this.child(node, lower, ts, q, th);
         p = q;
       }
       if (!best) continue;
@@ -269,8 +324,14 @@ function morphologyHit(lower: string, s: number, e: number): TermInfo | undefine
   return info ?? undefined;
 }
 
+/** 1 for the characters tokens are made of (a-z, 0-9, Latin-1 and Latin Extended-A/B letters). */
+const TOKEN_CHARS = new Uint8Array(0x250);
+for (let c = 0; c < 0x250; c++) {
+  TOKEN_CHARS[c] = (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 0xc0 && c !== 0xd7 && c !== 0xf7) ? 1 : 0;
+}
+
 function isTokenChar(c: number): boolean {
-  return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || (c >= 0xc0 && c <= 0x24f && c !== 0xd7 && c !== 0xf7);
+  return c < 0x250 && TOKEN_CHARS[c] === 1;
 }
 
 

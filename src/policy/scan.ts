@@ -49,16 +49,25 @@ export function triggerIndex(): TriggerIndex {
 }
 
 /** Size of the token pre-filters (one byte per slot). */
-export const FILTER_SIZE = 1 << 20;
+export const FILTER_SIZE = 1 << 16;
 
 /**
  * Pre-filter slot of a token: FNV-1a over its characters, folded to FILTER_SIZE. Text tokens whose
  * slot is empty are skipped without allocating a substring (most words of a large text).
  */
 export function filterKey(s: string, start: number, end: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  const h = tokenHash(s, start, end);
   return (h ^ (h >>> 20)) & (FILTER_SIZE - 1);
+}
+
+export const FNV_OFFSET = 0x811c9dc5;
+export const FNV_PRIME = 0x01000193;
+
+/** FNV-1a (32-bit, signed as Math.imul returns it) of s[start, end). */
+export function tokenHash(s: string, start: number, end: number): number {
+  let h = FNV_OFFSET;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
+  return h;
 }
 
 export function positions(trig: Triggers, family: string): number[] {

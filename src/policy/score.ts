@@ -8,7 +8,7 @@
 import { type CompiledPolicy, type PolicyConfig, PII_CATEGORIES, WEAK_ID_CATEGORIES, compilePolicy } from './config.js';
 import { type Finding, detectCodes, detectHl7, detectIdentifiers, isValidIcd10 } from './detectors.js';
 import { type Extraction, type TextUnit, extractText } from './extract.js';
-import type { TermHit } from './lexicon.js';
+import type { Lexicon, TermHit } from './lexicon.js';
 import { maskValue } from './mask.js';
 import { type Triggers, execAtTriggers, lowerSameLength, positions, registerTriggers } from './scan.js';
 import { bundledLexicon } from './lexicon.js';
@@ -196,7 +196,8 @@ interface TableInfo {
 }
 
 function splitCells(line: string, delim: string): string[] {
-  if (delim !== ',') return line.split(delim).map((c) => c.trim());
+  // without quotes a CSV line is its comma-separated pieces (no per-character copying)
+  if (delim !== ',' || !line.includes('"')) return line.split(delim).map((c) => c.trim());
   const cells: string[] = [];
   let cur = '';
   let q = false;
@@ -224,6 +225,19 @@ function hasTwo(line: string, ch: string): boolean {
   return a >= 0 && line.indexOf(ch, a + 1) >= 0;
 }
 
+/** Some comma-separated piece of `line` is over 30 characters once trimmed (no array per line). */
+function hasLongPiece(line: string): boolean {
+  let a = 0;
+  for (;;) {
+    let b = line.indexOf(',', a);
+    if (b < 0) b = line.length;
+    // a piece of at most 30 characters cannot be longer trimmed: only long ones are copied
+    if (b - a > 30 && line.slice(a, b).trim().length > 30) return true;
+    if (b === line.length) return false;
+    a = b + 1;
+  }
+}
+
 /** Find delimited tables (CSV, TSV, pipe tables in text or HTML) in a unit. */
 function findTables(text: string, tabular: boolean): TableInfo[] {
   const tables: TableInfo[] = [];
@@ -248,7 +262,7 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
     // prose with commas: a pasted-CSV header has no cell over 30 characters (checked below on the
     // split cells); without quotes the cells are the comma-separated pieces, so wrapped sentences
     // are rejected here without splitting them cell by cell
-    if (delim === ',' && !tabular && !line.includes('"') && line.split(',').some((c) => c.trim().length > 30)) continue;
+    if (delim === ',' && !tabular && !line.includes('"') && hasLongPiece(line)) continue;
     // "LastName" -> "last name", "pt_name" -> "pt name"
     const cols = splitCells(line, delim).map((c) => c.replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2').toLowerCase());
     const filled = cols.filter((c) => c.length > 0);
@@ -394,16 +408,33 @@ function addId(ev: Evidence, cat: string): void {
   ev.ids.set(cat, (ev.ids.get(cat) ?? 0) + 1);
 }
 
+/** Per lexicon: name token -> whether it may be part of a person's name (see nameTokenOk). */
+const nameTokenCache = new WeakMap<Lexicon, Map<string, boolean>>();
+
+/** The checks of one candidate-name token; they depend only on the token and the lexicon. */
+function nameTokenOk(t: string, lexicon: Lexicon): boolean {
+  let cache = nameTokenCache.get(lexicon);
+  if (!cache) nameTokenCache.set(lexicon, (cache = new Map()));
+  const hit = cache.get(t);
+  if (hit !== undefined) return hit;
+  const ok = nameTokenCheck(t, lexicon);
+  if (cache.size < 50_000) cache.set(t, ok);
+  return ok;
+}
+
+function nameTokenCheck(t: string, lexicon: Lexicon): boolean {
+  if (CREDENTIAL_TOKEN.test(t)) return false; // "Martinez, PharmD"
+  const f = foldName(t).replace(/[.'’]/g, '');
+  if (f.length < 2 && !/^\p{Lu}\.?$/u.test(t)) return false;
+  if (NAME_STOP.has(f) || ORG_WORDS.has(f) || lexicon.vocabulary.has(f)) return false;
+  if (!/\p{Ll}/u.test(t) && t.length > 1 && !/^\p{Lu}\.?$/u.test(t)) return false; // ALL CAPS words are headings
+  return true;
+}
+
 function isLikelyName(candidate: string, ctx: ScoreCtx, text: string, start: number, end: number): boolean {
   const toks = candidate.split(/[\s,]+/).filter(Boolean);
   if (toks.length < 2) return false;
-  for (const t of toks) {
-    if (CREDENTIAL_TOKEN.test(t)) return false; // "Martinez, PharmD"
-    const f = foldName(t).replace(/[.'’]/g, '');
-    if (f.length < 2 && !/^\p{Lu}\.?$/u.test(t)) return false;
-    if (NAME_STOP.has(f) || ORG_WORDS.has(f) || ctx.pol.lexicon.vocabulary.has(f)) return false;
-    if (!/\p{Ll}/u.test(t) && t.length > 1 && !/^\p{Lu}\.?$/u.test(t)) return false; // ALL CAPS words are headings
-  }
+  for (const t of toks) if (!nameTokenOk(t, ctx.pol.lexicon)) return false;
   if (CREDENTIAL_AFTER.test(text.slice(end, end + 12))) return false;
   if (TITLE_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return false;
   const next = /^\s+(\p{L}+)/u.exec(text.slice(end, end + 30))?.[1];
