@@ -1,0 +1,149 @@
+// The console's queue page in Debian's Chromium against a real `sealgate start` process: a message
+// the partner's server keeps deferring (451 at the sink) is held, retried, held again, released and
+// deleted from the page; each action writes its audit record with the admin as actor. The JSON API
+// does the same for admins only (privacy officers may look, not act; auditors may not look). The
+// sender-set portal passphrase header is shown as [removed] in the header view.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { Browser, Page } from 'playwright-core';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { sendMail } from '../helpers/send-mail.js';
+import { SENDER, waitUntil } from '../outbound/protect-helpers.js';
+import { totp } from '../../src/web/totp.js';
+import { credentials, launchChromium, screenshotPath, signIn, type ApiClient } from './web-helpers.js';
+
+const STUCK = 'stuck@partner.example';
+const PASS = 'queue-page-secret-41';
+let internal: SmtpSink;
+let external: SmtpSink;
+let setup: GatewaySetup;
+let gw: GatewayProcess;
+let browser: Browser;
+let page: Page;
+let admin: { password: string; totpSecret?: string };
+let api: ApiClient;
+
+const url = (p: string) => `https://127.0.0.1:${setup.webPort}${p}`;
+const message = (n: number) =>
+  `From: ${SENDER}\r\nTo: ${STUCK}\r\nX-Sealgate-Portal-Passphrase: ${PASS}\r\nSubject: Meeting ${n}\r\nDate: Sun, 29 Nov 2026 10:00:00 +0000\r\nMessage-ID: <queue-${n}@hospital.test>\r\n\r\nThe meeting moves to room ${n}.\r\n`;
+
+async function sendStuck(n: number): Promise<string> {
+  expect((await sendMail(setup.outboundPort, { from: SENDER, to: [STUCK], data: message(n) })).code).toBe(250);
+  let id = '';
+  await waitUntil(async () => {
+    const list = JSON.parse((await api.get(`/api/queue?state=deferred&q=${STUCK}`)).body) as { messages: Array<{ id: string; size: number }> };
+    const known = new Set(seen);
+    id = list.messages.find((m) => !known.has(m.id))?.id ?? '';
+    return id !== '';
+  }, 90_000);
+  seen.push(id);
+  return id;
+}
+const seen: string[] = [];
+
+const stateOf = async (id: string) => (JSON.parse((await api.get(`/api/queue/${id}`)).body) as { state?: string }).state;
+/** Waits until the message is not being worked on (a requeued one is attempted and deferred again). */
+const settled = (id: string, states = ['deferred', 'hold']) => waitUntil(async () => states.includes((await stateOf(id)) ?? ''), 90_000);
+
+function auditFor(id: string): Array<{ type: string; actor: string; data: string }> {
+  const db = new Database(join(setup.dir, 'data', 'sealgate.db'), { readonly: true });
+  try {
+    return db.prepare('select type, actor, data from audit where message_id = ? order by seq').all(id) as Array<{ type: string; actor: string; data: string }>;
+  } finally {
+    db.close();
+  }
+}
+
+beforeAll(async () => {
+  internal = await startSmtpSink();
+  external = await startSmtpSink({ replyTo: (phase, arg) => (phase === 'rcpt' && arg.includes(STUCK) ? '451 4.3.0 try later' : undefined) });
+  setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port });
+  const r = sealgate(['user', 'reset', 'admin', '--config', setup.config]);
+  expect(r.status, r.stderr).toBe(0);
+  admin = credentials(r.stdout);
+  gw = await startGatewayProcess(setup);
+  await waitPort(setup.webPort, 60000);
+  api = await signIn(setup.webPort, 'admin', admin.password, () => totp(admin.totpSecret!, new Date()));
+  browser = await launchChromium();
+  page = await (await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } })).newPage();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gw?.stop();
+  await Promise.all([internal?.close(), external?.close()]);
+  if (setup) cleanup(setup.dir);
+});
+
+describe('queue page', () => {
+  it('holds, retries, releases and deletes from the page, each audited with the admin as actor', async () => {
+    const id = await sendStuck(1);
+    await page.goto(url('/'));
+    await page.getByLabel('User name').fill('admin');
+    await page.getByLabel('Password').fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByLabel('6-digit code from your authenticator app').fill(totp(admin.totpSecret!, new Date()));
+    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+
+    await page.goto(url(`/queue?q=${STUCK}`));
+    await page.getByRole('link', { name: id }).click();
+    await page.getByRole('heading', { name: `Message ${id}` }).waitFor();
+    const headers = await page.locator('pre').innerText();
+    expect(headers).toContain('X-Sealgate-Portal-Passphrase: [removed]');
+    expect(headers).not.toContain(PASS);
+    const stateCell = page.locator('tr', { has: page.locator('th', { hasText: /^state$/ }) }).locator('td');
+    const act = async (label: string, expected: RegExp) => {
+      await page.getByRole('button', { name: label, exact: true }).click();
+      await page.getByRole('heading', { name: `Message ${id}` }).waitFor();
+      expect(await stateCell.innerText()).toMatch(expected);
+    };
+    await act('Hold', /^hold$/);
+    await page.screenshot({ path: screenshotPath('queue-message-desktop'), fullPage: true });
+    await act('Retry', /^(incoming|deferred|active)$/);
+    await settled(id, ['deferred']);
+    await page.reload();
+    await act('Hold', /^hold$/);
+    await act('Release', /^(incoming|deferred|active)$/);
+    await settled(id, ['deferred']);
+    await page.reload();
+    page.once('dialog', (d) => void d.accept());
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await page.getByRole('heading', { name: 'Queue' }).waitFor();
+    expect((await api.get(`/api/queue/${id}`)).status).toBe(404);
+
+    const rows = auditFor(id).filter((r) => r.actor === 'web:admin');
+    expect(rows.map((r) => r.type)).toEqual(expect.arrayContaining(['web-message-viewed', 'held', 'retried', 'released', 'deleted']));
+    expect(rows.filter((r) => r.type === 'held')).toHaveLength(2);
+    expect(rows.find((r) => r.type === 'deleted')!.data).toContain(STUCK);
+    for (const r of auditFor(id)) expect(r.data).not.toContain(PASS);
+    expect(external.messages.map((m) => m.data.toString('latin1')).join('')).not.toContain(PASS);
+  }, 240_000);
+
+  it('the API acts for admins only: privacy officers may look, auditors may not', async () => {
+    const id = await sendStuck(2);
+    const add = (name: string, role: string) => credentials(sealgate(['user', 'add', name, '--role', role, '--config', setup.config]).stdout);
+    const po = await signIn(setup.webPort, 'olivia', add('olivia', 'privacy-officer').password);
+    const au = await signIn(setup.webPort, 'arthur', add('arthur', 'auditor').password);
+    expect((await po.get('/api/queue')).status).toBe(200);
+    expect((await po.get(`/api/queue/${id}`)).status).toBe(200);
+    for (const verb of ['retry', 'hold', 'release', 'delete']) expect((await po.json(`/api/queue/${id}/${verb}`, {})).status, verb).toBe(403);
+    expect((await au.get('/api/queue')).status).toBe(403);
+    expect((await au.json(`/api/queue/${id}/hold`, {})).status).toBe(403);
+    expect((await api.json(`/api/queue/${id}/hold`, {}, { csrf: false })).status).toBe(403);
+
+    expect((await api.json(`/api/queue/${id}/hold`, { reason: 'checking' })).status).toBe(200);
+    expect(await stateOf(id)).toBe('hold');
+    expect((await api.json(`/api/queue/${id}/hold`, {})).status).toBe(409);
+    expect((await api.json(`/api/queue/${id}/release`, {})).status).toBe(200);
+    await settled(id, ['deferred']);
+    expect((await api.json(`/api/queue/${id}/retry`, {})).status).toBe(200);
+    await settled(id, ['deferred']);
+    expect((await api.json(`/api/queue/${id}/delete`, {})).status).toBe(200);
+    expect((await api.get(`/api/queue/${id}`)).status).toBe(404);
+    const types = auditFor(id).map((r) => `${r.type}/${r.actor}`);
+    expect(types).toEqual(expect.arrayContaining(['held/web:admin', 'released/web:admin', 'retried/web:admin', 'deleted/web:admin']));
+  }, 240_000);
+});
