@@ -1,12 +1,15 @@
 // Certificates: search, inspect, download (PEM), issue for an external recipient, revoke, and
 // PKCS#12 password retrieval (shown once per click, never in a URL, audited by retrievePassword).
+// After issuing, the PKCS#12 file is offered once for download (POST with a one-use handle, kept
+// in memory for 10 minutes for the issuing admin only: the private key may be destroyed by then).
 // Trust level: opens the domain PKI with the KEK (issue, revoke, passwords); admin-only changes.
+import { randomBytes } from 'node:crypto';
 import { openDomainPki, fingerprint, toPem, type DomainPki } from '../pki/ca.js';
 import { issueForExternalRecipient, retrievePassword } from '../pki/issue.js';
 import { loadKek } from '../pki/keystore.js';
 import type { CertRecord } from '../pki/certstore.js';
 import type { Kysely } from 'kysely';
-import { HttpError, html, send, sendJson, type Safe } from './http.js';
+import { HttpError, attachmentHeader, html, send, sendJson, type Safe } from './http.js';
 import { csrfField, type Console, type ConsoleModule } from './console.js';
 import type { Principal } from './auth.js';
 
@@ -34,8 +37,41 @@ const view = (r: CertRecord) => ({
 const secretBox = (label: string, value: string): Safe =>
   html`<div class="notice" role="status"><p>${label} (shown once; this page is not kept):</p><p class="secret" id="secret">${value}</p><button type="button" class="secondary" data-copy="secret">Copy</button></div>`;
 
+/** Issued PKCS#12 files waiting for their one download (handle → file), per process, in memory. */
+interface IssuedFile {
+  pkcs12: Buffer;
+  serial: string;
+  address: string;
+  actor: string;
+  expires: number;
+}
+const DOWNLOAD_TTL_MS = 10 * 60_000;
+
+function downloads(now: () => Date) {
+  const files = new Map<string, IssuedFile>();
+  const sweep = () => {
+    for (const [k, f] of files) if (f.expires <= now().getTime()) files.delete(k);
+  };
+  return {
+    put(f: Omit<IssuedFile, 'expires'>): string {
+      sweep();
+      const handle = randomBytes(24).toString('base64url');
+      files.set(handle, { ...f, expires: now().getTime() + DOWNLOAD_TTL_MS });
+      return handle;
+    },
+    take(handle: string, actor: string): IssuedFile | undefined {
+      sweep();
+      const f = files.get(handle);
+      if (!f || f.actor !== actor) return undefined;
+      files.delete(handle);
+      return f;
+    },
+  };
+}
+
 export const certificatePages: ConsoleModule = (c) => {
   const pki = pkiOpener(c);
+  const issued = downloads(c.deps.now);
   const find = async (address: string) => (await pki()).certs.listCerts({ ...(address ? { address: address.toLowerCase() } : {}), includeRevoked: true, limit: 200 });
 
   const passwordForm = (who: Principal, value = '') =>
@@ -130,7 +166,21 @@ ${who.role === 'admin' && !r.revokedAt && !r.kind.endsWith('-ca') ? html`<form m
     const r = await issueForExternalRecipient(await pki(), form.fields.address ?? '', { actor: who.actor }).catch((e: Error) => {
       throw new HttpError(400, e.message);
     });
-    c.render(ctx, who, 'Certificate issued', '/certificates', html`<h1>Certificate issued</h1><p><a href="/certificates/${r.record.serial}">${r.record.serial}</a> for ${r.record.address}.</p>${secretBox('PKCS#12 password', r.password)}`);
+    const handle = issued.put({ pkcs12: r.pkcs12, serial: r.record.serial, address: r.record.address!, actor: who.actor });
+    c.render(
+      ctx,
+      who,
+      'Certificate issued',
+      '/certificates',
+      html`<h1>Certificate issued</h1><p><a href="/certificates/${r.record.serial}">${r.record.serial}</a> for ${r.record.address}.</p>${secretBox('PKCS#12 password', r.password)}
+<form method="post" action="/certificates/issued/download">${csrfField(who)}<input type="hidden" name="handle" value="${handle}"><button type="submit">Download PKCS#12</button></form><p class="muted">The file can be downloaded once, within 10 minutes. Send the file and the password by different channels.</p>`,
+    );
+  });
+  c.post('/certificates/issued/download', 'certs.change', async (ctx, who, form) => {
+    const f = issued.take(form.fields.handle ?? '', who.actor);
+    if (!f) throw new HttpError(410, 'this download was already used or has expired; issue a new certificate');
+    await c.audit(who, 'certificate-pkcs12-downloaded', { serial: f.serial, address: f.address });
+    send(ctx, 200, 'application/x-pkcs12', f.pkcs12, { 'Content-Disposition': attachmentHeader(`${f.address}.p12`) });
   });
   c.get('/api/certificates', 'certs.view', async (ctx) => sendJson(ctx, 200, { certificates: (await find(ctx.url.searchParams.get('q') ?? '')).map(view) }));
 };

@@ -6,6 +6,7 @@
 // dashboard and the review page at desktop and phone widths go to docs/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
@@ -110,6 +111,35 @@ describe('administration console', () => {
     await rows.first().waitFor();
     expect(await rows.first().innerText()).toContain(EXTERNAL);
     expect(await page.content()).not.toContain(shown);
+  }, 60_000);
+
+  it('issues for an external recipient and offers the PKCS#12 once: openssl opens it with the shown password; the download is audited', async () => {
+    const addr = 'dana@ext2.example';
+    await page.goto(url('/certificates'));
+    await page.getByLabel('Recipient address', { exact: true }).fill(addr);
+    await page.getByRole('button', { name: 'Issue', exact: true }).click();
+    await page.getByRole('heading', { name: 'Certificate issued' }).waitFor();
+    const password = (await page.locator('#secret').innerText()).trim();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download PKCS#12' }).click()]);
+    expect(download.suggestedFilename()).toBe(`${addr}.p12`);
+    const file = join(setup.dir, 'dana.p12');
+    await download.saveAs(file);
+    const info = spawnSync('openssl', ['pkcs12', '-info', '-in', file, '-passin', `pass:${password}`, '-nodes'], { encoding: 'utf8' });
+    expect(info.status, info.stderr).toBe(0);
+    expect(info.stdout).toContain('BEGIN PRIVATE KEY');
+    expect(info.stdout).toContain(addr);
+    expect(spawnSync('openssl', ['pkcs12', '-info', '-in', file, '-passin', 'pass:wrong', '-nodes'], { encoding: 'utf8' }).status).not.toBe(0);
+    // One use: the same handle a second time is refused.
+    await page.goBack();
+    const again = await page.getByRole('button', { name: 'Download PKCS#12' }).isVisible().catch(() => false);
+    if (again) {
+      const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/certificates/issued/download')), page.getByRole('button', { name: 'Download PKCS#12' }).click()]);
+      expect(res.status()).toBe(410);
+    }
+    await page.goto(url('/audit?type=certificate-pkcs12-downloaded'));
+    const row = page.locator('table tr', { hasText: 'web:admin' }).first();
+    await row.waitFor();
+    expect(await row.innerText()).toContain(addr);
   }, 60_000);
 
   it('approves a held PHI message: it leaves with a review signature', async () => {
