@@ -54,8 +54,10 @@ afterAll(async () => {
 });
 
 /** What the desktop client sends: our header, then openssl's application/pkcs7-mime entity. */
-async function desktopEncrypted(to: string, subject: string, body: string, recipients: string[], keyid = false): Promise<Buffer> {
-  const entity = crlf(`Content-Type: text/plain; charset=us-ascii\n\n${body}\n`);
+async function desktopEncrypted(to: string, subject: string, body: string, recipients: string[], keyid = false, signOpaque = false): Promise<Buffer> {
+  let entity = crlf(`Content-Type: text/plain; charset=us-ascii\n\n${body}\n`);
+  // Sign, then encrypt (opaque signed-data: the content is only readable after both layers).
+  if (signOpaque) entity = await runOk('openssl', ['cms', '-sign', '-nodetach', '-binary', '-signer', peers.ids.alice!.certPath, '-inkey', peers.ids.alice!.keyPath], { input: entity });
   const args = ['cms', '-encrypt', '-binary', '-aes-256-cbc', ...(keyid ? ['-keyid'] : []), ...recipients.flatMap((c) => ['-recip', c])];
   const smime = (await runOk('openssl', args, { input: entity })).toString('latin1');
   const head = `From: Alice <${SENDER}>\nTo: <${to}>\nSubject: ${subject}\nDate: Sun, 29 Nov 2026 10:00:00 +0000\nMessage-ID: <${subject.replace(/\W/g, '')}@hospital.test>\n`;
@@ -77,6 +79,7 @@ describe('S/MIME encrypted on the desktop, with our domain certificate among the
     await send('eve@unregistered.test', await desktopEncrypted('eve@unregistered.test', 'smime desktop to eve', PHI, [peers.ids.carol!.certPath, domainCert]));
     const reason = await waitHeld(/eve@unregistered\.test/);
     expect(reason).toMatch(/patient information/i);
+    expect(reason).toMatch(/MRN \*+78/); // masked evidence from the plaintext
     expect(reason).not.toContain('12345678');
   }, 90_000);
 
@@ -84,6 +87,14 @@ describe('S/MIME encrypted on the desktop, with our domain certificate among the
     await send('mallory@elsewhere.test', await desktopEncrypted('mallory@elsewhere.test', 'smime desktop proxy', PHI, [peers.ids.bob!.certPath, proxyCert]));
     const reason = await waitHeld(/mallory@elsewhere\.test/);
     expect(reason).toMatch(/patient information/i);
+    expect(reason).toMatch(/MRN \*+78/); // masked evidence from the plaintext
+  }, 90_000);
+
+  test('signed (opaque) then encrypted on the desktop, PHI to an unregistered domain: both layers peeled, held', async () => {
+    await send('trent@unregistered.test', await desktopEncrypted('trent@unregistered.test', 'smime desktop signed', PHI, [peers.ids.carol!.certPath, domainCert], false, true));
+    const reason = await waitHeld(/trent@unregistered\.test/);
+    expect(reason).toMatch(/patient information/i);
+    expect(reason).toMatch(/MRN \*+78/); // masked evidence from the plaintext
   }, 90_000);
 
   for (const keyid of [false, true]) {
