@@ -1,0 +1,79 @@
+// The dashboard's antivirus card in Debian's Chromium shows the state of a real clamd
+// (test/helpers/clamd.ts, its own signature database built 60 hours ago): reachable, the signature
+// age from clamd's VERSION and the stale-database alarm (limit 48 hours); when clamd stops, the
+// card turns to "error" with the unreachable alarm; when it is back, the card recovers.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { startClamd, type ClamdProcess } from '../helpers/clamd.js';
+import { totp } from '../../src/web/totp.js';
+import { credentials, launchChromium, screenshotPath } from './web-helpers.js';
+
+let internal: SmtpSink;
+let external: SmtpSink;
+let av: ClamdProcess;
+let setup: GatewaySetup;
+let gw: GatewayProcess;
+let browser: Browser;
+let page: Page;
+
+const url = (p: string) => `https://127.0.0.1:${setup.webPort}${p}`;
+
+beforeAll(async () => {
+  internal = await startSmtpSink();
+  external = await startSmtpSink();
+  av = await startClamd({ dbAgeHours: 60 });
+  setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port, edit: (y) => `${y}\nantivirus:\n  clamd: ${av.address}\n` });
+  const r = sealgate(['user', 'reset', 'admin', '--config', setup.config]);
+  expect(r.status, r.stderr).toBe(0);
+  const admin = credentials(r.stdout);
+  gw = await startGatewayProcess(setup);
+  await waitPort(setup.webPort, 60000);
+  browser = await launchChromium();
+  page = await (await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } })).newPage();
+  await page.goto(url('/'));
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('6-digit code from your authenticator app').fill(totp(admin.totpSecret!, new Date()));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+}, 240_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gw?.stop();
+  await av?.close();
+  await Promise.all([internal?.close(), external?.close()]);
+  if (setup) cleanup(setup.dir);
+});
+
+/** The antivirus card's text after the health page asked clamd (VERSION) again. */
+async function card(): Promise<string> {
+  await page.goto(url('/health'));
+  await page.goto(url('/'));
+  const c = page.locator('h2', { hasText: 'Antivirus' }).locator('xpath=following-sibling::div[1]');
+  return c.innerText();
+}
+
+describe('dashboard antivirus card', () => {
+  it("shows clamd's signature age and the stale-database alarm", async () => {
+    const text = await card();
+    expect(text).toContain(`clamd ${av.address}: warning`);
+    expect(text).toMatch(/Signature age: 60\.\d hours/);
+    expect(text).toMatch(/signature database is 60(\.\d)? hours old \(limit 48\)/);
+    await page.screenshot({ path: screenshotPath('dashboard-antivirus-desktop'), fullPage: true });
+  }, 60_000);
+
+  it('turns to error when clamd stops, and recovers when it is back', async () => {
+    await av.stop();
+    const down = await card();
+    expect(down).toContain(`clamd ${av.address}: error`);
+    expect(down).toContain('clamd unreachable');
+    await av.start();
+    const up = await card();
+    expect(up).toContain(`clamd ${av.address}: warning`);
+    expect(up).not.toContain('unreachable');
+  }, 120_000);
+});
