@@ -9,6 +9,7 @@
 // stage applies outbound.inspectEncrypted (hold by default). The message body is never modified.
 // Trust level: opens the domain encryption key with the KEK (through the PKI); sees plaintext in
 // memory only (never logged, never stored: attrs are not persisted).
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import type { Config } from '../config/types.js';
 import { openDomainPki, type DomainPki, type PkiStore } from '../pki/ca.js';
