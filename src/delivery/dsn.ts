@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import type { QueuedMessage } from '../store/types.js';
 import type { RecipientResult } from './types.js';
+import { stripPortalPassphrase } from '../web/portal-passphrase.js';
 
 export type BounceReason = 'failed' | 'expired' | 'rejected';
 
@@ -94,7 +95,8 @@ export function createBounceBuilder(opts: BounceBuilderOptions): BounceBuilder {
       if (failed.length === 0) throw new Error('a DSN needs at least one recipient');
       const date = now();
       const id = randomId();
-      const headers = headerSection(origHeaders, maxHeader);
+      // A sender-set pickup passphrase (src/web/portal-passphrase.ts) is never quoted back.
+      const headers = headerSection(stripPortalPassphrase(origHeaders).body, maxHeader);
       const rows = failed.map((r) => {
         const action: 'failed' | 'delayed' = r.status === 'deferred' && reason !== 'expired' ? 'delayed' : 'failed';
         return { r, action, status: statusFor(r, action, reason) };
