@@ -10,11 +10,12 @@ import type { Browser, Page } from 'playwright-core';
 import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
-import { SENDER, waitUntil } from '../outbound/protect-helpers.js';
+import { SENDER, to, waitUntil } from '../outbound/protect-helpers.js';
 import { totp } from '../../src/web/totp.js';
 import { credentials, launchChromium, screenshotPath, signIn, type ApiClient } from './web-helpers.js';
 
 const STUCK = 'stuck@partner.example';
+const GONE = 'gone@partner.example';
 const PASS = 'queue-page-secret-41';
 let internal: SmtpSink;
 let external: SmtpSink;
@@ -43,9 +44,14 @@ async function sendStuck(n: number): Promise<string> {
 }
 const seen: string[] = [];
 
-const stateOf = async (id: string) => (JSON.parse((await api.get(`/api/queue/${id}`)).body) as { state?: string }).state;
-/** Waits until the message is not being worked on (a requeued one is attempted and deferred again). */
-const settled = (id: string, states = ['deferred', 'hold']) => waitUntil(async () => states.includes((await stateOf(id)) ?? ''), 90_000);
+const summaryOf = async (id: string) => JSON.parse((await api.get(`/api/queue/${id}`)).body) as { state?: string; attempts: number };
+const stateOf = async (id: string) => (await summaryOf(id)).state;
+/** Runs a requeueing action, then waits until the message was attempted again and deferred (not being worked on). */
+async function requeued(id: string, action: () => Promise<void>): Promise<void> {
+  const before = (await summaryOf(id)).attempts;
+  await action();
+  await waitUntil(async () => ((s) => s.state === 'deferred' && s.attempts > before)(await summaryOf(id)), 90_000);
+}
 
 function auditFor(id: string): Array<{ type: string; actor: string; data: string }> {
   const db = new Database(join(setup.dir, 'data', 'sealgate.db'), { readonly: true });
@@ -58,7 +64,7 @@ function auditFor(id: string): Array<{ type: string; actor: string; data: string
 
 beforeAll(async () => {
   internal = await startSmtpSink();
-  external = await startSmtpSink({ replyTo: (phase, arg) => (phase === 'rcpt' && arg.includes(STUCK) ? '451 4.3.0 try later' : undefined) });
+  external = await startSmtpSink({ replyTo: (phase, arg) => (phase === 'rcpt' && arg.includes(STUCK) ? '451 4.3.0 try later' : phase === 'rcpt' && arg.includes(GONE) ? '550 5.1.1 no such user' : undefined) });
   setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port });
   const r = sealgate(['user', 'reset', 'admin', '--config', setup.config]);
   expect(r.status, r.stderr).toBe(0);
@@ -102,12 +108,10 @@ describe('queue page', () => {
     };
     await act('Hold', /^hold$/);
     await page.screenshot({ path: screenshotPath('queue-message-desktop'), fullPage: true });
-    await act('Retry', /^(incoming|deferred|active)$/);
-    await settled(id, ['deferred']);
+    await requeued(id, () => act('Retry', /^(incoming|deferred|active)$/));
     await page.reload();
     await act('Hold', /^hold$/);
-    await act('Release', /^(incoming|deferred|active)$/);
-    await settled(id, ['deferred']);
+    await requeued(id, () => act('Release', /^(incoming|deferred|active)$/));
     await page.reload();
     page.once('dialog', (d) => void d.accept());
     await page.getByRole('button', { name: 'Delete', exact: true }).click();
@@ -137,13 +141,21 @@ describe('queue page', () => {
     expect((await api.json(`/api/queue/${id}/hold`, { reason: 'checking' })).status).toBe(200);
     expect(await stateOf(id)).toBe('hold');
     expect((await api.json(`/api/queue/${id}/hold`, {})).status).toBe(409);
-    expect((await api.json(`/api/queue/${id}/release`, {})).status).toBe(200);
-    await settled(id, ['deferred']);
-    expect((await api.json(`/api/queue/${id}/retry`, {})).status).toBe(200);
-    await settled(id, ['deferred']);
+    await requeued(id, async () => expect((await api.json(`/api/queue/${id}/release`, {})).status).toBe(200));
+    await requeued(id, async () => expect((await api.json(`/api/queue/${id}/retry`, {})).status).toBe(200));
     expect((await api.json(`/api/queue/${id}/delete`, {})).status).toBe(200);
     expect((await api.get(`/api/queue/${id}`)).status).toBe(404);
     const types = auditFor(id).map((r) => `${r.type}/${r.actor}`);
     expect(types).toEqual(expect.arrayContaining(['held/web:admin', 'released/web:admin', 'retried/web:admin', 'deleted/web:admin']));
   }, 240_000);
+
+  it('a bounce (DSN) quotes the original headers without the portal passphrase', async () => {
+    expect((await sendMail(setup.outboundPort, { from: SENDER, to: [GONE], data: message(3).replace(`To: ${STUCK}`, `To: ${GONE}`) })).code).toBe(250);
+    await waitUntil(() => internal.messages.filter(to(SENDER)).some((m) => m.data.toString('latin1').includes('queue-3@hospital.test')), 90_000);
+    const dsn = internal.messages.filter(to(SENDER)).find((m) => m.data.toString('latin1').includes('queue-3@hospital.test'))!.data.toString('latin1');
+    expect(dsn).toContain('multipart/report');
+    expect(dsn).toContain('Subject: Meeting 3');
+    expect(dsn).not.toContain(PASS);
+    expect(dsn.toLowerCase()).not.toContain('x-sealgate-portal-passphrase');
+  }, 120_000);
 });
