@@ -3,7 +3,7 @@
 # Daemons are NOT started here: each test starts its own instance on loopback.
 set -euo pipefail
 PKGS=(clamav-daemon clamdscan slapd ldap-utils libnss3-tools gpgsm gnupg
-      libbcmail-java libbcpkix-java libbcprov-java postfix swaks chromium openssl
+      libbcmail-java libbcpkix-java libbcprov-java postfix swaks chromium openssl sqlite3
       ca-certificates)
 missing=()
 for p in "${PKGS[@]}"; do
