@@ -47,6 +47,7 @@ async function runGateway(cfg: Config): Promise<void> {
       `sealgate: serving ${cfg.domains.join(', ')} as ${cfg.hostname}`,
       `sealgate: inbound SMTP (Internet -> us) listening on ${gw.inbound.host}:${gw.inbound.port}; accepted mail goes to ${cfg.delivery.internal.host}:${cfg.delivery.internal.port}`,
       `sealgate: outbound SMTP (internal server -> us) listening on ${gw.outbound.host}:${gw.outbound.port}; mail goes to ${ext}`,
+      ...(gw.web ? [`sealgate: web console and pickup portal on https://${gw.web.host}:${gw.web.port}/ (sign in with the administrator printed by init)`] : []),
       `sealgate: database ${cfg.database.kind === 'sqlite' ? cfg.database.file : 'postgresql'}; stop with SIGTERM or Ctrl-C`,
       '',
     ].join('\n'),
@@ -67,6 +68,34 @@ async function runGateway(cfg: Config): Promise<void> {
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
+  });
+}
+
+/**
+ * What `init` does after writing the config (and `demo` on its first start): the database, the PKI
+ * with its key-encryption key, the OpenPGP organization keys and the initial console administrator.
+ */
+async function setUpKeysAndAdmin(configFile: string, pkiAlgorithm?: 'rsa-3072' | 'p-256'): Promise<void> {
+  const cfg = config(configFile);
+  await withStore(cfg, async (store) => {
+    await store.setSetting('initialized_at', new Date().toISOString());
+    await store.audit.append({ type: 'init', actor: actor(), data: { domains: cfg.domains } });
+    // The loader always fills `pki` with defaults when the section is absent.
+    const { pki, createdKek, kekId } = await setUpPki(cfg, cfg.pki!, store, pkiAlgorithm);
+    if (!pki) {
+      out(`the database already holds this gateway's PKI (another node created it): copy that node's key-encryption key to ${cfg.pki!.kek} before starting`);
+      return;
+    }
+    await store.audit.append({ type: 'pki-created', actor: actor(), data: { domains: cfg.domains, algorithm: pki.config.algorithm, kek: kekId } });
+    if (createdKek) out(`created key-encryption key ${createdKek} (mode 0600; back it up apart from the database)`);
+    out(`created the root CA, issuing CAs and RFC 3183 domain certificates (${pki.config.algorithm}); see: sealgate ca show --config ${configFile}`);
+    // The OpenPGP organization keys too (domain key and ADK per domain, docs/openpgp.md), so the
+    // ADK can be handed to desktop clients before the first start.
+    const pgp = createOpenPgp(cfg, store, { removeForged: false });
+    await pgp.ensureKeys();
+    await store.audit.append({ type: 'openpgp-keys-created', actor: actor(), data: { domains: cfg.domains, algorithm: pgp.config.algorithm } });
+    out(`created the OpenPGP domain keys and additional decryption keys (${pgp.config.algorithm}); see: sealgate pgp key list --config ${configFile}`);
+    for (const line of await createInitialAdmin(cfg, store, actor())) out(line);
   });
 }
 
@@ -93,27 +122,7 @@ export function registerCoreCommands(program: Command): void {
       } catch (err) {
         fail(`init: ${(err as Error).message}`);
       }
-      const cfg = config(configFile);
-      await withStore(cfg, async (store) => {
-        await store.setSetting('initialized_at', new Date().toISOString());
-        await store.audit.append({ type: 'init', actor: actor(), data: { domains: cfg.domains } });
-        // The loader always fills `pki` with defaults when the section is absent.
-        const { pki, createdKek, kekId } = await setUpPki(cfg, cfg.pki!, store, o.pkiAlgorithm);
-        if (!pki) {
-          out(`the database already holds this gateway's PKI (another node created it): copy that node's key-encryption key to ${cfg.pki!.kek} before starting`);
-          return;
-        }
-        await store.audit.append({ type: 'pki-created', actor: actor(), data: { domains: cfg.domains, algorithm: pki.config.algorithm, kek: kekId } });
-        if (createdKek) out(`created key-encryption key ${createdKek} (mode 0600; back it up apart from the database)`);
-        out(`created the root CA, issuing CAs and RFC 3183 domain certificates (${pki.config.algorithm}); see: sealgate ca show --config ${configFile}`);
-        // The OpenPGP organization keys too (domain key and ADK per domain, docs/openpgp.md), so the
-        // ADK can be handed to desktop clients before the first start.
-        const pgp = createOpenPgp(cfg, store, { removeForged: false });
-        await pgp.ensureKeys();
-        await store.audit.append({ type: 'openpgp-keys-created', actor: actor(), data: { domains: cfg.domains, algorithm: pgp.config.algorithm } });
-        out(`created the OpenPGP domain keys and additional decryption keys (${pgp.config.algorithm}); see: sealgate pgp key list --config ${configFile}`);
-        for (const line of await createInitialAdmin(cfg, store, actor())) out(line);
-      });
+      await setUpKeysAndAdmin(configFile, o.pkiAlgorithm);
       out(`created ${configFile}`);
       out(`start it with: sealgate start --config ${configFile}`);
     });
@@ -136,6 +145,7 @@ export function registerCoreCommands(program: Command): void {
       const file = resolve(o.dir, 'sealgate.yaml');
       if (!existsSync(file)) {
         await initGateway({ dir: o.dir, domains: [o.domain], inboundListen: '127.0.0.1:2525', outboundListen: '127.0.0.1:10025', webListen: '127.0.0.1:8443', internal: { host: '127.0.0.1', port: 2526 } });
+        await setUpKeysAndAdmin(file);
         process.stderr.write(`sealgate: initialized demo domain ${o.domain} in ${resolve(o.dir)}\n`);
       }
       await runGateway(config(file));
