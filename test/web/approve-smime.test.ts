@@ -15,8 +15,7 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { runOk } from '../peers/run.js';
 import { OID_REVIEW_SIG, OID_SIGNATURE_TYPE, PHI_TEXT, SENDER, headerOf, partnerDecrypt, partnerVerify, phiMessage, printSignature, to, waitUntil } from '../outbound/protect-helpers.js';
-import { totp } from '../../src/web/totp.js';
-import { credentials, launchChromium } from './web-helpers.js';
+import { credentials, launchChromium, newDesktopPage, signInWithBrowser } from './web-helpers.js';
 
 const RCPT = 'xavier@unlisted.example';
 const PHI_MARKERS = ['John Smith', '00451234', '03/14/1962', 'metformin', 'diabetes'];
@@ -74,7 +73,7 @@ beforeAll(async () => {
   gw = await startGatewayProcess(setup);
   await waitPort(setup.webPort, 60000);
   browser = await launchChromium();
-  page = await (await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } })).newPage();
+  page = await newDesktopPage(browser);
 }, 240_000);
 
 afterAll(async () => {
@@ -90,13 +89,7 @@ describe('approving a held PHI message in the console sends it as S/MIME with a 
     expect(r.status, r.stderr).toBe(0);
     const admin = credentials(r.stdout);
     expect(admin.totpSecret, 'TOTP is enforced for admins').toBeDefined();
-    await page.goto(url('/'));
-    await page.getByLabel('User name').fill('admin');
-    await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('6-digit code from your authenticator app').fill(totp(admin.totpSecret!, new Date()));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signInWithBrowser(page, setup.webPort, 'admin', admin);
   }, 60_000);
 
   it('PHI to an unregistered domain is held, approved on /review, and reaches the external sink encrypted and review-signed', async () => {

@@ -13,11 +13,10 @@ import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type Ga
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { OID_REVIEW_SIG, PHI_TEXT, SENDER, headerOf, partnerVerify, phiMessage, printSignature, to, waitUntil } from '../outbound/protect-helpers.js';
-import { totp } from '../../src/web/totp.js';
 import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/store/index.js';
 import { portalStoreFor } from '../../src/web/portal.js';
-import { credentials, launchChromium, screenshotPath } from './web-helpers.js';
+import { credentials, launchChromium, screenshotPath, newDesktopPage, signInWithBrowser } from './web-helpers.js';
 
 const EXTERNAL = 'carol@ext.example';
 let internal: SmtpSink;
@@ -57,7 +56,7 @@ beforeAll(async () => {
   gw = await startGatewayProcess(setup);
   await waitPort(setup.webPort, 60000);
   browser = await launchChromium();
-  page = await (await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } })).newPage();
+  page = await newDesktopPage(browser);
 }, 240_000);
 
 afterAll(async () => {
@@ -71,13 +70,7 @@ const url = (p: string) => `https://127.0.0.1:${setup.webPort}${p}`;
 
 describe('administration console', () => {
   it('signs the admin in with password and TOTP code', async () => {
-    await page.goto(url('/'));
-    await page.getByLabel('User name').fill('admin');
-    await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('6-digit code from your authenticator app').fill(totp(admin.totpSecret!, new Date()));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signInWithBrowser(page, setup.webPort, 'admin', admin);
   }, 60_000);
 
   it('adds a partner', async () => {

@@ -7,8 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startClamd, type ClamdProcess } from '../helpers/clamd.js';
-import { totp } from '../../src/web/totp.js';
-import { credentials, launchChromium, screenshotPath } from './web-helpers.js';
+import { credentials, launchChromium, screenshotPath, newDesktopPage, signInWithBrowser } from './web-helpers.js';
 
 let internal: SmtpSink;
 let external: SmtpSink;
@@ -31,14 +30,8 @@ beforeAll(async () => {
   gw = await startGatewayProcess(setup);
   await waitPort(setup.webPort, 60000);
   browser = await launchChromium();
-  page = await (await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } })).newPage();
-  await page.goto(url('/'));
-  await page.getByLabel('User name').fill('admin');
-  await page.getByLabel('Password').fill(admin.password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByLabel('6-digit code from your authenticator app').fill(totp(admin.totpSecret!, new Date()));
-  await page.getByRole('button', { name: 'Verify' }).click();
-  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  page = await newDesktopPage(browser);
+  await signInWithBrowser(page, setup.webPort, 'admin', admin);
 }, 240_000);
 
 afterAll(async () => {

@@ -12,7 +12,7 @@ import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { SENDER, to, waitUntil } from '../outbound/protect-helpers.js';
 import { totp } from '../../src/web/totp.js';
-import { credentials, launchChromium, screenshotPath, signIn, type ApiClient } from './web-helpers.js';
+import { credentials, launchChromium, screenshotPath, signIn, type ApiClient, newDesktopPage, signInWithBrowser } from './web-helpers.js';
 
 const STUCK = 'stuck@partner.example';
 const GONE = 'gone@partner.example';
@@ -73,7 +73,7 @@ beforeAll(async () => {
   await waitPort(setup.webPort, 60000);
   api = await signIn(setup.webPort, 'admin', admin.password, () => totp(admin.totpSecret!, new Date()));
   browser = await launchChromium();
-  page = await (await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } })).newPage();
+  page = await newDesktopPage(browser);
 }, 240_000);
 
 afterAll(async () => {
@@ -86,13 +86,7 @@ afterAll(async () => {
 describe('queue page', () => {
   it('holds, retries, releases and deletes from the page, each audited with the admin as actor', async () => {
     const id = await sendStuck(1);
-    await page.goto(url('/'));
-    await page.getByLabel('User name').fill('admin');
-    await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByLabel('6-digit code from your authenticator app').fill(totp(admin.totpSecret!, new Date()));
-    await page.getByRole('button', { name: 'Verify' }).click();
-    await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+    await signInWithBrowser(page, setup.webPort, 'admin', admin);
 
     await page.goto(url(`/queue?q=${STUCK}`));
     await page.getByRole('link', { name: id }).click();

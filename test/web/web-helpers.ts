@@ -3,7 +3,8 @@
 import { request } from 'node:https';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { totp } from '../../src/web/totp.js';
 import { ROOT } from '../helpers/gateway.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -29,6 +30,22 @@ export function https(port: number, path: string, opts: { method?: string; heade
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+}
+
+/** A desktop-sized page that accepts the gateway's self-signed certificate. */
+export async function newDesktopPage(browser: Browser): Promise<Page> {
+  return (await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } })).newPage();
+}
+
+/** Signs in through the console's forms (password, then the TOTP code) and waits for the dashboard. */
+export async function signInWithBrowser(page: Page, port: number, username: string, creds: { password: string; totpSecret?: string }): Promise<void> {
+  await page.goto(`https://127.0.0.1:${port}/`);
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password').fill(creds.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByLabel('6-digit code from your authenticator app').fill(totp(creds.totpSecret!, new Date()));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
 }
 
 export function screenshotPath(name: string): string {
