@@ -3,29 +3,12 @@
 // Trust level: runs as the operator; every change is audited with actor cli:<user>.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { cliActor as actor, withStore } from './shared.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { CliError as PartnerCliError, cliActor as actor, configForCli as config, withStore } from './shared.js';
 import type { Config } from '../config/types.js';
 import { DestinationError, DestinationImportError, DestinationRegistry, formatProblem, normalizePattern, type Destination } from '../destinations/index.js';
 import { CSV_MAX_BYTES } from '../destinations/csv.js';
 
 /** Exit status for configuration errors (same as src/cli/commands.ts). */
-const EXIT_CONFIG = 2;
-
-class PartnerCliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
-}
-
-function config(file: string): Config {
-  try {
-    return loadConfig(file);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new PartnerCliError(err.message, EXIT_CONFIG);
-    throw err;
-  }
-}
 
 
 async function withRegistry<T>(configFile: string, fn: (reg: DestinationRegistry) => Promise<T>): Promise<T> {

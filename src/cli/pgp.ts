@@ -3,31 +3,14 @@
 // operator; imports and key creation are audited; secret keys are never printed.
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { cliActor as actor, withStore } from './shared.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { CliError as PgpCliError, cliActor as actor, configForCli as config, withStore } from './shared.js';
 import type { Config } from '../config/types.js';
 import { createOpenPgp, type OpenPgpParts } from '../openpgp/from-config.js';
 import { readKeysAny } from '../openpgp/keys.js';
 import type { PgpKeyRecord } from '../openpgp/store.js';
 
-const EXIT_CONFIG = 2;
 /** Largest key file read by `pgp key import`. */
 export const PGP_IMPORT_MAX_BYTES = 1024 * 1024;
-
-class PgpCliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
-}
-
-function config(file: string): Config {
-  try {
-    return loadConfig(file);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new PgpCliError(err.message, EXIT_CONFIG);
-    throw err;
-  }
-}
 
 async function withPgp<T>(file: string, fn: (p: OpenPgpParts, cfg: Config, audit: (type: string, data: Record<string, unknown>) => Promise<unknown>) => Promise<T>): Promise<T> {
   const cfg = config(file);

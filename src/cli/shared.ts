@@ -2,6 +2,7 @@
 // the length of one command.
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { openStore, type OpenedStore } from '../store/index.js';
 
@@ -21,5 +22,25 @@ export async function withStore<T>(cfg: Config, fn: (store: OpenedStore) => Prom
     return await fn(store);
   } finally {
     await store.close();
+  }
+}
+
+/** Exit status for an unreadable or invalid configuration file. */
+export const EXIT_CONFIG = 2;
+
+/** An error a command reports as one line (`sealgate: …`) with its exit status, never a stack trace. */
+export class CliError extends Error {
+  constructor(message: string, readonly exitCode = 1) {
+    super(message);
+  }
+}
+
+/** Loads the configuration; a problem in it becomes a CliError with exit status 2 naming the key. */
+export function configForCli(file: string): Config {
+  try {
+    return loadConfig(file);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message, EXIT_CONFIG);
+    throw err;
   }
 }
