@@ -111,3 +111,12 @@ export async function startGatewayProcess(setup: GatewaySetup, env: Record<strin
 export function cleanup(dir: string) {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** Writes our root CA (`sealgate ca show --pem`) to DIR/root.pem for openssl -CAfile; returns the path. */
+export function writeRootPem(setup: GatewaySetup): string {
+  const ca = sealgate(['ca', 'show', '--pem', '--config', setup.config]);
+  if (ca.status !== 0) throw new Error(`sealgate ca show failed: ${ca.stderr}`);
+  const path = join(setup.dir, 'root.pem');
+  writeFileSync(path, ca.stdout);
+  return path;
+}

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup, writeRootPem } from '../helpers/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { personLdif, startSlapd, type SlapdProcess } from '../helpers/slapd.js';
 import { sendMail } from '../helpers/send-mail.js';
@@ -46,10 +46,7 @@ describe('outbound protection through a running gateway', () => {
       const r = sealgate(['partner', 'add', pattern, '--kind', 'business-associate', ...extra, '--config', setup.config]);
       expect(r.status, r.stderr).toBe(0);
     }
-    const ca = sealgate(['ca', 'show', '--pem', '--config', setup.config]);
-    expect(ca.status, ca.stderr).toBe(0);
-    rootPem = join(setup.dir, 'root.pem');
-    writeFileSync(rootPem, ca.stdout);
+    rootPem = writeRootPem(setup);
     gw = await startGatewayProcess(setup);
   }, 240_000);
 

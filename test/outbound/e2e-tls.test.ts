@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup, writeRootPem } from '../helpers/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { OID_DOMAIN_SIG, SENDER, outboundYaml, partnerVerify, phiMessage, printSignature } from './protect-helpers.js';
@@ -47,9 +47,7 @@ describe('TLS-required partner with a verified TLS server', () => {
     expect(m.tls).toBe(true);
     // TLS served the recipient: no certificate was issued for it.
     expect(sink.messages.some((x) => /\.p12/.test(x.data.toString('latin1')))).toBe(false);
-    const ca = sealgate(['ca', 'show', '--pem', '--config', setup.config]);
-    const root = join(setup.dir, 'root.pem');
-    writeFileSync(root, ca.stdout);
+    const root = writeRootPem(setup);
     expect((await partnerVerify(m.data, root)).stderr).toContain('Verification successful');
     expect(await printSignature(m.data, setup.dir)).toContain(OID_DOMAIN_SIG);
     // The audit record of the choice (read with the sqlite3 CLI): method tls, and why.

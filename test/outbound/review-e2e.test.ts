@@ -5,10 +5,9 @@
 // reviewSig, shown by `openssl cms -cmsout -print`); `sealgate queue reject ID --reason` gives the
 // sender a DSN with the reason. The recipient's certificate is served by a real slapd.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup, writeRootPem } from '../helpers/gateway.js';
 import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.js';
 import { personLdif, startSlapd, type SlapdProcess } from '../helpers/slapd.js';
 import { sendMail } from '../helpers/send-mail.js';
@@ -54,10 +53,7 @@ describe('privacy review through a running gateway', () => {
       edit: (y) => y + outboundYaml({ ldapUrl: ldap.url, ldapBase: ldap.suffix, anchors: partner.caCertPath, extra: '  reviewer: the privacy office (privacy@hospital.test)' }),
     });
     // example.test is NOT a registered destination: PHI to it needs review
-    const ca = sealgate(['ca', 'show', '--pem', '--config', setup.config]);
-    expect(ca.status, ca.stderr).toBe(0);
-    rootPem = join(setup.dir, 'root.pem');
-    writeFileSync(rootPem, ca.stdout);
+    rootPem = writeRootPem(setup);
     gw = await startGatewayProcess(setup);
   }, 240_000);
 

@@ -5,11 +5,10 @@
 // rejecting another (the sender gets a DSN with the officer's reason). Screenshots of the
 // dashboard and the review page at desktop and phone widths go to docs/screenshots/.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup, writeRootPem } from '../helpers/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { OID_REVIEW_SIG, PHI_TEXT, SENDER, headerOf, partnerVerify, phiMessage, printSignature, to, waitUntil } from '../outbound/protect-helpers.js';
@@ -50,9 +49,7 @@ beforeAll(async () => {
   admin = credentials(r.stdout);
   const issued = sealgate(['cert', 'issue', EXTERNAL, '--out-dir', join(setup.dir, 'issued'), '--config', setup.config]);
   expect(issued.status, issued.stderr).toBe(0);
-  const ca = sealgate(['ca', 'show', '--pem', '--config', setup.config]);
-  rootPem = join(setup.dir, 'root.pem');
-  writeFileSync(rootPem, ca.stdout);
+  rootPem = writeRootPem(setup);
   gw = await startGatewayProcess(setup);
   await waitPort(setup.webPort, 60000);
   browser = await launchChromium();
