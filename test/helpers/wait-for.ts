@@ -1,7 +1,7 @@
 // Test helper: polls for what a running gateway did with a message: a message at an SMTP sink, or
 // a held queue entry whose hold reason matches (read with `sealgate queue list --state hold`).
 import { sealgate } from './gateway.js';
-import type { SmtpSink } from './smtp-sink.js';
+import type { SinkMessage, SmtpSink } from './smtp-sink.js';
 
 const POLL_LIMIT_MS = 40_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,5 +27,16 @@ export async function waitHeld(config: string, pattern: RegExp): Promise<string>
     if (h) return h.holdReason!;
     if (Date.now() > deadline) throw new Error(`not held (${pattern}): ${l.stdout}`);
     await sleep(300);
+  }
+}
+
+/** The first message at `sink` containing `marker` (with its envelope); throws after `ms` naming the marker. */
+export async function sinkMessageContaining(sink: SmtpSink, marker: string, ms = 30_000): Promise<SinkMessage> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const m = sink.messages.find((x) => x.data.toString('latin1').includes(marker));
+    if (m) return m;
+    if (Date.now() > end) throw new Error(`no delivery containing ${marker}`);
+    await sleep(100);
   }
 }

@@ -14,6 +14,7 @@ import { sendMail } from '../helpers/send-mail.js';
 import { runOk } from '../peers/run.js';
 import { makePartnerPki, type PartnerPki } from './crl-pki.js';
 import { startHttpFiles, type HttpFiles } from './http-files.js';
+import { sinkMessageContaining } from '../helpers/wait-for.js';
 
 const RCPT = 'dr.jones@hospital.test';
 let internal: SmtpSink;
@@ -55,15 +56,7 @@ async function signed(email: string, marker: string, to = RCPT): Promise<Buffer>
   return crlf(await runOk('openssl', ['cms', '-sign', '-signer', id.certPath, '-inkey', id.keyPath, '-md', 'sha256', '-from', email, '-to', to, '-subject', marker], { input: entity }));
 }
 
-async function deliveredWith(marker: string, ms = 30_000): Promise<SinkMessage> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const m = internal.messages.find((x) => x.data.toString('latin1').includes(marker));
-    if (m) return m;
-    if (Date.now() > end) throw new Error(`no delivery containing ${marker}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const deliveredWith = (marker: string, ms = 30_000): Promise<SinkMessage> => sinkMessageContaining(internal, marker, ms);
 
 describe('through the running gateway', () => {
   test('loop: more Received fields than limits.hopCount once decrypted: rejected (bounced) with the reason, never delivered', async () => {

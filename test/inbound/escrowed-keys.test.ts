@@ -17,6 +17,7 @@ import { BcHarness } from '../peers/bc.js';
 import { runOk } from '../peers/run.js';
 import { wrapP7m } from '../peers/mime-extract.js';
 import { makePartnerPki, type PartnerPki } from './crl-pki.js';
+import { sinkMessageContaining } from '../helpers/wait-for.js';
 
 const NURSE = 'nurse.kim@hospital.test';
 const DOCTOR = 'dr.lee@hospital.test';
@@ -101,15 +102,7 @@ function innerMessage(tag: string, to: string): Buffer {
   );
 }
 
-async function deliveredWith(marker: string, ms = 30_000): Promise<SinkMessage> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const m = internal.messages.find((x) => x.data.toString('latin1').includes(marker));
-    if (m) return m;
-    if (Date.now() > end) throw new Error(`no delivery containing ${marker}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const deliveredWith = (marker: string, ms = 30_000): Promise<SinkMessage> => sinkMessageContaining(internal, marker, ms);
 
 describe('mail encrypted to a personal certificate', () => {
   test('OpenSSL (PKCS#1 v1.5 and OAEP) and Bouncy Castle to the escrowed certificates: decrypted byte-identical', async () => {

@@ -17,6 +17,7 @@ import { runOk } from '../peers/run.js';
 import { wrapP7m } from '../peers/mime-extract.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { sinkMessageContaining } from '../helpers/wait-for.js';
 
 const RCPT = 'dr.jones@hospital.test';
 let internal: SmtpSink;
@@ -86,15 +87,7 @@ async function sign(content: Buffer, pki: TestPki, subject: string, opaque = fal
   return crlf(await runOk('openssl', args, { input: content }));
 }
 
-async function deliveredWith(marker: string, ms = 20_000): Promise<SinkMessage> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const m = internal.messages.find((x) => x.data.toString('latin1').includes(marker));
-    if (m) return m;
-    if (Date.now() > end) throw new Error(`no delivery containing ${marker}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const deliveredWith = (marker: string, ms = 20_000): Promise<SinkMessage> => sinkMessageContaining(internal, marker, ms);
 
 async function send(data: Buffer) {
   const r = await sendMail(setup.inboundPort, { from: 'alice@example.test', to: [RCPT], data });

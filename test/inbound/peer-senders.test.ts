@@ -20,6 +20,7 @@ import { BcHarness } from '../peers/bc.js';
 import { opensslEncrypt } from '../peers/openssl.js';
 import { runOk } from '../peers/run.js';
 import { wrapMultipartSigned, wrapP7m } from '../peers/mime-extract.js';
+import { sinkMessageContaining } from '../helpers/wait-for.js';
 
 const RCPT = 'dr.jones@hospital.test';
 const DCA = 'domain-confidentiality-authority@hospital.test';
@@ -105,15 +106,7 @@ async function send(data: Buffer) {
   expect(r.code, r.final).toBe(250);
 }
 
-async function deliveredWith(marker: string, ms = 30_000): Promise<SinkMessage> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const m = internal.messages.find((x) => x.data.toString('latin1').includes(marker));
-    if (m) return m;
-    if (Date.now() > end) throw new Error(`no delivery containing ${marker}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const deliveredWith = (marker: string, ms = 30_000): Promise<SinkMessage> => sinkMessageContaining(internal, marker, ms);
 
 async function expectDecrypted(tag: string, smime: Buffer, inner: Buffer) {
   await send(smime);
