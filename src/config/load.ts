@@ -15,6 +15,7 @@ import { resolveOutboundConfig } from '../outbound/config.js';
 import { resolvePolicySection } from '../policy/config.js';
 import { resolveDirectoryConfig } from '../directory/config.js';
 import { resolveOpenPgpConfig } from '../openpgp/config.js';
+import { DOMAIN_RE, show } from './describe.js';
 
 export class ConfigError extends Error {
   readonly problems: string[];
@@ -31,8 +32,6 @@ const KNOWN_TOP = new Set([
   'hostname', 'domains', 'database', 'dataDir', 'smtp', 'delivery', 'web', 'tls', 'dns', 'limits', 'log', 'nodeName', 'pki', 'antivirus', 'inbound', 'directory', 'openpgp',
   'outbound', 'policy',
 ]);
-
-const DOMAIN_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i;
 
 /** Parses "host:port" or "[v6]:port". Port 0 means "any free port" (tests). */
 export function parseHostPort(value: string): HostPort | null {
@@ -95,14 +94,6 @@ class Checker {
     const s = this.str(v, path, def) ?? def;
     return isAbsolute(s) ? s : resolve(this.baseDir, s);
   }
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return String(v);
 }
 
 /** Validates a parsed YAML document. `file` is used for relative paths and messages. */

@@ -2,6 +2,7 @@
 // anchors each source is checked against, caching, and what happens when none is found. Pure: typed
 // values and their validation. Called by src/config/load.ts, which collects problems with key paths.
 import { isAbsolute, resolve } from 'node:path';
+import { type ConfigFail as Fail, DOMAIN_RE, show } from '../config/describe.js';
 
 export type DirectorySourceName = 'local' | 'ldap' | 'ldap-srv' | 'dns-cert' | 'harvested';
 export type MissingCertificateMode = 'issue' | 'pending' | 'portal' | 'hold';
@@ -71,10 +72,7 @@ export interface DirectoryConfig {
   publish?: PublishConfig;
 }
 
-type Fail = (path: string, msg: string) => void;
 type Obj = Record<string, unknown>;
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === undefined || v === null ? 'nothing' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v));
-const DOMAIN_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i;
 
 class Section {
   constructor(private readonly dir: string, private readonly fail: Fail) {}

@@ -1,6 +1,7 @@
 // The `inbound:` section of sealgate.yaml: typed values and their validation. Pure. Called by
 // src/config/load.ts, which collects problems with their key paths like every other section.
 import { isAbsolute, resolve } from 'node:path';
+import { type ConfigFail as Fail, DOMAIN_RE, show } from '../config/describe.js';
 
 export type TamperAction = 'off' | 'annotate' | 'hold' | 'reject';
 export type CrlCheck = 'off' | 'soft' | 'hard';
@@ -40,15 +41,6 @@ const TAMPER_ACTIONS: readonly TamperAction[] = ['off', 'annotate', 'hold', 'rej
 const CRL_CHECKS: readonly CrlCheck[] = ['off', 'soft', 'hard'];
 const KEYS = ['trustAnchors', 'trustBundles', 'crlCheck', 'crlTimeoutSeconds', 'tamperCheck', 'visibleNote', 'undecryptable'];
 const UNDECRYPTABLE: readonly UndecryptableAction[] = ['hold', 'deliver'];
-const DOMAIN_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i;
-
-type Fail = (path: string, msg: string) => void;
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || v === undefined) return 'nothing';
-  return Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v);
-}
 
 function wholeNumber(v: unknown, path: string, spec: { default: number; min: number; max: number }, fail: Fail): number {
   const n = v ?? spec.default;

@@ -4,6 +4,7 @@
 // section means the documented defaults. Trust level: operator configuration.
 import { isAbsolute, resolve } from 'node:path';
 import type { MethodName } from './types.js';
+import { type ConfigFail as Fail, show } from '../config/describe.js';
 
 export type SubjectPhiAction = 'block' | 'replace';
 
@@ -59,16 +60,6 @@ export const OUTBOUND_KEYS = ['subjectTag', 'subjectPhi', 'subjectReplacement', 
 
 /** Longest subject tag / replacement text. */
 export const MAX_SUBJECT_TEXT = 200;
-
-type Fail = (path: string, message: string) => void;
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v);
-  if (v === null || v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return String(v);
-}
 
 /** Validates `outbound:`; problems go to `fail` with their key path; returns defaults for bad values. */
 export function resolveOutboundConfig(raw: unknown, fail: Fail, dir: string = process.cwd()): OutboundConfig {

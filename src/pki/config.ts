@@ -1,6 +1,7 @@
 // The `pki:` section of sealgate.yaml: typed values and their validation. Pure. Called by
 // src/config/load.ts, which collects problems with their key paths like every other section.
 import { isAbsolute, resolve } from 'node:path';
+import { type ConfigFail as Fail, DOMAIN_RE, show } from '../config/describe.js';
 
 export type PkiAlgorithm = 'rsa-3072' | 'p-256';
 /** Encryption keys are RSA (key transport): what every S/MIME client can encrypt to (NSS, gpgsm, Outlook). */
@@ -65,10 +66,6 @@ export const DEFAULT_PROXY_NOTICE =
 export const USER_NOTICE_MAX = 200;
 
 const OID_RE = /^[0-2](\.(0|[1-9][0-9]*))+$/;
-const DOMAIN_RE = /^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$/i;
-
-type Fail = (path: string, msg: string) => void;
-const show = (v: unknown) => (typeof v === 'string' ? JSON.stringify(v) : v === undefined || v === null ? 'nothing' : Array.isArray(v) ? 'a list' : typeof v === 'object' ? 'a mapping' : String(v));
 
 function validUrl(s: string): boolean {
   try {
