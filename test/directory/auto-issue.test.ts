@@ -19,8 +19,9 @@ import type { LookupResult, RecipientCertificate } from '../../src/directory/typ
 import { directoryFromConfig } from '../../src/directory/directory.js';
 import { silentLogger } from '../../src/queue/logger.js';
 import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
-import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { run } from '../peers/run.js';
+import { to } from '../helpers/wait-for.js';
 
 const SENDER = 'dr.smith@hospital.test';
 const RECIPIENT = 'pat@clinic.example';
@@ -79,8 +80,6 @@ async function openAll(externalKeys: 'destroy' | 'escrow' = cfg.pki!.externalKey
     hostname: cfg.hostname,
   };
 }
-
-const to = (rcpt: string) => (m: SinkMessage) => m.recipients.includes(rcpt);
 
 beforeAll(async () => {
   internal = await startSmtpSink();

@@ -7,22 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rm } from 'node:fs/promises';
 import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
-import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { makeTestPki, type TestPki } from '../peers/pki.js';
 import { opensslSign } from '../peers/openssl.js';
 import { SENDER, headerOf, partnerDecrypt, phiMessage } from '../outbound/protect-helpers.js';
+import { to, waitUntil } from '../helpers/wait-for.js';
 
 const RCPT = 'alice@example.test';
-const to = (rcpt: string) => (m: SinkMessage) => m.recipients.includes(rcpt);
-
-async function waitUntil(cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const pendingStatus = (setup: GatewaySetup): string | undefined => {
   const r = sealgate(['pending', 'list', '--config', setup.config, '--json']);

@@ -40,3 +40,15 @@ export async function sinkMessageContaining(sink: SmtpSink, marker: string, ms =
     await sleep(100);
   }
 }
+
+/** A sink filter: messages whose envelope names `rcpt`. */
+export const to = (rcpt: string) => (m: { recipients: string[] }) => m.recipients.includes(rcpt);
+
+/** Polls `cond` every 100 ms until it holds; throws after `ms`. */
+export async function waitUntil(cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await sleep(100);
+  }
+}

@@ -12,49 +12,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup, writeRootPem } from '../helpers/gateway.js';
-import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
-import { personLdif, startSlapd, type SlapdProcess } from '../helpers/slapd.js';
+import { sealgate, type GatewaySetup } from '../helpers/gateway.js';
+import type { SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
-import { makeTestPki, type TestPki } from '../peers/pki.js';
+import type { TestPki } from '../peers/pki.js';
 import { opensslSign } from '../peers/openssl.js';
 import { runOk } from '../peers/run.js';
-import { rm } from 'node:fs/promises';
-import { OID_DOMAIN_SIG, OID_SIGNATURE_TYPE, SENDER, headerOf, outboundYaml, partnerDecrypt, partnerVerify, phiMessage, printSignature, to, waitUntil } from './protect-helpers.js';
+import { OID_DOMAIN_SIG, OID_SIGNATURE_TYPE, SENDER, headerOf, partnerDecrypt, partnerVerify, phiMessage, printSignature, to, waitUntil, startLdapGateway, type LdapGatewayEnv } from './protect-helpers.js';
 
 describe('outbound protection through a running gateway', () => {
   let partner: TestPki;
-  let ldap: SlapdProcess;
   let internal: SmtpSink;
   let external: SmtpSink;
   let setup: GatewaySetup;
-  let gw: GatewayProcess;
   let rootPem: string;
 
+  let env: LdapGatewayEnv | undefined;
+
   beforeAll(async () => {
-    partner = await makeTestPki();
-    ldap = await startSlapd({ suffix: 'dc=example,dc=test' });
-    await ldap.add(personLdif(ldap.suffix, 'alice@example.test', [partner.ids.alice!.certDer]));
-    internal = await startSmtpSink();
-    external = await startSmtpSink(); // the smarthost: no STARTTLS
-    setup = await setupGateway({
-      internalPort: internal.port,
-      smarthostPort: external.port,
-      edit: (y) => y + outboundYaml({ ldapUrl: ldap.url, ldapBase: ldap.suffix, anchors: partner.caCertPath }),
-    });
-    for (const [pattern, extra] of [['example.test', []], ['clinic.test', []], ['tls-partner.test', ['--tls-required']]] as const) {
-      const r = sealgate(['partner', 'add', pattern, '--kind', 'business-associate', ...extra, '--config', setup.config]);
-      expect(r.status, r.stderr).toBe(0);
-    }
-    rootPem = writeRootPem(setup);
-    gw = await startGatewayProcess(setup);
+    env = await startLdapGateway({ partners: [['example.test', []], ['clinic.test', []], ['tls-partner.test', ['--tls-required']]] });
+    ({ partner, internal, external, setup, rootPem } = env);
   }, 240_000);
 
   afterAll(async () => {
-    await gw?.stop();
-    await Promise.all([internal?.close(), external?.close(), ldap?.stop()]);
-    if (partner) await rm(partner.dir, { recursive: true, force: true });
-    if (setup) cleanup(setup.dir);
+    await env?.stop();
   });
 
   it('(a) PHI to a business associate with a certificate in LDAP arrives as S/MIME: openssl decrypts it and the domainSig verifies with our root', async () => {

@@ -1,9 +1,13 @@
 // Test-only: what a partner does with what the gateway sent, using the openssl CLI (an independent
 // implementation): decrypt with the partner's key, verify our domain signature against our root,
 // print the SignerInfos' signature-type attribute. Trust level: test harness.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { run, runOk } from '../peers/run.js';
+import { makeTestPki, type TestPki } from '../peers/pki.js';
+import { cleanup, sealgate, setupGateway, startGatewayProcess, writeRootPem, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
+import { personLdif, startSlapd, type SlapdProcess } from '../helpers/slapd.js';
 
 export const OID_SIGNATURE_TYPE = '1.2.840.113549.1.9.16.2.28';
 export const OID_DOMAIN_SIG = '1.2.840.113549.1.9.16.9.2';
@@ -71,14 +75,50 @@ export function outboundYaml(o: { ldapUrl: string; ldapBase: string; anchors: st
   ].join('\n');
 }
 
-/** A sink filter: messages whose envelope names `rcpt`. */
-export const to = (rcpt: string) => (m: { recipients: string[] }) => m.recipients.includes(rcpt);
+export { to, waitUntil } from '../helpers/wait-for.js';
 
-/** Polls `cond` every 100 ms until it holds; throws after `ms`. */
-export async function waitUntil(cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
+/** A running gateway whose outbound mail goes to `external`, with partner alice@example.test's certificate in a real slapd. */
+export interface LdapGatewayEnv {
+  partner: TestPki;
+  ldap: SlapdProcess;
+  internal: SmtpSink;
+  external: SmtpSink;
+  setup: GatewaySetup;
+  gw: GatewayProcess;
+  /** Our root CA as a PEM file (for openssl -CAfile). */
+  rootPem: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the partner PKI, slapd with alice's entry, the internal and external sinks and a gateway
+ * configured by outboundYaml (plus `extra` outbound lines); registers `partners` (pattern and extra
+ * `partner add` flags) before the gateway starts.
+ */
+export async function startLdapGateway(o: { extra?: string; partners?: ReadonlyArray<readonly [string, readonly string[]]> } = {}): Promise<LdapGatewayEnv> {
+  const partner = await makeTestPki();
+  const ldap = await startSlapd({ suffix: 'dc=example,dc=test' });
+  await ldap.add(personLdif(ldap.suffix, 'alice@example.test', [partner.ids.alice!.certDer]));
+  const internal = await startSmtpSink();
+  const external = await startSmtpSink(); // the smarthost: no STARTTLS
+  const setup = await setupGateway({
+    internalPort: internal.port,
+    smarthostPort: external.port,
+    edit: (y) => y + outboundYaml({ ldapUrl: ldap.url, ldapBase: ldap.suffix, anchors: partner.caCertPath, ...(o.extra ? { extra: o.extra } : {}) }),
+  });
+  for (const [pattern, flags] of o.partners ?? []) {
+    const r = sealgate(['partner', 'add', pattern, '--kind', 'business-associate', ...flags, '--config', setup.config]);
+    if (r.status !== 0) throw new Error(`partner add ${pattern}: ${r.stderr}`);
   }
+  const rootPem = writeRootPem(setup);
+  const gw = await startGatewayProcess(setup);
+  return {
+    partner, ldap, internal, external, setup, gw, rootPem,
+    async stop() {
+      await gw.stop();
+      await Promise.all([internal.close(), external.close(), ldap.stop()]);
+      await rm(partner.dir, { recursive: true, force: true });
+      cleanup(setup.dir);
+    },
+  };
 }

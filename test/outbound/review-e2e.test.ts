@@ -5,33 +5,20 @@
 // reviewSig, shown by `openssl cms -cmsout -print`); `sealgate queue reject ID --reason` gives the
 // sender a DSN with the reason. The recipient's certificate is served by a real slapd.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, type GatewayProcess, type GatewaySetup, writeRootPem } from '../helpers/gateway.js';
-import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.js';
-import { personLdif, startSlapd, type SlapdProcess } from '../helpers/slapd.js';
+import { sealgate, type GatewaySetup } from '../helpers/gateway.js';
+import type { SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
-import { makeTestPki, type TestPki } from '../peers/pki.js';
-import { OID_DOMAIN_SIG, OID_REVIEW_SIG, OID_SIGNATURE_TYPE, SENDER, headerOf, outboundYaml, partnerDecrypt, partnerVerify, phiMessage, printSignature } from './protect-helpers.js';
+import type { TestPki } from '../peers/pki.js';
+import { OID_DOMAIN_SIG, OID_REVIEW_SIG, OID_SIGNATURE_TYPE, SENDER, headerOf, partnerDecrypt, partnerVerify, phiMessage, printSignature, startLdapGateway, type LdapGatewayEnv } from './protect-helpers.js';
+import { to, waitUntil } from '../helpers/wait-for.js';
 
-const to = (rcpt: string) => (m: SinkMessage) => m.recipients.includes(rcpt);
 const PHI_MARKERS = ['00451234', '03/14/1962', 'John Smith', 'metformin', 'diabetes'];
-
-async function waitUntil(cond: () => boolean | Promise<boolean>, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('privacy review through a running gateway', () => {
   let partner: TestPki;
-  let ldap: SlapdProcess;
   let internal: SmtpSink;
   let external: SmtpSink;
   let setup: GatewaySetup;
-  let gw: GatewayProcess;
   let rootPem: string;
 
   const heldIdFor = (rcpt: string): string | undefined => {
@@ -41,27 +28,16 @@ describe('privacy review through a running gateway', () => {
     return rows.find((x) => x.recipients.includes(rcpt))?.id;
   };
 
+  let env: LdapGatewayEnv | undefined;
+
   beforeAll(async () => {
-    partner = await makeTestPki();
-    ldap = await startSlapd({ suffix: 'dc=example,dc=test' });
-    await ldap.add(personLdif(ldap.suffix, 'alice@example.test', [partner.ids.alice!.certDer]));
-    internal = await startSmtpSink();
-    external = await startSmtpSink();
-    setup = await setupGateway({
-      internalPort: internal.port,
-      smarthostPort: external.port,
-      edit: (y) => y + outboundYaml({ ldapUrl: ldap.url, ldapBase: ldap.suffix, anchors: partner.caCertPath, extra: '  reviewer: the privacy office (privacy@hospital.test)' }),
-    });
     // example.test is NOT a registered destination: PHI to it needs review
-    rootPem = writeRootPem(setup);
-    gw = await startGatewayProcess(setup);
+    env = await startLdapGateway({ extra: '  reviewer: the privacy office (privacy@hospital.test)' });
+    ({ partner, internal, external, setup, rootPem } = env);
   }, 240_000);
 
   afterAll(async () => {
-    await gw?.stop();
-    await Promise.all([internal?.close(), external?.close(), ldap?.stop()]);
-    if (partner) await rm(partner.dir, { recursive: true, force: true });
-    if (setup) cleanup(setup.dir);
+    await env?.stop();
   });
 
   it('held → notice to the sender → approve → S/MIME with a reviewSig', async () => {
