@@ -10,12 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup, writeRootPem } from '../helpers/gateway.js';
+import { sealgate, setupGateway, type GatewayProcess, type GatewaySetup, writeRootPem } from '../helpers/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { runOk } from '../peers/run.js';
 import { OID_REVIEW_SIG, OID_SIGNATURE_TYPE, PHI_TEXT, SENDER, headerOf, partnerDecrypt, partnerVerify, phiMessage, printSignature, to, waitUntil } from '../outbound/protect-helpers.js';
-import { credentials, launchChromium, newDesktopPage, signInWithBrowser } from './web-helpers.js';
+import { launchChromium, newDesktopPage, signInWithBrowser, startWithWeb, resetUser, stopWebTest } from './web-helpers.js';
 
 const RCPT = 'xavier@unlisted.example';
 const PHI_MARKERS = ['John Smith', '00451234', '03/14/1962', 'metformin', 'diabetes'];
@@ -67,24 +67,16 @@ beforeAll(async () => {
   external = await startSmtpSink();
   setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port, edit: (y) => `${y}\noutbound:\n  methods: [smime, issue, hold]\n` });
   rootPem = writeRootPem(setup);
-  gw = await startGatewayProcess(setup);
-  await waitPort(setup.webPort, 60000);
+  gw = await startWithWeb(setup);
   browser = await launchChromium();
   page = await newDesktopPage(browser);
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
-  await Promise.all([internal?.close(), external?.close()]);
-  if (setup) cleanup(setup.dir);
-});
+afterAll(() => stopWebTest({ browser, gw, sinks: [internal, external], setup }));
 
 describe('approving a held PHI message in the console sends it as S/MIME with a reviewSig', () => {
   it('the admin signs in with password and TOTP', async () => {
-    const r = sealgate(['user', 'reset', 'admin', '--config', setup.config]);
-    expect(r.status, r.stderr).toBe(0);
-    const admin = credentials(r.stdout);
+    const admin = resetUser(setup);
     expect(admin.totpSecret, 'TOTP is enforced for admins').toBeDefined();
     await signInWithBrowser(page, setup.webPort, 'admin', admin);
   }, 60_000);

@@ -1,9 +1,9 @@
 // Console authentication and authorization over HTTPS: cookie flags, CSRF, lockout, TOTP for
 // admins, and each role refused what it may not do on pages and on the JSON API.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { cleanup, sealgate, setupGateway, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { totp } from '../../src/web/totp.js';
-import { credentials, csrfOf, https, signIn, type ApiClient } from './web-helpers.js';
+import { credentials, https, signIn, type ApiClient, startWithWeb, resetUser } from './web-helpers.js';
 
 let setup: GatewaySetup;
 let gw: GatewayProcess;
@@ -20,11 +20,8 @@ beforeAll(async () => {
     expect(r.status, r.stderr).toBe(0);
     creds[name!] = credentials(r.stdout);
   }
-  const r = sealgate(['user', 'reset', 'admin', '--config', setup.config]);
-  expect(r.status, r.stderr).toBe(0);
-  creds.admin = credentials(r.stdout);
-  gw = await startGatewayProcess(setup);
-  await waitPort(setup.webPort, 60000);
+  creds.admin = resetUser(setup);
+  gw = await startWithWeb(setup);
 }, 180000);
 
 afterAll(async () => {

@@ -8,14 +8,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup, writeRootPem } from '../helpers/gateway.js';
+import { sealgate, setupGateway, type GatewayProcess, type GatewaySetup, writeRootPem } from '../helpers/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { OID_REVIEW_SIG, PHI_TEXT, SENDER, headerOf, partnerVerify, phiMessage, printSignature, to, waitUntil } from '../outbound/protect-helpers.js';
 import { loadConfig } from '../../src/config/load.js';
 import { openStore } from '../../src/store/index.js';
 import { portalStoreFor } from '../../src/web/portal.js';
-import { credentials, launchChromium, screenshotPath, newDesktopPage, signInWithBrowser } from './web-helpers.js';
+import { launchChromium, screenshotPath, newDesktopPage, signInWithBrowser, startWithWeb, resetUser, stopWebTest } from './web-helpers.js';
 
 const EXTERNAL = 'carol@ext.example';
 let internal: SmtpSink;
@@ -44,24 +44,16 @@ beforeAll(async () => {
   internal = await startSmtpSink();
   external = await startSmtpSink();
   setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port, edit: (y) => `${y}\noutbound:\n  methods: [portal, hold]\n` });
-  const r = sealgate(['user', 'reset', 'admin', '--config', setup.config]);
-  expect(r.status, r.stderr).toBe(0);
-  admin = credentials(r.stdout);
+  admin = resetUser(setup);
   const issued = sealgate(['cert', 'issue', EXTERNAL, '--out-dir', join(setup.dir, 'issued'), '--config', setup.config]);
   expect(issued.status, issued.stderr).toBe(0);
   rootPem = writeRootPem(setup);
-  gw = await startGatewayProcess(setup);
-  await waitPort(setup.webPort, 60000);
+  gw = await startWithWeb(setup);
   browser = await launchChromium();
   page = await newDesktopPage(browser);
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
-  await Promise.all([internal?.close(), external?.close()]);
-  if (setup) cleanup(setup.dir);
-});
+afterAll(() => stopWebTest({ browser, gw, sinks: [internal, external], setup }));
 
 const url = (p: string) => `https://127.0.0.1:${setup.webPort}${p}`;
 

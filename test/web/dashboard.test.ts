@@ -4,10 +4,10 @@
 // card turns to "error" with the unreachable alarm; when it is back, the card recovers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { setupGateway, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { startClamd, type ClamdProcess } from '../helpers/clamd.js';
-import { credentials, launchChromium, screenshotPath, newDesktopPage, signInWithBrowser } from './web-helpers.js';
+import { launchChromium, screenshotPath, newDesktopPage, signInWithBrowser, startWithWeb, resetUser, stopWebTest } from './web-helpers.js';
 
 let internal: SmtpSink;
 let external: SmtpSink;
@@ -24,22 +24,16 @@ beforeAll(async () => {
   external = await startSmtpSink();
   av = await startClamd({ dbAgeHours: 60 });
   setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port, edit: (y) => `${y}\nantivirus:\n  clamd: ${av.address}\n` });
-  const r = sealgate(['user', 'reset', 'admin', '--config', setup.config]);
-  expect(r.status, r.stderr).toBe(0);
-  const admin = credentials(r.stdout);
-  gw = await startGatewayProcess(setup);
-  await waitPort(setup.webPort, 60000);
+  const admin = resetUser(setup);
+  gw = await startWithWeb(setup);
   browser = await launchChromium();
   page = await newDesktopPage(browser);
   await signInWithBrowser(page, setup.webPort, 'admin', admin);
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
+  await stopWebTest({ browser, gw, sinks: [internal, external], setup });
   await av?.close();
-  await Promise.all([internal?.close(), external?.close()]);
-  if (setup) cleanup(setup.dir);
 });
 
 /** The antivirus card's text after the health page asked clamd (VERSION) again. */

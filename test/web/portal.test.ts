@@ -9,11 +9,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, BrowserContext } from 'playwright-core';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { sealgate, setupGateway, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { PHI_TEXT, SENDER, to, waitUntil } from '../outbound/protect-helpers.js';
-import { cookieJar, credentials, csrfOf, https, launchChromium, screenshotPath, signIn } from './web-helpers.js';
+import { cookieJar, credentials, csrfOf, https, launchChromium, screenshotPath, signIn, startWithWeb, stopWebTest } from './web-helpers.js';
 import { totp } from '../../src/web/totp.js';
 
 const RCPT = 'bob@partner.example';
@@ -58,17 +58,11 @@ beforeAll(async () => {
   setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port, edit: (y) => `${y.replace('  # portalExpiryDays: 30', '  portalExpiryDays: 7')}\noutbound:\n  methods: [portal, hold]\n` });
   const p = sealgate(['partner', 'add', 'partner.example', '--kind', 'healthcare', '--config', setup.config]);
   expect(p.status, p.stderr).toBe(0);
-  gw = await startGatewayProcess(setup);
-  await waitPort(setup.webPort, 60000);
+  gw = await startWithWeb(setup);
   browser = await launchChromium();
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
-  await Promise.all([internal?.close(), external?.close()]);
-  if (setup) cleanup(setup.dir);
-});
+afterAll(() => stopWebTest({ browser, gw, sinks: [internal, external], setup }));
 
 describe('secure pickup portal', () => {
   let link = '';

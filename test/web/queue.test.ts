@@ -7,12 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Browser, Page } from 'playwright-core';
-import { cleanup, sealgate, setupGateway, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import { sealgate, setupGateway, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 import { sendMail } from '../helpers/send-mail.js';
 import { SENDER, to, waitUntil } from '../outbound/protect-helpers.js';
 import { totp } from '../../src/web/totp.js';
-import { credentials, launchChromium, screenshotPath, signIn, type ApiClient, newDesktopPage, signInWithBrowser } from './web-helpers.js';
+import { credentials, launchChromium, screenshotPath, signIn, type ApiClient, newDesktopPage, signInWithBrowser, startWithWeb, resetUser, stopWebTest } from './web-helpers.js';
 
 const STUCK = 'stuck@partner.example';
 const GONE = 'gone@partner.example';
@@ -66,22 +66,14 @@ beforeAll(async () => {
   internal = await startSmtpSink();
   external = await startSmtpSink({ replyTo: (phase, arg) => (phase === 'rcpt' && arg.includes(STUCK) ? '451 4.3.0 try later' : phase === 'rcpt' && arg.includes(GONE) ? '550 5.1.1 no such user' : undefined) });
   setup = await setupGateway({ internalPort: internal.port, smarthostPort: external.port });
-  const r = sealgate(['user', 'reset', 'admin', '--config', setup.config]);
-  expect(r.status, r.stderr).toBe(0);
-  admin = credentials(r.stdout);
-  gw = await startGatewayProcess(setup);
-  await waitPort(setup.webPort, 60000);
+  admin = resetUser(setup);
+  gw = await startWithWeb(setup);
   api = await signIn(setup.webPort, 'admin', admin.password, () => totp(admin.totpSecret!, new Date()));
   browser = await launchChromium();
   page = await newDesktopPage(browser);
 }, 240_000);
 
-afterAll(async () => {
-  await browser?.close();
-  await gw?.stop();
-  await Promise.all([internal?.close(), external?.close()]);
-  if (setup) cleanup(setup.dir);
-});
+afterAll(() => stopWebTest({ browser, gw, sinks: [internal, external], setup }));
 
 describe('queue page', () => {
   it('holds, retries, releases and deletes from the page, each audited with the admin as actor', async () => {

@@ -5,7 +5,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { totp } from '../../src/web/totp.js';
-import { ROOT } from '../helpers/gateway.js';
+import { ROOT, cleanup, sealgate, startGatewayProcess, waitPort, type GatewayProcess, type GatewaySetup } from '../helpers/gateway.js';
+import type { SmtpSink } from '../helpers/smtp-sink.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const SCREENSHOTS = join(ROOT, 'docs', 'screenshots');
@@ -128,4 +129,26 @@ export function credentials(stdout: string): { password: string; totpSecret?: st
   if (!password) throw new Error(`no password in: ${stdout}`);
   const totpSecret = /TOTP secret for \S+: (\S+)/.exec(stdout)?.[1];
   return { password, ...(totpSecret ? { totpSecret } : {}) };
+}
+
+/** `sealgate user reset NAME`: the account's new password and TOTP secret (throws if the command fails). */
+export function resetUser(setup: GatewaySetup, name = 'admin'): { password: string; totpSecret?: string } {
+  const r = sealgate(['user', 'reset', name, '--config', setup.config]);
+  if (r.status !== 0) throw new Error(`sealgate user reset ${name}: ${r.stderr}`);
+  return credentials(r.stdout);
+}
+
+/** Starts `sealgate start` for `setup` and waits until its web listener answers. */
+export async function startWithWeb(setup: GatewaySetup): Promise<GatewayProcess> {
+  const gw = await startGatewayProcess(setup);
+  await waitPort(setup.webPort, 60000);
+  return gw;
+}
+
+/** Stops what a web test started, browser first, and removes its folder; tolerates parts never started. */
+export async function stopWebTest(p: { browser?: Browser; gw?: GatewayProcess; sinks: Array<SmtpSink | undefined>; setup?: GatewaySetup }): Promise<void> {
+  await p.browser?.close();
+  await p.gw?.stop();
+  await Promise.all(p.sinks.map((s) => s?.close()));
+  if (p.setup) cleanup(p.setup.dir);
 }
