@@ -7,10 +7,9 @@
 import type { Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
-import { fingerprint, normalizeAddress, openDomainPki } from '../pki/ca.js';
+import { fingerprint, normalizeAddress } from '../pki/ca.js';
 import { parseCert } from '../pki/cert-util.js';
 import { defaultPkiConfig } from '../pki/config.js';
-import { loadKek } from '../pki/keystore.js';
 import { createLocalSubmitter } from '../queue/submit.js';
 import { silentLogger } from '../log/logger.js';
 import { DirectoryFileError, directoryFromConfig, type Directory, type Issuer } from '../directory/directory.js';
@@ -18,6 +17,7 @@ import { createIssuer } from '../directory/issue-push.js';
 import type { LookupResult, RecipientCertificate } from '../directory/types.js';
 import type { OpenedStore } from '../store/index.js';
 import { cliActor, withStore } from './shared.js';
+import { openConfiguredPki } from '../pki/setup.js';
 
 export interface LookupCliIo {
   out(text: string): void;
@@ -84,7 +84,7 @@ export function lookupText(r: LookupResult): string {
 
 async function issuerFor(cfg: Config, store: OpenedStore): Promise<Issuer> {
   const pkiCfg = cfg.pki ?? defaultPkiConfig(cfg.dir, cfg.hostname, cfg.domains);
-  const pki = await openDomainPki({ store, kek: loadKek(pkiCfg.kek, cfg.dir), config: pkiCfg, domains: cfg.domains });
+  const pki = await openConfiguredPki({ ...cfg, pki: pkiCfg }, store);
   const clock = { now: () => new Date() };
   const submitter = createLocalSubmitter({ store, hostname: cfg.hostname, limits: cfg.limits, clock, audit: store.audit });
   return createIssuer({ pki, submitter, config: cfg, clock, audit: store.audit, hostname: cfg.hostname });

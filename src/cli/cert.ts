@@ -10,7 +10,7 @@ import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import type { OpenedStore } from '../store/index.js';
-import { fingerprint, normalizeAddress, openDomainPki, PkiError, REVOCATION_REASONS, toPem, type DomainPki, type RevocationReason } from '../pki/ca.js';
+import { fingerprint, normalizeAddress, PkiError, REVOCATION_REASONS, toPem, type DomainPki, type RevocationReason } from '../pki/ca.js';
 import { CA_NAMES, CERT_KINDS, type CaName, type CertKind, type CertRecord } from '../pki/certstore.js';
 import { defaultPkiConfig, type PkiConfig } from '../pki/config.js';
 import { KekError, loadKek } from '../pki/keystore.js';
@@ -18,7 +18,7 @@ import { domainCertificate, issueForExternalRecipient, issueProxyCertificate, re
 import { buildPkcs12Email } from '../pki/p12-email.js';
 import { rotateKek } from '../pki/rotate.js';
 import { publishCrls } from '../pki/crl-publish.js';
-import { setUpPki } from '../pki/setup.js';
+import { openConfiguredPki, setUpPki } from '../pki/setup.js';
 import { importCertificates, progressBar, type ImportSource } from '../pki/import.js';
 import { readCertificateFiles } from '../directory/directory.js';
 import { DirectoryStore } from '../directory/store.js';
@@ -72,7 +72,7 @@ function loadCfg(file: string | undefined): { cfg: Config; pki: PkiConfig } {
 
 async function withPki<T>(file: string | undefined, fn: (pki: DomainPki, cfg: Config, store: OpenedStore) => Promise<T>): Promise<T> {
   const { cfg, pki: pkiCfg } = loadCfg(file);
-  return withStore(cfg, async (store) => fn(await openDomainPki({ store, kek: loadKek(pkiCfg.kek, cfg.dir), config: pkiCfg, domains: cfg.domains }), cfg, store));
+  return withStore(cfg, async (store) => fn(await openConfiguredPki({ ...cfg, pki: pkiCfg }, store), cfg, store));
 }
 
 const day = (d: Date) => d.toISOString().slice(0, 10);

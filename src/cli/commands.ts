@@ -1,7 +1,7 @@
 // Core CLI commands: init, start, demo, check-config, queue, audit. Thin shells over the modules:
 // parse options, call one function, print the result.
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
@@ -9,7 +9,6 @@ import { createInitialAdmin, initGateway } from './init.js';
 import { cliActor as actor, withStore } from './shared.js';
 import { createLogger } from '../log/logger.js';
 import { startGateway } from '../gateway/gateway.js';
-import type { OpenedStore } from '../store/index.js';
 import { setUpPki } from '../pki/setup.js';
 import { createQueueAdmin } from '../queue/admin.js';
 import { rejectHeld } from '../outbound/review.js';

@@ -4,7 +4,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliError as PartnerCliError, cliActor as actor, configForCli as config, withStore } from './shared.js';
-import type { Config } from '../config/types.js';
 import { DestinationError, DestinationImportError, DestinationRegistry, formatProblem, normalizePattern, type Destination } from '../destinations/index.js';
 import { CSV_MAX_BYTES } from '../destinations/csv.js';
 

@@ -24,11 +24,10 @@ import { createPortalMethod, portalStoreFor, startWeb, type WebServer } from '..
 import { createLocalSubmitter } from '../queue/submit.js';
 import { createOutboundStages } from '../outbound/from-config.js';
 import { smimeInspectFromConfig } from '../outbound/smime-inspect-stage.js';
-import { openDomainPki } from '../pki/ca.js';
-import { loadKek } from '../pki/keystore.js';
 import { startRenewalTimer } from '../pki/renew.js';
 import { watchRevocations } from '../pki/revocation-watch.js';
 import { listenForSignedReplies, startPendingTimer } from '../directory/pending.js';
+import { openConfiguredPki } from '../pki/setup.js';
 
 export interface GatewayOptions {
   logger: Logger;
@@ -128,7 +127,6 @@ async function startWebListener(
 }
 
 export async function startGateway(cfg: Config, opts: GatewayOptions): Promise<RunningGateway> {
-  const { logger } = opts;
   const unlock = cfg.database.kind === 'sqlite' ? lockDataDir(cfg.dataDir) : () => {};
   try {
     return await assemble(cfg, opts, unlock);
@@ -232,7 +230,7 @@ async function assemble(cfg: Config, opts: GatewayOptions, unlock: () => void): 
   // Our own proxy and RFC 3183 certificates are renewed ahead of expiry (src/pki/renew.ts,
   // pki.renewBeforeDays): a pass a minute after start, then daily; stopped on stop().
   const pkiCfg = cfg.pki;
-  const renewal = pkiCfg ? startRenewalTimer({ open: () => openDomainPki({ store, kek: loadKek(pkiCfg.kek, cfg.dir), config: pkiCfg, domains: cfg.domains }), logger }) : undefined;
+  const renewal = pkiCfg ? startRenewalTimer({ open: () => openConfiguredPki(cfg, store), logger }) : undefined;
   // A certificate revoked elsewhere (the CLI, another node) is dropped from the directory's lookup
   // cache within seconds (src/pki/revocation-watch.ts), so it is not used for the next message.
   const directory = outboundProtection?.directory;

@@ -15,9 +15,8 @@ import { createMissingCertificateResolver } from '../directory/missing.js';
 import { createPendingWorkflow, type PendingWorkflow } from '../directory/pending.js';
 import type { Logger } from '../log/logger.js';
 import { readAnchorFile } from '../inbound/pki-keys.js';
-import { fingerprint, openDomainPki, toPem, type DomainPki } from '../pki/ca.js';
+import { fingerprint, toPem, type DomainPki } from '../pki/ca.js';
 import { issueProxyCertificate } from '../pki/issue.js';
-import { loadKek } from '../pki/keystore.js';
 import type { Stage } from '../pipeline/stage.js';
 import type { LocalSubmitter } from '../queue/submit.js';
 import type { OpenedStore } from '../store/index.js';
@@ -29,6 +28,7 @@ import { createNoticeSender } from './notices.js';
 import { createProtectStage } from './protect-stage.js';
 import { createTlsProber, type TlsProbeOptions } from './tls-probe.js';
 import type { ProtectionMethod } from './types.js';
+import { openConfiguredPki } from '../pki/setup.js';
 
 export interface OutboundAssemblyDeps {
   store: OpenedStore;
@@ -78,7 +78,7 @@ export function createOutboundStages(cfg: Config, d: OutboundAssemblyDeps): Outb
   const out = cfg.outbound ?? OUTBOUND_DEFAULTS;
   const pkiCfg = cfg.pki!;
   const clock = { now: d.now };
-  const pki = lazyPki(() => openDomainPki({ store: d.store, kek: loadKek(pkiCfg.kek, cfg.dir), config: pkiCfg, domains: cfg.domains, clock }));
+  const pki = lazyPki(() => openConfiguredPki(cfg, d.store, clock));
   const registry = new DestinationRegistry(d.store, { clock });
   const domains = new Set(cfg.domains.map((x) => x.toLowerCase()));
   const isLocalDomain = (x: string) => domains.has(x.toLowerCase());

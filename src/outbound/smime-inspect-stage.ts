@@ -12,14 +12,14 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import type { Config } from '../config/types.js';
-import { openDomainPki, type DomainPki, type PkiStore } from '../pki/ca.js';
-import { loadKek } from '../pki/keystore.js';
+import { type DomainPki, type PkiStore } from '../pki/ca.js';
 import { domainKeyId } from '../pki/issue.js';
 import type { Stage, StageMessage, Verdict } from '../pipeline/stage.js';
 import { listRecipients, smimeKind, unwrapSmime, type DecryptKey, type RecipientId } from '../smime/index.js';
 import { decodeBase64Body, headerValue, parseEntity, toWireForm } from '../smime/mime-entity.js';
 import { lazyPki } from './keys.js';
 import { ATTR } from './types.js';
+import { openConfiguredPki } from '../pki/setup.js';
 
 /** Most RecipientInfos looked up in the certificate store per message (the rest are not ours to try). */
 export const MAX_INSPECTED_RECIPIENTS = 100;
@@ -108,6 +108,6 @@ export function createSmimeInspectStage(o: SmimeInspectOptions): Stage {
 export function smimeInspectFromConfig(cfg: Config, store: PkiStore, now: () => Date): Stage | undefined {
   const pkiCfg = cfg.pki;
   if (!pkiCfg) return undefined;
-  const pki = lazyPki(() => openDomainPki({ store, kek: loadKek(pkiCfg.kek, cfg.dir), config: pkiCfg, domains: cfg.domains, clock: { now } }));
+  const pki = lazyPki(() => openConfiguredPki(cfg, store, { now }));
   return createSmimeInspectStage({ keysFor: domainKeyLookup(pki) });
 }

@@ -8,11 +8,11 @@ import 'reflect-metadata';
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Config } from '../config/types.js';
-import { openDomainPki, type DomainPki, type PkiStore } from './ca.js';
-import { loadKek } from './keystore.js';
+import { type DomainPki, type PkiStore } from './ca.js';
 import { revocationStamp } from './revocation-watch.js';
 import { CA_NAMES, type CaName } from './certstore.js';
 import { parseCrl } from './crl.js';
+import { openConfiguredPki } from './setup.js';
 
 /** A served CRL is re-signed at least this often (its nextUpdate is days ahead; see CRL_VALIDITY_DAYS). */
 export const CRL_HTTP_RESIGN_MS = 3_600_000;
@@ -45,7 +45,7 @@ function lazyPki(deps: CrlHandlerDeps): () => Promise<DomainPki> {
   return () => {
     const pkiCfg = deps.cfg.pki;
     if (!pkiCfg) return Promise.reject(new Error('no pki section'));
-    opened ??= openDomainPki({ store: deps.store, kek: loadKek(pkiCfg.kek, deps.cfg.dir), config: pkiCfg, domains: deps.cfg.domains });
+    opened ??= openConfiguredPki(deps.cfg, deps.store);
     opened.catch(() => (opened = undefined));
     return opened;
   };

@@ -1,6 +1,7 @@
 // Creating a gateway's PKI from its configuration: the key-encryption key file (if the config names
 // a file that does not exist yet) and the CAs, domain keys and RFC 3183 certificates in the store.
-// Used by `sealgate init` and `sealgate ca create`. Trust level: writes the KEK (mode 0600).
+// Used by `sealgate init` and `sealgate ca create`; `openConfiguredPki` opens it again for the
+// gateway, the web listener and the CLI. Trust level: writes the KEK (mode 0600).
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -8,7 +9,7 @@ import type { Config } from '../config/types.js';
 import type { Kysely } from 'kysely';
 import type { OpenedStore } from '../store/index.js';
 import type { PkiDatabase } from '../store/schema.js';
-import { createDomainPki, type DomainPki } from './ca.js';
+import { createDomainPki, openDomainPki, type DomainPki, type PkiStore } from './ca.js';
 import type { PkiConfig } from './config.js';
 import { createKekFile, loadKek, parseKekSpec } from './keystore.js';
 
@@ -43,4 +44,13 @@ export async function setUpPki(cfg: Config, pkiCfg: PkiConfig, store: OpenedStor
   const kek = loadKek(spec);
   const pki = await createDomainPki({ store, domains: cfg.domains, algorithm, kek, config: pkiCfg });
   return { pki, createdKek, kekId: kek.id };
+}
+
+/**
+ * Opens the PKI that a gateway configuration names: its `pki:` section (the loader always fills it)
+ * and the key-encryption key it points to. Fails closed like openDomainPki.
+ */
+export function openConfiguredPki(cfg: Pick<Config, 'pki' | 'dir' | 'domains'>, store: PkiStore, clock?: { now(): Date }): Promise<DomainPki> {
+  const pkiCfg = cfg.pki!;
+  return openDomainPki({ store, kek: loadKek(pkiCfg.kek, cfg.dir), config: pkiCfg, domains: cfg.domains, ...(clock ? { clock } : {}) });
 }

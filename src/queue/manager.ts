@@ -121,7 +121,6 @@ const OPEN: ReadonlySet<string> = new Set(['pending', 'deferred']);
  */
 export const variantKey = (id: string, i: number, requireTls: boolean): string => `${id}.v${i}${requireTls ? '.tls' : ''}`;
 export const variantRequiresTls = (key: string): boolean => /\.v\d+\.tls$/.test(key);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function createQueueManager(opts: QueueManagerOptions): QueueManager {
   const { store, owner, limits, clock } = opts;

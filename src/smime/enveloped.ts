@@ -48,7 +48,6 @@ import {
   CIPHER_BY_OID,
   ECDH_SCHEMES,
   EccCmsSharedInfo,
-  GcmParameters,
   HASH_BY_OID,
   KNOWN_UNSUPPORTED,
   OID,

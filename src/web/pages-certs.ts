@@ -4,19 +4,19 @@
 // in memory for 10 minutes for the issuing admin only: the private key may be destroyed by then).
 // Trust level: opens the domain PKI with the KEK (issue, revoke, passwords); admin-only changes.
 import { randomBytes } from 'node:crypto';
-import { openDomainPki, fingerprint, toPem, type DomainPki } from '../pki/ca.js';
+import { fingerprint, toPem, type DomainPki } from '../pki/ca.js';
 import { issueForExternalRecipient, retrievePassword } from '../pki/issue.js';
-import { loadKek } from '../pki/keystore.js';
 import type { CertRecord } from '../pki/certstore.js';
 import type { Kysely } from 'kysely';
 import { HttpError, attachmentHeader, html, send, sendJson, type Safe } from './http.js';
 import { csrfField, type Console, type ConsoleModule } from './console.js';
 import type { Principal } from './auth.js';
+import { openConfiguredPki } from '../pki/setup.js';
 
 function pkiOpener(c: Console): () => Promise<DomainPki> {
   let opened: Promise<DomainPki> | undefined;
   return () => {
-    opened ??= openDomainPki({ store: c.deps.store, kek: loadKek(c.deps.cfg.pki!.kek, c.deps.cfg.dir), config: c.deps.cfg.pki!, domains: c.deps.cfg.domains, clock: { now: c.deps.now } });
+    opened ??= openConfiguredPki(c.deps.cfg, c.deps.store, { now: c.deps.now });
     opened.catch(() => (opened = undefined));
     return opened;
   };
