@@ -219,71 +219,136 @@ function splitCells(line: string, delim: string): string[] {
 
 const HEADER_CELL = /^[\p{L}][\p{L}0-9 _./#()&'-]{0,40}$/u;
 
-/** At least two occurrences of `ch` in `line` (without building a match array per line). */
-function hasTwo(line: string, ch: string): boolean {
-  const a = line.indexOf(ch);
-  return a >= 0 && line.indexOf(ch, a + 1) >= 0;
+/** JavaScript's \s (what trim() and /\s/ treat as white space), by character code. */
+function isJsSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
-/** Some comma-separated piece of `line` is over 30 characters once trimmed (no array per line). */
-function hasLongPiece(line: string): boolean {
-  let a = 0;
+/** text[ls, le) ends in . ! or ? followed only by white space (/[.!?]\s*$/ on the line). */
+function endsWithSentenceMark(text: string, ls: number, le: number): boolean {
+  let i = le - 1;
+  while (i >= ls && isJsSpace(text.charCodeAt(i))) i--;
+  if (i < ls) return false;
+  const c = text.charCodeAt(i);
+  return c === 46 || c === 33 || c === 63;
+}
+
+/** Some comma-separated piece of text[ls, le) is over 30 characters once trimmed (no array per line). */
+function hasLongPiece(text: string, ls: number, le: number): boolean {
+  let a = ls;
   for (;;) {
-    let b = line.indexOf(',', a);
-    if (b < 0) b = line.length;
+    let b = text.indexOf(',', a);
+    if (b < 0 || b > le) b = le;
     // a piece of at most 30 characters cannot be longer trimmed: only long ones are copied
-    if (b - a > 30 && line.slice(a, b).trim().length > 30) return true;
-    if (b === line.length) return false;
+    if (b - a > 30 && text.slice(a, b).trim().length > 30) return true;
+    if (b === le) return false;
     a = b + 1;
   }
 }
 
-/** Find delimited tables (CSV, TSV, pipe tables in text or HTML) in a unit. */
+/**
+ * Next position of `ch` at or after `from`, remembered between calls: the line loop below asks for
+ * the next tab, pipe, comma or quote of every line, and one forward pointer per character keeps
+ * that linear in the text (an indexOf per line would rescan to the end of a text without one).
+ */
+class NextOf {
+  private at = -2;
+  constructor(private readonly text: string, private readonly ch: string) {}
+  from(pos: number): number {
+    if (this.at !== -1 && this.at < pos) this.at = this.text.indexOf(this.ch, pos);
+    return this.at < 0 ? Infinity : this.at;
+  }
+}
+
+/** Maximum lines of one part searched for tables. */
+const TABLE_MAX_LINES = 200_000;
+
+/**
+ * Find delimited tables (CSV, TSV, pipe tables in text or HTML) in a unit. Lines are walked by
+ * position rather than split into an array: most parts have no table, and most of their lines are
+ * rejected by a character test without being copied.
+ */
 function findTables(text: string, tabular: boolean): TableInfo[] {
   const tables: TableInfo[] = [];
-  const lines = text.split('\n');
-  const offsets: number[] = [];
-  let off = 0;
-  for (const l of lines) {
-    offsets.push(off);
-    off += l.length + 1;
-  }
-  const maxLines = Math.min(lines.length, 200_000);
-  for (let i = 0; i < maxLines; i++) {
-    const line = lines[i]!;
-    if (line.length > 2000) continue;
+  const n = text.length;
+  const tab = new NextOf(text, '\t');
+  const pipe = new NextOf(text, '|');
+  const comma = new NextOf(text, ',');
+  const quote = new NextOf(text, '"');
+  const lineEnd = (ls: number) => {
+    const e = text.indexOf('\n', ls);
+    return e < 0 ? n : e;
+  };
+  let lineNo = 0;
+  let ls = 0;
+  // the same lines as text.split('\n'): a text ending in a newline has a last, empty line
+  while (ls <= n && lineNo < TABLE_MAX_LINES) {
+    const le = lineEnd(ls);
+    const i = lineNo;
+    const next = le + 1;
+    if (le - ls > 2000) {
+      ls = next;
+      lineNo++;
+      continue;
+    }
     let delim = '';
-    if (line.includes('\t')) delim = '\t';
-    else if (hasTwo(line, '|')) delim = '|';
-    else if (tabular && line.includes(',')) delim = ',';
+    const p1 = pipe.from(ls);
+    const c1 = comma.from(ls);
+    if (tab.from(ls) < le) delim = '\t';
+    else if (p1 < le && pipe.from(p1 + 1) < le) delim = '|';
+    else if (tabular && c1 < le) delim = ',';
     // CSV pasted into a message body: a header of 3+ short column names with a known role
-    else if (hasTwo(line, ',') && !/[.!?]\s*$/.test(line)) delim = ',';
-    if (!delim) continue;
+    else if (c1 < le && comma.from(c1 + 1) < le && !endsWithSentenceMark(text, ls, le)) delim = ',';
+    if (!delim) {
+      ls = next;
+      lineNo++;
+      continue;
+    }
     // prose with commas: a pasted-CSV header has no cell over 30 characters (checked below on the
     // split cells); without quotes the cells are the comma-separated pieces, so wrapped sentences
     // are rejected here without splitting them cell by cell
-    if (delim === ',' && !tabular && !line.includes('"') && hasLongPiece(line)) continue;
+    if (delim === ',' && !tabular && !(quote.from(ls) < le) && hasLongPiece(text, ls, le)) {
+      ls = next;
+      lineNo++;
+      continue;
+    }
+    const line = text.slice(ls, le);
     // "LastName" -> "last name", "pt_name" -> "pt name"
     const cols = splitCells(line, delim).map((c) => c.replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2').toLowerCase());
     const filled = cols.filter((c) => c.length > 0);
-    if (filled.length < 2 || !filled.every((c) => HEADER_CELL.test(c))) continue;
-    if (delim === ',' && !tabular && (filled.some((c) => c.length > 30) || !cols.some((c) => columnRole(c) !== undefined))) continue;
+    if (filled.length < 2 || !filled.every((c) => HEADER_CELL.test(c)) ||
+        (delim === ',' && !tabular && (filled.some((c) => c.length > 30) || !cols.some((c) => columnRole(c) !== undefined)))) {
+      ls = next;
+      lineNo++;
+      continue;
+    }
     const rows: TableInfo['rows'] = [];
     let j = i + 1;
-    for (; j < maxLines; j++) {
-      const l = lines[j]!;
+    let rs = next;
+    for (; j < TABLE_MAX_LINES && rs <= n; j++) {
+      const re = lineEnd(rs);
+      const l = text.slice(rs, re);
       if (!l.trim()) {
-        if (rows.length === 0) continue;
-        break;
+        if (rows.length > 0) break;
+        rs = re + 1;
+        continue;
       }
       const cells = splitCells(l, delim);
       if (cells.length < 2 || Math.abs(cells.length - cols.length) > 1) break;
-      rows.push({ line: j, cells, start: offsets[j]!, end: offsets[j]! + l.length });
+      rows.push({ line: j, cells, start: rs, end: re });
+      rs = re + 1;
     }
     if (rows.length > 0) {
       tables.push({ headerLine: i, delim, cols, rows });
-      i = j - 1;
+      // go on at the line that ended the table (it may start the next one)
+      lineNo = j;
+      ls = rs;
+      continue;
     }
+    ls = next;
+    lineNo++;
   }
   return tables;
 }
