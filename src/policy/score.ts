@@ -201,20 +201,50 @@ function splitCells(line: string, delim: string): string[] {
   const cells: string[] = [];
   let cur = '';
   let q = false;
+  // runs between quotes and commas are copied whole
+  let run = 0;
   for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (ch === '"') {
-      if (q && line[i + 1] === '"') {
+    const ch = line.charCodeAt(i);
+    if (ch === 34) {
+      cur += line.slice(run, i);
+      if (q && line.charCodeAt(i + 1) === 34) {
         cur += '"';
         i++;
       } else q = !q;
-    } else if (ch === ',' && !q) {
-      cells.push(cur.trim());
+      run = i + 1;
+    } else if (ch === 44 && !q) {
+      cells.push((cur + line.slice(run, i)).trim());
       cur = '';
-    } else cur += ch;
+      run = i + 1;
+    }
   }
-  cells.push(cur.trim());
+  cells.push((cur + line.slice(run)).trim());
   return cells;
+}
+
+const CAMEL = /(\p{Ll})(\p{Lu})/gu;
+
+/**
+ * A header cell as words in lower case: "LastName" -> "last name" (a space between a lower-case
+ * and an upper-case letter). ASCII cells, nearly all of them, are done by a character loop: the
+ * Unicode regex replace was most of the table finder's time.
+ */
+function headerWords(c: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 1; i < c.length; i++) {
+    const b = c.charCodeAt(i);
+    if (b >= 128 || c.charCodeAt(i - 1) >= 128) return c.replace(CAMEL, '$1 $2').toLowerCase();
+    if (b >= 65 && b <= 90) {
+      const a = c.charCodeAt(i - 1);
+      if (a >= 97 && a <= 122) {
+        out += c.slice(from, i) + ' ';
+        from = i;
+      }
+    }
+  }
+  if (c.length > 0 && c.charCodeAt(0) >= 128) return c.replace(CAMEL, '$1 $2').toLowerCase();
+  return (from === 0 ? c : out + c.slice(from)).toLowerCase();
 }
 
 const HEADER_CELL = /^[\p{L}][\p{L}0-9 _./#()&'-]{0,40}$/u;
@@ -316,7 +346,7 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
     }
     const line = text.slice(ls, le);
     // "LastName" -> "last name", "pt_name" -> "pt name"
-    const cols = splitCells(line, delim).map((c) => c.replace(/(\p{Ll})(\p{Lu})/gu, '$1 $2').toLowerCase());
+    const cols = splitCells(line, delim).map(headerWords);
     const filled = cols.filter((c) => c.length > 0);
     if (filled.length < 2 || !filled.every((c) => HEADER_CELL.test(c)) ||
         (delim === ',' && !tabular && (filled.some((c) => c.length > 30) || !cols.some((c) => columnRole(c) !== undefined)))) {
