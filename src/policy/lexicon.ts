@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FILTER_SIZE, FNV_OFFSET, FNV_PRIME, type Triggers, filterKey, lowerSameLength, tokenHash, triggerIndex } from './scan.js';
+import { FILTER_SIZE, FNV_OFFSET, FNV_PRIME, type Triggers, filterKey, inFilter, lowerSameLength, newFilter, setFilter, tokenHash, triggerIndex } from './scan.js';
 
 export type HealthCategory = 'diagnosis' | 'medication' | 'procedure' | 'test' | 'clinical' | string;
 
@@ -114,19 +114,18 @@ function edgeSlot(h: number, parent: number): number {
 
 export class Lexicon {
   /**
-   * The term trie as one open-addressing table of edges (parent node, token) -> child node, in
-   * typed arrays: a text token is looked up by the hash computed while scanning it, without a
-   * substring or a Map probe. Node 0 is the root; a child id of 0 marks an empty slot.
+   * The term trie as one open-addressing table of edges (parent node, token) -> child node, in a
+   * typed array of (token hash, parent, child) triples, so one probe reads one cache line: a text
+   * token is looked up by the hash computed while scanning it, without a substring or a Map probe.
+   * Node 0 is the root; a child id of 0 marks an empty slot.
    */
-  private readonly edgeParent: Int32Array;
-  private readonly edgeHash: Int32Array;
-  private readonly edgeChild: Int32Array;
+  private readonly edges: Int32Array;
   private readonly edgeToken: string[];
   private readonly edgeMask: number;
   /** Node id -> the term ending there. */
   private readonly infos: Array<TermInfo | undefined> = [undefined];
-  /** Bitmap over filterKey() of every first token, so most text tokens are skipped without a lookup. */
-  private readonly firstFilter = new Uint8Array(FILTER_SIZE);
+  /** Bits over filterKey() of every first token, so most text tokens are skipped without a lookup. */
+  private readonly firstFilter = newFilter();
   /** Every token that occurs in some term (used to reject "names" that are medical words). */
   readonly vocabulary = new Set<string>();
   readonly size: number;
@@ -157,7 +156,7 @@ export class Lexicon {
         }
         // later lists (organization terms) override bundled weights for the same term
         this.infos[node] = info;
-        this.firstFilter[filterKey(seq[0]!, 0, seq[0]!.length)] = 1;
+        setFilter(this.firstFilter, filterKey(seq[0]!, 0, seq[0]!.length));
       }
       n++;
     }
@@ -165,28 +164,27 @@ export class Lexicon {
     let slots = 16;
     while (slots < edgeList.length * 2) slots *= 2;
     this.edgeMask = slots - 1;
-    this.edgeParent = new Int32Array(slots);
-    this.edgeHash = new Int32Array(slots);
-    this.edgeChild = new Int32Array(slots);
+    this.edges = new Int32Array(slots * 3);
     this.edgeToken = new Array<string>(slots).fill('');
     for (const [parent, tk, child] of edgeList) {
       const h = tokenHash(tk, 0, tk.length);
       let slot = edgeSlot(h, parent) & this.edgeMask;
-      while (this.edgeChild[slot] !== 0) slot = (slot + 1) & this.edgeMask;
-      this.edgeParent[slot] = parent;
-      this.edgeHash[slot] = h;
-      this.edgeChild[slot] = child;
+      while (this.edges[slot * 3 + 2] !== 0) slot = (slot + 1) & this.edgeMask;
+      this.edges[slot * 3] = h;
+      this.edges[slot * 3 + 1] = parent;
+      this.edges[slot * 3 + 2] = child;
       this.edgeToken[slot] = tk;
     }
   }
 
   /** Child of `parent` by the token lower[s, e) whose tokenHash is h; 0 if there is none. */
   private child(parent: number, lower: string, s: number, e: number, h: number): number {
+    const edges = this.edges;
     let slot = edgeSlot(h, parent) & this.edgeMask;
     for (;;) {
-      const c = this.edgeChild[slot]!;
+      const c = edges[slot * 3 + 2]!;
       if (c === 0) return 0;
-      if (this.edgeHash[slot] === h && this.edgeParent[slot] === parent) {
+      if (edges[slot * 3] === h && edges[slot * 3 + 1] === parent) {
         const tk = this.edgeToken[slot]!;
         if (tk.length === e - s && lower.startsWith(tk, s)) return c;
       }
@@ -215,7 +213,7 @@ export class Lexicon {
       } while (i < n && isTokenChar(c));
       const e = i;
       const key = (h ^ (h >>> 20)) & (FILTER_SIZE - 1);
-      if (tfilter !== undefined && tfilter[key] === 1) {
+      if (tfilter !== undefined && inFilter(tfilter, key)) {
         const fams = tix!.byToken.get(lower.slice(s, e));
         if (fams) {
           for (const f of fams) {
@@ -225,7 +223,7 @@ export class Lexicon {
           }
         }
       }
-      let node = filter[key] === 1 ? this.child(0, lower, s, e, h) : 0;
+      let node = inFilter(filter, key) ? this.child(0, lower, s, e, h) : 0;
       if (node === 0) {
         // Title-Case words are mostly names and places (Tacoma, Sonoma): no morphology guess for them
         if (e - s >= MORPH_MIN_LEN && !(text.charCodeAt(s) < 97 && text.charCodeAt(s + 1) >= 97)) {
@@ -298,8 +296,12 @@ const MORPH_STOP = new Set(
 );
 const morphCache = new Map<string, TermInfo | null>();
 
-const suffixTails = new Uint8Array(1 << 15);
-for (const [suf] of MORPH_SUFFIXES) suffixTails[tailKey(suf, suf.length)] = 1;
+/** Bits over tailKey() of the suffixes (4 KB, read for every long word). */
+const suffixTails = new Uint32Array((1 << 15) >>> 5);
+for (const [suf] of MORPH_SUFFIXES) {
+  const k = tailKey(suf, suf.length);
+  suffixTails[k >>> 5]! |= 1 << (k & 31);
+}
 
 /** Key of a word's last three letters, to reject most words before slicing them. */
 function tailKey(s: string, end: number): number {
@@ -307,7 +309,8 @@ function tailKey(s: string, end: number): number {
 }
 
 function morphologyHit(lower: string, s: number, e: number): TermInfo | undefined {
-  if (!suffixTails[tailKey(lower, e)]) return undefined;
+  const k = tailKey(lower, e);
+  if ((suffixTails[k >>> 5]! & (1 << (k & 31))) === 0) return undefined;
   const w = lower.slice(s, e);
   const cached = morphCache.get(w);
   if (cached !== undefined) return cached ?? undefined;

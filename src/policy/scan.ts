@@ -27,8 +27,8 @@ export type Triggers = Map<string, number[]>;
 export class TriggerIndex {
   /** first token -> families */
   readonly byToken = new Map<string, string[]>();
-  /** pre-filter over the trigger tokens (see filterKey) */
-  readonly filter = new Uint8Array(FILTER_SIZE);
+  /** pre-filter over the trigger tokens (see filterKey), one bit per slot */
+  readonly filter = newFilter();
 
   constructor(families: Map<string, string[]>) {
     for (const [family, kws] of families) {
@@ -38,7 +38,7 @@ export class TriggerIndex {
         const list = this.byToken.get(first) ?? [];
         if (!list.includes(family)) list.push(family);
         this.byToken.set(first, list);
-        this.filter[filterKey(first, 0, first.length)] = 1;
+        setFilter(this.filter, filterKey(first, 0, first.length));
       }
     }
   }
@@ -48,8 +48,25 @@ export function triggerIndex(): TriggerIndex {
   return (index ??= new TriggerIndex(registry));
 }
 
-/** Size of the token pre-filters (one byte per slot). */
+/** Slots of the token pre-filters. */
 export const FILTER_SIZE = 1 << 16;
+
+/**
+ * A token pre-filter: one bit per slot (8 KB). Bits rather than bytes because it is read once per
+ * token of every text: at a byte per slot the filters filled 128 KB and were evicted from the CPU
+ * caches by the detectors running between two parts, costing a cache miss per word.
+ */
+export function newFilter(): Uint32Array {
+  return new Uint32Array(FILTER_SIZE >>> 5);
+}
+
+export function setFilter(bits: Uint32Array, key: number): void {
+  bits[key >>> 5]! |= 1 << (key & 31);
+}
+
+export function inFilter(bits: Uint32Array, key: number): boolean {
+  return (bits[key >>> 5]! & (1 << (key & 31))) !== 0;
+}
 
 /**
  * Pre-filter slot of a token: FNV-1a over its characters, folded to FILTER_SIZE. Text tokens whose
