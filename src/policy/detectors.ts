@@ -6,7 +6,7 @@
 // Trust level: pure functions over untrusted text. Raw matches stay inside the engine; only masked
 // forms (mask.ts) leave it.
 import { bundledLexicon } from './lexicon.js';
-import { type Triggers, execAtTriggers, lowerSameLength, positions, registerTriggers } from './scan.js';
+import { type Triggers, digitRuns, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
 
 export type IdCategory =
   | 'ssn' | 'mrn' | 'dob' | 'date-of-service' | 'phone' | 'email' | 'address' | 'member-id' | 'mbi' | 'npi'
@@ -176,7 +176,10 @@ const ICD_SCAN = /\b(?:[A-TV-Z]|U(?=0))\d[0-9AB](?:\.[0-9A-Z]{1,4})?\b/g;
 const ICD_CONTEXT = /\b(?:ICD|dx|diag|diagnos[ei]s|code[ds]?|coded)\b[^\n]{0,40}$/i;
 // lines that name CPT/HCPCS, or billing lines (claims, dates of service, charges) where 5-digit
 // codes are procedure codes
-const CPT_LINE = /\b(?:CPT|HCPCS|procedure\s+codes?|proc(?:edure)?\s*code|E\/M|service\s+code|billing\s+code|claims?|DOS|billed|charges?)\b/i;
+// (white space inside a phrase never crosses a line: the pattern is run over the whole part)
+const CPT_LINE = /\b(?:CPT|HCPCS|procedure[^\S\n]+codes?|proc(?:edure)?[^\S\n]*code|E\/M|service[^\S\n]+code|billing[^\S\n]+code|claims?|DOS|billed|charges?)\b/gi;
+/** Lines after a line naming CPT/HCPCS (or billing) that are still read for codes. */
+const CPT_CONTEXT_CHARS = 4000;
 const CPT_FAMILY = registerTriggers('cpt', ['cpt', 'hcpcs', 'procedure code', 'proc code', 'proc. code', 'e/m', 'service code', 'billing code', 'claim', 'claims', 'dos', 'billed', 'charge', 'charges']);
 const LOINC_FAMILY = registerTriggers('loinc', ['loinc']);
 const CPT_SCAN = /(?<![\d$.,-])(?:\d{5}|\d{4}[FTU])(?![\d.]|,\d|-\d)/g;
@@ -185,6 +188,100 @@ const NDC_SCAN = /(?<![\d-])(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\
 const LOINC_SCAN = /\bLOINC\b[^\n]{0,30}?(\d{1,7}-\d)\b/gi;
 const LAB_VALUE = /\b\d{1,5}(?:\.\d{1,3})?\s?(?:mg\/dL|mmol\/L|mIU\/L|mIU\/mL|uIU\/mL|µIU\/mL|ng\/mL|ng\/dL|pg\/mL|g\/dL|g\/L|U\/L|IU\/L|mEq\/L|mmHg|mm Hg|cells\/uL|cells\/µL|x10\^?\d\/[uµ]?L|K\/uL|M\/uL|fL|mL\/min(?:\/1\.73\s?m2)?|mg\/g|µg\/dL|mcg\/dL|ug\/dL|nmol\/L|pmol\/L|µmol\/L|umol\/L|bpm|beats\/min)(?![\w/])/g;
 const DOSAGE = /\b\d{1,5}(?:\.\d{1,3})?\s?(?:(?:mg|mcg|µg|g|mL|units?|IU|mEq)\b|%)(?:\s*(?:\/|per)\s*(?:day|dose|kg|hr|hour|mL|actuation|spray|puff))?(?:\s+(?:tablet|tab|capsule|cap|daily|once|twice|BID|TID|QID|QHS|PRN|PO|IV|IM|SC|subcut|at bedtime|every))?/gi;
+
+// Sticky twins of the numeric patterns, run only where a digit run of the right shape starts
+// (scan.ts digitRuns / execAtCandidates): each candidate rule below is a necessary condition for a
+// match of the pattern to start there, so the matches are those of the global pattern.
+const sticky = (re: RegExp) => new RegExp(re.source, re.flags.replace('g', '') + 'y');
+const SSN_AT = sticky(SSN_RE);
+const MBI_AT = sticky(MBI_SCAN);
+const NPI_AT = sticky(NPI_SCAN);
+const PHONE_AT = sticky(PHONE_RE);
+const STREET_AT = sticky(STREET_RE);
+const ICD_AT = sticky(ICD_SCAN);
+const NDC_AT = sticky(NDC_SCAN);
+const LAB_AT = sticky(LAB_VALUE);
+const DOSAGE_AT = sticky(DOSAGE);
+
+/** Run starts (s, run length) accepted by `ok`, shifted by `back` characters. */
+function runStarts(runs: readonly number[], ok: (s: number, len: number) => boolean, back = 0): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < runs.length; k += 2) {
+    const s = runs[k]!;
+    if (ok(s, runs[k + 1]! - s)) out.push(s - back);
+  }
+  return out;
+}
+
+/** Where a phone number can start: "+1", "1-", "(555)", or "555-". */
+function phoneStarts(text: string, runs: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < runs.length; k += 2) {
+    const s = runs[k]!;
+    const len = runs[k + 1]! - s;
+    const one = text.charCodeAt(s) === 49;
+    const before = text.charCodeAt(s - 1);
+    if ((one && before === 43) || (len === 3 && before === 40)) out.push(s - 1);
+    if (one || len === 3) out.push(s);
+  }
+  return out;
+}
+
+/**
+ * The stretches of a part read for CPT/HCPCS codes, as [start, end) at line boundaries: each line
+ * naming CPT/HCPCS or billing, and the lines starting within CPT_CONTEXT_CHARS after its end.
+ */
+function cptRegions(text: string, everywhere: boolean): Array<[number, number]> {
+  const n = text.length;
+  if (everywhere) return [[0, n]];
+  const regions: Array<[number, number]> = [];
+  CPT_LINE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = CPT_LINE.exec(text))) {
+    const ls = text.lastIndexOf('\n', m.index - 1) + 1;
+    let nl = text.indexOf('\n', m.index);
+    if (nl < 0) nl = n;
+    const reach = nl + CPT_CONTEXT_CHARS;
+    let end = reach >= n ? n : text.indexOf('\n', reach);
+    if (end < 0) end = n;
+    const last = regions[regions.length - 1];
+    if (last && ls <= last[1] + 1) last[1] = Math.max(last[1], end);
+    else regions.push([ls, end]);
+    if (nl >= n) break;
+    CPT_LINE.lastIndex = nl + 1;
+  }
+  return regions;
+}
+
+/**
+ * CPT and HCPCS codes in text[a, b) (whole lines), pushed line by line as a per-line scan would:
+ * the patterns match within one line and treat a newline like the end of the text.
+ */
+function cptCodes(text: string, a: number, b: number, out: Finding[]): void {
+  const cpt: Array<[number, Finding]> = [];
+  const hcpcs: Array<[number, Finding]> = [];
+  let m: RegExpExecArray | null;
+  CPT_SCAN.lastIndex = a;
+  while ((m = CPT_SCAN.exec(text)) && m.index < b) {
+    const v = m[0];
+    const ls = text.lastIndexOf('\n', m.index - 1) + 1;
+    const before = text.slice(Math.max(ls, m.index - 4), m.index);
+    if (/[A-Z]{2}\s$/.test(before) && !/(?:CPT|PCS|DOS)\s$/.test(before)) continue; // "OK 74148" is a ZIP code
+    if (/^\d{5}$/.test(v) && Number(v) < 100) continue;
+    cpt.push([ls, { category: 'cpt', start: m.index, end: m.index + v.length, value: v }]);
+  }
+  HCPCS_SCAN.lastIndex = a;
+  while ((m = HCPCS_SCAN.exec(text)) && m.index < b) {
+    hcpcs.push([text.lastIndexOf('\n', m.index - 1) + 1, { category: 'hcpcs', start: m.index, end: m.index + 5, value: m[0] }]);
+  }
+  // a line's CPT codes come before its HCPCS codes
+  let i = 0;
+  let j = 0;
+  while (i < cpt.length || j < hcpcs.length) {
+    if (j >= hcpcs.length || (i < cpt.length && cpt[i]![0] <= hcpcs[j]![0])) out.push(cpt[i++]![1]);
+    else out.push(hcpcs[j++]![1]);
+  }
+}
 
 // ---------------------------------------------------------------- detectors
 
@@ -207,7 +304,7 @@ export function scanTriggers(text: string): Triggers {
   return trig;
 }
 
-export function detectIdentifiers(text: string, opt: DetectOptions, trig: Triggers = scanTriggers(text)): Finding[] {
+export function detectIdentifiers(text: string, opt: DetectOptions, trig: Triggers = scanTriggers(text), runs: readonly number[] = digitRuns(text)): Finding[] {
   const out: Finding[] = [];
   let m: RegExpExecArray | null;
   // claimed character ranges (an MRN is not also a phone number); a lazily built bitmap keeps the
@@ -271,40 +368,38 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     push(out, 'date-of-service', s, s + v.length, v);
   });
   // every pattern below needs an ASCII digit: a part without one (most subject lines) skips them
-  const digits = HAS_DIGIT.test(text);
-  SSN_RE.lastIndex = 0;
-  while (digits && (m = SSN_RE.exec(text))) {
+  const digits = runs.length > 0;
+  // "123-45-6789" or a labelled "123456789"
+  execAtCandidates(SSN_AT, text, runStarts(runs, (_, len) => len === 3 || len === 9), (m) => {
     const digits = m[1]! + m[3]! + m[4]!;
     const labelled = SSN_LABEL.test(text.slice(Math.max(0, m.index - 30), m.index));
-    if (!m[2] && !labelled) continue; // a bare 9-digit number needs a label
-    if (m[2] === '.' && !labelled) continue;
+    if (!m[2] && !labelled) return; // a bare 9-digit number needs a label
+    if (m[2] === '.' && !labelled) return;
     if (!isValidSsn(digits)) {
       // never issued as an SSN, but a labelled tax/ID number is still someone's personal data
       if (labelled && !overlaps(m.index, m.index + m[0].length)) push(out, 'tax-id', m.index, m.index + m[0].length, m[0]);
-      continue;
+      return;
     }
-    if (overlaps(m.index, m.index + m[0].length)) continue;
+    if (overlaps(m.index, m.index + m[0].length)) return;
     push(out, 'ssn', m.index, m.index + m[0].length, m[0]);
     taken.push([m.index, m.index + m[0].length]);
-  }
-  MBI_SCAN.lastIndex = 0;
-  while (digits && (m = MBI_SCAN.exec(text))) {
-    if (!isValidMbi(m[0])) continue;
-    if (overlaps(m.index, m.index + m[0].length)) continue;
+  });
+  // an MBI starts with one digit 1-9 followed by a letter
+  execAtCandidates(MBI_AT, text, runStarts(runs, (s, len) => len === 1 && text.charCodeAt(s) !== 48), (m) => {
+    if (!isValidMbi(m[0])) return;
+    if (overlaps(m.index, m.index + m[0].length)) return;
     push(out, 'mbi', m.index, m.index + m[0].length, m[0]);
     taken.push([m.index, m.index + m[0].length]);
-  }
-  NPI_SCAN.lastIndex = 0;
-  while (digits && (m = NPI_SCAN.exec(text))) {
-    if (!isValidNpi(m[0]) || overlaps(m.index, m.index + m[0].length)) continue;
+  });
+  execAtCandidates(NPI_AT, text, runStarts(runs, (s, len) => len === 10 && (text.charCodeAt(s) === 49 || text.charCodeAt(s) === 50)), (m) => {
+    if (!isValidNpi(m[0]) || overlaps(m.index, m.index + m[0].length)) return;
     push(out, 'npi', m.index, m.index + m[0].length, m[0]);
     taken.push([m.index, m.index + m[0].length]);
-  }
-  PHONE_RE.lastIndex = 0;
-  while (digits && (m = PHONE_RE.exec(text))) {
-    if (overlaps(m.index, m.index + m[0].length)) continue;
+  });
+  execAtCandidates(PHONE_AT, text, phoneStarts(text, runs), (m) => {
+    if (overlaps(m.index, m.index + m[0].length)) return;
     push(out, 'phone', m.index, m.index + m[0].length, m[0]);
-  }
+  });
   // e-mail: find each '@' and grow the address around it (a global regex backtracks at every char)
   for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
     let s = at;
@@ -314,7 +409,9 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     const mm = EMAIL_RE.exec(text);
     if (mm && mm.index === s) push(out, 'email', s, s + mm[0].length, mm[0]);
   }
-  for (const re of [STREET_RE, POBOX_RE, CITY_ZIP_RE]) {
+  // a house number: at most six digits, then white space
+  execAtCandidates(STREET_AT, text, runStarts(runs, (s, len) => len <= 6 && isJsSpace(text.charCodeAt(s + len))), (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
+  for (const re of [POBOX_RE, CITY_ZIP_RE]) {
     re.lastIndex = 0;
     while (digits && (m = re.exec(text))) push(out, 'address', m.index, m.index + m[0].length, m[0]);
   }
@@ -322,48 +419,27 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
 }
 
 /** Health-code detectors: ICD-10-CM, CPT/HCPCS (in context), NDC, LOINC, lab values, dosages. */
-export function detectCodes(text: string, tabularCodeColumns = false, trig: Triggers = scanTriggers(text)): Finding[] {
+export function detectCodes(text: string, tabularCodeColumns = false, trig: Triggers = scanTriggers(text), runs: readonly number[] = digitRuns(text)): Finding[] {
   const out: Finding[] = [];
   let m: RegExpExecArray | null;
   // every code pattern needs an ASCII digit: a part without one (most subject lines) skips them
-  const digits = HAS_DIGIT.test(text);
-  ICD_SCAN.lastIndex = 0;
-  while (digits && (m = ICD_SCAN.exec(text))) {
+  const digits = runs.length > 0;
+  // an ICD-10 code is a capital letter glued to a digit run
+  execAtCandidates(ICD_AT, text, runStarts(runs, (s) => s > 0 && text.charCodeAt(s - 1) >= 65 && text.charCodeAt(s - 1) <= 90, 1), (m) => {
     const code = m[0];
-    if (!isValidIcd10(code)) continue;
+    if (!isValidIcd10(code)) return;
     const dotted = code.includes('.');
-    if (!dotted && !tabularCodeColumns && !ICD_CONTEXT.test(text.slice(Math.max(0, m.index - 60), m.index))) continue;
+    if (!dotted && !tabularCodeColumns && !ICD_CONTEXT.test(text.slice(Math.max(0, m.index - 60), m.index))) return;
     // "vitamin B12", "Suite A100"-like uses
-    if (/(?:vitamin|suite|room|ste|unit|bldg|building|floor|model|version|rev|flight|gate)\.?\s*$/i.test(text.slice(Math.max(0, m.index - 12), m.index))) continue;
+    if (/(?:vitamin|suite|room|ste|unit|bldg|building|floor|model|version|rev|flight|gate)\.?\s*$/i.test(text.slice(Math.max(0, m.index - 12), m.index))) return;
     push(out, 'icd10', m.index, m.index + code.length, code);
-  }
+  });
   // CPT/HCPCS: 5-character codes on a line that names CPT/HCPCS, or within the lines after such a
   // header line (tables), or anywhere in a table with a code column.
   if (digits && (tabularCodeColumns || positions(trig, CPT_FAMILY).length > 0)) {
-    let contextUntil = -1;
-    let lineStart = 0;
-    while (lineStart < text.length) {
-      let nl = text.indexOf('\n', lineStart);
-      if (nl < 0) nl = text.length;
-      const line = text.slice(lineStart, nl);
-      if (CPT_LINE.test(line)) contextUntil = nl + 4000;
-      if (tabularCodeColumns || lineStart <= contextUntil) {
-        CPT_SCAN.lastIndex = 0;
-        while ((m = CPT_SCAN.exec(line))) {
-          const v = m[0];
-          const before = line.slice(Math.max(0, m.index - 4), m.index);
-          if (/[A-Z]{2}\s$/.test(before) && !/(?:CPT|PCS|DOS)\s$/.test(before)) continue; // "OK 74148" is a ZIP code
-          if (/^\d{5}$/.test(v) && Number(v) < 100) continue;
-          push(out, 'cpt', lineStart + m.index, lineStart + m.index + v.length, v);
-        }
-        HCPCS_SCAN.lastIndex = 0;
-        while ((m = HCPCS_SCAN.exec(line))) push(out, 'hcpcs', lineStart + m.index, lineStart + m.index + 5, m[0]);
-      }
-      lineStart = nl + 1;
-    }
+    for (const [a, b] of cptRegions(text, tabularCodeColumns)) cptCodes(text, a, b, out);
   }
-  NDC_SCAN.lastIndex = 0;
-  while (digits && (m = NDC_SCAN.exec(text))) push(out, 'ndc', m.index, m.index + m[0].length, m[0]);
+  execAtCandidates(NDC_AT, text, runStarts(runs, (s, len) => (len === 4 || len === 5) && text.charCodeAt(s + len) === 45), (mm) => push(out, 'ndc', mm.index, mm.index + mm[0].length, mm[0]));
   LOINC_SCAN.lastIndex = 0;
   while (digits && positions(trig, LOINC_FAMILY).length > 0 && (m = LOINC_SCAN.exec(text))) {
     const v = m[1]!;
@@ -373,14 +449,16 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
   }
   // a number glued to a word or a decimal point ("A12 mg", "1.250 mg" mid-number) is not a value
   const standalone = (i: number) => i === 0 || !/[\w.]/.test(text[i - 1]!);
-  LAB_VALUE.lastIndex = 0;
-  while (digits && (m = LAB_VALUE.exec(text))) if (standalone(m.index)) push(out, 'lab-value', m.index, m.index + m[0].length, m[0]);
-  DOSAGE.lastIndex = 0;
-  while (digits && (m = DOSAGE.exec(text))) {
-    if (!standalone(m.index)) continue;
-    if (m[0].endsWith('%') && !/\b(?:A1c|HbA1c|saturation|SpO2|O2|EF|ejection)\b/i.test(text.slice(Math.max(0, m.index - 30), m.index))) continue;
-    push(out, 'dosage', m.index, m.index + m[0].length, m[0]);
-  }
+  // a value is a number of at most five digits (then a decimal part, a unit)
+  const values = runStarts(runs, (_, len) => len <= 5);
+  execAtCandidates(LAB_AT, text, values, (mm) => {
+    if (standalone(mm.index)) push(out, 'lab-value', mm.index, mm.index + mm[0].length, mm[0]);
+  });
+  execAtCandidates(DOSAGE_AT, text, values, (mm) => {
+    if (!standalone(mm.index)) return;
+    if (mm[0].endsWith('%') && !/\b(?:A1c|HbA1c|saturation|SpO2|O2|EF|ejection)\b/i.test(text.slice(Math.max(0, mm.index - 30), mm.index))) return;
+    push(out, 'dosage', mm.index, mm.index + mm[0].length, mm[0]);
+  });
   return out;
 }
 

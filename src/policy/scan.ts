@@ -105,3 +105,51 @@ export function execAtTriggers(re: RegExp, text: string, trig: Triggers, family:
     cb(m);
   }
 }
+
+/** JavaScript's \s (what trim() and /\s/ treat as white space), by character code. */
+export function isJsSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * The runs of ASCII digits in a text as [start0, end0, start1, end1, ...]. Every numeric detector
+ * (SSN, phone, NPI, NDC, MBI, ICD-10, lab values, doses, street numbers, ages) can only match where
+ * a digit run of a particular shape starts; listing the runs once lets each one run its sticky
+ * pattern at those few places instead of a global regex over the whole text per detector.
+ */
+export function digitRuns(text: string): number[] {
+  const runs: number[] = [];
+  const n = text.length;
+  // the regex engine finds the next digit (a native scan, several times faster than a loop over
+  // every character in JavaScript); only the digits of each run are walked here
+  DIGIT.lastIndex = 0;
+  while (DIGIT.test(text)) {
+    const s = DIGIT.lastIndex - 1;
+    let e = s + 1;
+    while (e < n && text.charCodeAt(e) >= 48 && text.charCodeAt(e) <= 57) e++;
+    runs.push(s, e);
+    DIGIT.lastIndex = e;
+  }
+  return runs;
+}
+
+const DIGIT = /[0-9]/g;
+
+/**
+ * Run a sticky regex (flag y) at ascending candidate positions: the same matches as the global
+ * form of the pattern from position 0, provided every position where a match can start is a
+ * candidate (matches never overlap: a candidate inside the previous match is skipped).
+ */
+export function execAtCandidates(re: RegExp, text: string, cands: readonly number[], cb: (m: RegExpExecArray) => void): void {
+  let after = 0;
+  for (const p of cands) {
+    if (p < after) continue;
+    re.lastIndex = p;
+    const m = re.exec(text);
+    if (!m) continue;
+    after = m.index + Math.max(1, m[0].length);
+    cb(m);
+  }
+}

@@ -10,7 +10,7 @@ import { type Finding, detectCodes, detectHl7, detectIdentifiers, isValidIcd10 }
 import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { Lexicon, TermHit } from './lexicon.js';
 import { maskValue } from './mask.js';
-import { type Triggers, execAtTriggers, lowerSameLength, positions, registerTriggers } from './scan.js';
+import { type Triggers, digitRuns, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
 import { bundledLexicon } from './lexicon.js';
 
 export interface Reason {
@@ -140,7 +140,7 @@ const RECORD_NOUNS = new Set(
 );
 const CARE_ACTIVE_FAMILY = registerTriggers('care-active', ['had', 'has', 'underwent', 'received', 'developed', 'reports', 'reported', 'presented', 'presents', 'denies', 'complains', 'tolerated', 'completed']);
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
-const SHORT_AGE = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/g;
+const SHORT_AGE_AT = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/y;
 const LAST_FIRST_ANY = new RegExp(`(?<![\\p{L}.])(\\p{Lu}\\p{Ll}[\\p{L}'’-]+,[ \\t]\\p{Lu}\\p{Ll}[\\p{L}'’-]*)(?![\\p{L}])`, 'gu');
 function healthAny0(terms: TermHit[]): boolean {
   return terms.some((t) => t.info.weight >= 1.5);
@@ -247,14 +247,22 @@ function headerWords(c: string): string {
   return (from === 0 ? c : out + c.slice(from)).toLowerCase();
 }
 
-const HEADER_CELL = /^[\p{L}][\p{L}0-9 _./#()&'-]{0,40}$/u;
+const LETTER_FIRST = /^\p{L}/u;
 
-/** JavaScript's \s (what trim() and /\s/ treat as white space), by character code. */
-function isJsSpace(c: number): boolean {
-  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
-  if (c < 0xa0) return false;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+/** At least two non-empty cells, each starting with a letter and at most 41 characters long. */
+function headerShaped(cells: string[]): boolean {
+  let filled = 0;
+  for (const c of cells) {
+    if (c.length === 0) continue;
+    if (c.length > 41) return false;
+    const f = c.charCodeAt(0);
+    if (f < 128 ? !((f >= 65 && f <= 90) || (f >= 97 && f <= 122)) : !LETTER_FIRST.test(c)) return false;
+    filled++;
+  }
+  return filled >= 2;
 }
+
+const HEADER_CELL = /^[\p{L}][\p{L}0-9 _./#()&'-]{0,40}$/u;
 
 /** text[ls, le) ends in . ! or ? followed only by white space (/[.!?]\s*$/ on the line). */
 function endsWithSentenceMark(text: string, ls: number, le: number): boolean {
@@ -345,8 +353,17 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
       continue;
     }
     const line = text.slice(ls, le);
+    const raw = splitCells(line, delim);
+    // most candidate lines are data rows: a cell starting with a digit or longer than a header
+    // cell can be rejects the line before its cells are rewritten below (the rewrite never
+    // changes a cell's first character's class and only makes it longer)
+    if (!headerShaped(raw)) {
+      ls = next;
+      lineNo++;
+      continue;
+    }
     // "LastName" -> "last name", "pt_name" -> "pt name"
-    const cols = splitCells(line, delim).map(headerWords);
+    const cols = raw.map(headerWords);
     const filled = cols.filter((c) => c.length > 0);
     if (filled.length < 2 || !filled.every((c) => HEADER_CELL.test(c)) ||
         (delim === ',' && !tabular && (filled.some((c) => c.length > 30) || !cols.some((c) => columnRole(c) !== undefined)))) {
@@ -640,7 +657,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const hasCodeCol = tables.some((tb) => tb.cols.some((c) => columnRole(c) === 'code'));
   // HL7 segments are parsed once per part; lab values count as health codes, the rest as identifiers
   const hl7 = detectHl7(text);
-  const codes: Finding[] = [...detectCodes(text, false, trig).filter(keep), ...(text.includes('OBX|') ? hl7.filter((f) => f.category === 'lab-value') : [])].sort((a, b) => a.start - b.start);
+  const runs = digitRuns(text);
+  const codes: Finding[] = [...detectCodes(text, false, trig, runs).filter(keep), ...(text.includes('OBX|') ? hl7.filter((f) => f.category === 'lab-value') : [])].sort((a, b) => a.start - b.start);
   void hasCodeCol;
   for (const c of codes) {
     addHealthHit(unitEv, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
@@ -650,7 +668,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
 
   // identifiers
   const ids: Finding[] = [
-    ...detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, trig).filter(keep),
+    ...detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, trig, runs).filter(keep),
     ...hl7.filter((f) => f.category !== 'lab-value'),
   ];
   const nameFindings: Finding[] = [];
@@ -846,17 +864,16 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const st = f.start - head.length + nm.index;
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length);
   }
-  SHORT_AGE.lastIndex = 0;
-  // SHORT_AGE needs a digit; most subject lines have none
-  const hasDigit = /[0-9]/.test(text);
-  while (hasDigit && (m = SHORT_AGE.exec(text))) {
+  // ", 16," or " (16)" after a name: starts two characters before a run of at most three digits
+  const ageAt = (s: number, len: number) => len <= 3 && s >= 2 && (text.charCodeAt(s - 2) === 44 || text.charCodeAt(s - 1) === 40);
+  execAtCandidates(SHORT_AGE_AT, text, runs.filter((_, k) => k % 2 === 0 && ageAt(runs[k]!, runs[k + 1]! - runs[k]!)).map((s) => s - 2), (m) => {
     const head = text.slice(Math.max(0, m.index - 45), m.index);
     const nm = NAME_AT_END.exec(head);
-    if (!nm) continue;
+    if (!nm) return;
     const v = nm[1]!;
     const st = m.index - v.length;
     if (isLikelyName(v, ctx, text, st, m.index)) pushName(v, st, m.index);
-  }
+  });
   // "results for Jane Roe", "visit with Jane Roe", "certificate for Jane Roe"
   for (const p of positions(trig, PREP_FAMILY)) {
     // the word before "for"/"with", found by scanning back (no slicing for the common case)
