@@ -141,7 +141,41 @@ const RECORD_NOUNS = new Set(
 const CARE_ACTIVE_FAMILY = registerTriggers('care-active', ['had', 'has', 'underwent', 'received', 'developed', 'reports', 'reported', 'presented', 'presents', 'denies', 'complains', 'tolerated', 'completed']);
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 const SHORT_AGE_AT = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/y;
-const LAST_FIRST_ANY = new RegExp(`(?<![\\p{L}.])(\\p{Lu}\\p{Ll}[\\p{L}'’-]+,[ \\t]\\p{Lu}\\p{Ll}[\\p{L}'’-]*)(?![\\p{L}])`, 'gu');
+const LAST_FIRST_AT = new RegExp(`(?<![\\p{L}.])(\\p{Lu}\\p{Ll}[\\p{L}'’-]+,[ \\t]\\p{Lu}\\p{Ll}[\\p{L}'’-]*)(?![\\p{L}])`, 'uy');
+const LETTER = /\p{L}/u;
+const UPPER = /\p{Lu}/u;
+
+/** A character of [\p{L}'’-]; surrogate halves count (astral letters), which only adds candidates. */
+function isNameChar(text: string, i: number): boolean {
+  const c = text.charCodeAt(i);
+  if (c < 128) return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 39 || c === 45;
+  return c === 0x2019 || (c >= 0xd800 && c <= 0xdfff) || LETTER.test(text[i]!);
+}
+
+/**
+ * Where "Nakamura, Ren" can start: an upper-case letter (or a surrogate half) after a character
+ * that is neither a letter nor '.', in the word right before a ", " or ",\t". Found from the
+ * commas (a native search) instead of a Unicode regex tried at every character of the part.
+ */
+function lastFirstStarts(text: string): number[] {
+  const out: number[] = [];
+  for (let c = text.indexOf(','); c >= 0; c = text.indexOf(',', c + 1)) {
+    const nx = text.charCodeAt(c + 1);
+    if (nx !== 32 && nx !== 9) continue;
+    let w = c;
+    while (w > 0 && isNameChar(text, w - 1)) w--;
+    for (let p = w; p <= c - 3; p++) {
+      const u = text.charCodeAt(p);
+      const upper = u < 128 ? u >= 65 && u <= 90 : (u >= 0xd800 && u <= 0xdfff) || UPPER.test(text[p]!);
+      if (!upper) continue;
+      const b = p > 0 ? text.charCodeAt(p - 1) : -1;
+      // inside the word, a start needs a non-letter before it: ' ’ - (or a surrogate half, to be safe)
+      if (b === 46 || (p > w && b !== 39 && b !== 45 && b !== 0x2019 && !(b >= 0xd800 && b <= 0xdfff))) continue;
+      out.push(p);
+    }
+  }
+  return out;
+}
 function healthAny0(terms: TermHit[]): boolean {
   return terms.some((t) => t.info.weight >= 1.5);
 }
@@ -402,7 +436,19 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
 
 type ColRole = 'name' | 'mrn' | 'member-id' | 'mbi' | 'dob' | 'date-of-service' | 'account-number' | 'ssn' | 'phone' | 'email' | 'address' | 'health' | 'code';
 
+/** Header -> role (column headers recur across messages: "Patient Name", "DOB", "CPT"). */
+const roleCache = new Map<string, ColRole | null>();
+const ROLE_CACHE_MAX = 10_000;
+
 function columnRole(header: string): ColRole | undefined {
+  const hit = roleCache.get(header);
+  if (hit !== undefined) return hit ?? undefined;
+  const role = columnRoleOf(header);
+  if (roleCache.size < ROLE_CACHE_MAX) roleCache.set(header, role ?? null);
+  return role;
+}
+
+function columnRoleOf(header: string): ColRole | undefined {
   const h = header.replace(/[_\-.]+/g, ' ');
   if (/\b(?:ssn|social security)\b/.test(h)) return 'ssn';
   if (/\bmbi\b|medicare (?:id|number|beneficiary|no)/.test(h)) return 'mbi';
@@ -434,8 +480,12 @@ function newEvidence(): Evidence {
   return { health: new Map(), ids: new Map() };
 }
 
+/** Scratch map of healthScore (cleared on each call; the scorer is synchronous). */
+const perCat = new Map<string, number>();
+
 function healthScore(ev: Evidence): number {
-  const perCat = new Map<string, number>();
+  if (ev.health.size === 0) return 0;
+  perCat.clear();
   for (const { cat, weight } of ev.health.values()) {
     const cap = CODE_CAP[cat] ?? TERM_CATEGORY_CAP;
     perCat.set(cat, Math.min(cap, (perCat.get(cat) ?? 0) + weight));
@@ -577,6 +627,10 @@ function anyIn<T extends { start: number }>(arr: ReadonlyArray<T>, s: number, e:
   return false;
 }
 
+function isAsciiLetterOrHyphen(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 45;
+}
+
 const PRONOUN_HEALTH_WINDOW = 260;
 // "Dialysis Unit", "Infusion Center", "Respiratory Therapist", "Diabetes Educator": a health word
 // naming a place or a job says nothing about a patient
@@ -654,12 +708,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
   // comma tables pasted into prose are looked for in ordinary-sized parts only (cost on huge text)
   const tables = unit.tabular || text.includes('\t') || text.includes('|') || (text.length < 200_000 && text.includes(',')) ? findTables(text, unit.tabular) : [];
-  const hasCodeCol = tables.some((tb) => tb.cols.some((c) => columnRole(c) === 'code'));
   // HL7 segments are parsed once per part; lab values count as health codes, the rest as identifiers
   const hl7 = detectHl7(text);
   const runs = digitRuns(text);
   const codes: Finding[] = [...detectCodes(text, false, trig, runs).filter(keep), ...(text.includes('OBX|') ? hl7.filter((f) => f.category === 'lab-value') : [])].sort((a, b) => a.start - b.start);
-  void hasCodeCol;
   for (const c of codes) {
     addHealthHit(unitEv, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
     if (c.category === 'icd10' || c.category === 'cpt' || c.category === 'hcpcs' || c.category === 'ndc' || c.category === 'loinc') reasons.add(c.category, where, c.value);
@@ -737,18 +789,17 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   });
   // "Nakamura, Ren" anywhere in a part with health terms: the record-list way of writing a person
   if (!ctx.bulk && healthAny0(terms)) {
-    LAST_FIRST_ANY.lastIndex = 0;
     const lf: Array<{ v: string; st: number; sameLine: boolean }> = [];
-    while ((m = LAST_FIRST_ANY.exec(text))) {
+    execAtCandidates(LAST_FIRST_AT, text, lastFirstStarts(text), (m) => {
       const v = m[1]!;
       const st = m.index + m[0].indexOf(v);
-      if (!isLikelyName(v.replace(/,/g, ' '), ctx, text, st, st + v.length)) continue;
+      if (!isLikelyName(v.replace(/,/g, ' '), ctx, text, st, st + v.length)) return;
       // one record per line: "Okonkwo, Chidi - last A1c 9.4%" names the person the line is about
       const ls = text.lastIndexOf('\n', st) + 1;
       let le = text.indexOf('\n', st);
       if (le < 0) le = text.length;
       lf.push({ v, st, sameLine: anyIn(terms, ls, le, (t) => t.info.weight >= 1 && t.start > st) });
-    }
+    });
     // a list of such lines is a list of records; a single one may be an agenda item
     const records = lf.filter((x) => x.sameLine).length;
     for (const x of lf) pushName(x.v, x.st, x.st + x.v.length, false, !(x.sameLine && records >= 2));
@@ -880,7 +931,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     let we = p - 1;
     while (we >= 0 && (text.charCodeAt(we) === 32 || text.charCodeAt(we) === 9)) we--;
     let ws = we;
-    while (ws >= 0 && /[A-Za-z-]/.test(text[ws]!)) ws--;
+    while (ws >= 0 && isAsciiLetterOrHyphen(text.charCodeAt(ws))) ws--;
     if (we - ws < 2 || we - ws > 14) continue;
     if (!RECORD_NOUNS.has(lower.slice(ws + 1, we + 1))) continue;
     PREP_NAME.lastIndex = p;
