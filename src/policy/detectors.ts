@@ -202,6 +202,53 @@ const ICD_AT = sticky(ICD_SCAN);
 const NDC_AT = sticky(NDC_SCAN);
 const LAB_AT = sticky(LAB_VALUE);
 const DOSAGE_AT = sticky(DOSAGE);
+const CITY_ZIP_AT = sticky(CITY_ZIP_RE);
+
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isUpperAscii = (c: number) => c >= 65 && c <= 90;
+const isSsnSep = (c: number) => c === 45 || c === 32 || c === 46;
+
+/** Index of the first character at or after i that is not white space. */
+function afterSpaces(text: string, i: number): number {
+  while (i < text.length && isJsSpace(text.charCodeAt(i))) i++;
+  return i;
+}
+
+/** First characters of the lab units (case-sensitive); any non-ASCII character is let through. */
+function isLabUnitStart(c: number): boolean {
+  return c >= 128 || 'muUnpgIcxKMfb'.includes(String.fromCharCode(c));
+}
+
+/** First characters of the dose units and '%' (the pattern ignores case); non-ASCII let through. */
+function isDoseUnitStart(c: number): boolean {
+  return c >= 128 || 'mMgGuUiI%'.includes(String.fromCharCode(c));
+}
+
+/**
+ * After a number's integer digits ending at e: an optional decimal part of one to three digits,
+ * an optional white-space character, then a character that can start a unit. A necessary
+ * condition for the value patterns, so most numbers (dates, phones, counts) never run them.
+ */
+function unitFollows(text: string, e: number, unitStart: (c: number) => boolean): boolean {
+  const at = (q: number) => unitStart(text.charCodeAt(q)) || (isJsSpace(text.charCodeAt(q)) && unitStart(text.charCodeAt(q + 1)));
+  if (at(e)) return true;
+  if (text.charCodeAt(e) !== 46) return false;
+  let r = e + 1;
+  while (r < text.length && r - e <= 3 && isDigit(text.charCodeAt(r))) r++;
+  return r > e + 1 && !isDigit(text.charCodeAt(r)) && at(r);
+}
+
+/** Where ", ST 12345" / ",ST 12345" can start, from the five-digit runs after a space. */
+function zipStarts(text: string, runs: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let k = 0; k < runs.length; k += 2) {
+    const s = runs[k]!;
+    if (runs[k + 1]! - s !== 5 || text.charCodeAt(s - 1) !== 32) continue;
+    if (text.charCodeAt(s - 5) === 44) out.push(s - 5);
+    if (text.charCodeAt(s - 4) === 44) out.push(s - 4);
+  }
+  return out;
+}
 
 /** Run starts (s, run length) accepted by `ok`, shifted by `back` characters. */
 function runStarts(runs: readonly number[], ok: (s: number, len: number) => boolean, back = 0): number[] {
@@ -370,7 +417,7 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
   // every pattern below needs an ASCII digit: a part without one (most subject lines) skips them
   const digits = runs.length > 0;
   // "123-45-6789" or a labelled "123456789"
-  execAtCandidates(SSN_AT, text, runStarts(runs, (_, len) => len === 3 || len === 9), (m) => {
+  execAtCandidates(SSN_AT, text, runStarts(runs, (s, len) => len === 9 || (len === 3 && isSsnSep(text.charCodeAt(s + 3)) && isDigit(text.charCodeAt(s + 4)))), (m) => {
     const digits = m[1]! + m[3]! + m[4]!;
     const labelled = SSN_LABEL.test(text.slice(Math.max(0, m.index - 30), m.index));
     if (!m[2] && !labelled) return; // a bare 9-digit number needs a label
@@ -385,7 +432,7 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     taken.push([m.index, m.index + m[0].length]);
   });
   // an MBI starts with one digit 1-9 followed by a letter
-  execAtCandidates(MBI_AT, text, runStarts(runs, (s, len) => len === 1 && text.charCodeAt(s) !== 48), (m) => {
+  execAtCandidates(MBI_AT, text, runStarts(runs, (s, len) => len === 1 && text.charCodeAt(s) !== 48 && isUpperAscii(text.charCodeAt(s + 1))), (m) => {
     if (!isValidMbi(m[0])) return;
     if (overlaps(m.index, m.index + m[0].length)) return;
     push(out, 'mbi', m.index, m.index + m[0].length, m[0]);
@@ -410,11 +457,11 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     if (mm && mm.index === s) push(out, 'email', s, s + mm[0].length, mm[0]);
   }
   // a house number: at most six digits, then white space
-  execAtCandidates(STREET_AT, text, runStarts(runs, (s, len) => len <= 6 && isJsSpace(text.charCodeAt(s + len))), (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
-  for (const re of [POBOX_RE, CITY_ZIP_RE]) {
-    re.lastIndex = 0;
-    while (digits && (m = re.exec(text))) push(out, 'address', m.index, m.index + m[0].length, m[0]);
-  }
+  execAtCandidates(STREET_AT, text, runStarts(runs, (s, len) => len <= 6 && isJsSpace(text.charCodeAt(s + len)) && isUpperAscii(text.charCodeAt(afterSpaces(text, s + len)))), (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
+  POBOX_RE.lastIndex = 0;
+  while (digits && (m = POBOX_RE.exec(text))) push(out, 'address', m.index, m.index + m[0].length, m[0]);
+  // ", ST 12345": five digits after a space, the comma four or five characters before them
+  execAtCandidates(CITY_ZIP_AT, text, zipStarts(text, runs), (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
   return out;
 }
 
@@ -450,11 +497,10 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
   // a number glued to a word or a decimal point ("A12 mg", "1.250 mg" mid-number) is not a value
   const standalone = (i: number) => i === 0 || !/[\w.]/.test(text[i - 1]!);
   // a value is a number of at most five digits (then a decimal part, a unit)
-  const values = runStarts(runs, (_, len) => len <= 5);
-  execAtCandidates(LAB_AT, text, values, (mm) => {
+  execAtCandidates(LAB_AT, text, runStarts(runs, (s, len) => len <= 5 && unitFollows(text, s + len, isLabUnitStart)), (mm) => {
     if (standalone(mm.index)) push(out, 'lab-value', mm.index, mm.index + mm[0].length, mm[0]);
   });
-  execAtCandidates(DOSAGE_AT, text, values, (mm) => {
+  execAtCandidates(DOSAGE_AT, text, runStarts(runs, (s, len) => len <= 5 && unitFollows(text, s + len, isDoseUnitStart)), (mm) => {
     if (!standalone(mm.index)) return;
     if (mm[0].endsWith('%') && !/\b(?:A1c|HbA1c|saturation|SpO2|O2|EF|ejection)\b/i.test(text.slice(Math.max(0, mm.index - 30), mm.index))) return;
     push(out, 'dosage', mm.index, mm.index + mm[0].length, mm[0]);
