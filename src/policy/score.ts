@@ -210,9 +210,16 @@ const NAME_STOP = new Set(
     'grand rounds webinar symposium workshop advances lecture series session summit forum course seminar management update spotlight focus case cases study trial').split(/\s+/),
 );
 
+/** Folded names (the same candidate names and correspondents recur within and across messages). */
+const foldCache = new Map<string, string>();
+const FOLD_CACHE_MAX = 50_000;
+
 function foldName(s: string): string {
-  if (!/[^\x00-\x7f]/.test(s)) return s.toLowerCase();
-  return s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase();
+  let f = foldCache.get(s);
+  if (f !== undefined) return f;
+  f = /[^\x00-\x7f]/.test(s) ? s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase() : s.toLowerCase();
+  if (foldCache.size < FOLD_CACHE_MAX) foldCache.set(s, f);
+  return f;
 }
 
 function nameTokens(s: string): string[] {
@@ -480,18 +487,25 @@ function newEvidence(): Evidence {
   return { health: new Map(), ids: new Map() };
 }
 
-/** Scratch map of healthScore (cleared on each call; the scorer is synchronous). */
-const perCat = new Map<string, number>();
+/** Scratch arrays of healthScore: categories and their capped sums (a handful per call). */
+const scoreCats: string[] = [];
+const scoreSums: number[] = [];
 
 function healthScore(ev: Evidence): number {
   if (ev.health.size === 0) return 0;
-  perCat.clear();
+  let k = 0;
   for (const { cat, weight } of ev.health.values()) {
     const cap = CODE_CAP[cat] ?? TERM_CATEGORY_CAP;
-    perCat.set(cat, Math.min(cap, (perCat.get(cat) ?? 0) + weight));
+    let i = 0;
+    while (i < k && scoreCats[i] !== cat) i++;
+    if (i === k) {
+      scoreCats[k] = cat;
+      scoreSums[k++] = Math.min(cap, weight);
+    } else scoreSums[i] = Math.min(cap, scoreSums[i]! + weight);
   }
+  // summed in first-seen order, as the per-category map did
   let s = 0;
-  for (const v of perCat.values()) s += v;
+  for (let i = 0; i < k; i++) s += scoreSums[i]!;
   return s;
 }
 
@@ -711,7 +725,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // HL7 segments are parsed once per part; lab values count as health codes, the rest as identifiers
   const hl7 = detectHl7(text);
   const runs = digitRuns(text);
-  const codes: Finding[] = [...detectCodes(text, false, trig, runs).filter(keep), ...(text.includes('OBX|') ? hl7.filter((f) => f.category === 'lab-value') : [])].sort((a, b) => a.start - b.start);
+  const kept = (list: Finding[]) => (dropped.length > 0 ? list.filter(keep) : list);
+  let codes: Finding[] = kept(detectCodes(text, false, trig, runs));
+  if (hl7.length > 0 && text.includes('OBX|')) codes.push(...hl7.filter((f) => f.category === 'lab-value'));
+  if (codes.length > 1) codes = codes.sort((a, b) => a.start - b.start);
   for (const c of codes) {
     addHealthHit(unitEv, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
     if (c.category === 'icd10' || c.category === 'cpt' || c.category === 'hcpcs' || c.category === 'ndc' || c.category === 'loinc') reasons.add(c.category, where, c.value);
@@ -720,7 +737,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
 
   // identifiers
   const ids: Finding[] = [
-    ...detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, trig, runs).filter(keep),
+    ...kept(detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, trig, runs)),
     ...hl7.filter((f) => f.category !== 'lab-value'),
   ];
   const nameFindings: Finding[] = [];
