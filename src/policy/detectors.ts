@@ -206,22 +206,20 @@ const CITY_ZIP_AT = sticky(CITY_ZIP_RE);
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isUpperAscii = (c: number) => c >= 65 && c <= 90;
-const isSsnSep = (c: number) => c === 45 || c === 32 || c === 46;
 
-/** Index of the first character at or after i that is not white space. */
-function afterSpaces(text: string, i: number): number {
-  while (i < text.length && isJsSpace(text.charCodeAt(i))) i++;
-  return i;
+/** ASCII characters that can start a unit: lab units (case-sensitive), doses and '%' (any case). */
+const LAB_UNIT_START = asciiSet('muUnpgIcxKMfb');
+const DOSE_UNIT_START = asciiSet('mMgGuUiI%');
+
+function asciiSet(chars: string): Uint8Array {
+  const t = new Uint8Array(128);
+  for (const ch of chars) t[ch.charCodeAt(0)] = 1;
+  return t;
 }
 
-/** First characters of the lab units (case-sensitive); any non-ASCII character is let through. */
-function isLabUnitStart(c: number): boolean {
-  return c >= 128 || 'muUnpgIcxKMfb'.includes(String.fromCharCode(c));
-}
-
-/** First characters of the dose units and '%' (the pattern ignores case); non-ASCII let through. */
-function isDoseUnitStart(c: number): boolean {
-  return c >= 128 || 'mMgGuUiI%'.includes(String.fromCharCode(c));
+/** c can start a unit: in the set, or any non-ASCII character (µ and its case variants). */
+function unitStart(c: number, set: Uint8Array): boolean {
+  return c >= 128 || set[c] === 1;
 }
 
 /**
@@ -229,49 +227,95 @@ function isDoseUnitStart(c: number): boolean {
  * an optional white-space character, then a character that can start a unit. A necessary
  * condition for the value patterns, so most numbers (dates, phones, counts) never run them.
  */
-function unitFollows(text: string, e: number, unitStart: (c: number) => boolean): boolean {
-  const at = (q: number) => unitStart(text.charCodeAt(q)) || (isJsSpace(text.charCodeAt(q)) && unitStart(text.charCodeAt(q + 1)));
-  if (at(e)) return true;
-  if (text.charCodeAt(e) !== 46) return false;
-  let r = e + 1;
-  while (r < text.length && r - e <= 3 && isDigit(text.charCodeAt(r))) r++;
-  return r > e + 1 && !isDigit(text.charCodeAt(r)) && at(r);
-}
-
-/** Where ", ST 12345" / ",ST 12345" can start, from the five-digit runs after a space. */
-function zipStarts(text: string, runs: readonly number[]): number[] {
-  const out: number[] = [];
-  for (let k = 0; k < runs.length; k += 2) {
-    const s = runs[k]!;
-    if (runs[k + 1]! - s !== 5 || text.charCodeAt(s - 1) !== 32) continue;
-    if (text.charCodeAt(s - 5) === 44) out.push(s - 5);
-    if (text.charCodeAt(s - 4) === 44) out.push(s - 4);
+function unitFollows(text: string, e: number, set: Uint8Array): boolean {
+  let q = e;
+  if (text.charCodeAt(q) === 46) {
+    let r = q + 1;
+    while (r < text.length && r - q <= 3 && isDigit(text.charCodeAt(r))) r++;
+    if (r > q + 1 && !isDigit(text.charCodeAt(r)) && unitOrSpaceUnit(text, r, set)) return true;
   }
-  return out;
+  return unitOrSpaceUnit(text, q, set);
 }
 
-/** Run starts (s, run length) accepted by `ok`, shifted by `back` characters. */
-function runStarts(runs: readonly number[], ok: (s: number, len: number) => boolean, back = 0): number[] {
-  const out: number[] = [];
-  for (let k = 0; k < runs.length; k += 2) {
-    const s = runs[k]!;
-    if (ok(s, runs[k + 1]! - s)) out.push(s - back);
-  }
-  return out;
+function unitOrSpaceUnit(text: string, q: number, set: Uint8Array): boolean {
+  const c = text.charCodeAt(q);
+  return unitStart(c, set) || (isJsSpace(c) && unitStart(text.charCodeAt(q + 1), set));
 }
 
-/** Where a phone number can start: "+1", "1-", "(555)", or "555-". */
-function phoneStarts(text: string, runs: readonly number[]): number[] {
-  const out: number[] = [];
+/** Where each identifier pattern can start (ascending); see the rule beside each list. */
+interface IdStarts {
+  ssn: number[];
+  mbi: number[];
+  npi: number[];
+  phone: number[];
+  street: number[];
+  zip: number[];
+}
+
+/**
+ * One walk over the digit runs with plain character tests (a callback per run and pattern cost
+ * more than the regexes they were saving).
+ */
+function idStarts(text: string, runs: readonly number[]): IdStarts {
+  const r: IdStarts = { ssn: [], mbi: [], npi: [], phone: [], street: [], zip: [] };
+  const n = text.length;
   for (let k = 0; k < runs.length; k += 2) {
     const s = runs[k]!;
-    const len = runs[k + 1]! - s;
-    const one = text.charCodeAt(s) === 49;
+    const e = runs[k + 1]!;
+    const len = e - s;
+    const first = text.charCodeAt(s);
+    const next = text.charCodeAt(e);
     const before = text.charCodeAt(s - 1);
-    if ((one && before === 43) || (len === 3 && before === 40)) out.push(s - 1);
-    if (one || len === 3) out.push(s);
+    // SSN: three digits, a separator and a digit ("123-45-6789"), or nine digits
+    if (len === 9 || (len === 3 && (next === 45 || next === 32 || next === 46) && isDigit(text.charCodeAt(e + 1)))) r.ssn.push(s);
+    // MBI: one digit 1-9, then a capital letter
+    if (len === 1 && first !== 48 && isUpperAscii(next)) r.mbi.push(s);
+    // NPI: ten digits starting 1 or 2
+    if (len === 10 && (first === 49 || first === 50)) r.npi.push(s);
+    // phone: "+1", "1-", "(555)" or "555-"
+    const one = first === 49;
+    if ((one && before === 43) || (len === 3 && before === 40)) r.phone.push(s - 1);
+    if (one || len === 3) r.phone.push(s);
+    // street: a house number of at most six digits, white space, a capital letter
+    if (len <= 6 && isJsSpace(next)) {
+      let q = e + 1;
+      while (q < n && isJsSpace(text.charCodeAt(q))) q++;
+      if (isUpperAscii(text.charCodeAt(q))) r.street.push(s);
+    }
+    // ", ST 12345" / ",ST 12345": five digits after a space, the comma five or four characters before
+    if (len === 5 && before === 32) {
+      if (text.charCodeAt(s - 5) === 44) r.zip.push(s - 5);
+      if (text.charCodeAt(s - 4) === 44) r.zip.push(s - 4);
+    }
   }
-  return out;
+  return r;
+}
+
+/** Where each health-code pattern can start (ascending). */
+interface CodeStarts {
+  icd: number[];
+  ndc: number[];
+  lab: number[];
+  dose: number[];
+}
+
+function codeStarts(text: string, runs: readonly number[]): CodeStarts {
+  const r: CodeStarts = { icd: [], ndc: [], lab: [], dose: [] };
+  for (let k = 0; k < runs.length; k += 2) {
+    const s = runs[k]!;
+    const e = runs[k + 1]!;
+    const len = e - s;
+    // ICD-10: a capital letter glued to the digits
+    if (s > 0 && isUpperAscii(text.charCodeAt(s - 1))) r.icd.push(s - 1);
+    // NDC: four or five digits, then '-'
+    if ((len === 4 || len === 5) && text.charCodeAt(e) === 45) r.ndc.push(s);
+    // lab values and doses: at most five digits, then (a decimal part and) a unit
+    if (len <= 5) {
+      if (unitFollows(text, e, LAB_UNIT_START)) r.lab.push(s);
+      if (unitFollows(text, e, DOSE_UNIT_START)) r.dose.push(s);
+    }
+  }
+  return r;
 }
 
 /**
@@ -417,7 +461,8 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
   // every pattern below needs an ASCII digit: a part without one (most subject lines) skips them
   const digits = runs.length > 0;
   // "123-45-6789" or a labelled "123456789"
-  execAtCandidates(SSN_AT, text, runStarts(runs, (s, len) => len === 9 || (len === 3 && isSsnSep(text.charCodeAt(s + 3)) && isDigit(text.charCodeAt(s + 4)))), (m) => {
+  const at = idStarts(text, runs);
+  execAtCandidates(SSN_AT, text, at.ssn, (m) => {
     const digits = m[1]! + m[3]! + m[4]!;
     const labelled = SSN_LABEL.test(text.slice(Math.max(0, m.index - 30), m.index));
     if (!m[2] && !labelled) return; // a bare 9-digit number needs a label
@@ -432,18 +477,18 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     taken.push([m.index, m.index + m[0].length]);
   });
   // an MBI starts with one digit 1-9 followed by a letter
-  execAtCandidates(MBI_AT, text, runStarts(runs, (s, len) => len === 1 && text.charCodeAt(s) !== 48 && isUpperAscii(text.charCodeAt(s + 1))), (m) => {
+  execAtCandidates(MBI_AT, text, at.mbi, (m) => {
     if (!isValidMbi(m[0])) return;
     if (overlaps(m.index, m.index + m[0].length)) return;
     push(out, 'mbi', m.index, m.index + m[0].length, m[0]);
     taken.push([m.index, m.index + m[0].length]);
   });
-  execAtCandidates(NPI_AT, text, runStarts(runs, (s, len) => len === 10 && (text.charCodeAt(s) === 49 || text.charCodeAt(s) === 50)), (m) => {
+  execAtCandidates(NPI_AT, text, at.npi, (m) => {
     if (!isValidNpi(m[0]) || overlaps(m.index, m.index + m[0].length)) return;
     push(out, 'npi', m.index, m.index + m[0].length, m[0]);
     taken.push([m.index, m.index + m[0].length]);
   });
-  execAtCandidates(PHONE_AT, text, phoneStarts(text, runs), (m) => {
+  execAtCandidates(PHONE_AT, text, at.phone, (m) => {
     if (overlaps(m.index, m.index + m[0].length)) return;
     push(out, 'phone', m.index, m.index + m[0].length, m[0]);
   });
@@ -457,11 +502,11 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     if (mm && mm.index === s) push(out, 'email', s, s + mm[0].length, mm[0]);
   }
   // a house number: at most six digits, then white space
-  execAtCandidates(STREET_AT, text, runStarts(runs, (s, len) => len <= 6 && isJsSpace(text.charCodeAt(s + len)) && isUpperAscii(text.charCodeAt(afterSpaces(text, s + len)))), (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
+  execAtCandidates(STREET_AT, text, at.street, (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
   POBOX_RE.lastIndex = 0;
   while (digits && (m = POBOX_RE.exec(text))) push(out, 'address', m.index, m.index + m[0].length, m[0]);
   // ", ST 12345": five digits after a space, the comma four or five characters before them
-  execAtCandidates(CITY_ZIP_AT, text, zipStarts(text, runs), (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
+  execAtCandidates(CITY_ZIP_AT, text, at.zip, (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
   return out;
 }
 
@@ -472,7 +517,8 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
   // every code pattern needs an ASCII digit: a part without one (most subject lines) skips them
   const digits = runs.length > 0;
   // an ICD-10 code is a capital letter glued to a digit run
-  execAtCandidates(ICD_AT, text, runStarts(runs, (s) => s > 0 && text.charCodeAt(s - 1) >= 65 && text.charCodeAt(s - 1) <= 90, 1), (m) => {
+  const at = codeStarts(text, runs);
+  execAtCandidates(ICD_AT, text, at.icd, (m) => {
     const code = m[0];
     if (!isValidIcd10(code)) return;
     const dotted = code.includes('.');
@@ -486,7 +532,7 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
   if (digits && (tabularCodeColumns || positions(trig, CPT_FAMILY).length > 0)) {
     for (const [a, b] of cptRegions(text, tabularCodeColumns)) cptCodes(text, a, b, out);
   }
-  execAtCandidates(NDC_AT, text, runStarts(runs, (s, len) => (len === 4 || len === 5) && text.charCodeAt(s + len) === 45), (mm) => push(out, 'ndc', mm.index, mm.index + mm[0].length, mm[0]));
+  execAtCandidates(NDC_AT, text, at.ndc, (mm) => push(out, 'ndc', mm.index, mm.index + mm[0].length, mm[0]));
   LOINC_SCAN.lastIndex = 0;
   while (digits && positions(trig, LOINC_FAMILY).length > 0 && (m = LOINC_SCAN.exec(text))) {
     const v = m[1]!;
@@ -497,10 +543,10 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
   // a number glued to a word or a decimal point ("A12 mg", "1.250 mg" mid-number) is not a value
   const standalone = (i: number) => i === 0 || !/[\w.]/.test(text[i - 1]!);
   // a value is a number of at most five digits (then a decimal part, a unit)
-  execAtCandidates(LAB_AT, text, runStarts(runs, (s, len) => len <= 5 && unitFollows(text, s + len, isLabUnitStart)), (mm) => {
+  execAtCandidates(LAB_AT, text, at.lab, (mm) => {
     if (standalone(mm.index)) push(out, 'lab-value', mm.index, mm.index + mm[0].length, mm[0]);
   });
-  execAtCandidates(DOSAGE_AT, text, runStarts(runs, (s, len) => len <= 5 && unitFollows(text, s + len, isDoseUnitStart)), (mm) => {
+  execAtCandidates(DOSAGE_AT, text, at.dose, (mm) => {
     if (!standalone(mm.index)) return;
     if (mm[0].endsWith('%') && !/\b(?:A1c|HbA1c|saturation|SpO2|O2|EF|ejection)\b/i.test(text.slice(Math.max(0, mm.index - 30), mm.index))) return;
     push(out, 'dosage', mm.index, mm.index + mm[0].length, mm[0]);
