@@ -588,3 +588,24 @@ export function detectHl7(text: string): Finding[] {
   }
   return out;
 }
+
+/**
+ * The numeric patterns with the candidate rule of each, for the property test that candidates
+ * give the same matches as the global pattern over the whole text (test/policy/candidates.test.ts).
+ */
+export function numericPatterns(): Array<{ name: string; global: RegExp; sticky: RegExp; starts: (text: string, runs: readonly number[]) => number[] }> {
+  const id = (k: keyof IdStarts) => (t: string, r: readonly number[]) => idStarts(t, r)[k];
+  const code = (k: keyof CodeStarts) => (t: string, r: readonly number[]) => codeStarts(t, r)[k];
+  return [
+    { name: 'ssn', global: SSN_RE, sticky: SSN_AT, starts: id('ssn') },
+    { name: 'mbi', global: MBI_SCAN, sticky: MBI_AT, starts: id('mbi') },
+    { name: 'npi', global: NPI_SCAN, sticky: NPI_AT, starts: id('npi') },
+    { name: 'phone', global: PHONE_RE, sticky: PHONE_AT, starts: id('phone') },
+    { name: 'street', global: STREET_RE, sticky: STREET_AT, starts: id('street') },
+    { name: 'zip', global: CITY_ZIP_RE, sticky: CITY_ZIP_AT, starts: id('zip') },
+    { name: 'icd', global: ICD_SCAN, sticky: ICD_AT, starts: code('icd') },
+    { name: 'ndc', global: NDC_SCAN, sticky: NDC_AT, starts: code('ndc') },
+    { name: 'lab', global: LAB_VALUE, sticky: LAB_AT, starts: code('lab') },
+    { name: 'dose', global: DOSAGE, sticky: DOSAGE_AT, starts: code('dose') },
+  ];
+}

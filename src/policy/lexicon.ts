@@ -193,7 +193,11 @@ export class Lexicon {
   }
 
   /** All longest, non-overlapping term occurrences in `text`, in order. */
-  match(text: string, lower = lowerSameLength(text), triggers?: Triggers): TermHit[] {
+  /**
+   * `digits`, when given, receives the runs of ASCII digits of the text as [start, end, ...] (the
+   * same as scan.ts digitRuns): digits are token characters, so this pass sees every one of them.
+   */
+  match(text: string, lower = lowerSameLength(text), triggers?: Triggers, digits?: number[]): TermHit[] {
     const n = lower.length;
     const filter = this.firstFilter;
     const hits: TermHit[] = [];
@@ -209,6 +213,16 @@ export class Lexicon {
       let c = lower.charCodeAt(i);
       do {
         h = Math.imul(h ^ c, FNV_PRIME);
+        if (c < 58 && c >= 48 && digits !== undefined) {
+          // a run of digits: hashed here as the loop would, and recorded
+          const ds = i;
+          let d = lower.charCodeAt(i + 1);
+          while (d >= 48 && d <= 57) {
+            h = Math.imul(h ^ d, FNV_PRIME);
+            d = lower.charCodeAt(++i + 1);
+          }
+          digits.push(ds, i + 1);
+        }
         c = lower.charCodeAt(++i);
       } while (i < n && isTokenChar(c));
       const e = i;
@@ -261,6 +275,16 @@ export class Lexicon {
       if (!best) continue;
       if (best.upper && !upperOk(text, s, bestEnd)) continue;
       hits.push({ info: best, start: s, end: bestEnd });
+      // the main loop resumes after the term: record the digits of its later words here
+      if (digits !== undefined) {
+        for (let q = e; q < bestEnd; q++) {
+          const d = lower.charCodeAt(q);
+          if (d < 48 || d > 57) continue;
+          const ds = q;
+          while (q + 1 < bestEnd && lower.charCodeAt(q + 1) >= 48 && lower.charCodeAt(q + 1) <= 57) q++;
+          digits.push(ds, q + 1);
+        }
+      }
       i = bestEnd;
     }
     return hits;

@@ -10,7 +10,7 @@ import { type Finding, detectCodes, detectHl7, detectIdentifiers, isValidIcd10 }
 import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { Lexicon, TermHit } from './lexicon.js';
 import { maskValue } from './mask.js';
-import { type Triggers, digitRuns, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
+import { type Triggers, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
 import { bundledLexicon } from './lexicon.js';
 
 export interface Reason {
@@ -707,7 +707,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // one token pass: lexicon terms and every detector family's trigger positions
   const lower = lowerSameLength(text);
   const trig: Triggers = new Map();
-  let terms: TermHit[] = pol.lexicon.match(text, lower, trig).filter((t) => !namesDepartment(text, t.end));
+  const runs: number[] = [];
+  let terms: TermHit[] = pol.lexicon.match(text, lower, trig, runs).filter((t) => !namesDepartment(text, t.end));
   // confidentiality footers are not PHI: everything found inside them is ignored
   const dropped = unit.tabular ? [] : disclaimerRanges(text, positions(trig, FOOTER_FAMILY));
   const keep = (x: { start: number }) => !inRanges(dropped, x.start);
@@ -724,7 +725,6 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const tables = unit.tabular || text.includes('\t') || text.includes('|') || (text.length < 200_000 && text.includes(',')) ? findTables(text, unit.tabular) : [];
   // HL7 segments are parsed once per part; lab values count as health codes, the rest as identifiers
   const hl7 = detectHl7(text);
-  const runs = digitRuns(text);
   const kept = (list: Finding[]) => (dropped.length > 0 ? list.filter(keep) : list);
   let codes: Finding[] = kept(detectCodes(text, false, trig, runs));
   if (hl7.length > 0 && text.includes('OBX|')) codes.push(...hl7.filter((f) => f.category === 'lab-value'));
@@ -1143,4 +1143,9 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
 export function scoreMessage(raw: Buffer, cfg?: PolicyConfig): PhiDecision {
   const pol = compilePolicy(cfg);
   return scoreExtraction(extractText(raw, pol.limits), pol);
+}
+
+/** The 'Last, First' pattern and its candidate rule, for the property test (candidates.test.ts). */
+export function lastFirstPattern(): { sticky: RegExp; starts: (text: string) => number[] } {
+  return { sticky: LAST_FIRST_AT, starts: lastFirstStarts };
 }

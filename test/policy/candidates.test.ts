@@ -1,0 +1,67 @@
+// The scorer's fast paths give exactly what the plain forms give: the numeric detectors run their
+// patterns only at candidate positions derived from digit runs, the lexicon pass records digit
+// runs, and 'Last, First' names are tried only before ", ". Random texts built from the pieces
+// these patterns care about (digits, separators, capitals, unit words, commas) must give the same
+// matches both ways.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { numericPatterns } from '../../src/policy/detectors.js';
+import { bundledLexicon } from '../../src/policy/lexicon.js';
+import { digitRuns, execAtCandidates, lowerSameLength } from '../../src/policy/scan.js';
+import { lastFirstPattern } from '../../src/policy/score.js';
+
+const PIECES = [
+  '0', '1', '2', '5', '9', '12', '123', '555', '1234', '12345', '123456789', '1234567890', '2024', '.', '-', ' ', '  ', '\n', '\t', ',', ', ', '(', ')', '+', '/',
+  'mg', 'mL', 'mg/dL', 'mmol/L', 'µg', 'MG', 'units', '%', 'bpm', 'x10', 'K/uL', 'A', 'B', 'E', 'U', 'Z', 'a', 'Main', 'St', 'Street', 'N', 'Ave', 'Box', 'P.O.',
+  'WA', 'CA', 'Apt', 'Smith', 'John', 'O’Brien', 'Zoë', 'É', 'vitamin', 'diabetes mellitus', 'type 2 diabetes', 'A1c', 'ICD', 'dx', '1EG4-TE5-MK73', '0002-3227-30', 'İ',
+];
+
+const text = fc.array(fc.constantFrom(...PIECES), { maxLength: 60 }).map((a) => a.join(''));
+
+function globalMatches(re: RegExp, t: string): string[] {
+  const g = new RegExp(re.source, re.flags.replace('y', '').includes('g') ? re.flags.replace('y', '') : re.flags.replace('y', '') + 'g');
+  const out: string[] = [];
+  let m: RegExpExecArray | null;
+  while ((m = g.exec(t))) out.push(`${m.index}:${m[0]}`);
+  return out;
+}
+
+describe('candidate positions', () => {
+  for (const p of numericPatterns()) {
+    it(`${p.name}: the same matches as the global pattern`, () => {
+      fc.assert(
+        fc.property(text, (t) => {
+          const got: string[] = [];
+          execAtCandidates(p.sticky, t, p.starts(t, digitRuns(t)), (m) => got.push(`${m.index}:${m[0]}`));
+          expect(got).toEqual(globalMatches(p.global, t));
+        }),
+        { numRuns: 3000, seed: 11 },
+      );
+    });
+  }
+
+  it("'Last, First' names: the same matches as the global pattern", () => {
+    const { sticky, starts } = lastFirstPattern();
+    const names = fc.array(fc.constantFrom('Smith', 'John', 'O’Brien', "D'Arcy", 'Zoë', 'Émile', 'Ngũ', '𝐀bc', '😀', 'Lee-Ann', ', ', ',\t', ',', ' ', '.', 'x', 'MRN', '\n', '-', "'"), { maxLength: 40 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(names, (t) => {
+        const got: string[] = [];
+        execAtCandidates(sticky, t, starts(t), (m) => got.push(`${m.index}:${m[0]}`));
+        expect(got).toEqual(globalMatches(sticky, t));
+      }),
+      { numRuns: 5000, seed: 13 },
+    );
+  });
+
+  it('the lexicon pass records the same digit runs as digitRuns', () => {
+    const lex = bundledLexicon();
+    fc.assert(
+      fc.property(text, (t) => {
+        const runs: number[] = [];
+        lex.match(t, lowerSameLength(t), new Map(), runs);
+        expect(runs).toEqual(digitRuns(t));
+      }),
+      { numRuns: 3000, seed: 12 },
+    );
+  });
+});
