@@ -229,11 +229,9 @@ function nameTokens(s: string): string[] {
 // ---------------------------------------------------------------- tables
 
 interface TableInfo {
-  /** Line index of the header within the unit's lines. */
-  headerLine: number;
   delim: string;
   cols: string[];
-  rows: Array<{ line: number; cells: string[]; start: number; end: number }>;
+  rows: Array<{ cells: string[]; start: number; end: number }>;
 }
 
 function splitCells(line: string, delim: string): string[] {
@@ -363,7 +361,15 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
   let lineNo = 0;
   let ls = 0;
   // the same lines as text.split('\n'): a text ending in a newline has a last, empty line
+  // a part too short to reach the line limit goes straight to the lines holding a tab, a pipe or a
+  // comma (the only ones that can start a table)
+  const direct = n < TABLE_MAX_LINES;
   while (ls <= n && lineNo < TABLE_MAX_LINES) {
+    if (direct) {
+      const p = Math.min(tab.from(ls), pipe.from(ls), comma.from(ls));
+      if (p === Infinity) break;
+      ls = text.lastIndexOf('\n', p - 1) + 1;
+    }
     const le = lineEnd(ls);
     const i = lineNo;
     const next = le + 1;
@@ -425,11 +431,11 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
       }
       const cells = splitCells(l, delim);
       if (cells.length < 2 || Math.abs(cells.length - cols.length) > 1) break;
-      rows.push({ line: j, cells, start: rs, end: re });
+      rows.push({ cells, start: rs, end: re });
       rs = re + 1;
     }
     if (rows.length > 0) {
-      tables.push({ headerLine: i, delim, cols, rows });
+      tables.push({ delim, cols, rows });
       // go on at the line that ended the table (it may start the next one)
       lineNo = j;
       ls = rs;
