@@ -259,12 +259,16 @@ function entityBody(ctx: Ctx, s: string, fields: HeaderField[], bodyStart: numbe
  */
 function dropDuplicateAlternatives(ctx: Ctx, from: number): void {
   if (ctx.units.length - from < 2) return; // one alternative with text: nothing to compare
-  const kept: TextUnit[] = [];
-  for (const u of ctx.units.slice(from)) {
-    if (kept.some((k) => k.kind === u.kind && sameUpToSpaceRuns(k.text, u.text))) continue;
-    kept.push(u);
+  // compacted in place: alternatives are few, so a plain double loop beats slice/some/splice
+  const units = ctx.units;
+  let n = from;
+  for (let i = from; i < units.length; i++) {
+    const u = units[i]!;
+    let dup = false;
+    for (let k = from; k < n && !dup; k++) dup = units[k]!.kind === u.kind && sameUpToSpaceRuns(units[k]!.text, u.text);
+    if (!dup) units[n++] = u;
   }
-  ctx.units.splice(from, ctx.units.length - from, ...kept);
+  units.length = n;
 }
 
 /** The characters JavaScript's \s matches (WhiteSpace and LineTerminator). */
@@ -282,7 +286,14 @@ export function sameUpToSpaceRuns(a: string, b: string): boolean {
   while (i < a.length && isJsSpace(a.charCodeAt(i))) i++;
   while (j < b.length && isJsSpace(b.charCodeAt(j))) j++;
   while (i < a.length && j < b.length) {
-    const sa = isJsSpace(a.charCodeAt(i));
+    // fast path (most characters): the same printable ASCII character in both texts
+    const ca = a.charCodeAt(i);
+    if (ca > 32 && ca < 127 && ca === b.charCodeAt(j)) {
+      i++;
+      j++;
+      continue;
+    }
+    const sa = isJsSpace(ca);
     if (sa !== isJsSpace(b.charCodeAt(j))) return false;
     if (sa) {
       while (i < a.length && isJsSpace(a.charCodeAt(i))) i++;

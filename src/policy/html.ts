@@ -36,19 +36,76 @@ export function decodeEntities(s: string): string {
 
 const BLOCK = /<\/?(?:p|div|br|hr|li|ul|ol|h[1-6]|tr|table|tbody|thead|tfoot|section|article|header|footer|blockquote|pre|title|dt|dd|dl|address|center|form|fieldset|caption|nav|aside|main)\b[^>]*>/gi;
 const CELL = /<\/?(?:td|th)\b[^>]*>/gi;
+const BLOCK_NAMES = new Set([
+  'p', 'div', 'br', 'hr', 'li', 'ul', 'ol', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'tr', 'table', 'tbody', 'thead', 'tfoot',
+  'section', 'article', 'header', 'footer', 'blockquote', 'pre', 'title', 'dt', 'dd', 'dl', 'address', 'center', 'form',
+  'fieldset', 'caption', 'nav', 'aside', 'main',
+]);
+/** Longest tag body the generic tag pass (`<[^>]{0,4000}>`) removes. */
+const MAX_TAG = 4000;
+
+function isWordChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/**
+ * The tag passes of htmlToText (CELL -> tab, BLOCK -> newline, other tags removed, a dangling
+ * `<` before a letter -> space) in one left-to-right scan instead of four global regex passes,
+ * each of which would copy the whole text. The regex chain is the specification: the scan gives
+ * the same result only when every `<` is followed by its `>` before the next `<` (tag regions do
+ * not nest or overlap, so the passes cannot interact) and no tag body is longer than MAX_TAG.
+ * Anything else returns undefined and the caller runs the regex passes.
+ */
+function stripTagsSimple(s: string): string | undefined {
+  let out = '';
+  let pos = 0;
+  let lt = s.indexOf('<');
+  while (lt >= 0) {
+    const gt = s.indexOf('>', lt + 1);
+    const nextLt = s.indexOf('<', lt + 1);
+    if (gt < 0) {
+      // unterminated: only a final '<' is simple (the dangling-tag pass sees it alone)
+      if (nextLt >= 0) return undefined;
+      const c = s.charCodeAt(lt + 1);
+      const dangling = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 47 || c === 33 || c === 63;
+      return out + s.slice(pos, lt) + (dangling ? ' ' : '<') + s.slice(lt + 1);
+    }
+    if ((nextLt >= 0 && nextLt < gt) || gt - lt - 1 > MAX_TAG) return undefined;
+    // tag name as the regexes see it: optional '/', then a run of \w chars followed by \b
+    let a = lt + 1;
+    if (s.charCodeAt(a) === 47) a++;
+    let b = a;
+    while (b < gt && isWordChar(s.charCodeAt(b))) b++;
+    let rep = '';
+    if (b > a && b - a <= 10) {
+      const name = s.slice(a, b).toLowerCase();
+      if (name === 'td' || name === 'th') rep = '\t';
+      else if (BLOCK_NAMES.has(name)) rep = '\n';
+    }
+    out += s.slice(pos, lt) + rep;
+    pos = gt + 1;
+    lt = nextLt;
+  }
+  return out + s.slice(pos);
+}
 
 /** Convert HTML to text: scripts/styles/comments removed, entities decoded, hidden text included. */
 export function htmlToText(html: string): string {
   let s = html;
-  s = s.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
+  // the includes() guards only skip passes that cannot match
+  if (s.includes('<!--')) s = s.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
   s = s.replace(/<(script|style|template)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ');
-  s = s.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
+  if (s.includes('<![CDATA[')) s = s.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
   // line structure first: a name and a diagnosis in one table row stay on one line
-  s = s.replace(/\r?\n/g, ' ');
-  s = s.replace(CELL, '\t');
-  s = s.replace(BLOCK, '\n');
-  s = s.replace(/<[^>]{0,4000}>/g, '');
-  s = s.replace(/<(?=[a-zA-Z/!?])/g, ' '); // a dangling unterminated tag start
+  if (s.includes('\n')) s = s.replace(/\r?\n/g, ' ');
+  const simple = stripTagsSimple(s);
+  if (simple !== undefined) s = simple;
+  else {
+    s = s.replace(CELL, '\t');
+    s = s.replace(BLOCK, '\n');
+    s = s.replace(/<[^>]{0,4000}>/g, '');
+    s = s.replace(/<(?=[a-zA-Z/!?])/g, ' '); // a dangling unterminated tag start
+  }
   s = decodeEntities(s);
   s = s.replace(/[ \u00a0]{2,}/g, ' ').replace(/ *\t[ \t]*/g, '\t').replace(/\n[ \t]*\n[\s]*/g, '\n\n');
   return s.trim();

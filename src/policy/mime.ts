@@ -59,6 +59,12 @@ export function decodeWindows1252(bytes: Uint8Array): string {
 }
 const win1252 = { decode: decodeWindows1252 };
 
+/** decodeWindows1252 of the bytes of a latin1 string (one char per byte), without a Buffer. */
+export function windows1252FromLatin1(s: string): string {
+  if (/[\x80-\x9f]/.test(s)) s = s.replace(/[\x80-\x9f]/g, (c) => String.fromCharCode(CP1252_HIGH[c.charCodeAt(0) - 0x80]!));
+  return s;
+}
+
 /** True when every byte is < 0x80 (fast path: no decoding needed); native check. */
 function isAscii(buf: Uint8Array): boolean {
   return nativeIsAscii(buf);

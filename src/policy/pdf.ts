@@ -6,7 +6,7 @@
 // ToUnicode mapping (2-byte CID fonts give little text), no LZW/ASCII85 filters, encrypted PDFs are
 // reported as not inspected.
 import { TextDecoder } from 'node:util';
-import { decodeWindows1252 } from './mime.js';
+import { decodeWindows1252, windows1252FromLatin1 } from './mime.js';
 import { type InflateBudget, inflateBounded } from './zip.js';
 
 const win1252 = { decode: decodeWindows1252 };
@@ -23,6 +23,31 @@ function decodePdfString(bytes: number[]): string {
   return win1252.decode(Uint8Array.from(bytes));
 }
 
+/**
+ * A literal string without escapes or nested parentheses (nearly all of them) is its own latin1
+ * byte string: decode it from the content-stream text directly instead of via a byte array.
+ * Returns the index after the closing ')' or -1 when the string needs the full parser.
+ */
+function simpleLiteralEnd(s: string, open: number): number {
+  const n = s.length;
+  for (let k = open + 1; k < n; k++) {
+    const ch = s.charCodeAt(k);
+    if (ch === 41 /* ) */) return k + 1;
+    if (ch === 92 /* \\ */ || ch === 40 /* ( */) return -1;
+  }
+  return -1;
+}
+
+/** decodePdfString of the bytes of a latin1 string (one char per byte). */
+function decodePdfLatin1(raw: string): string {
+  if (raw.charCodeAt(0) === 0xfe && raw.charCodeAt(1) === 0xff) return utf16be.decode(Buffer.from(raw.slice(2), 'latin1'));
+  return windows1252FromLatin1(raw);
+}
+
+function isDigitOrDot(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46;
+}
+
 /** Interpret a content stream (latin1 string) and return its text. */
 export function contentStreamText(s: string): string {
   const out: string[] = [];
@@ -35,6 +60,14 @@ export function contentStreamText(s: string): string {
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c === 40 /* ( */) {
+      const simpleEnd = simpleLiteralEnd(s, i);
+      if (simpleEnd >= 0) {
+        const str = decodePdfLatin1(s.slice(i + 1, simpleEnd - 1));
+        i = simpleEnd;
+        if (inArray) arrayParts.push(str);
+        else lastStrings.push(str);
+        continue;
+      }
       const bytes: number[] = [];
       let depth = 1;
       i++;
@@ -146,7 +179,7 @@ export function contentStreamText(s: string): string {
     }
     if ((c >= 48 && c <= 57) || c === 45 || c === 46 || c === 43) {
       let j = i + 1;
-      while (j < n && /[0-9.]/.test(s[j]!)) j++;
+      while (j < n && isDigitOrDot(s.charCodeAt(j))) j++;
       const v = Number(s.slice(i, j));
       if (inArray) {
         // a large negative kerning adjustment inside TJ is a word gap
@@ -193,7 +226,7 @@ export function pdfToText(buf: Buffer, budget: InflateBudget, maxStreams: number
     let data: string;
     if (!filters) data = s.slice(start, end);
     else if (/^(\/FlateDecode|\/Fl|\[\s*\/(FlateDecode|Fl)\s*\])$/.test(filters.trim())) {
-      const raw = Buffer.from(s.slice(start, end), 'latin1');
+      const raw = buf.subarray(start, end); // s is buf in latin1: same offsets, no copy
       const inflated = inflateBounded(raw, budget, false);
       if (!inflated) {
         incomplete = true;
