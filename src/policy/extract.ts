@@ -9,6 +9,7 @@ import {
   decodeCharset,
   decodeHeaderText,
   decodeTransfer,
+  decodeTransferLatin1,
   headerValue,
   parseHead,
   parseStructured,
@@ -65,20 +66,38 @@ function safeName(name: string): string {
   return name.replace(/[\r\n\t]+/g, ' ').slice(0, 80);
 }
 
-function addUnit(ctx: Ctx, u: Omit<TextUnit, 'text'>, text: string): void {
-  if (!text) return;
-  if (text.includes('\r')) text = text.replace(/\r\n?/g, '\n');
+/** The text to store for a unit (line ends normalised, cut at the text limit), or undefined for none. */
+function admitText(ctx: Ctx, where: string, text: string): string | undefined {
+  if (!text) return undefined;
+  if (text.includes('\r')) {
+    // same as text.replace(/\r\n?/g, '\n'), but split/join on the common CRLF is cheaper than the regex
+    text = text.split('\r\n').join('\n');
+    if (text.includes('\r')) text = text.replace(/\r/g, '\n');
+  }
   const room = ctx.limits.maxTextChars - ctx.chars;
   if (room <= 0) {
-    ctx.uninspected.push(`${u.where}: text limit reached`);
-    return;
+    ctx.uninspected.push(`${where}: text limit reached`);
+    return undefined;
   }
   if (text.length > room) {
     text = text.slice(0, room);
-    ctx.uninspected.push(`${u.where}: truncated at text limit`);
+    ctx.uninspected.push(`${where}: truncated at text limit`);
   }
   ctx.chars += text.length;
-  ctx.units.push({ ...u, text });
+  return text;
+}
+
+// Units are built as object literals in two fixed key orders instead of `{ ...u, text }`: spreading
+// objects of different shapes is a slow generic copy. The orders are the ones the spread produced
+// (attachment units list `forwarded` before `tabular`), since extractions are serialised as JSON.
+function addUnit(ctx: Ctx, where: string, kind: UnitKind, tabular: boolean, forwarded: boolean, text: string): void {
+  const t = admitText(ctx, where, text);
+  if (t !== undefined) ctx.units.push({ where, kind, tabular, forwarded, text: t });
+}
+
+function addAttachmentUnit(ctx: Ctx, where: string, forwarded: boolean, tabular: boolean, text: string): void {
+  const t = admitText(ctx, where, text);
+  if (t !== undefined) ctx.units.push({ where, kind: 'attachment', forwarded, tabular, text: t });
 }
 
 function parseAddressList(raw: string | undefined, field: Correspondent['field']): Correspondent[] {
@@ -125,7 +144,6 @@ function looksTextual(buf: Buffer): boolean {
 /** Text from a decoded attachment body by type/extension/sniffing; may recurse into archives. */
 function attachmentText(ctx: Ctx, data: Buffer, ctype: string, charset: string | undefined, where: string, forwarded: boolean, depth: number, archiveDepth: number): void {
   const name = where.toLowerCase();
-  const base = { where, kind: 'attachment' as const, forwarded };
   if (ctype === 'message/rfc822' || ctype === 'message/global' || /\.eml$/.test(name)) {
     walkMessage(ctx, data.toString('latin1'), depth + 1, true, `${where}`);
     return;
@@ -133,7 +151,7 @@ function attachmentText(ctx: Ctx, data: Buffer, ctype: string, charset: string |
   if (ctype === 'application/pdf' || /\.pdf$/.test(name) || data.subarray(0, 5).toString('latin1') === '%PDF-') {
     const r = pdfToText(data, ctx.budget, ctx.limits.maxPdfStreams);
     if (r.incomplete) ctx.uninspected.push(`${where}: PDF not fully readable`);
-    addUnit(ctx, { ...base, tabular: false }, r.text);
+    addAttachmentUnit(ctx, where, forwarded, false, r.text);
     return;
   }
   if (looksLikeZip(data)) {
@@ -151,7 +169,7 @@ function attachmentText(ctx: Ctx, data: Buffer, ctype: string, charset: string |
     if (officeKind(entries)) {
       try {
         const t = officeToText(data, ctx.budget, ctx.limits.maxArchiveEntries) ?? '';
-        addUnit(ctx, { ...base, tabular: /\.(xlsx|ods)$/.test(name) || officeKind(entries) === 'xlsx' }, t);
+        addAttachmentUnit(ctx, where, forwarded, /\.(xlsx|ods)$/.test(name) || officeKind(entries) === 'xlsx', t);
       } catch {
         ctx.uninspected.push(`${where}: unreadable document`);
       }
@@ -171,16 +189,16 @@ function attachmentText(ctx: Ctx, data: Buffer, ctype: string, charset: string |
     return;
   }
   if (ctype === 'text/html' || /\.html?$/.test(name)) {
-    addUnit(ctx, { ...base, tabular: false }, htmlToText(decodeCharset(data, charset)));
+    addAttachmentUnit(ctx, where, forwarded, false, htmlToText(decodeCharset(data, charset)));
     return;
   }
   if (ctype === 'text/rtf' || ctype === 'application/rtf' || /\.rtf$/.test(name) || data.subarray(0, 5).toString('latin1') === '{\\rtf') {
-    addUnit(ctx, { ...base, tabular: false }, rtfToText(data.toString('latin1')));
+    addAttachmentUnit(ctx, where, forwarded, false, rtfToText(data.toString('latin1')));
     return;
   }
   const tabular = /csv|tab-separated/.test(ctype) || /\.(csv|tsv)$/.test(name);
   if (ctype.startsWith('text/') || TEXT_EXT.test(name) || (!/^(image|audio|video|font)\//.test(ctype) && looksTextual(data))) {
-    addUnit(ctx, { ...base, tabular }, decodeCharset(data, charset));
+    addAttachmentUnit(ctx, where, forwarded, tabular, decodeCharset(data, charset));
     return;
   }
   if (!/^(image|audio|video|font)\//.test(ctype)) ctx.uninspected.push(`${where}: binary content (${ctype}) not inspected`);
@@ -233,8 +251,7 @@ function entityBody(ctx: Ctx, s: string, fields: HeaderField[], bodyStart: numbe
   }
   const body = s.slice(bodyStart, end);
   if (type === 'message/rfc822' || type === 'message/global') {
-    const inner = decodeTransfer(body, cte).toString('latin1');
-    walkMessage(ctx, inner, depth + 1, true, label);
+    walkMessage(ctx, decodeTransferLatin1(body, cte), depth + 1, true, label);
     return;
   }
   const data = decodeTransfer(body, cte);
@@ -247,9 +264,9 @@ function entityBody(ctx: Ctx, s: string, fields: HeaderField[], bodyStart: numbe
   }
   const where = forwarded ? 'forwarded message' : 'body';
   const kind: UnitKind = forwarded ? 'forwarded' : 'body';
-  if (type === 'text/html') addUnit(ctx, { where, kind, tabular: false, forwarded }, htmlToText(decodeCharset(data, charset)));
-  else if (type === 'text/rtf' || type === 'text/richtext' || type === 'text/enriched') addUnit(ctx, { where, kind, tabular: false, forwarded }, type === 'text/rtf' ? rtfToText(data.toString('latin1')) : decodeCharset(data, charset).replace(/<[^>]*>/g, ''));
-  else addUnit(ctx, { where, kind, tabular: /csv|tab-separated/.test(type), forwarded }, decodeCharset(data, charset));
+  if (type === 'text/html') addUnit(ctx, where, kind, false, forwarded, htmlToText(decodeCharset(data, charset)));
+  else if (type === 'text/rtf' || type === 'text/richtext' || type === 'text/enriched') addUnit(ctx, where, kind, false, forwarded, type === 'text/rtf' ? rtfToText(data.toString('latin1')) : decodeCharset(data, charset).replace(/<[^>]*>/g, ''));
+  else addUnit(ctx, where, kind, /csv|tab-separated/.test(type), forwarded, decodeCharset(data, charset));
 }
 
 /**
@@ -321,7 +338,7 @@ function walkMessage(ctx: Ctx, s: string, depth: number, forwarded: boolean, lab
   const head = parseHead(s, 0, s.length, ctx.limits.maxHeaderBytes);
   const subject = headerValue(head.fields, 'subject');
   if (subject) {
-    addUnit(ctx, { where: forwarded ? 'forwarded message subject' : 'subject', kind: forwarded ? 'forwarded' : 'subject', tabular: false, forwarded }, decodeHeaderText(subject));
+    addUnit(ctx, forwarded ? 'forwarded message subject' : 'subject', forwarded ? 'forwarded' : 'subject', false, forwarded, decodeHeaderText(subject));
   }
   if (forwarded) {
     // a forwarded message's correspondents are part of its content (the patient may be one)
@@ -330,7 +347,7 @@ function walkMessage(ctx: Ctx, s: string, depth: number, forwarded: boolean, lab
       .filter((v): v is string => !!v)
       .map((v) => decodeHeaderText(v))
       .join('\n');
-    if (people) addUnit(ctx, { where: 'forwarded message', kind: 'forwarded', tabular: false, forwarded }, people);
+    if (people) addUnit(ctx, 'forwarded message', 'forwarded', false, forwarded, people);
   }
   entityBody(ctx, s, head.fields, head.bodyStart, s.length, depth, forwarded, 'text/plain', label);
   return head.fields;

@@ -75,18 +75,26 @@ function isAscii(buf: Uint8Array): boolean {
  * windows-1252 (which accepts every byte), so decoding never fails.
  */
 export function decodeCharset(bytes: Uint8Array, charset: string | undefined): string {
-  if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  // nearly every caller passes a Buffer already; wrapping it again costs more than the decode of a short header
+  const asBuffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (isAscii(bytes)) return asBuffer.toString('latin1');
   const cs = (charset ?? '').trim().toLowerCase();
   if (cs && cs !== 'us-ascii' && cs !== 'ascii') {
     if (cs === 'utf-8' || cs === 'utf8') {
       // Buffer's UTF-8 decoder is much faster than TextDecoder; invalid sequences become U+FFFD either way
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+      return asBuffer.toString('utf8');
     }
     const d = decoderFor(cs);
     if (d) return d.decode(bytes);
   }
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  return isUtf8(buf) ? buf.toString('utf8') : win1252.decode(bytes);
+  return isUtf8(asBuffer) ? asBuffer.toString('utf8') : win1252.decode(bytes);
+}
+
+/** decodeLatin1Bytes(s, undefined) for a string known to hold a byte >= 0x80 (raw 8-bit header text). */
+function decodeRaw8bit(s: string): string {
+  const buf = Buffer.from(s, 'latin1');
+  // s is buf in latin1, so windows-1252 of buf is s with 0x80-0x9f remapped
+  return isUtf8(buf) ? buf.toString('utf8') : windows1252FromLatin1(s);
 }
 
 /** Decode a latin1 string of raw bytes in a charset. */
@@ -110,37 +118,41 @@ function hexVal(c: number): number {
 
 /** Quoted-printable (RFC 2045 6.7), lenient: malformed escapes are kept literally. */
 export function decodeQuotedPrintable(s: string): Buffer {
-  const out = Buffer.allocUnsafe(s.length);
-  let o = 0;
+  // Built as a latin1 string (one char per byte) from slices between '=' signs, then converted in
+  // one native call: several times faster than storing every byte into a Buffer from JS, since
+  // most of a QP body is literal text. Buffer.from(.., 'latin1') keeps the low byte of a char
+  // above 0xff, as the per-byte `c & 0xff` did.
+  return Buffer.from(decodeQuotedPrintableLatin1(s), 'latin1');
+}
+
+function decodeQuotedPrintableLatin1(s: string): string {
   const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 61 /* = */) {
-      out[o++] = c & 0xff;
-      continue;
-    }
+  let out = '';
+  let from = 0;
+  let i = s.indexOf('=');
+  while (i >= 0) {
+    out += s.slice(from, i);
     // soft line break: "=" followed by optional whitespace then CRLF/LF
     let j = i + 1;
-    while (j < n && (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9)) j++;
-    if (j < n && s.charCodeAt(j) === 13 && s.charCodeAt(j + 1) === 10) {
-      i = j + 1;
-      continue;
+    let c = s.charCodeAt(j);
+    while (c === 32 || c === 9) c = s.charCodeAt(++j);
+    if (c === 13 && s.charCodeAt(j + 1) === 10) from = j + 2;
+    else if (c === 10) from = j + 1;
+    else if (j >= n) return out; // "=" (and blanks) at the very end: dropped
+    else {
+      const h1 = hexVal(s.charCodeAt(i + 1));
+      const h2 = hexVal(s.charCodeAt(i + 2));
+      if (h1 >= 0 && h2 >= 0) {
+        out += String.fromCharCode((h1 << 4) | h2);
+        from = i + 3;
+      } else {
+        out += '=';
+        from = i + 1;
+      }
     }
-    if (j < n && s.charCodeAt(j) === 10) {
-      i = j;
-      continue;
-    }
-    if (j >= n) break;
-    const h1 = hexVal(s.charCodeAt(i + 1));
-    const h2 = hexVal(s.charCodeAt(i + 2));
-    if (h1 >= 0 && h2 >= 0) {
-      out[o++] = (h1 << 4) | h2;
-      i += 2;
-    } else {
-      out[o++] = 61;
-    }
+    i = s.indexOf('=', from);
   }
-  return out.subarray(0, o);
+  return from === 0 ? s : out + s.slice(from);
 }
 
 /** Apply a Content-Transfer-Encoding to a latin1 body string; unknown encodings pass through. */
@@ -155,9 +167,22 @@ export function decodeTransfer(body: string, cte: string): Buffer {
   }
 }
 
-// ---------------------------------------------------------------- headers
+/**
+ * decodeTransfer(body, cte).toString('latin1') without the round trip through a Buffer where the
+ * result is already a string: body is latin1 (chars <= 0xff), so 7bit/8bit/binary is body itself.
+ */
+export function decodeTransferLatin1(body: string, cte: string): string {
+  switch (cte) {
+    case 'base64':
+      return decodeBase64(body).toString('latin1');
+    case 'quoted-printable':
+      return decodeQuotedPrintableLatin1(body);
+    default:
+      return body;
+  }
+}
 
-const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]{1,200}[ \t]*:/;
+// ---------------------------------------------------------------- headers
 
 export interface ParsedHead {
   fields: HeaderField[];
@@ -171,6 +196,8 @@ export interface ParsedHead {
  * most maxHeaderBytes; the rest of an overlong header block is skipped up to the blank line.
  */
 export function parseHead(s: string, start: number, end: number, maxHeaderBytes: number): ParsedHead {
+  // Works on offsets into s rather than a sliced string per line, and tests the field-name shape
+  // by hand (see isHeaderLine) instead of running a regex on every line.
   const fields: HeaderField[] = [];
   let pos = start;
   let first = true;
@@ -180,33 +207,50 @@ export function parseHead(s: string, start: number, end: number, maxHeaderBytes:
     if (nl < 0 || nl >= end) nl = end;
     let lineEnd = nl;
     if (lineEnd > pos && s.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-    const line = s.slice(pos, lineEnd);
-    if (line.length === 0) return { fields, bodyStart: Math.min(nl + 1, end) };
-    if (first && line.startsWith('From ')) {
+    const len = lineEnd - pos;
+    if (len === 0) return { fields, bodyStart: Math.min(nl + 1, end) };
+    if (first && len >= 5 && s.startsWith('From ', pos)) {
       // mbox separator line
       pos = nl + 1;
       first = false;
       continue;
     }
     first = false;
-    const c0 = line.charCodeAt(0);
+    const c0 = s.charCodeAt(pos);
     if ((c0 === 32 || c0 === 9) && fields.length > 0) {
       if (bytes < maxHeaderBytes) {
         const f = fields[fields.length - 1]!;
-        f.raw += ' ' + line.trim();
-      }
-    } else if (HEADER_LINE.test(line)) {
-      if (bytes < maxHeaderBytes) {
-        const colon = line.indexOf(':');
-        fields.push({ name: line.slice(0, colon).trim().toLowerCase(), raw: line.slice(colon + 1).trim() });
+        f.raw += ' ' + s.slice(pos, lineEnd).trim();
       }
     } else {
-      return { fields, bodyStart: pos };
+      const colon = headerColon(s, pos, lineEnd);
+      if (colon < 0) return { fields, bodyStart: pos };
+      if (bytes < maxHeaderBytes) {
+        fields.push({ name: s.slice(pos, colon).trim().toLowerCase(), raw: s.slice(colon + 1, lineEnd).trim() });
+      }
     }
-    bytes += line.length + 2;
+    bytes += len + 2;
     pos = nl + 1;
   }
   return { fields, bodyStart: end };
+}
+
+/**
+ * Offset of the ':' when s[pos, lineEnd) is a header field line, else -1. Same test as the regex
+ * /^[\x21-\x39\x3b-\x7e]{1,200}[ \t]*:/: 1 to 200 name characters (printable ASCII except ':'),
+ * optional blanks, then ':'. A name run longer than 200 cannot match (the character after any
+ * 200 of them is another name character, neither blank nor ':').
+ */
+function headerColon(s: string, pos: number, lineEnd: number): number {
+  let k = pos;
+  const stop = Math.min(lineEnd, pos + 201);
+  for (; k < stop; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 0x21 || c > 0x7e || c === 0x3a) break;
+  }
+  if (k === pos || k - pos > 200) return -1;
+  while (k < lineEnd && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k++;
+  return k < lineEnd && s.charCodeAt(k) === 0x3a ? k : -1;
 }
 
 export function headerValue(fields: HeaderField[], name: string): string | undefined {
@@ -223,21 +267,23 @@ export function decodeHeaderText(raw: string): string {
     // whitespace between adjacent encoded words is not displayed (RFC 2047 6.2)
     text = text.replace(/(\?=)[ \t]+(?==\?)/g, '$1');
     text = text.replace(ENCODED_WORD, (_m, cs: string, enc: string, data: string) => {
-      const bytes =
-        enc === 'b' || enc === 'B'
-          ? decodeBase64(data)
-          : decodeQuotedPrintable(data.replace(/_/g, ' ').replace(/=\r?\n/g, ''));
-      return decodeCharset(bytes, cs);
+      if (enc === 'b' || enc === 'B') return decodeCharset(decodeBase64(data), cs);
+      if (data.includes('_')) data = data.replace(/_/g, ' ');
+      if (data.includes('\n')) data = data.replace(/=\r?\n/g, '');
+      return decodeCharset(decodeQuotedPrintable(data), cs);
     });
   }
   // raw 8-bit bytes left in the header: UTF-8 if valid, else windows-1252
-  if (/[\x80-\xff]/.test(text) && !/[^\x00-\xff]/.test(text)) text = decodeLatin1Bytes(text, undefined);
+  if (/[\x80-\xff]/.test(text) && !/[^\x00-\xff]/.test(text)) text = decodeRaw8bit(text);
   return text;
 }
 
 function unquote(v: string): string {
   v = v.trim();
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (v.length >= 2 && v.charCodeAt(0) === 34 && v.charCodeAt(v.length - 1) === 34) {
+    const inner = v.slice(1, -1);
+    return inner.includes('\\') ? inner.replace(/\\(.)/g, '$1') : inner;
+  }
   return v;
 }
 
@@ -256,20 +302,23 @@ function pctDecode(s: string, charset: string): string {
 /** Parse "type/subtype; a=b; c*=utf-8''x; d*0=..." (RFC 2045 + RFC 2231). */
 export function parseStructured(raw: string | undefined, dflt: string): ContentType {
   if (!raw) return { type: dflt, params: {} };
-  // split on ';' outside quotes
+  // split on ';' outside quotes (slices, not a string grown one character at a time)
   const pieces: string[] = [];
-  let cur = '';
+  const n = Math.min(raw.length, 16384);
+  let from = 0;
   let inQ = false;
-  for (let i = 0; i < raw.length && i < 16384; i++) {
-    const ch = raw[i]!;
-    if (ch === '"' && raw[i - 1] !== '\\') inQ = !inQ;
-    if (ch === ';' && !inQ) {
-      pieces.push(cur);
-      cur = '';
-    } else cur += ch;
+  for (let i = 0; i < n; i++) {
+    const ch = raw.charCodeAt(i);
+    if (ch === 34 /* " */ && raw.charCodeAt(i - 1) !== 92 /* \\ */) inQ = !inQ;
+    else if (ch === 59 /* ; */ && !inQ) {
+      pieces.push(raw.slice(from, i));
+      from = i + 1;
+    }
   }
-  pieces.push(cur);
-  const type = (pieces.shift() ?? '').trim().toLowerCase().replace(/\s+/g, '') || dflt;
+  pieces.push(raw.slice(from, n));
+  let type = pieces.shift()!.trim().toLowerCase();
+  if (/\s/.test(type)) type = type.replace(/\s+/g, '');
+  type ||= dflt;
   const params: Record<string, string> = {};
   const continued = new Map<string, { parts: string[]; charset: string; encoded: boolean[] }>();
   for (const p of pieces) {
@@ -277,7 +326,7 @@ export function parseStructured(raw: string | undefined, dflt: string): ContentT
     if (eq < 0) continue;
     const name = p.slice(0, eq).trim().toLowerCase();
     let value = unquote(p.slice(eq + 1));
-    const m = /^([^*]+)\*(\d+)?(\*)?$/.exec(name);
+    const m = name.includes('*') ? /^([^*]+)\*(\d+)?(\*)?$/.exec(name) : null;
     if (m) {
       const base = m[1]!;
       const idx = m[2] !== undefined ? Number(m[2]) : 0;
