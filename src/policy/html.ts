@@ -36,11 +36,16 @@ export function decodeEntities(s: string): string {
 
 const BLOCK = /<\/?(?:p|div|br|hr|li|ul|ol|h[1-6]|tr|table|tbody|thead|tfoot|section|article|header|footer|blockquote|pre|title|dt|dd|dl|address|center|form|fieldset|caption|nav|aside|main)\b[^>]*>/gi;
 const CELL = /<\/?(?:td|th)\b[^>]*>/gi;
-const BLOCK_NAMES = new Set([
+const BLOCK_NAMES = [
   'p', 'div', 'br', 'hr', 'li', 'ul', 'ol', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'tr', 'table', 'tbody', 'thead', 'tfoot',
   'section', 'article', 'header', 'footer', 'blockquote', 'pre', 'title', 'dt', 'dd', 'dl', 'address', 'center', 'form',
   'fieldset', 'caption', 'nav', 'aside', 'main',
-]);
+];
+/** Tag names (lower case) by length, with what the CELL / BLOCK passes put for them. */
+const NAMED_TAGS: Array<Array<[string, string]>> = [];
+for (const [name, rep] of [...BLOCK_NAMES.map((n): [string, string] => [n, '\n']), ['td', '\t'], ['th', '\t']] as Array<[string, string]>) {
+  (NAMED_TAGS[name.length] ??= []).push([name, rep]);
+}
 /** Longest tag body the generic tag pass (`<[^>]{0,4000}>`) removes. */
 const MAX_TAG = 4000;
 
@@ -49,44 +54,76 @@ function isWordChar(c: number): boolean {
 }
 
 /**
- * The tag passes of htmlToText (CELL -> tab, BLOCK -> newline, other tags removed, a dangling
- * `<` before a letter -> space) in one left-to-right scan instead of four global regex passes,
- * each of which would copy the whole text. The regex chain is the specification: the scan gives
- * the same result only when every `<` is followed by its `>` before the next `<` (tag regions do
- * not nest or overlap, so the passes cannot interact) and no tag body is longer than MAX_TAG.
- * Anything else returns undefined and the caller runs the regex passes.
+ * The line-break and tag passes of htmlToText (CR LF / LF -> space, CELL -> tab, BLOCK -> newline,
+ * other tags removed, a dangling `<` before a letter -> space) in one left-to-right scan instead of
+ * five global regex passes, each of which copies the whole text. The regex chain (htmlTagsByRegex)
+ * is the specification: the scan gives its result only when every `<` is followed by its `>` before
+ * the next `<` (tag regions do not nest or overlap, so the passes cannot interact) and no tag body
+ * is longer than MAX_TAG. Anything else returns undefined and the caller runs the regex chain.
  */
-function stripTagsSimple(s: string): string | undefined {
+function htmlTagsByScan(s: string): string | undefined {
   let out = '';
-  let pos = 0;
+  let pos = 0; // start of the text not yet copied
+  let nl = s.indexOf('\n'); // next line break at or after pos (-1: none)
   let lt = s.indexOf('<');
-  while (lt >= 0) {
-    const gt = s.indexOf('>', lt + 1);
-    const nextLt = s.indexOf('<', lt + 1);
+  for (;;) {
+    const gt = lt < 0 ? -1 : s.indexOf('>', lt + 1);
+    const nextLt = lt < 0 ? -1 : s.indexOf('<', lt + 1);
+    if (lt >= 0 && gt >= 0 && ((nextLt >= 0 && nextLt < gt) || gt - lt - 1 > MAX_TAG)) return undefined;
+    if (lt >= 0 && gt < 0 && nextLt >= 0) return undefined; // an unterminated '<' that is not the last
+    // copy the text up to the tag (or the end) with each CR LF or LF as one space
+    const to = lt < 0 ? s.length : lt;
+    while (nl >= 0 && nl < to) {
+      const cut = nl > pos && s.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+      out += s.slice(pos, cut) + ' ';
+      pos = nl + 1;
+      nl = s.indexOf('\n', pos);
+    }
+    out += s.slice(pos, to);
+    if (lt < 0) return out;
     if (gt < 0) {
-      // unterminated: only a final '<' is simple (the dangling-tag pass sees it alone)
-      if (nextLt >= 0) return undefined;
+      // the final '<', unterminated: the dangling-tag pass turns it into a space before a tag-like character
       const c = s.charCodeAt(lt + 1);
-      const dangling = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 47 || c === 33 || c === 63;
-      return out + s.slice(pos, lt) + (dangling ? ' ' : '<') + s.slice(lt + 1);
+      out += (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 47 || c === 33 || c === 63 ? ' ' : '<';
+      pos = lt + 1;
+      lt = -1;
+      continue;
     }
-    if ((nextLt >= 0 && nextLt < gt) || gt - lt - 1 > MAX_TAG) return undefined;
-    // tag name as the regexes see it: optional '/', then a run of \w chars followed by \b
-    let a = lt + 1;
-    if (s.charCodeAt(a) === 47) a++;
-    let b = a;
-    while (b < gt && isWordChar(s.charCodeAt(b))) b++;
-    let rep = '';
-    if (b > a && b - a <= 10) {
-      const name = s.slice(a, b).toLowerCase();
-      if (name === 'td' || name === 'th') rep = '\t';
-      else if (BLOCK_NAMES.has(name)) rep = '\n';
-    }
-    out += s.slice(pos, lt) + rep;
+    out += tagReplacement(s, lt, gt);
+    // line breaks inside the tag vanish with it; its raw length <= MAX_TAG, so the tag pass matched it
     pos = gt + 1;
+    if (nl >= 0 && nl < pos) nl = s.indexOf('\n', pos);
     lt = nextLt;
   }
-  return out + s.slice(pos);
+}
+
+/** What the CELL / BLOCK / tag passes put for the tag s[lt..gt]: tab, newline or nothing. */
+function tagReplacement(s: string, lt: number, gt: number): string {
+  // tag name as the regexes see it: optional '/', then a run of \w chars followed by \b
+  let a = lt + 1;
+  if (s.charCodeAt(a) === 47) a++;
+  let b = a;
+  while (b < gt && isWordChar(s.charCodeAt(b))) b++;
+  const cands = NAMED_TAGS[b - a];
+  if (cands === undefined) return '';
+  // compared in place, ASCII case-insensitively (c | 0x20 lower-cases letters, keeps digits, and
+  // turns '_' into a non-letter), so no lower-cased copy of every tag name is made
+  for (const [name, rep] of cands) {
+    let k = 0;
+    while (k < name.length && (s.charCodeAt(a + k) | 0x20) === name.charCodeAt(k)) k++;
+    if (k === name.length) return rep;
+  }
+  return '';
+}
+
+/** The specification of htmlTagsByScan, used for input the scan does not handle. */
+function htmlTagsByRegex(s: string): string {
+  // line structure first: a name and a diagnosis in one table row stay on one line
+  s = s.replace(/\r?\n/g, ' ');
+  s = s.replace(CELL, '\t');
+  s = s.replace(BLOCK, '\n');
+  s = s.replace(/<[^>]{0,4000}>/g, '');
+  return s.replace(/<(?=[a-zA-Z/!?])/g, ' '); // a dangling unterminated tag start
 }
 
 /** Convert HTML to text: scripts/styles/comments removed, entities decoded, hidden text included. */
@@ -96,17 +133,10 @@ export function htmlToText(html: string): string {
   if (s.includes('<!--')) s = s.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
   s = s.replace(/<(script|style|template)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ');
   if (s.includes('<![CDATA[')) s = s.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
-  // line structure first: a name and a diagnosis in one table row stay on one line
-  if (s.includes('\n')) s = s.replace(/\r?\n/g, ' ');
-  const simple = stripTagsSimple(s);
-  if (simple !== undefined) s = simple;
-  else {
-    s = s.replace(CELL, '\t');
-    s = s.replace(BLOCK, '\n');
-    s = s.replace(/<[^>]{0,4000}>/g, '');
-    s = s.replace(/<(?=[a-zA-Z/!?])/g, ' '); // a dangling unterminated tag start
-  }
+  s = htmlTagsByScan(s) ?? htmlTagsByRegex(s);
   s = decodeEntities(s);
-  s = s.replace(/[ \u00a0]{2,}/g, ' ').replace(/ *\t[ \t]*/g, '\t').replace(/\n[ \t]*\n[\s]*/g, '\n\n');
+  s = s.replace(/[ \u00a0]{2,}/g, ' ');
+  if (s.includes('\t')) s = s.replace(/ *\t[ \t]*/g, '\t');
+  s = s.replace(/\n[ \t]*\n[\s]*/g, '\n\n');
   return s.trim();
 }

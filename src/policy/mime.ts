@@ -265,7 +265,9 @@ export function decodeHeaderText(raw: string): string {
   let text = raw;
   if (text.includes('=?')) {
     // whitespace between adjacent encoded words is not displayed (RFC 2047 6.2)
-    text = text.replace(/(\?=)[ \t]+(?==\?)/g, '$1');
+    // (only possible when some '?=' is followed later by '=?')
+    const close = text.indexOf('?=');
+    if (close >= 0 && text.indexOf('=?', close + 2) >= 0) text = text.replace(/(\?=)[ \t]+(?==\?)/g, '$1');
     text = text.replace(ENCODED_WORD, (_m, cs: string, enc: string, data: string) => {
       if (enc === 'b' || enc === 'B') return decodeCharset(decodeBase64(data), cs);
       if (data.includes('_')) data = data.replace(/_/g, ' ');
