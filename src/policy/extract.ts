@@ -70,8 +70,9 @@ function safeName(name: string): string {
 function admitText(ctx: Ctx, where: string, text: string): string | undefined {
   if (!text) return undefined;
   if (text.includes('\r')) {
-    // same as text.replace(/\r\n?/g, '\n'), but split/join on the common CRLF is cheaper than the regex
-    text = text.split('\r\n').join('\n');
+    // same as text.replace(/\r\n?/g, '\n'); a plain /\r\n/ pass (then lone CRs, rare) is about
+    // twice as fast, and unlike replaceAll it leaves a flat string for the character loops downstream
+    text = text.replace(/\r\n/g, '\n');
     if (text.includes('\r')) text = text.replace(/\r/g, '\n');
   }
   const room = ctx.limits.maxTextChars - ctx.chars;
@@ -122,11 +123,44 @@ function parseAddressList(raw: string | undefined, field: Correspondent['field']
   }
   items.push(text.slice(from, n));
   for (const it of items) {
-    const m = /^\s*(.*?)\s*<([^>]*)>\s*$/.exec(it);
-    if (m) out.push({ field, name: m[1]!.replace(/^"|"$/g, '').trim(), address: m[2]!.trim() });
+    const m = angleAddress(it);
+    if (m) out.push({ field, name: unquoteName(m[0]).trim(), address: m[1].trim() });
     else if (it.trim()) out.push({ field, name: '', address: it.trim() });
   }
   return out;
+}
+
+function isLineTerminator(c: number): boolean {
+  return c === 10 || c === 13 || c === 0x2028 || c === 0x2029;
+}
+
+/**
+ * `/^\s*(.*?)\s*<([^>]*)>\s*$/.exec(t)` groups 1 and 2 by hand (this ran for every address of
+ * every message). The match: t ends, after blanks, with '>'; the address starts after the first '<'
+ * that has no '>' between it and that final '>'; the name is what precedes that '<', without the
+ * blanks around it, and (like `.`) may not contain a line break.
+ */
+function angleAddress(t: string): [string, string] | undefined {
+  let e = t.length;
+  while (e > 0 && isJsSpace(t.charCodeAt(e - 1))) e--;
+  if (e < 2 || t.charCodeAt(e - 1) !== 62 /* > */) return undefined;
+  const lt = t.indexOf('<', t.lastIndexOf('>', e - 2) + 1);
+  if (lt < 0 || lt >= e - 1) return undefined;
+  let s0 = 0;
+  while (isJsSpace(t.charCodeAt(s0))) s0++; // stops at '<' at the latest
+  let q = lt;
+  while (q > s0 && isJsSpace(t.charCodeAt(q - 1))) q--;
+  for (let k = s0; k < q; k++) if (isLineTerminator(t.charCodeAt(k))) return undefined;
+  return [t.slice(s0, q), t.slice(lt + 1, e - 1)];
+}
+
+/** `name.replace(/^"|"$/g, '')`: one leading and one trailing double quote removed. */
+function unquoteName(name: string): string {
+  let a = 0;
+  let b = name.length;
+  if (b > 0 && name.charCodeAt(0) === 34) a = 1;
+  if (b > a && name.charCodeAt(b - 1) === 34) b--;
+  return a === 0 && b === name.length ? name : name.slice(a, b);
 }
 
 function looksTextual(buf: Buffer): boolean {

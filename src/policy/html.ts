@@ -54,23 +54,37 @@ function isWordChar(c: number): boolean {
 }
 
 /**
- * The line-break and tag passes of htmlToText (CR LF / LF -> space, CELL -> tab, BLOCK -> newline,
- * other tags removed, a dangling `<` before a letter -> space) in one left-to-right scan instead of
- * five global regex passes, each of which copies the whole text. The regex chain (htmlTagsByRegex)
- * is the specification: the scan gives its result only when every `<` is followed by its `>` before
- * the next `<` (tag regions do not nest or overlap, so the passes cannot interact) and no tag body
- * is longer than MAX_TAG. Anything else returns undefined and the caller runs the regex chain.
+ * The script/style/template, line-break and tag passes of htmlToText (such a block -> space,
+ * CR LF / LF -> space, CELL -> tab, BLOCK -> newline, other tags removed, a dangling `<` before a
+ * letter -> space) in one left-to-right scan instead of six global regex passes, each of which
+ * copies the whole text. The regex chain (htmlTextByRegex) is the specification: the scan gives its
+ * result only when every `<` outside those blocks is followed by its `>` before the next `<` (tag
+ * regions do not nest or overlap, so the passes cannot interact) and no tag body is longer than
+ * MAX_TAG. Anything else returns undefined and the caller runs the regex chain. The input has no
+ * CDATA section (the CDATA pass, between the block and line-break passes, would change it).
  */
-function htmlTagsByScan(s: string): string | undefined {
+function htmlTextByScan(s: string): string | undefined {
   let out = '';
   let pos = 0; // start of the text not yet copied
   let nl = s.indexOf('\n'); // next line break at or after pos (-1: none)
   let lt = s.indexOf('<');
   for (;;) {
     const gt = lt < 0 ? -1 : s.indexOf('>', lt + 1);
-    const nextLt = lt < 0 ? -1 : s.indexOf('<', lt + 1);
-    if (lt >= 0 && gt >= 0 && ((nextLt >= 0 && nextLt < gt) || gt - lt - 1 > MAX_TAG)) return undefined;
-    if (lt >= 0 && gt < 0 && nextLt >= 0) return undefined; // an unterminated '<' that is not the last
+    let next = lt < 0 ? -1 : s.indexOf('<', lt + 1); // where the text after this tag ends
+    let rep = '';
+    let skipTo = gt + 1;
+    if (gt >= 0) {
+      const blockEnd = scriptBlockEnd(s, lt, gt);
+      if (blockEnd >= 0) {
+        // the block pass ran first in the chain: '<' inside the block never reached the tag passes
+        rep = ' ';
+        skipTo = blockEnd;
+        next = s.indexOf('<', blockEnd);
+      } else {
+        if ((next >= 0 && next < gt) || gt - lt - 1 > MAX_TAG) return undefined;
+        rep = tagReplacement(s, lt, gt);
+      }
+    } else if (lt >= 0 && next >= 0) return undefined; // an unterminated '<' that is not the last
     // copy the text up to the tag (or the end) with each CR LF or LF as one space
     const to = lt < 0 ? s.length : lt;
     while (nl >= 0 && nl < to) {
@@ -89,12 +103,48 @@ function htmlTagsByScan(s: string): string | undefined {
       lt = -1;
       continue;
     }
-    out += tagReplacement(s, lt, gt);
-    // line breaks inside the tag vanish with it; its raw length <= MAX_TAG, so the tag pass matched it
-    pos = gt + 1;
+    out += rep;
+    // line breaks inside the tag or block vanish with it (a tag's raw length <= MAX_TAG, so the tag pass matched it)
+    pos = skipTo;
     if (nl >= 0 && nl < pos) nl = s.indexOf('\n', pos);
-    lt = nextLt;
+    lt = next;
   }
+}
+
+const BLOCK_ELEMENTS = ['script', 'style', 'template'];
+
+/**
+ * When s[lt..gt] opens a script, style or template element, the end of what the block pass
+ * (`<(script|style|template)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)`, case-insensitive) removes: just
+ * after the first matching end tag, or the end of s. Otherwise -1.
+ */
+function scriptBlockEnd(s: string, lt: number, gt: number): number {
+  const a = lt + 1;
+  let b = a;
+  while (b < gt && isWordChar(s.charCodeAt(b))) b++;
+  const name = BLOCK_ELEMENTS.find((n) => n.length === b - a && sameLetters(s, a, n));
+  if (name === undefined) return -1;
+  for (let k = s.indexOf('</', gt + 1); k >= 0; k = s.indexOf('</', k + 1)) {
+    if (!sameLetters(s, k + 2, name)) continue;
+    let j = k + 2 + name.length;
+    while (j < s.length && isJsSpace(s.charCodeAt(j))) j++;
+    if (s.charCodeAt(j) === 62 /* > */) return j + 1;
+  }
+  return s.length;
+}
+
+/**
+ * s at `at` spells `lower` (lower-case ASCII letters and digits) ASCII case-insensitively. c | 0x20
+ * lower-cases a letter, keeps a digit, and makes no other character a letter or digit.
+ */
+function sameLetters(s: string, at: number, lower: string): boolean {
+  for (let k = 0; k < lower.length; k++) if ((s.charCodeAt(at + k) | 0x20) !== lower.charCodeAt(k)) return false;
+  return true;
+}
+
+/** The characters JavaScript's \s matches (WhiteSpace and LineTerminator). */
+function isJsSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** What the CELL / BLOCK / tag passes put for the tag s[lt..gt]: tab, newline or nothing. */
@@ -106,18 +156,15 @@ function tagReplacement(s: string, lt: number, gt: number): string {
   while (b < gt && isWordChar(s.charCodeAt(b))) b++;
   const cands = NAMED_TAGS[b - a];
   if (cands === undefined) return '';
-  // compared in place, ASCII case-insensitively (c | 0x20 lower-cases letters, keeps digits, and
-  // turns '_' into a non-letter), so no lower-cased copy of every tag name is made
-  for (const [name, rep] of cands) {
-    let k = 0;
-    while (k < name.length && (s.charCodeAt(a + k) | 0x20) === name.charCodeAt(k)) k++;
-    if (k === name.length) return rep;
-  }
+  // compared in place, ASCII case-insensitively, so no lower-cased copy of every tag name is made
+  for (const [name, rep] of cands) if (sameLetters(s, a, name)) return rep;
   return '';
 }
 
-/** The specification of htmlTagsByScan, used for input the scan does not handle. */
-function htmlTagsByRegex(s: string): string {
+/** The specification of htmlTextByScan, used for input the scan does not handle. */
+function htmlTextByRegex(s: string): string {
+  s = s.replace(/<(script|style|template)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ');
+  if (s.includes('<![CDATA[')) s = s.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
   // line structure first: a name and a diagnosis in one table row stay on one line
   s = s.replace(/\r?\n/g, ' ');
   s = s.replace(CELL, '\t');
@@ -131,9 +178,8 @@ export function htmlToText(html: string): string {
   let s = html;
   // the includes() guards only skip passes that cannot match
   if (s.includes('<!--')) s = s.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
-  s = s.replace(/<(script|style|template)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ');
-  if (s.includes('<![CDATA[')) s = s.replace(/<!\[CDATA\[([\s\S]*?)\]\]>/g, '$1');
-  s = htmlTagsByScan(s) ?? htmlTagsByRegex(s);
+  // (removing comments inserts a space, so it cannot make a CDATA start appear)
+  s = (s.includes('<![CDATA[') ? undefined : htmlTextByScan(s)) ?? htmlTextByRegex(s);
   s = decodeEntities(s);
   s = s.replace(/[ \u00a0]{2,}/g, ' ');
   if (s.includes('\t')) s = s.replace(/ *\t[ \t]*/g, '\t');

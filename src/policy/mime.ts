@@ -322,7 +322,7 @@ export function parseStructured(raw: string | undefined, dflt: string): ContentT
   if (/\s/.test(type)) type = type.replace(/\s+/g, '');
   type ||= dflt;
   const params: Record<string, string> = {};
-  const continued = new Map<string, { parts: string[]; charset: string; encoded: boolean[] }>();
+  let continued: Map<string, { parts: string[]; charset: string; encoded: boolean[] }> | undefined; // RFC 2231 only
   for (const p of pieces) {
     const eq = p.indexOf('=');
     if (eq < 0) continue;
@@ -333,6 +333,7 @@ export function parseStructured(raw: string | undefined, dflt: string): ContentT
       const base = m[1]!;
       const idx = m[2] !== undefined ? Number(m[2]) : 0;
       const enc = m[3] === '*' || (m[2] === undefined && name.endsWith('*'));
+      continued ??= new Map();
       let entry = continued.get(base);
       if (!entry) {
         entry = { parts: [], charset: 'utf-8', encoded: [] };
@@ -353,7 +354,7 @@ export function parseStructured(raw: string | undefined, dflt: string): ContentT
       params[name] = decodeHeaderText(value);
     }
   }
-  for (const [base, e] of continued) {
+  for (const [base, e] of continued ?? []) {
     let v = '';
     for (let i = 0; i < e.parts.length; i++) {
       const part = e.parts[i];
