@@ -11,6 +11,7 @@ import {
   decodeTransfer,
   decodeTransferLatin1,
   headerValue,
+  isJsSpace,
   parseHead,
   parseStructured,
   splitMultipart,
@@ -320,11 +321,6 @@ function dropDuplicateAlternatives(ctx: Ctx, from: number): void {
     if (!dup) units[n++] = u;
   }
   units.length = n;
-}
-
-/** The characters JavaScript's \s matches (WhiteSpace and LineTerminator). */
-function isJsSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /**

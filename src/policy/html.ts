@@ -5,6 +5,8 @@
 // not text). Table cells become tabs and rows become lines so the scorer can link a name and a
 // diagnosis on the same row.
 
+import { isJsSpace } from './mime.js';
+
 const NAMED: Record<string, string> = {
   amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ensp: ' ', emsp: ' ', thinsp: ' ',
   ndash: '-', mdash: '-', hellip: '...', lsquo: "'", rsquo: "'", ldquo: '"', rdquo: '"', sbquo: "'",
@@ -41,11 +43,10 @@ const BLOCK_NAMES = [
   'section', 'article', 'header', 'footer', 'blockquote', 'pre', 'title', 'dt', 'dd', 'dl', 'address', 'center', 'form',
   'fieldset', 'caption', 'nav', 'aside', 'main',
 ];
-/** Tag names (lower case) by length, with what the CELL / BLOCK passes put for them. */
-const NAMED_TAGS: Array<Array<[string, string]>> = [];
-for (const [name, rep] of [...BLOCK_NAMES.map((n): [string, string] => [n, '\n']), ['td', '\t'], ['th', '\t']] as Array<[string, string]>) {
-  (NAMED_TAGS[name.length] ??= []).push([name, rep]);
-}
+/** Names (lower case) of the tags the CELL and BLOCK passes replace, by length. */
+const NAMED_TAGS: string[][] = [];
+for (const name of [...BLOCK_NAMES, 'td', 'th']) (NAMED_TAGS[name.length] ??= []).push(name);
+
 /** Longest tag body the generic tag pass (`<[^>]{0,4000}>`) removes. */
 const MAX_TAG = 4000;
 
@@ -142,11 +143,6 @@ function sameLetters(s: string, at: number, lower: string): boolean {
   return true;
 }
 
-/** The characters JavaScript's \s matches (WhiteSpace and LineTerminator). */
-function isJsSpace(c: number): boolean {
-  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
-}
-
 /** What the CELL / BLOCK / tag passes put for the tag s[lt..gt]: tab, newline or nothing. */
 function tagReplacement(s: string, lt: number, gt: number): string {
   // tag name as the regexes see it: optional '/', then a run of \w chars followed by \b
@@ -157,7 +153,11 @@ function tagReplacement(s: string, lt: number, gt: number): string {
   const cands = NAMED_TAGS[b - a];
   if (cands === undefined) return '';
   // compared in place, ASCII case-insensitively, so no lower-cased copy of every tag name is made
-  for (const [name, rep] of cands) if (sameLetters(s, a, name)) return rep;
+  const c0 = s.charCodeAt(a) | 0x20;
+  for (let k = 0; k < cands.length; k++) {
+    const name = cands[k]!;
+    if (name.charCodeAt(0) === c0 && sameLetters(s, a, name)) return name === 'td' || name === 'th' ? '\t' : '\n';
+  }
   return '';
 }
 

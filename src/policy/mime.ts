@@ -258,8 +258,6 @@ export function headerValue(fields: HeaderField[], name: string): string | undef
   return undefined;
 }
 
-const ENCODED_WORD = /=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=/g;
-
 /** Decode RFC 2047 encoded words (any charset TextDecoder knows) and raw 8-bit header bytes. */
 export function decodeHeaderText(raw: string): string {
   let text = raw;
@@ -268,16 +266,53 @@ export function decodeHeaderText(raw: string): string {
     // (only possible when some '?=' is followed later by '=?')
     const close = text.indexOf('?=');
     if (close >= 0 && text.indexOf('=?', close + 2) >= 0) text = text.replace(/(\?=)[ \t]+(?==\?)/g, '$1');
-    text = text.replace(ENCODED_WORD, (_m, cs: string, enc: string, data: string) => {
-      if (enc === 'b' || enc === 'B') return decodeCharset(decodeBase64(data), cs);
-      if (data.includes('_')) data = data.replace(/_/g, ' ');
-      if (data.includes('\n')) data = data.replace(/=\r?\n/g, '');
-      return decodeCharset(decodeQuotedPrintable(data), cs);
-    });
+    text = replaceEncodedWords(text);
   }
   // raw 8-bit bytes left in the header: UTF-8 if valid, else windows-1252
   if (/[\x80-\xff]/.test(text) && !/[^\x00-\xff]/.test(text)) text = decodeRaw8bit(text);
   return text;
+}
+
+/**
+ * text.replace(/=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=/g, decoded word), by hand: the regex with
+ * a replacement callback was a large part of header decoding. At each "=?" the pattern has at most
+ * one way to match (no part can give characters back to another), so a word either parses here
+ * or the search moves on by one character, as the regex scan does.
+ */
+function replaceEncodedWords(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = text.indexOf('=?'); i >= 0; ) {
+    // charset: 1 to 64 characters other than '?' and whitespace, then '?'
+    let j = i + 2;
+    while (j < text.length && j - (i + 2) <= 64 && text.charCodeAt(j) !== 63 && !isJsSpace(text.charCodeAt(j))) j++;
+    const csLen = j - (i + 2);
+    const enc = text.charCodeAt(j + 1); // B b Q q
+    const dataEnd = csLen >= 1 && csLen <= 64 && text.charCodeAt(j) === 63 && (enc === 66 || enc === 98 || enc === 81 || enc === 113) && text.charCodeAt(j + 2) === 63 ? text.indexOf('?', j + 3) : -1;
+    if (dataEnd < 0 || text.charCodeAt(dataEnd + 1) !== 61 /* = */) {
+      i = text.indexOf('=?', i + 1);
+      continue;
+    }
+    out += text.slice(from, i) + decodeEncodedWord(text.slice(i + 2, j), enc === 66 || enc === 98, text.slice(j + 3, dataEnd));
+    from = dataEnd + 2;
+    i = text.indexOf('=?', from);
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+function decodeEncodedWord(cs: string, base64: boolean, data: string): string {
+  if (base64) return decodeCharset(decodeBase64(data), cs);
+  if (data.includes('_')) data = data.replace(/_/g, ' ');
+  if (data.includes('\n')) data = data.replace(/=\r?\n/g, '');
+  const bytes = decodeQuotedPrintableLatin1(data);
+  // ASCII bytes decode to themselves in decodeCharset; skip the Buffer for them
+  for (let k = 0; k < bytes.length; k++) if (bytes.charCodeAt(k) > 0x7f) return decodeCharset(Buffer.from(bytes, 'latin1'), cs);
+  return bytes;
+}
+
+/** The characters JavaScript's \s matches (WhiteSpace and LineTerminator). */
+export function isJsSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 function unquote(v: string): string {
