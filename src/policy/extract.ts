@@ -332,10 +332,27 @@ export function sameUpToSpaceRuns(a: string, b: string): boolean {
   let j = 0;
   while (i < a.length && isJsSpace(a.charCodeAt(i))) i++;
   while (j < b.length && isJsSpace(b.charCodeAt(j))) j++;
+  // Alternatives mostly differ only around line breaks, so the rest of a's line (without its
+  // trailing blanks) is first compared with b natively (startsWith), once per line. Space runs
+  // inside such a chunk are bounded by the same characters in both texts, hence the same; since the
+  // chunk ends on a non-space character, a run after it starts at the same place in both, as in the
+  // loop below. After a failed attempt the line goes character by character, so this stays linear.
+  let chunkedUpTo = -1; // a's line end last tried
   while (i < a.length && j < b.length) {
     // fast path (most characters): the same printable ASCII character in both texts
     const ca = a.charCodeAt(i);
     if (ca > 32 && ca < 127 && ca === b.charCodeAt(j)) {
+      if (i > chunkedUpTo) {
+        let e = a.indexOf('\n', i);
+        if (e < 0) e = a.length;
+        chunkedUpTo = e;
+        while (e > i && isJsSpace(a.charCodeAt(e - 1))) e--;
+        if (e - i > 8 && b.startsWith(a.slice(i, e), j)) {
+          j += e - i;
+          i = e;
+          continue;
+        }
+      }
       i++;
       j++;
       continue;

@@ -24,16 +24,60 @@ const NAMED: Record<string, string> = {
 
 /** Decode HTML character references (named subset, decimal, hex). Unknown names stay as written. */
 export function decodeEntities(s: string): string {
-  if (!s.includes('&')) return s;
-  return s.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});?/g, (m, ref: string) => {
-    if (ref[0] === '#') {
-      const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
-      if (!Number.isFinite(cp) || cp <= 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return ' ';
-      return String.fromCodePoint(cp);
-    }
-    const v = NAMED[ref] ?? NAMED[ref.toLowerCase()];
-    return v !== undefined ? v : m;
-  });
+  // Same result as s.replace(/&(#[xX][0-9a-fA-F]{1,6}|#[0-9]{1,7}|[A-Za-z][A-Za-z0-9]{1,31});?/g, entityText)
+  // without a callback per reference: the three alternatives start differently, and each takes
+  // as many characters as it may (nothing follows that could make it give some back).
+  let out = '';
+  let from = 0;
+  const n = s.length;
+  for (let amp = s.indexOf('&'); amp >= 0; amp = s.indexOf('&', amp + 1)) {
+    const c = s.charCodeAt(amp + 1);
+    // the run the alternative limits: 1-6 hex digits after "#x", 1-7 digits after "#", or 1-31
+    // letters and digits after a first letter
+    let start: number;
+    let end: number;
+    if (c === 35 /* # */) {
+      const c2 = s.charCodeAt(amp + 2);
+      const hex = c2 === 120 || c2 === 88;
+      start = end = hex ? amp + 3 : amp + 2;
+      if (hex) while (end < n && end - start < 6 && isHexDigit(s.charCodeAt(end))) end++;
+      else while (end < n && end - start < 7 && isDigit(s.charCodeAt(end))) end++;
+    } else if (isAsciiLetter(c)) {
+      start = end = amp + 2;
+      while (end < n && end - start < 31 && isAsciiAlnum(s.charCodeAt(end))) end++;
+    } else continue;
+    if (end === start) continue; // the run needs at least one character
+    const ref = s.slice(amp + 1, end);
+    if (s.charCodeAt(end) === 59 /* ; */) end++;
+    out += s.slice(from, amp) + entityText(s.slice(amp, end), ref);
+    from = end;
+    amp = end - 1;
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
+function entityText(m: string, ref: string): string {
+  if (ref[0] === '#') {
+    const cp = ref[1] === 'x' || ref[1] === 'X' ? parseInt(ref.slice(2), 16) : parseInt(ref.slice(1), 10);
+    if (!Number.isFinite(cp) || cp <= 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return ' ';
+    return String.fromCodePoint(cp);
+  }
+  const v = NAMED[ref] ?? NAMED[ref.toLowerCase()];
+  // String(): what replace() made of the value (NAMED is a plain object, so inherited names resolve too)
+  return v !== undefined ? String(v) : m;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+function isHexDigit(c: number): boolean {
+  return isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+function isAsciiAlnum(c: number): boolean {
+  return isDigit(c) || isAsciiLetter(c);
 }
 
 const BLOCK = /<\/?(?:p|div|br|hr|li|ul|ol|h[1-6]|tr|table|tbody|thead|tfoot|section|article|header|footer|blockquote|pre|title|dt|dd|dl|address|center|form|fieldset|caption|nav|aside|main)\b[^>]*>/gi;
