@@ -3,11 +3,13 @@
 // Trust level: untrusted message bytes; pure (bytes in, values out), bounded by ExtractLimits;
 // never throws on malformed input and never logs content. What it could not read (depth, budget,
 // encrypted archives, unknown binary types) is listed in `uninspected` so the caller can decide.
+import { isAscii } from 'node:buffer';
 import { type ExtractLimits, validateExtractLimits } from './limits.js';
 import {
   type HeaderField,
   decodeCharset,
   decodeHeaderText,
+  decodeBase64,
   decodeTransfer,
   decodeTransferLatin1,
   headerValue,
@@ -102,12 +104,11 @@ function addAttachmentUnit(ctx: Ctx, where: string, forwarded: boolean, tabular:
   if (t !== undefined) ctx.units.push({ where, kind: 'attachment', forwarded, tabular, text: t });
 }
 
-function parseAddressList(raw: string | undefined, field: Correspondent['field']): Correspondent[] {
-  if (!raw) return [];
+/** Append the addresses of one header field to out. */
+function parseAddressList(out: Correspondent[], raw: string | undefined, field: Correspondent['field']): void {
+  if (!raw) return;
   const text = decodeHeaderText(raw);
-  const out: Correspondent[] = [];
   // split on commas outside quotes and angle brackets
-  const items: string[] = [];
   let q = false;
   let a = 0;
   let from = 0;
@@ -118,17 +119,20 @@ function parseAddressList(raw: string | undefined, field: Correspondent['field']
     else if (ch === 60 && !q) a++;
     else if (ch === 62 && !q) a = Math.max(0, a - 1);
     else if (ch === 44 && !q && a === 0) {
-      items.push(text.slice(from, i));
+      addAddress(out, text.slice(from, i), field);
       from = i + 1;
     }
   }
-  items.push(text.slice(from, n));
-  for (const it of items) {
-    const m = angleAddress(it);
-    if (m) out.push({ field, name: unquoteName(m[0]).trim(), address: m[1].trim() });
-    else if (it.trim()) out.push({ field, name: '', address: it.trim() });
+  addAddress(out, text.slice(from, n), field);
+}
+
+function addAddress(out: Correspondent[], it: string, field: Correspondent['field']): void {
+  const m = angleAddress(it);
+  if (m) out.push({ field, name: unquoteName(m[0]).trim(), address: m[1].trim() });
+  else {
+    const address = it.trim();
+    if (address) out.push({ field, name: '', address });
   }
-  return out;
 }
 
 function isLineTerminator(c: number): boolean {
@@ -180,7 +184,7 @@ function looksTextual(buf: Buffer): boolean {
 function attachmentText(ctx: Ctx, data: Buffer, ctype: string, charset: string | undefined, where: string, forwarded: boolean, depth: number, archiveDepth: number): void {
   const name = where.toLowerCase();
   if (ctype === 'message/rfc822' || ctype === 'message/global' || /\.eml$/.test(name)) {
-    walkMessage(ctx, data.toString('latin1'), depth + 1, true, `${where}`);
+    walkMessage(ctx, data.toString('latin1'), data, depth + 1, true, `${where}`);
     return;
   }
   if (ctype === 'application/pdf' || /\.pdf$/.test(name) || data.subarray(0, 5).toString('latin1') === '%PDF-') {
@@ -249,7 +253,7 @@ function guessType(name: string): string {
   return 'application/octet-stream';
 }
 
-function walkEntity(ctx: Ctx, s: string, start: number, end: number, depth: number, forwarded: boolean, defaultType: string, label: string): void {
+function walkEntity(ctx: Ctx, s: string, bytes: Buffer | undefined, start: number, end: number, depth: number, forwarded: boolean, defaultType: string, label: string): void {
   if (++ctx.parts > ctx.limits.maxParts) {
     if (ctx.parts === ctx.limits.maxParts + 1) ctx.uninspected.push(`more than ${ctx.limits.maxParts} MIME parts`);
     return;
@@ -259,10 +263,10 @@ function walkEntity(ctx: Ctx, s: string, start: number, end: number, depth: numb
     return;
   }
   const head = parseHead(s, start, end, ctx.limits.maxHeaderBytes);
-  entityBody(ctx, s, head.fields, head.bodyStart, end, depth, forwarded, defaultType, label);
+  entityBody(ctx, s, bytes, head.fields, head.bodyStart, end, depth, forwarded, defaultType, label);
 }
 
-function entityBody(ctx: Ctx, s: string, fields: HeaderField[], bodyStart: number, end: number, depth: number, forwarded: boolean, defaultType: string, label: string): void {
+function entityBody(ctx: Ctx, s: string, bytes: Buffer | undefined, fields: HeaderField[], bodyStart: number, end: number, depth: number, forwarded: boolean, defaultType: string, label: string): void {
   const ct = parseStructured(headerValue(fields, 'content-type'), defaultType);
   let type = ct.type.includes('/') ? ct.type : defaultType;
   const cte = (headerValue(fields, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase();
@@ -277,31 +281,43 @@ function entityBody(ctx: Ctx, s: string, fields: HeaderField[], bodyStart: numbe
       const parts = splitMultipart(s, bodyStart, end, boundary, ctx.limits.maxParts);
       if (parts.length > 0) {
         const before = ctx.units.length;
-        for (const [ps, pe] of parts) walkEntity(ctx, s, ps, pe, depth + 1, forwarded, childDefault, label);
+        for (const [ps, pe] of parts) walkEntity(ctx, s, bytes, ps, pe, depth + 1, forwarded, childDefault, label);
         if (type === 'multipart/alternative') dropDuplicateAlternatives(ctx, before);
         return;
       }
     }
     type = 'text/plain'; // no usable boundary: read it as text so nothing escapes inspection
   }
-  const body = s.slice(bodyStart, end);
+  // bytes, when known, are the bytes s is the latin1 view of: an identity transfer encoding
+  // (7bit, 8bit, binary, unknown) then needs neither a Buffer copy of the body nor, for ASCII, a decode
+  const identity = bytes !== undefined && cte !== 'base64' && cte !== 'quoted-printable';
   if (type === 'message/rfc822' || type === 'message/global') {
-    walkMessage(ctx, decodeTransferLatin1(body, cte), depth + 1, true, label);
+    if (identity) walkMessage(ctx, s.slice(bodyStart, end), bytes.subarray(bodyStart, end), depth + 1, true, label);
+    else if (cte === 'base64') {
+      const inner = decodeBase64(s.slice(bodyStart, end));
+      walkMessage(ctx, inner.toString('latin1'), inner, depth + 1, true, label);
+    } else walkMessage(ctx, decodeTransferLatin1(s.slice(bodyStart, end), cte), undefined, depth + 1, true, label);
     return;
   }
-  const data = decodeTransfer(body, cte);
   const charset = ct.params['charset'];
   if (isAttachment || !(type.startsWith('text/') || type === 'message/delivery-status')) {
     const name = filename ? safeName(filename) : type;
     const where = forwarded ? `attachment ${name} in forwarded message` : `attachment ${name}`;
+    const data = identity ? bytes.subarray(bodyStart, end) : decodeTransfer(s.slice(bodyStart, end), cte);
     attachmentText(ctx, data, type, charset, where, forwarded, depth, 0);
     return;
   }
+  // decodeCharset(decodeTransfer(body, cte), charset)
+  const text = (): string => {
+    if (!identity) return decodeCharset(decodeTransfer(s.slice(bodyStart, end), cte), charset);
+    const view = bytes.subarray(bodyStart, end);
+    return isAscii(view) ? s.slice(bodyStart, end) : decodeCharset(view, charset); // ASCII decodes to its latin1 view
+  };
   const where = forwarded ? 'forwarded message' : 'body';
   const kind: UnitKind = forwarded ? 'forwarded' : 'body';
-  if (type === 'text/html') addUnit(ctx, where, kind, false, forwarded, htmlToText(decodeCharset(data, charset)));
-  else if (type === 'text/rtf' || type === 'text/richtext' || type === 'text/enriched') addUnit(ctx, where, kind, false, forwarded, type === 'text/rtf' ? rtfToText(data.toString('latin1')) : decodeCharset(data, charset).replace(/<[^>]*>/g, ''));
-  else addUnit(ctx, where, kind, /csv|tab-separated/.test(type), forwarded, decodeCharset(data, charset));
+  if (type === 'text/html') addUnit(ctx, where, kind, false, forwarded, htmlToText(text()));
+  else if (type === 'text/rtf' || type === 'text/richtext' || type === 'text/enriched') addUnit(ctx, where, kind, false, forwarded, type === 'text/rtf' ? rtfToText(decodeTransferLatin1(s.slice(bodyStart, end), cte)) : text().replace(/<[^>]*>/g, ''));
+  else addUnit(ctx, where, kind, /csv|tab-separated/.test(type), forwarded, text());
 }
 
 /**
@@ -376,7 +392,7 @@ export function sameUpToSpaceRuns(a: string, b: string): boolean {
   return i === a.length && j === b.length;
 }
 
-function walkMessage(ctx: Ctx, s: string, depth: number, forwarded: boolean, label: string): HeaderField[] {
+function walkMessage(ctx: Ctx, s: string, bytes: Buffer | undefined, depth: number, forwarded: boolean, label: string): HeaderField[] {
   if (depth > ctx.limits.maxMimeDepth) {
     ctx.uninspected.push(`MIME nesting deeper than ${ctx.limits.maxMimeDepth}`);
     return [];
@@ -396,7 +412,7 @@ function walkMessage(ctx: Ctx, s: string, depth: number, forwarded: boolean, lab
       .join('\n');
     if (people) addUnit(ctx, 'forwarded message', 'forwarded', false, forwarded, people);
   }
-  entityBody(ctx, s, head.fields, head.bodyStart, s.length, depth, forwarded, 'text/plain', label);
+  entityBody(ctx, s, bytes, head.fields, head.bodyStart, s.length, depth, forwarded, 'text/plain', label);
   return head.fields;
 }
 
@@ -412,14 +428,15 @@ export function extractText(raw: Buffer, limits?: Partial<ExtractLimits>): Extra
     chars: 0,
   };
   const s = raw.toString('latin1');
-  const fields = walkMessage(ctx, s, 0, false, 'body');
-  const correspondents = [
-    ...parseAddressList(headerValue(fields, 'from'), 'from'),
-    ...parseAddressList(headerValue(fields, 'to'), 'to'),
-    ...parseAddressList(headerValue(fields, 'cc'), 'cc'),
-    ...parseAddressList(headerValue(fields, 'reply-to'), 'reply-to'),
-  ];
+  const fields = walkMessage(ctx, s, raw, 0, false, 'body');
+  const correspondents: Correspondent[] = [];
+  parseAddressList(correspondents, headerValue(fields, 'from'), 'from');
+  parseAddressList(correspondents, headerValue(fields, 'to'), 'to');
+  parseAddressList(correspondents, headerValue(fields, 'cc'), 'cc');
+  parseAddressList(correspondents, headerValue(fields, 'reply-to'), 'reply-to');
   const prec = (headerValue(fields, 'precedence') ?? '').toLowerCase();
   const bulk = headerValue(fields, 'list-unsubscribe') !== undefined || headerValue(fields, 'list-id') !== undefined || /bulk|list|junk/.test(prec);
-  return { units: ctx.units, correspondents, bulk, uninspected: [...new Set(ctx.uninspected)] };
+  // (most messages have nothing uninspected: no Set for them)
+  const uninspected = ctx.uninspected.length < 2 ? ctx.uninspected : [...new Set(ctx.uninspected)];
+  return { units: ctx.units, correspondents, bulk, uninspected };
 }

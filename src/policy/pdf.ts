@@ -58,9 +58,24 @@ export function contentStreamText(s: string): string {
   let numCount = 0; // numbers since the last operator, outside arrays
   let lastNumStart = 0;
   let lastNumEnd = 0;
+  // next '\\' and '(' at or after the current position (-1: none), moved forward only when passed,
+  // so that finding them stays linear over the whole stream
+  let nextBackslash = -2;
+  let nextOpen = -2;
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c === 40 /* ( */) {
+      // most strings have no escape and no nested parentheses: slice them whole
+      const close = s.indexOf(')', i + 1);
+      if (nextBackslash !== -1 && nextBackslash <= i) nextBackslash = s.indexOf('\\', i + 1);
+      if (nextOpen !== -1 && nextOpen <= i) nextOpen = s.indexOf('(', i + 1);
+      if (close >= 0 && (nextBackslash < 0 || nextBackslash > close) && (nextOpen < 0 || nextOpen > close)) {
+        const str = decodePdfLatin1(s.slice(i + 1, close));
+        i = close + 1;
+        if (inArray) arrayText += str;
+        else shown += str;
+        continue;
+      }
       let raw = '';
       let depth = 1;
       i++;
