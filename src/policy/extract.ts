@@ -7,9 +7,10 @@ import { isAscii } from 'node:buffer';
 import { type ExtractLimits, validateExtractLimits } from './limits.js';
 import {
   type HeaderField,
+  decodeBase64,
   decodeCharset,
   decodeHeaderText,
-  decodeBase64,
+  decodeQuotedPrintableText,
   decodeTransfer,
   decodeTransferLatin1,
   headerValue,
@@ -309,6 +310,10 @@ function entityBody(ctx: Ctx, s: string, bytes: Buffer | undefined, fields: Head
   }
   // decodeCharset(decodeTransfer(body, cte), charset)
   const text = (): string => {
+    if (cte === 'quoted-printable' && bytes !== undefined) {
+      const t = decodeQuotedPrintableText(s.slice(bodyStart, end), charset, isAscii(bytes.subarray(bodyStart, end)));
+      if (t !== undefined) return t;
+    }
     if (!identity) return decodeCharset(decodeTransfer(s.slice(bodyStart, end), cte), charset);
     const view = bytes.subarray(bodyStart, end);
     return isAscii(view) ? s.slice(bodyStart, end) : decodeCharset(view, charset); // ASCII decodes to its latin1 view

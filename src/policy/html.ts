@@ -227,6 +227,27 @@ export function htmlToText(html: string): string {
   s = decodeEntities(s);
   s = s.replace(/[ \u00a0]{2,}/g, ' ');
   if (s.includes('\t')) s = s.replace(/ *\t[ \t]*/g, '\t');
-  s = s.replace(/\n[ \t]*\n[\s]*/g, '\n\n');
-  return s.trim();
+  return collapseBlankLines(s).trim();
+}
+
+// Same as s.replace(/\n[ \t]*\n[\s]*/g, '\n\n') (blank lines: one empty line), by jumping between
+// line breaks with indexOf: a match can only start at a '\n', and text has few of them.
+function collapseBlankLines(s: string): string {
+  const n = s.length;
+  let out = '';
+  let from = 0;
+  for (let nl = s.indexOf('\n'); nl >= 0; ) {
+    let k = nl + 1;
+    while (k < n && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k++;
+    if (s.charCodeAt(k) !== 10) {
+      nl = s.indexOf('\n', nl + 1);
+      continue;
+    }
+    k++;
+    while (k < n && isJsSpace(s.charCodeAt(k))) k++;
+    out += s.slice(from, nl) + '\n\n';
+    from = k;
+    nl = s.indexOf('\n', k);
+  }
+  return from === 0 ? s : out + s.slice(from);
 }

@@ -126,6 +126,30 @@ export function decodeQuotedPrintable(s: string): Buffer {
 }
 
 function decodeQuotedPrintableLatin1(s: string): string {
+  return decodeQp(s, false)!;
+}
+
+/**
+ * decodeCharset(decodeQuotedPrintable(s), charset) in one pass, for the common simple case: s is
+ * ASCII (so every non-ASCII byte is an escape), and each escaped byte >= 0x80 starts a complete,
+ * valid UTF-8 sequence of consecutive escapes while the charset is UTF-8, US-ASCII or absent (for
+ * which decodeCharset decodes valid UTF-8 as UTF-8). That skips a Buffer and V8's slow UTF-8 path.
+ * Returns undefined when the case is not that simple; the caller then decodes the usual way.
+ * `asciiSource` must be true only when every character of s is below 0x80.
+ */
+export function decodeQuotedPrintableText(s: string, charset: string | undefined, asciiSource: boolean): string | undefined {
+  if (!asciiSource) return undefined;
+  const cs = (charset ?? '').trim().toLowerCase();
+  const utf8 = cs === '' || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii' || cs === 'ascii';
+  return decodeQp(s, utf8 ? 'utf8' : 'ascii');
+}
+
+/**
+ * The quoted-printable decoder. false: bytes as a latin1 string (never undefined). 'ascii':
+ * undefined at the first escaped byte >= 0x80. 'utf8': such bytes must form valid UTF-8 sequences
+ * of consecutive escapes, decoded to their code points; undefined otherwise.
+ */
+function decodeQp(s: string, text: false | 'ascii' | 'utf8'): string | undefined {
   const n = s.length;
   let out = '';
   let from = 0;
@@ -140,19 +164,64 @@ function decodeQuotedPrintableLatin1(s: string): string {
     else if (c === 10) from = j + 1;
     else if (j >= n) return out; // "=" (and blanks) at the very end: dropped
     else {
-      const h1 = hexVal(s.charCodeAt(i + 1));
-      const h2 = hexVal(s.charCodeAt(i + 2));
-      if (h1 >= 0 && h2 >= 0) {
-        out += String.fromCharCode((h1 << 4) | h2);
-        from = i + 3;
-      } else {
+      const b = escapedByte(s, i);
+      if (b < 0) {
         out += '=';
         from = i + 1;
+      } else if (b < 0x80 || text === false) {
+        out += String.fromCharCode(b);
+        from = i + 3;
+      } else {
+        if (text === 'ascii') return undefined;
+        const len = utf8SequenceAt(s, i, b);
+        if (len === 0) return undefined;
+        out += String.fromCodePoint(utf8CodePoint);
+        from = i + 3 * len;
       }
     }
     i = s.indexOf('=', from);
   }
   return from === 0 ? s : out + s.slice(from);
+}
+
+/** The byte of the escape "=XX" at s[i], or -1 when the two characters after '=' are not hex digits. */
+function escapedByte(s: string, i: number): number {
+  const h1 = hexVal(s.charCodeAt(i + 1));
+  const h2 = hexVal(s.charCodeAt(i + 2));
+  return h1 >= 0 && h2 >= 0 ? (h1 << 4) | h2 : -1;
+}
+
+let utf8CodePoint = 0; // result of utf8SequenceAt
+
+/**
+ * Number of escapes (2-4) forming a valid UTF-8 sequence that starts with the escaped lead byte at
+ * s[i] (sets utf8CodePoint), or 0. Valid means what a UTF-8 decoder accepts without U+FFFD: no
+ * overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629 table).
+ */
+function utf8SequenceAt(s: string, i: number, lead: number): number {
+  let len: number;
+  let lo = 0x80;
+  let hi = 0xbf; // allowed range of the second byte
+  if (lead >= 0xc2 && lead <= 0xdf) len = 2;
+  else if (lead >= 0xe0 && lead <= 0xef) {
+    len = 3;
+    if (lead === 0xe0) lo = 0xa0;
+    else if (lead === 0xed) hi = 0x9f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    len = 4;
+    if (lead === 0xf0) lo = 0x90;
+    else if (lead === 0xf4) hi = 0x8f;
+  } else return 0;
+  let cp = lead & (len === 2 ? 0x1f : len === 3 ? 0x0f : 0x07);
+  for (let k = 1; k < len; k++) {
+    const at = i + 3 * k;
+    if (s.charCodeAt(at) !== 61 /* = */) return 0;
+    const b = escapedByte(s, at);
+    if (k === 1 ? b < lo || b > hi : b < 0x80 || b > 0xbf) return 0;
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  utf8CodePoint = cp;
+  return len;
 }
 
 /** Apply a Content-Transfer-Encoding to a latin1 body string; unknown encodings pass through. */
