@@ -271,9 +271,10 @@ function entityBody(ctx: Ctx, s: string, bytes: Buffer | undefined, fields: Head
   const ct = parseStructured(headerValue(fields, 'content-type'), defaultType);
   let type = ct.type.includes('/') ? ct.type : defaultType;
   const cte = (headerValue(fields, 'content-transfer-encoding') ?? '7bit').trim().toLowerCase();
-  const disp = parseStructured(headerValue(fields, 'content-disposition'), 'inline');
-  const filename = disp.params['filename'] ?? ct.params['name'];
-  const isAttachment = disp.type === 'attachment' || (filename !== undefined && filename !== '');
+  const dispRaw = headerValue(fields, 'content-disposition'); // (most parts have none: nothing to parse)
+  const disp = dispRaw ? parseStructured(dispRaw, 'inline') : undefined;
+  const filename = disp?.params['filename'] ?? ct.params['name'];
+  const isAttachment = disp?.type === 'attachment' || (filename !== undefined && filename !== '');
 
   if (type.startsWith('multipart/')) {
     const boundary = ct.params['boundary'];
@@ -308,21 +309,30 @@ function entityBody(ctx: Ctx, s: string, bytes: Buffer | undefined, fields: Head
     attachmentText(ctx, data, type, charset, where, forwarded, depth, 0);
     return;
   }
-  // decodeCharset(decodeTransfer(body, cte), charset)
-  const text = (): string => {
-    if (cte === 'quoted-printable' && bytes !== undefined) {
-      const t = decodeQuotedPrintableText(s.slice(bodyStart, end), charset, isAscii(bytes.subarray(bodyStart, end)));
-      if (t !== undefined) return t;
-    }
-    if (!identity) return decodeCharset(decodeTransfer(s.slice(bodyStart, end), cte), charset);
-    const view = bytes.subarray(bodyStart, end);
-    return isAscii(view) ? s.slice(bodyStart, end) : decodeCharset(view, charset); // ASCII decodes to its latin1 view
-  };
   const where = forwarded ? 'forwarded message' : 'body';
   const kind: UnitKind = forwarded ? 'forwarded' : 'body';
-  if (type === 'text/html') addUnit(ctx, where, kind, false, forwarded, htmlToText(text()));
-  else if (type === 'text/rtf' || type === 'text/richtext' || type === 'text/enriched') addUnit(ctx, where, kind, false, forwarded, type === 'text/rtf' ? rtfToText(decodeTransferLatin1(s.slice(bodyStart, end), cte)) : text().replace(/<[^>]*>/g, ''));
-  else addUnit(ctx, where, kind, /csv|tab-separated/.test(type), forwarded, text());
+  if (type === 'text/rtf') addUnit(ctx, where, kind, false, forwarded, rtfToText(decodeTransferLatin1(s.slice(bodyStart, end), cte)));
+  else {
+    const text = bodyText(s, bytes, bodyStart, end, cte, charset);
+    if (type === 'text/html') addUnit(ctx, where, kind, false, forwarded, htmlToText(text));
+    else if (type === 'text/richtext' || type === 'text/enriched') addUnit(ctx, where, kind, false, forwarded, text.replace(/<[^>]*>/g, ''));
+    else addUnit(ctx, where, kind, /csv|tab-separated/.test(type), forwarded, text);
+  }
+}
+
+/**
+ * decodeCharset(decodeTransfer(s.slice(a, b), cte), charset), taking the short cuts that bytes
+ * (the bytes s is the latin1 view of, when known) allow: quoted-printable decoded straight to text
+ * when simple, and identity encodings read in place (ASCII decodes to its own latin1 view).
+ */
+function bodyText(s: string, bytes: Buffer | undefined, a: number, b: number, cte: string, charset: string | undefined): string {
+  if (bytes !== undefined && cte === 'quoted-printable') {
+    const t = decodeQuotedPrintableText(s.slice(a, b), charset, isAscii(bytes.subarray(a, b)));
+    if (t !== undefined) return t;
+  }
+  if (bytes === undefined || cte === 'base64' || cte === 'quoted-printable') return decodeCharset(decodeTransfer(s.slice(a, b), cte), charset);
+  const view = bytes.subarray(a, b);
+  return isAscii(view) ? s.slice(a, b) : decodeCharset(view, charset);
 }
 
 /**

@@ -165,6 +165,8 @@ const BLOCK_ELEMENTS = ['script', 'style', 'template'];
  */
 function scriptBlockEnd(s: string, lt: number, gt: number): number {
   const a = lt + 1;
+  const c0 = s.charCodeAt(a) | 0x20;
+  if (c0 !== 115 /* s */ && c0 !== 116 /* t */) return -1; // most tags: not script, style or template
   let b = a;
   while (b < gt && isWordChar(s.charCodeAt(b))) b++;
   const name = BLOCK_ELEMENTS.find((n) => n.length === b - a && sameLetters(s, a, n));

@@ -382,10 +382,9 @@ function decodeEncodedWord(cs: string, base64: boolean, data: string): string {
   if (base64) return decodeCharset(decodeBase64(data), cs);
   if (data.includes('_')) data = data.replace(/_/g, ' ');
   if (data.includes('\n')) data = data.replace(/=\r?\n/g, '');
-  const bytes = decodeQuotedPrintableLatin1(data);
-  // ASCII bytes decode to themselves in decodeCharset; skip the Buffer for them
-  for (let k = 0; k < bytes.length; k++) if (bytes.charCodeAt(k) > 0x7f) return decodeCharset(Buffer.from(bytes, 'latin1'), cs);
-  return bytes;
+  let ascii = true;
+  for (let k = 0; k < data.length && ascii; k++) ascii = data.charCodeAt(k) < 0x80;
+  return decodeQuotedPrintableText(data, cs, ascii) ?? decodeCharset(decodeQuotedPrintable(data), cs);
 }
 
 /** The characters JavaScript's \s matches (WhiteSpace and LineTerminator). */
