@@ -59,6 +59,12 @@ export function decodeWindows1252(bytes: Uint8Array): string {
 }
 const win1252 = { decode: decodeWindows1252 };
 
+/** decodeWindows1252 of the bytes of a latin1 string (one char per byte), without a Buffer. */
+export function windows1252FromLatin1(s: string): string {
+  if (/[\x80-\x9f]/.test(s)) s = s.replace(/[\x80-\x9f]/g, (c) => String.fromCharCode(CP1252_HIGH[c.charCodeAt(0) - 0x80]!));
+  return s;
+}
+
 /** True when every byte is < 0x80 (fast path: no decoding needed); native check. */
 function isAscii(buf: Uint8Array): boolean {
   return nativeIsAscii(buf);
@@ -69,18 +75,26 @@ function isAscii(buf: Uint8Array): boolean {
  * windows-1252 (which accepts every byte), so decoding never fails.
  */
 export function decodeCharset(bytes: Uint8Array, charset: string | undefined): string {
-  if (isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('latin1');
+  // nearly every caller passes a Buffer already; wrapping it again costs more than the decode of a short header
+  const asBuffer = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  if (isAscii(bytes)) return asBuffer.toString('latin1');
   const cs = (charset ?? '').trim().toLowerCase();
   if (cs && cs !== 'us-ascii' && cs !== 'ascii') {
     if (cs === 'utf-8' || cs === 'utf8') {
       // Buffer's UTF-8 decoder is much faster than TextDecoder; invalid sequences become U+FFFD either way
-      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8');
+      return asBuffer.toString('utf8');
     }
     const d = decoderFor(cs);
     if (d) return d.decode(bytes);
   }
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  return isUtf8(buf) ? buf.toString('utf8') : win1252.decode(bytes);
+  return isUtf8(asBuffer) ? asBuffer.toString('utf8') : win1252.decode(bytes);
+}
+
+/** decodeLatin1Bytes(s, undefined) for a string known to hold a byte >= 0x80 (raw 8-bit header text). */
+function decodeRaw8bit(s: string): string {
+  const buf = Buffer.from(s, 'latin1');
+  // s is buf in latin1, so windows-1252 of buf is s with 0x80-0x9f remapped
+  return isUtf8(buf) ? buf.toString('utf8') : windows1252FromLatin1(s);
 }
 
 /** Decode a latin1 string of raw bytes in a charset. */
@@ -104,37 +118,110 @@ function hexVal(c: number): number {
 
 /** Quoted-printable (RFC 2045 6.7), lenient: malformed escapes are kept literally. */
 export function decodeQuotedPrintable(s: string): Buffer {
-  const out = Buffer.allocUnsafe(s.length);
-  let o = 0;
+  // Built as a latin1 string (one char per byte) from slices between '=' signs, then converted in
+  // one native call: several times faster than storing every byte into a Buffer from JS, since
+  // most of a QP body is literal text. Buffer.from(.., 'latin1') keeps the low byte of a char
+  // above 0xff, as the per-byte `c & 0xff` did.
+  return Buffer.from(decodeQuotedPrintableLatin1(s), 'latin1');
+}
+
+function decodeQuotedPrintableLatin1(s: string): string {
+  return decodeQp(s, false)!;
+}
+
+/**
+ * decodeCharset(decodeQuotedPrintable(s), charset) in one pass, for the common simple case: s is
+ * ASCII (so every non-ASCII byte is an escape), and each escaped byte >= 0x80 starts a complete,
+ * valid UTF-8 sequence of consecutive escapes while the charset is UTF-8, US-ASCII or absent (for
+ * which decodeCharset decodes valid UTF-8 as UTF-8). That skips a Buffer and V8's slow UTF-8 path.
+ * Returns undefined when the case is not that simple; the caller then decodes the usual way.
+ * `asciiSource` must be true only when every character of s is below 0x80.
+ */
+export function decodeQuotedPrintableText(s: string, charset: string | undefined, asciiSource: boolean): string | undefined {
+  if (!asciiSource) return undefined;
+  const cs = (charset ?? '').trim().toLowerCase();
+  const utf8 = cs === '' || cs === 'utf-8' || cs === 'utf8' || cs === 'us-ascii' || cs === 'ascii';
+  return decodeQp(s, utf8 ? 'utf8' : 'ascii');
+}
+
+/**
+ * The quoted-printable decoder. false: bytes as a latin1 string (never undefined). 'ascii':
+ * undefined at the first escaped byte >= 0x80. 'utf8': such bytes must form valid UTF-8 sequences
+ * of consecutive escapes, decoded to their code points; undefined otherwise.
+ */
+function decodeQp(s: string, text: false | 'ascii' | 'utf8'): string | undefined {
   const n = s.length;
-  for (let i = 0; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 61 /* = */) {
-      out[o++] = c & 0xff;
-      continue;
-    }
+  let out = '';
+  let from = 0;
+  let i = s.indexOf('=');
+  while (i >= 0) {
+    out += s.slice(from, i);
     // soft line break: "=" followed by optional whitespace then CRLF/LF
     let j = i + 1;
-    while (j < n && (s.charCodeAt(j) === 32 || s.charCodeAt(j) === 9)) j++;
-    if (j < n && s.charCodeAt(j) === 13 && s.charCodeAt(j + 1) === 10) {
-      i = j + 1;
-      continue;
+    let c = s.charCodeAt(j);
+    while (c === 32 || c === 9) c = s.charCodeAt(++j);
+    if (c === 13 && s.charCodeAt(j + 1) === 10) from = j + 2;
+    else if (c === 10) from = j + 1;
+    else if (j >= n) return out; // "=" (and blanks) at the very end: dropped
+    else {
+      const b = escapedByte(s, i);
+      if (b < 0) {
+        out += '=';
+        from = i + 1;
+      } else if (b < 0x80 || text === false) {
+        out += String.fromCharCode(b);
+        from = i + 3;
+      } else {
+        if (text === 'ascii') return undefined;
+        const len = utf8SequenceAt(s, i, b);
+        if (len === 0) return undefined;
+        out += String.fromCodePoint(utf8CodePoint);
+        from = i + 3 * len;
+      }
     }
-    if (j < n && s.charCodeAt(j) === 10) {
-      i = j;
-      continue;
-    }
-    if (j >= n) break;
-    const h1 = hexVal(s.charCodeAt(i + 1));
-    const h2 = hexVal(s.charCodeAt(i + 2));
-    if (h1 >= 0 && h2 >= 0) {
-      out[o++] = (h1 << 4) | h2;
-      i += 2;
-    } else {
-      out[o++] = 61;
-    }
+    i = s.indexOf('=', from);
   }
-  return out.subarray(0, o);
+  return from === 0 ? s : out + s.slice(from);
+}
+
+/** The byte of the escape "=XX" at s[i], or -1 when the two characters after '=' are not hex digits. */
+function escapedByte(s: string, i: number): number {
+  const h1 = hexVal(s.charCodeAt(i + 1));
+  const h2 = hexVal(s.charCodeAt(i + 2));
+  return h1 >= 0 && h2 >= 0 ? (h1 << 4) | h2 : -1;
+}
+
+let utf8CodePoint = 0; // result of utf8SequenceAt
+
+/**
+ * Number of escapes (2-4) forming a valid UTF-8 sequence that starts with the escaped lead byte at
+ * s[i] (sets utf8CodePoint), or 0. Valid means what a UTF-8 decoder accepts without U+FFFD: no
+ * overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629 table).
+ */
+function utf8SequenceAt(s: string, i: number, lead: number): number {
+  let len: number;
+  let lo = 0x80;
+  let hi = 0xbf; // allowed range of the second byte
+  if (lead >= 0xc2 && lead <= 0xdf) len = 2;
+  else if (lead >= 0xe0 && lead <= 0xef) {
+    len = 3;
+    if (lead === 0xe0) lo = 0xa0;
+    else if (lead === 0xed) hi = 0x9f;
+  } else if (lead >= 0xf0 && lead <= 0xf4) {
+    len = 4;
+    if (lead === 0xf0) lo = 0x90;
+    else if (lead === 0xf4) hi = 0x8f;
+  } else return 0;
+  let cp = lead & (len === 2 ? 0x1f : len === 3 ? 0x0f : 0x07);
+  for (let k = 1; k < len; k++) {
+    const at = i + 3 * k;
+    if (s.charCodeAt(at) !== 61 /* = */) return 0;
+    const b = escapedByte(s, at);
+    if (k === 1 ? b < lo || b > hi : b < 0x80 || b > 0xbf) return 0;
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  utf8CodePoint = cp;
+  return len;
 }
 
 /** Apply a Content-Transfer-Encoding to a latin1 body string; unknown encodings pass through. */
@@ -149,9 +236,22 @@ export function decodeTransfer(body: string, cte: string): Buffer {
   }
 }
 
-// ---------------------------------------------------------------- headers
+/**
+ * decodeTransfer(body, cte).toString('latin1') without the round trip through a Buffer where the
+ * result is already a string: body is latin1 (chars <= 0xff), so 7bit/8bit/binary is body itself.
+ */
+export function decodeTransferLatin1(body: string, cte: string): string {
+  switch (cte) {
+    case 'base64':
+      return decodeBase64(body).toString('latin1');
+    case 'quoted-printable':
+      return decodeQuotedPrintableLatin1(body);
+    default:
+      return body;
+  }
+}
 
-const HEADER_LINE = /^[\x21-\x39\x3b-\x7e]{1,200}[ \t]*:/;
+// ---------------------------------------------------------------- headers
 
 export interface ParsedHead {
   fields: HeaderField[];
@@ -165,6 +265,8 @@ export interface ParsedHead {
  * most maxHeaderBytes; the rest of an overlong header block is skipped up to the blank line.
  */
 export function parseHead(s: string, start: number, end: number, maxHeaderBytes: number): ParsedHead {
+  // Works on offsets into s rather than a sliced string per line, tests the field-name shape by
+  // hand (headerColon) instead of running a regex on every line, and trims by offsets (one slice).
   const fields: HeaderField[] = [];
   let pos = start;
   let first = true;
@@ -174,33 +276,59 @@ export function parseHead(s: string, start: number, end: number, maxHeaderBytes:
     if (nl < 0 || nl >= end) nl = end;
     let lineEnd = nl;
     if (lineEnd > pos && s.charCodeAt(lineEnd - 1) === 13) lineEnd--;
-    const line = s.slice(pos, lineEnd);
-    if (line.length === 0) return { fields, bodyStart: Math.min(nl + 1, end) };
-    if (first && line.startsWith('From ')) {
+    const len = lineEnd - pos;
+    if (len === 0) return { fields, bodyStart: Math.min(nl + 1, end) };
+    if (first && len >= 5 && s.startsWith('From ', pos)) {
       // mbox separator line
       pos = nl + 1;
       first = false;
       continue;
     }
     first = false;
-    const c0 = line.charCodeAt(0);
+    const c0 = s.charCodeAt(pos);
     if ((c0 === 32 || c0 === 9) && fields.length > 0) {
       if (bytes < maxHeaderBytes) {
         const f = fields[fields.length - 1]!;
-        f.raw += ' ' + line.trim();
-      }
-    } else if (HEADER_LINE.test(line)) {
-      if (bytes < maxHeaderBytes) {
-        const colon = line.indexOf(':');
-        fields.push({ name: line.slice(0, colon).trim().toLowerCase(), raw: line.slice(colon + 1).trim() });
+        f.raw += ' ' + trimmedSlice(s, pos, lineEnd);
       }
     } else {
-      return { fields, bodyStart: pos };
+      const colon = headerColon(s, pos, lineEnd);
+      if (colon < 0) return { fields, bodyStart: pos };
+      if (bytes < maxHeaderBytes) {
+        let nameEnd = colon; // the name has no blanks; only ' ' or '\t' can stand before the colon
+        while (s.charCodeAt(nameEnd - 1) === 32 || s.charCodeAt(nameEnd - 1) === 9) nameEnd--;
+        fields.push({ name: s.slice(pos, nameEnd).toLowerCase(), raw: trimmedSlice(s, colon + 1, lineEnd) });
+      }
     }
-    bytes += line.length + 2;
+    bytes += len + 2;
     pos = nl + 1;
   }
   return { fields, bodyStart: end };
+}
+
+/** s.slice(a, b).trim() without the intermediate slice. */
+function trimmedSlice(s: string, a: number, b: number): string {
+  while (a < b && isJsSpace(s.charCodeAt(a))) a++;
+  while (b > a && isJsSpace(s.charCodeAt(b - 1))) b--;
+  return s.slice(a, b);
+}
+
+/**
+ * Offset of the ':' when s[pos, lineEnd) is a header field line, else -1. Same test as the regex
+ * /^[\x21-\x39\x3b-\x7e]{1,200}[ \t]*:/: 1 to 200 name characters (printable ASCII except ':'),
+ * optional blanks, then ':'. A name run longer than 200 cannot match (the character after any
+ * 200 of them is another name character, neither blank nor ':').
+ */
+function headerColon(s: string, pos: number, lineEnd: number): number {
+  let k = pos;
+  const stop = Math.min(lineEnd, pos + 201);
+  for (; k < stop; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 0x21 || c > 0x7e || c === 0x3a) break;
+  }
+  if (k === pos || k - pos > 200) return -1;
+  while (k < lineEnd && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k++;
+  return k < lineEnd && s.charCodeAt(k) === 0x3a ? k : -1;
 }
 
 export function headerValue(fields: HeaderField[], name: string): string | undefined {
@@ -208,30 +336,68 @@ export function headerValue(fields: HeaderField[], name: string): string | undef
   return undefined;
 }
 
-const ENCODED_WORD = /=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=/g;
-
 /** Decode RFC 2047 encoded words (any charset TextDecoder knows) and raw 8-bit header bytes. */
 export function decodeHeaderText(raw: string): string {
   let text = raw;
   if (text.includes('=?')) {
     // whitespace between adjacent encoded words is not displayed (RFC 2047 6.2)
-    text = text.replace(/(\?=)[ \t]+(?==\?)/g, '$1');
-    text = text.replace(ENCODED_WORD, (_m, cs: string, enc: string, data: string) => {
-      const bytes =
-        enc === 'b' || enc === 'B'
-          ? decodeBase64(data)
-          : decodeQuotedPrintable(data.replace(/_/g, ' ').replace(/=\r?\n/g, ''));
-      return decodeCharset(bytes, cs);
-    });
+    // (only possible when some '?=' is followed later by '=?')
+    const close = text.indexOf('?=');
+    if (close >= 0 && text.indexOf('=?', close + 2) >= 0) text = text.replace(/(\?=)[ \t]+(?==\?)/g, '$1');
+    text = replaceEncodedWords(text);
   }
   // raw 8-bit bytes left in the header: UTF-8 if valid, else windows-1252
-  if (/[\x80-\xff]/.test(text) && !/[^\x00-\xff]/.test(text)) text = decodeLatin1Bytes(text, undefined);
+  if (/[\x80-\xff]/.test(text) && !/[^\x00-\xff]/.test(text)) text = decodeRaw8bit(text);
   return text;
+}
+
+/**
+ * text.replace(/=\?([^?\s]{1,64})\?([bBqQ])\?([^?]*)\?=/g, decoded word), by hand: the regex with
+ * a replacement callback was a large part of header decoding. At each "=?" the pattern has at most
+ * one way to match (no part can give characters back to another), so a word either parses here
+ * or the search moves on by one character, as the regex scan does.
+ */
+function replaceEncodedWords(text: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = text.indexOf('=?'); i >= 0; ) {
+    // charset: 1 to 64 characters other than '?' and whitespace, then '?'
+    let j = i + 2;
+    while (j < text.length && j - (i + 2) <= 64 && text.charCodeAt(j) !== 63 && !isJsSpace(text.charCodeAt(j))) j++;
+    const csLen = j - (i + 2);
+    const enc = text.charCodeAt(j + 1); // B b Q q
+    const dataEnd = csLen >= 1 && csLen <= 64 && text.charCodeAt(j) === 63 && (enc === 66 || enc === 98 || enc === 81 || enc === 113) && text.charCodeAt(j + 2) === 63 ? text.indexOf('?', j + 3) : -1;
+    if (dataEnd < 0 || text.charCodeAt(dataEnd + 1) !== 61 /* = */) {
+      i = text.indexOf('=?', i + 1);
+      continue;
+    }
+    out += text.slice(from, i) + decodeEncodedWord(text.slice(i + 2, j), enc === 66 || enc === 98, text.slice(j + 3, dataEnd));
+    from = dataEnd + 2;
+    i = text.indexOf('=?', from);
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+function decodeEncodedWord(cs: string, base64: boolean, data: string): string {
+  if (base64) return decodeCharset(decodeBase64(data), cs);
+  if (data.includes('_')) data = data.replace(/_/g, ' ');
+  if (data.includes('\n')) data = data.replace(/=\r?\n/g, '');
+  let ascii = true;
+  for (let k = 0; k < data.length && ascii; k++) ascii = data.charCodeAt(k) < 0x80;
+  return decodeQuotedPrintableText(data, cs, ascii) ?? decodeCharset(decodeQuotedPrintable(data), cs);
+}
+
+/** The characters JavaScript's \s matches (WhiteSpace and LineTerminator). */
+export function isJsSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 function unquote(v: string): string {
   v = v.trim();
-  if (v.length >= 2 && v.startsWith('"') && v.endsWith('"')) return v.slice(1, -1).replace(/\\(.)/g, '$1');
+  if (v.length >= 2 && v.charCodeAt(0) === 34 && v.charCodeAt(v.length - 1) === 34) {
+    const inner = v.slice(1, -1);
+    return inner.includes('\\') ? inner.replace(/\\(.)/g, '$1') : inner;
+  }
   return v;
 }
 
@@ -250,32 +416,46 @@ function pctDecode(s: string, charset: string): string {
 /** Parse "type/subtype; a=b; c*=utf-8''x; d*0=..." (RFC 2045 + RFC 2231). */
 export function parseStructured(raw: string | undefined, dflt: string): ContentType {
   if (!raw) return { type: dflt, params: {} };
-  // split on ';' outside quotes
+  // split on ';' outside quotes (a '"' after a backslash does not count), reading only the first
+  // 16384 characters; jumps between ';' and '"' with indexOf instead of visiting every character
   const pieces: string[] = [];
-  let cur = '';
+  const n = Math.min(raw.length, 16384);
+  let from = 0;
   let inQ = false;
-  for (let i = 0; i < raw.length && i < 16384; i++) {
-    const ch = raw[i]!;
-    if (ch === '"' && raw[i - 1] !== '\\') inQ = !inQ;
-    if (ch === ';' && !inQ) {
-      pieces.push(cur);
-      cur = '';
-    } else cur += ch;
+  let semi = raw.indexOf(';');
+  let quote = raw.indexOf('"');
+  for (;;) {
+    const i = quote >= 0 && (semi < 0 || quote < semi) ? quote : semi;
+    if (i < 0 || i >= n) break;
+    if (i === quote) {
+      if (raw.charCodeAt(i - 1) !== 92 /* \\ */) inQ = !inQ;
+      quote = raw.indexOf('"', i + 1);
+    } else {
+      if (!inQ) {
+        pieces.push(raw.slice(from, i));
+        from = i + 1;
+      }
+      semi = raw.indexOf(';', i + 1);
+    }
   }
-  pieces.push(cur);
-  const type = (pieces.shift() ?? '').trim().toLowerCase().replace(/\s+/g, '') || dflt;
+  pieces.push(raw.slice(from, n));
+  let type = pieces[0]!.trim().toLowerCase();
+  if (/\s/.test(type)) type = type.replace(/\s+/g, '');
+  type ||= dflt;
   const params: Record<string, string> = {};
-  const continued = new Map<string, { parts: string[]; charset: string; encoded: boolean[] }>();
-  for (const p of pieces) {
+  let continued: Map<string, { parts: string[]; charset: string; encoded: boolean[] }> | undefined; // RFC 2231 only
+  for (let k = 1; k < pieces.length; k++) {
+    const p = pieces[k]!;
     const eq = p.indexOf('=');
     if (eq < 0) continue;
     const name = p.slice(0, eq).trim().toLowerCase();
     let value = unquote(p.slice(eq + 1));
-    const m = /^([^*]+)\*(\d+)?(\*)?$/.exec(name);
+    const m = name.includes('*') ? /^([^*]+)\*(\d+)?(\*)?$/.exec(name) : null;
     if (m) {
       const base = m[1]!;
       const idx = m[2] !== undefined ? Number(m[2]) : 0;
       const enc = m[3] === '*' || (m[2] === undefined && name.endsWith('*'));
+      continued ??= new Map();
       let entry = continued.get(base);
       if (!entry) {
         entry = { parts: [], charset: 'utf-8', encoded: [] };
@@ -296,7 +476,7 @@ export function parseStructured(raw: string | undefined, dflt: string): ContentT
       params[name] = decodeHeaderText(value);
     }
   }
-  for (const [base, e] of continued) {
+  for (const [base, e] of continued ?? []) {
     let v = '';
     for (let i = 0; i < e.parts.length; i++) {
       const part = e.parts[i];

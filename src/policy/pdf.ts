@@ -6,7 +6,7 @@
 // ToUnicode mapping (2-byte CID fonts give little text), no LZW/ASCII85 filters, encrypted PDFs are
 // reported as not inspected.
 import { TextDecoder } from 'node:util';
-import { decodeWindows1252 } from './mime.js';
+import { decodeWindows1252, windows1252FromLatin1 } from './mime.js';
 import { type InflateBudget, inflateBounded } from './zip.js';
 
 const win1252 = { decode: decodeWindows1252 };
@@ -23,57 +23,92 @@ function decodePdfString(bytes: number[]): string {
   return win1252.decode(Uint8Array.from(bytes));
 }
 
-/** Interpret a content stream (latin1 string) and return its text. */
+/** decodePdfString of the bytes of a latin1 string (one char per byte). */
+function decodePdfLatin1(raw: string): string {
+  if (raw.charCodeAt(0) === 0xfe && raw.charCodeAt(1) === 0xff) return utf16be.decode(Buffer.from(raw.slice(2), 'latin1'));
+  return windows1252FromLatin1(raw);
+}
+
+function isDigitOrDot(c: number): boolean {
+  return (c >= 48 && c <= 57) || c === 46;
+}
+
+function isOctal(c: number): boolean {
+  return c >= 48 && c <= 55;
+}
+
+/** Single-character escapes in literal strings: \n \r \t \b \f, by the code of the letter. */
+const ESCAPED: Record<number, string> = { 110: '\n', 114: '\r', 116: '\t', 98: '\b', 102: '\f' };
+
+/**
+ * Interpret a content stream (latin1 string) and return its text.
+ *
+ * Written to allocate little per operator: a literal string is built from slices between escapes
+ * (the content stream is latin1, so its characters are the string's bytes), the strings shown by
+ * the next operator are concatenated as they come instead of collected in arrays, and of the
+ * numbers before an operator only the last one is kept, as offsets, and parsed only by Td / TD.
+ */
 export function contentStreamText(s: string): string {
   const out: string[] = [];
   const n = s.length;
   let i = 0;
-  let lastStrings: string[] = [];
+  let shown = ''; // strings since the last operator (for Tj, ' and ")
   let inArray = false;
-  let arrayParts: string[] = [];
-  const nums: number[] = [];
+  let arrayText = ''; // strings and word gaps of the current [...] (for TJ)
+  let numCount = 0; // numbers since the last operator, outside arrays
+  let lastNumStart = 0;
+  let lastNumEnd = 0;
+  // next '\\' and '(' at or after the current position (-1: none), moved forward only when passed,
+  // so that finding them stays linear over the whole stream
+  let nextBackslash = -2;
+  let nextOpen = -2;
   while (i < n) {
     const c = s.charCodeAt(i);
     if (c === 40 /* ( */) {
-      const bytes: number[] = [];
+      // most strings have no escape and no nested parentheses: slice them whole
+      const close = s.indexOf(')', i + 1);
+      if (nextBackslash !== -1 && nextBackslash <= i) nextBackslash = s.indexOf('\\', i + 1);
+      if (nextOpen !== -1 && nextOpen <= i) nextOpen = s.indexOf('(', i + 1);
+      if (close >= 0 && (nextBackslash < 0 || nextBackslash > close) && (nextOpen < 0 || nextOpen > close)) {
+        const str = decodePdfLatin1(s.slice(i + 1, close));
+        i = close + 1;
+        if (inArray) arrayText += str;
+        else shown += str;
+        continue;
+      }
+      let raw = '';
       let depth = 1;
       i++;
+      let seg = i; // start of the run of plain characters not yet copied into raw
       while (i < n && depth > 0) {
         const ch = s.charCodeAt(i);
         if (ch === 92 /* \ */) {
-          const nx = s[i + 1];
+          raw += s.slice(seg, i);
+          const nx = s.charCodeAt(i + 1);
           i += 2;
-          switch (nx) {
-            case 'n': bytes.push(10); break;
-            case 'r': bytes.push(13); break;
-            case 't': bytes.push(9); break;
-            case 'b': bytes.push(8); break;
-            case 'f': bytes.push(12); break;
-            case '\r': if (s[i] === '\n') i++; break;
-            case '\n': break;
-            default:
-              if (nx !== undefined && nx >= '0' && nx <= '7') {
-                let oct = nx;
-                while (oct.length < 3 && s[i]! >= '0' && s[i]! <= '7') oct += s[i++];
-                bytes.push(parseInt(oct, 8) & 0xff);
-              } else if (nx !== undefined) bytes.push(nx.charCodeAt(0) & 0xff);
-          }
+          const esc = ESCAPED[nx];
+          if (esc !== undefined) raw += esc;
+          else if (nx === 13 /* \r */) {
+            if (s.charCodeAt(i) === 10) i++; // line continuation: nothing
+          } else if (nx === 10) {
+            // line continuation: nothing
+          } else if (isOctal(nx)) {
+            let v = nx - 48;
+            for (let k = 1; k < 3 && isOctal(s.charCodeAt(i)); k++) v = v * 8 + (s.charCodeAt(i++) - 48);
+            raw += String.fromCharCode(v & 0xff);
+          } else if (i - 1 < n) raw += s[i - 1]; // "\(" "\)" "\\" and unknown escapes: the character
+          seg = i;
           continue;
         }
         if (ch === 40) depth++;
-        else if (ch === 41) {
-          depth--;
-          if (depth === 0) {
-            i++;
-            break;
-          }
-        }
-        bytes.push(ch & 0xff);
+        else if (ch === 41 && --depth === 0) break;
         i++;
       }
-      const str = decodePdfString(bytes);
-      if (inArray) arrayParts.push(str);
-      else lastStrings.push(str);
+      raw += s.slice(seg, Math.min(i, n));
+      if (depth === 0) i++; // past the closing ')'
+      const str = decodePdfLatin1(raw);
+      if (inArray) arrayText += str;
+      else shown += str;
       continue;
     }
     if (c === 60 /* < */ && s.charCodeAt(i + 1) !== 60) {
@@ -85,13 +120,13 @@ export function contentStreamText(s: string): string {
       // 2-byte glyph ids (no ToUnicode here): keep only if it decodes to printable text
       let str = decodePdfString(bytes);
       if (/[\x00-\x08\x0e-\x1f]/.test(str)) str = str.replace(/\x00/g, '');
-      if (inArray) arrayParts.push(str);
-      else lastStrings.push(str);
+      if (inArray) arrayText += str;
+      else shown += str;
       continue;
     }
     if (c === 91 /* [ */) {
       inArray = true;
-      arrayParts = [];
+      arrayText = '';
       i++;
       continue;
     }
@@ -112,46 +147,32 @@ export function contentStreamText(s: string): string {
         if ((d >= 65 && d <= 90) || (d >= 97 && d <= 122) || d === 42 || (d >= 48 && d <= 57)) j++;
         else break;
       }
-      const op = s.slice(i, j);
+      // the operators that matter are ', " and two-character ones: compared by character code
+      const c1 = j - i === 2 ? s.charCodeAt(i + 1) : -1;
+      if (j - i === 1 && (c === 39 || c === 34)) out.push('\n', shown); // ' and "
+      else if (c === 84 /* T */ && c1 === 106 /* j */) out.push(shown); // Tj
+      else if (c === 84 && c1 === 74 /* J */) {
+        out.push(arrayText); // TJ
+        arrayText = '';
+      } else if (c === 84 && (c1 === 100 || c1 === 68) /* Td TD */) {
+        out.push(numCount >= 1 && Number(s.slice(lastNumStart, lastNumEnd)) !== 0 ? '\n' : ' ');
+      } else if ((c === 84 && (c1 === 42 || c1 === 109)) /* T* Tm */ || (c === 69 && c1 === 84) /* ET */) out.push('\n');
       i = j;
-      switch (op) {
-        case 'Tj':
-          out.push(lastStrings.join(''));
-          break;
-        case "'":
-        case '"':
-          out.push('\n', lastStrings.join(''));
-          break;
-        case 'TJ':
-          out.push(arrayParts.join(''));
-          arrayParts = [];
-          break;
-        case 'Td':
-        case 'TD':
-          out.push(nums.length >= 1 && nums[nums.length - 1] !== 0 ? '\n' : ' ');
-          break;
-        case 'T*':
-        case 'ET':
-          out.push('\n');
-          break;
-        case 'Tm':
-          out.push('\n');
-          break;
-        default:
-          break;
-      }
-      lastStrings = [];
-      nums.length = 0;
+      shown = '';
+      numCount = 0;
       continue;
     }
     if ((c >= 48 && c <= 57) || c === 45 || c === 46 || c === 43) {
       let j = i + 1;
-      while (j < n && /[0-9.]/.test(s[j]!)) j++;
-      const v = Number(s.slice(i, j));
+      while (j < n && isDigitOrDot(s.charCodeAt(j))) j++;
       if (inArray) {
-        // a large negative kerning adjustment inside TJ is a word gap
-        if (v < -180) arrayParts.push(' ');
-      } else nums.push(v);
+        // a large negative kerning adjustment inside TJ is a word gap (only '-' can start one)
+        if (c === 45 && Number(s.slice(i, j)) < -180) arrayText += ' ';
+      } else {
+        numCount++;
+        lastNumStart = i;
+        lastNumEnd = j;
+      }
       i = j;
       continue;
     }
@@ -164,7 +185,8 @@ export function contentStreamText(s: string): string {
 export function pdfToText(buf: Buffer, budget: InflateBudget, maxStreams: number): PdfText {
   const s = buf.toString('latin1');
   let incomplete = false;
-  if (/\/Encrypt\s/.test(s.slice(Math.max(0, s.length - 4096))) || /\/Encrypt\s+\d+\s+\d+\s+R/.test(s)) {
+  // (both patterns need "/Encrypt": one native substring search usually settles it)
+  if (s.includes('/Encrypt') && (/\/Encrypt\s/.test(s.slice(Math.max(0, s.length - 4096))) || /\/Encrypt\s+\d+\s+\d+\s+R/.test(s))) {
     return { text: '', incomplete: true };
   }
   const texts: string[] = [];
@@ -193,7 +215,7 @@ export function pdfToText(buf: Buffer, budget: InflateBudget, maxStreams: number
     let data: string;
     if (!filters) data = s.slice(start, end);
     else if (/^(\/FlateDecode|\/Fl|\[\s*\/(FlateDecode|Fl)\s*\])$/.test(filters.trim())) {
-      const raw = Buffer.from(s.slice(start, end), 'latin1');
+      const raw = buf.subarray(start, end); // s is buf in latin1: same offsets, no copy
       const inflated = inflateBounded(raw, budget, false);
       if (!inflated) {
         incomplete = true;
