@@ -222,8 +222,40 @@ function foldName(s: string): string {
   return f;
 }
 
-function nameTokens(s: string): string[] {
-  return foldName(s).split(/[^a-z'’-]+/).filter((t) => t.length > 1);
+function nameTokens(s: string): readonly string[] {
+  return memo(tokenCache, s, () => foldName(s).split(/[^a-z'’-]+/).filter((t) => t.length > 1));
+}
+
+/** Facts about one correspondent, by display name and mailbox (the same people write again and again). */
+interface Correspondent {
+  /** Name tokens, or the letters of the mailbox name when there is no display name. */
+  tokens: readonly string[];
+  /** The folded display name without a trailing ", MD"-style part ('' without a name). */
+  folded: string;
+  /** The display name carries a clinical credential (Dr., MD, RN ...). */
+  clinician: boolean;
+}
+
+const tokenCache = new Map<string, readonly string[]>();
+const correspondentCache = new Map<string, Correspondent>();
+/** Bound of each memo table of the scorer (pure functions of a string, kept across messages). */
+const MEMO_MAX = 50_000;
+
+function memo<T>(cache: Map<string, T>, key: string, f: () => T): T {
+  let v = cache.get(key);
+  if (v === undefined) {
+    v = f();
+    if (cache.size < MEMO_MAX) cache.set(key, v);
+  }
+  return v;
+}
+
+function correspondent(name: string, address: string): Correspondent {
+  return memo(correspondentCache, `${name}\u0000${address}`, () => ({
+    tokens: name ? nameTokens(name) : nameTokens(address.split('@')[0]!.replace(/[._\-+0-9]+/g, ' ')),
+    folded: name ? foldName(name.replace(/,.*$/, '').replace(/"/g, '').trim()) : '',
+    clinician: name.split(/[\s,.()]+/).some((t) => CLINICIAN_CREDENTIALS.has(t.toLowerCase())),
+  }));
 }
 
 // ---------------------------------------------------------------- tables
@@ -567,8 +599,8 @@ interface ScoreCtx {
   pol: CompiledPolicy;
   reasons: ReasonBook;
   ex: Extraction;
-  recipientNames: string[][];
-  senderNames: string[][];
+  recipientNames: Array<readonly string[]>;
+  senderNames: Array<readonly string[]>;
   correspondentNames: Set<string>;
   bulk: boolean;
   /** The From display name carries a clinical credential (Dr., MD, RN ...): not a patient. */
@@ -1097,21 +1129,29 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
   const reasons = new ReasonBook();
   // a correspondent's name tokens; without a display name, the letters of the mailbox name
   // ("anna.allen73@..." -> anna, allen) so a greeting can still be matched to the recipient
-  const people = (fields: string[]) =>
-    ex.correspondents
-      .filter((c) => fields.includes(c.field))
-      .map((c) => (c.name ? nameTokens(c.name) : nameTokens(c.address.split('@')[0]!.replace(/[._\-+0-9]+/g, ' '))))
-      .filter((t) => t.length > 0);
+  const recipientNames: Array<readonly string[]> = [];
+  const senderNames: Array<readonly string[]> = [];
+  const correspondentNames = new Set<string>();
+  let senderIsClinician = false;
+  for (const c of ex.correspondents) {
+    const p = correspondent(c.name, c.address);
+    if (p.tokens.length > 0) {
+      if (c.field === 'to' || c.field === 'cc') recipientNames.push(p.tokens);
+      else if (c.field === 'from' || c.field === 'reply-to') senderNames.push(p.tokens);
+    }
+    if (c.name) correspondentNames.add(p.folded);
+    if (c.field === 'from' && p.clinician) senderIsClinician = true;
+  }
   const ctx: ScoreCtx = {
     pol,
     reasons,
     ex,
-    recipientNames: people(['to', 'cc']),
-    senderNames: people(['from', 'reply-to']),
-    correspondentNames: new Set(ex.correspondents.filter((c) => c.name).map((c) => foldName(c.name.replace(/,.*$/, '').replace(/"/g, '').trim()))),
+    recipientNames,
+    senderNames,
+    correspondentNames,
     bulk: ex.bulk,
     soleRecipient: soleRecipient(ex),
-    senderIsClinician: ex.correspondents.some((c) => c.field === 'from' && c.name.split(/[\s,.()]+/).some((t) => CLINICIAN_CREDENTIALS.has(t.toLowerCase()))),
+    senderIsClinician,
   };
   let best = 0;
   let pii = false;
