@@ -297,10 +297,12 @@ interface CodeStarts {
   ndc: number[];
   lab: number[];
   dose: number[];
+  /** Some run could be a CPT code (five digits, or four and F/T/U) or a HCPCS code (a capital and four digits). */
+  cpt: boolean;
 }
 
 function codeStarts(text: string, runs: readonly number[]): CodeStarts {
-  const r: CodeStarts = { icd: [], ndc: [], lab: [], dose: [] };
+  const r: CodeStarts = { icd: [], ndc: [], lab: [], dose: [], cpt: false };
   for (let k = 0; k < runs.length; k += 2) {
     const s = runs[k]!;
     const e = runs[k + 1]!;
@@ -309,6 +311,11 @@ function codeStarts(text: string, runs: readonly number[]): CodeStarts {
     if (s > 0 && isUpperAscii(text.charCodeAt(s - 1))) r.icd.push(s - 1);
     // NDC: four or five digits, then '-'
     if ((len === 4 || len === 5) && text.charCodeAt(e) === 45) r.ndc.push(s);
+    if (!r.cpt) {
+      const b = text.charCodeAt(s - 1);
+      const nx = text.charCodeAt(e);
+      r.cpt = (len === 5 && b !== 36 && b !== 46 && b !== 44 && b !== 45) || (len === 4 && (nx === 70 || nx === 84 || nx === 85 || isUpperAscii(b)));
+    }
     // lab values and doses: at most five digits, then (a decimal part and) a unit
     if (len <= 5) {
       if (unitFollows(text, e, LAB_UNIT_START)) r.lab.push(s);
@@ -529,7 +536,7 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
   });
   // CPT/HCPCS: 5-character codes on a line that names CPT/HCPCS, or within the lines after such a
   // header line (tables), or anywhere in a table with a code column.
-  if (digits && (tabularCodeColumns || positions(trig, CPT_FAMILY).length > 0)) {
+  if (digits && at.cpt && (tabularCodeColumns || positions(trig, CPT_FAMILY).length > 0)) {
     for (const [a, b] of cptRegions(text, tabularCodeColumns)) cptCodes(text, a, b, out);
   }
   execAtCandidates(NDC_AT, text, at.ndc, (mm) => push(out, 'ndc', mm.index, mm.index + mm[0].length, mm[0]));
@@ -595,7 +602,7 @@ export function detectHl7(text: string): Finding[] {
  */
 export function numericPatterns(): Array<{ name: string; global: RegExp; sticky: RegExp; starts: (text: string, runs: readonly number[]) => number[] }> {
   const id = (k: keyof IdStarts) => (t: string, r: readonly number[]) => idStarts(t, r)[k];
-  const code = (k: keyof CodeStarts) => (t: string, r: readonly number[]) => codeStarts(t, r)[k];
+  const code = (k: 'icd' | 'ndc' | 'lab' | 'dose') => (t: string, r: readonly number[]) => codeStarts(t, r)[k];
   return [
     { name: 'ssn', global: SSN_RE, sticky: SSN_AT, starts: id('ssn') },
     { name: 'mbi', global: MBI_SCAN, sticky: MBI_AT, starts: id('mbi') },
@@ -608,4 +615,9 @@ export function numericPatterns(): Array<{ name: string; global: RegExp; sticky:
     { name: 'lab', global: LAB_VALUE, sticky: LAB_AT, starts: code('lab') },
     { name: 'dose', global: DOSAGE, sticky: DOSAGE_AT, starts: code('dose') },
   ];
+}
+
+/** The CPT/HCPCS gate and the patterns it stands for, for the same property test. */
+export function cptGate(): { possible: (text: string, runs: readonly number[]) => boolean; patterns: RegExp[] } {
+  return { possible: (t, r) => codeStarts(t, r).cpt, patterns: [CPT_SCAN, HCPCS_SCAN] };
 }

@@ -5,7 +5,7 @@
 // matches both ways.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { numericPatterns } from '../../src/policy/detectors.js';
+import { cptGate, numericPatterns } from '../../src/policy/detectors.js';
 import { bundledLexicon } from '../../src/policy/lexicon.js';
 import { digitRuns, execAtCandidates, lowerSameLength } from '../../src/policy/scan.js';
 import { lastFirstPattern } from '../../src/policy/score.js';
@@ -50,6 +50,18 @@ describe('candidate positions', () => {
         expect(got).toEqual(globalMatches(sticky, t));
       }),
       { numRuns: 5000, seed: 13 },
+    );
+  });
+
+  it('no CPT/HCPCS code where the gate says none can be', () => {
+    const { possible, patterns } = cptGate();
+    const withCodes = fc.array(fc.constantFrom(...PIECES, '99213', '1234F', 'J1100', 'G0008', '$12345', '.12345', 'CPT ', 'A12345'), { maxLength: 60 }).map((a) => a.join(''));
+    fc.assert(
+      fc.property(withCodes, (t) => {
+        if (possible(t, digitRuns(t))) return;
+        for (const re of patterns) expect(globalMatches(re, t)).toEqual([]);
+      }),
+      { numRuns: 5000, seed: 14 },
     );
   });
 
