@@ -363,25 +363,36 @@ export function sameUpToSpaceRuns(a: string, b: string): boolean {
   let j = 0;
   while (i < a.length && isJsSpace(a.charCodeAt(i))) i++;
   while (j < b.length && isJsSpace(b.charCodeAt(j))) j++;
-  // Alternatives mostly differ only around line breaks, so the rest of a's line (without its
-  // trailing blanks) is first compared with b natively (startsWith), once per line. Space runs
-  // inside such a chunk are bounded by the same characters in both texts, hence the same; since the
-  // chunk ends on a non-space character, a run after it starts at the same place in both, as in the
-  // loop below. After a failed attempt the line goes character by character, so this stays linear.
-  let chunkedUpTo = -1; // a's line end last tried
+  // Alternatives mostly differ only in their space runs, so at the start and after each space run
+  // the rest of a's line (without its trailing blanks) is first compared with b natively
+  // (startsWith). Space runs inside such a chunk are bounded by the same characters in both texts,
+  // hence the same; the chunk starts and ends on a non-space character, so the loop goes on from
+  // the same state as after comparing it character by character. At most 8 attempts per line keep
+  // this linear.
+  let lineEnd = -1; // end of a's line (its '\n' or a.length) the attempts below are counted for
+  let chunkEnd = -1; // lineEnd without trailing blanks
+  let attempts = 0;
+  let atRunEnd = true; // at the start or just after a space run
   while (i < a.length && j < b.length) {
     // fast path (most characters): the same printable ASCII character in both texts
     const ca = a.charCodeAt(i);
     if (ca > 32 && ca < 127 && ca === b.charCodeAt(j)) {
-      if (i > chunkedUpTo) {
-        let e = a.indexOf('\n', i);
-        if (e < 0) e = a.length;
-        chunkedUpTo = e;
-        while (e > i && isJsSpace(a.charCodeAt(e - 1))) e--;
-        if (e - i > 8 && b.startsWith(a.slice(i, e), j)) {
-          j += e - i;
-          i = e;
-          continue;
+      if (atRunEnd) {
+        atRunEnd = false;
+        if (i > lineEnd) {
+          lineEnd = a.indexOf('\n', i);
+          if (lineEnd < 0) lineEnd = a.length;
+          chunkEnd = lineEnd;
+          while (chunkEnd > i && isJsSpace(a.charCodeAt(chunkEnd - 1))) chunkEnd--;
+          attempts = 0;
+        }
+        if (attempts < 8 && chunkEnd - i > 8) {
+          attempts++;
+          if (b.startsWith(a.slice(i, chunkEnd), j)) {
+            j += chunkEnd - i;
+            i = chunkEnd;
+            continue;
+          }
         }
       }
       i++;
@@ -395,6 +406,7 @@ export function sameUpToSpaceRuns(a: string, b: string): boolean {
       while (j < b.length && isJsSpace(b.charCodeAt(j))) j++;
       // a run inside one text but trailing in the other: "x y" versus "x "
       if ((i === a.length) !== (j === b.length)) return false;
+      atRunEnd = true;
       continue;
     }
     if (a.charCodeAt(i) !== b.charCodeAt(j)) return false;

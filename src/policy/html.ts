@@ -1,5 +1,7 @@
 // HTML to plain text for the policy engine. Trust level: untrusted HTML; regex passes that are
-// linear in the input (no nested quantifiers), never executes or fetches anything.
+// linear in the input (no nested quantifiers), never executes or fetches anything. The common
+// passes run as hand-written indexOf scans (htmlTextByScan, decodeEntities, collapseBlankLines)
+// that give the regex chain's exact result; the regexes stay as the specification and fallback.
 // Hidden text (display:none, tiny fonts, white-on-white) is deliberately KEPT: a message may hide
 // PHI from the reader but it still leaves the organization. Scripts and styles are dropped (code,
 // not text). Table cells become tabs and rows become lines so the scorer can link a name and a
