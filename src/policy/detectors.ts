@@ -395,6 +395,9 @@ function push(out: Finding[], category: Finding['category'], start: number, end:
 }
 
 /** Identifier detectors (not names: see names.ts). */
+/** Claimed ranges kept as a list before switching to a bitmap. */
+const CLAIMED_LIST_MAX = 32;
+
 /** Trigger positions for a text when the caller has not already scanned it. */
 export function scanTriggers(text: string): Triggers {
   const trig: Triggers = new Map();
@@ -405,18 +408,29 @@ export function scanTriggers(text: string): Triggers {
 export function detectIdentifiers(text: string, opt: DetectOptions, trig: Triggers = scanTriggers(text), runs: readonly number[] = digitRuns(text)): Finding[] {
   const out: Finding[] = [];
   let m: RegExpExecArray | null;
-  // claimed character ranges (an MRN is not also a phone number); a lazily built bitmap keeps the
-  // overlap test O(match length) on large texts
+  // claimed character ranges (an MRN is not also a phone number): a short list while there are
+  // few, then a bitmap so the overlap test stays O(match length) on large texts with many
+  const claimed: number[] = [];
   let mark: Uint8Array | undefined;
   const taken = {
     push([s, e]: [number, number]) {
-      mark ??= new Uint8Array(text.length + 1);
-      mark.fill(1, s, e);
+      if (e <= s) return; // an empty range claims nothing (as in the bitmap)
+      if (mark) mark.fill(1, s, e);
+      else if (claimed.length < CLAIMED_LIST_MAX * 2) claimed.push(s, e);
+      else {
+        mark = new Uint8Array(text.length + 1);
+        for (let k = 0; k < claimed.length; k += 2) mark.fill(1, claimed[k], claimed[k + 1]);
+        mark.fill(1, s, e);
+      }
     },
   };
   const overlaps = (s: number, e: number) => {
-    if (!mark) return false;
-    for (let i = s; i < e; i++) if (mark[i]) return true;
+    if (mark) {
+      for (let i = s; i < e; i++) if (mark[i]) return true;
+      return false;
+    }
+    // ranges [a, b) and [s, e) share a character
+    for (let k = 0; k < claimed.length; k += 2) if (claimed[k]! < e && s < claimed[k + 1]!) return true;
     return false;
   };
 
