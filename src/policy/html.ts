@@ -9,7 +9,8 @@
 
 import { isJsSpace } from './mime.js';
 
-const NAMED: Record<string, string> = {
+// a prototype-free table: a name such as 'constructor' or 'toString' must not find Object's members
+const NAMED: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
   amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', ensp: ' ', emsp: ' ', thinsp: ' ',
   ndash: '-', mdash: '-', hellip: '...', lsquo: "'", rsquo: "'", ldquo: '"', rdquo: '"', sbquo: "'",
   bdquo: '"', laquo: '"', raquo: '"', bull: '*', middot: '.', copy: '(c)', reg: '(R)', trade: '(TM)',
@@ -22,7 +23,7 @@ const NAMED: Record<string, string> = {
   iuml: 'ï', ouml: 'ö', Ouml: 'Ö', uuml: 'ü', Uuml: 'Ü', yuml: 'ÿ', ntilde: 'ñ', Ntilde: 'Ñ', ccedil: 'ç',
   Ccedil: 'Ç', szlig: 'ß', oslash: 'ø', Oslash: 'Ø', aring: 'å', Aring: 'Å', aelig: 'æ', AElig: 'Æ',
   atilde: 'ã', otilde: 'õ', scaron: 'š', Scaron: 'Š', zcaron: 'ž', Zcaron: 'Ž',
-};
+});
 
 /** Decode HTML character references (named subset, decimal, hex). Unknown names stay as written. */
 export function decodeEntities(s: string): string {

@@ -339,6 +339,9 @@ export function headerValue(fields: HeaderField[], name: string): string | undef
 /** Decode RFC 2047 encoded words (any charset TextDecoder knows) and raw 8-bit header bytes. */
 export function decodeHeaderText(raw: string): string {
   let text = raw;
+  // raw 8-bit bytes in the header: UTF-8 if valid, else windows-1252. Done before the encoded words
+  // are decoded: their result is text already, and reading it again as bytes turned "Ã©" into "é".
+  if (/[\x80-\xff]/.test(text) && !/[^\x00-\xff]/.test(text)) text = decodeRaw8bit(text);
   if (text.includes('=?')) {
     // whitespace between adjacent encoded words is not displayed (RFC 2047 6.2)
     // (only possible when some '?=' is followed later by '=?')
@@ -346,8 +349,6 @@ export function decodeHeaderText(raw: string): string {
     if (close >= 0 && text.indexOf('=?', close + 2) >= 0) text = text.replace(/(\?=)[ \t]+(?==\?)/g, '$1');
     text = replaceEncodedWords(text);
   }
-  // raw 8-bit bytes left in the header: UTF-8 if valid, else windows-1252
-  if (/[\x80-\xff]/.test(text) && !/[^\x00-\xff]/.test(text)) text = decodeRaw8bit(text);
   return text;
 }
 

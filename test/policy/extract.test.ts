@@ -30,6 +30,9 @@ describe('transfer encodings and charsets', () => {
       ['=?windows-1252?Q?=93quoted=94?=', '“quoted”'],
       ['=?koi8-r?B?8NLJ18XU?=', 'Привет'],
       ['=?utf-8?Q?a?= =?utf-8?Q?b?=', 'ab'],
+      // decoded words are text: they are not read a second time as raw bytes
+      ['=?utf-8?q?=C3=83=C2=A9?=', 'Ã©'],
+      ['=?iso-8859-1?q?=C3=A9?=', 'Ã©'],
     ];
     for (const [raw, want] of subjects) {
       const ex = extractText(makeMessage({ subject: raw, parts: [plain('x')] }));
@@ -51,6 +54,11 @@ describe('HTML', () => {
     expect(t).not.toContain('color:red');
     expect(t).not.toContain('nope');
     expect(t).not.toMatch(/<\/?\w/);
+  });
+
+  it('unknown entity names stay as written, including names of object members', () => {
+    const t = allText(makeMessage({ parts: [{ type: 'text/html', body: '<p>a &constructor; b &toString; c &bogus; d &amp; e</p>' }] }));
+    expect(t).toContain('a &constructor; b &toString; c &bogus; d & e');
   });
 
   it('table rows become lines, cells become tabs (a name and a diagnosis stay linked)', () => {
