@@ -228,7 +228,7 @@ export class Lexicon {
       const e = i;
       const key = (h ^ (h >>> 20)) & (FILTER_SIZE - 1);
       if (tfilter !== undefined && inFilter(tfilter, key)) {
-        const fams = tix!.byToken.get(lower.slice(s, e));
+        const fams = tix!.lookup(lower, s, e, h);
         if (fams) {
           for (const f of fams) {
             const list = triggers!.get(f);

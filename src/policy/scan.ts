@@ -30,6 +30,15 @@ export class TriggerIndex {
   /** pre-filter over the trigger tokens (see filterKey), one bit per slot */
   readonly filter = newFilter();
 
+  /**
+   * The same map as an open-addressing table by tokenHash, so the token pass looks a token up with
+   * the hash it has already computed, without copying the token out of the text.
+   */
+  private readonly slotHash: Int32Array;
+  private readonly slotToken: string[];
+  private readonly slotFamilies: Array<string[] | undefined>;
+  private readonly mask: number;
+
   constructor(families: Map<string, string[]>) {
     for (const [family, kws] of families) {
       for (const k of kws) {
@@ -39,6 +48,32 @@ export class TriggerIndex {
         if (!list.includes(family)) list.push(family);
         this.byToken.set(first, list);
         setFilter(this.filter, filterKey(first, 0, first.length));
+      }
+    }
+    let slots = 16;
+    while (slots < this.byToken.size * 2) slots *= 2;
+    this.mask = slots - 1;
+    this.slotHash = new Int32Array(slots);
+    this.slotToken = new Array<string>(slots).fill('');
+    this.slotFamilies = new Array<string[] | undefined>(slots).fill(undefined);
+    for (const [tok, fams] of this.byToken) {
+      const h = tokenHash(tok, 0, tok.length);
+      let slot = h & this.mask;
+      while (this.slotFamilies[slot] !== undefined) slot = (slot + 1) & this.mask;
+      this.slotHash[slot] = h;
+      this.slotToken[slot] = tok;
+      this.slotFamilies[slot] = fams;
+    }
+  }
+
+  /** Families of the token lower[s, e) whose tokenHash is h (undefined if it is no trigger). */
+  lookup(lower: string, s: number, e: number, h: number): string[] | undefined {
+    for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
+      const fams = this.slotFamilies[slot];
+      if (fams === undefined) return undefined;
+      if (this.slotHash[slot] === h) {
+        const tok = this.slotToken[slot]!;
+        if (tok.length === e - s && lower.startsWith(tok, s)) return fams;
       }
     }
   }
