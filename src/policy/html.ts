@@ -8,6 +8,7 @@
 // diagnosis on the same row.
 
 import { isJsSpace } from './mime.js';
+import { codeAt } from './scan.js';
 
 // a prototype-free table: a name such as 'constructor' or 'toString' must not find Object's members
 const NAMED: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
@@ -244,7 +245,7 @@ function collapseBlankLines(s: string): string {
   for (let nl = s.indexOf('\n'); nl >= 0; ) {
     let k = nl + 1;
     while (k < n && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k++;
-    if (s.charCodeAt(k) !== 10) {
+    if (codeAt(s, k) !== 10) {
       nl = s.indexOf('\n', nl + 1);
       continue;
     }

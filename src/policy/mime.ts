@@ -12,6 +12,7 @@
 
 import { isAscii as nativeIsAscii, isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
+import { codeAt } from './scan.js';
 export interface HeaderField {
   /** Lower-cased field name. */
   name: string;
@@ -296,7 +297,7 @@ export function parseHead(s: string, start: number, end: number, maxHeaderBytes:
       if (colon < 0) return { fields, bodyStart: pos };
       if (bytes < maxHeaderBytes) {
         let nameEnd = colon; // the name has no blanks; only ' ' or '\t' can stand before the colon
-        while (s.charCodeAt(nameEnd - 1) === 32 || s.charCodeAt(nameEnd - 1) === 9) nameEnd--;
+        while (codeAt(s, nameEnd - 1) === 32 || codeAt(s, nameEnd - 1) === 9) nameEnd--;
         fields.push({ name: s.slice(pos, nameEnd).toLowerCase(), raw: trimmedSlice(s, colon + 1, lineEnd) });
       }
     }

@@ -8,6 +8,7 @@
 import { TextDecoder } from 'node:util';
 import { decodeWindows1252, windows1252FromLatin1 } from './mime.js';
 import { type InflateBudget, inflateBounded } from './zip.js';
+import { codeAt } from './scan.js';
 
 const win1252 = { decode: decodeWindows1252 };
 const utf16be = new TextDecoder('utf-16be');
@@ -25,7 +26,7 @@ function decodePdfString(bytes: number[]): string {
 
 /** decodePdfString of the bytes of a latin1 string (one char per byte). */
 function decodePdfLatin1(raw: string): string {
-  if (raw.charCodeAt(0) === 0xfe && raw.charCodeAt(1) === 0xff) return utf16be.decode(Buffer.from(raw.slice(2), 'latin1'));
+  if (codeAt(raw, 0) === 0xfe && codeAt(raw, 1) === 0xff) return utf16be.decode(Buffer.from(raw.slice(2), 'latin1'));
   return windows1252FromLatin1(raw);
 }
 
@@ -84,17 +85,17 @@ export function contentStreamText(s: string): string {
         const ch = s.charCodeAt(i);
         if (ch === 92 /* \ */) {
           raw += s.slice(seg, i);
-          const nx = s.charCodeAt(i + 1);
+          const nx = codeAt(s, i + 1);
           i += 2;
           const esc = ESCAPED[nx];
           if (esc !== undefined) raw += esc;
           else if (nx === 13 /* \r */) {
-            if (s.charCodeAt(i) === 10) i++; // line continuation: nothing
+            if (codeAt(s, i) === 10) i++; // line continuation: nothing
           } else if (nx === 10) {
             // line continuation: nothing
           } else if (isOctal(nx)) {
             let v = nx - 48;
-            for (let k = 1; k < 3 && isOctal(s.charCodeAt(i)); k++) v = v * 8 + (s.charCodeAt(i++) - 48);
+            for (let k = 1; k < 3 && isOctal(codeAt(s, i)); k++) v = v * 8 + (s.charCodeAt(i++) - 48);
             raw += String.fromCharCode(v & 0xff);
           } else if (i - 1 < n) raw += s[i - 1]; // "\(" "\)" "\\" and unknown escapes: the character
           seg = i;
@@ -111,7 +112,7 @@ export function contentStreamText(s: string): string {
       else shown += str;
       continue;
     }
-    if (c === 60 /* < */ && s.charCodeAt(i + 1) !== 60) {
+    if (c === 60 /* < */ && codeAt(s, i + 1) !== 60) {
       const end = s.indexOf('>', i + 1);
       const hex = (end < 0 ? s.slice(i + 1) : s.slice(i + 1, end)).replace(/[^0-9a-fA-F]/g, '');
       i = end < 0 ? n : end + 1;

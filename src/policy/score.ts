@@ -10,7 +10,7 @@ import { type Finding, detectCodes, detectHl7, detectIdentifiers, isValidIcd10 }
 import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { Lexicon, TermHit } from './lexicon.js';
 import { maskValue } from './mask.js';
-import { type Triggers, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
+import { type Triggers, codeAt, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
 import { bundledLexicon } from './lexicon.js';
 
 export interface Reason {
@@ -160,7 +160,7 @@ function isNameChar(text: string, i: number): boolean {
 function lastFirstStarts(text: string): number[] {
   const out: number[] = [];
   for (let c = text.indexOf(','); c >= 0; c = text.indexOf(',', c + 1)) {
-    const nx = text.charCodeAt(c + 1);
+    const nx = codeAt(text, c + 1);
     if (nx !== 32 && nx !== 9) continue;
     let w = c;
     while (w > 0 && isNameChar(text, w - 1)) w--;
@@ -278,7 +278,7 @@ function splitCells(line: string, delim: string): string[] {
     const ch = line.charCodeAt(i);
     if (ch === 34) {
       cur += line.slice(run, i);
-      if (q && line.charCodeAt(i + 1) === 34) {
+      if (q && codeAt(line, i + 1) === 34) {
         cur += '"';
         i++;
       } else q = !q;
@@ -690,8 +690,8 @@ const DEPARTMENT_AFTER =
   /^[ \t]+(?:\p{Lu}\p{L}+[ \t]+)?(?:Unit|Units|Center|Centre|Clinic|Department|Dept|Lab|Laboratory|Floor|Ward|Service|Services|Team|Program|Suite|Institute|Pavilion|Wing|Nurse|Nurses|Nursing|Technician|Tech|Therapist|Therapists|Coordinator|Manager|Director|Specialist|Educator|Navigator|Fellowship|Residency)\b/u;
 
 function namesDepartment(text: string, end: number): boolean {
-  const c = text.charCodeAt(end);
-  const d = text.charCodeAt(end + 1);
+  const c = codeAt(text, end);
+  const d = codeAt(text, end + 1);
   if ((c !== 32 && c !== 9) || !(d >= 65 && d <= 90)) return false; // cheap: " X..." only
   return DEPARTMENT_AFTER.test(text.slice(end, end + 40));
 }
