@@ -122,8 +122,10 @@ export function tokenHash(s: string, start: number, end: number): number {
   return h;
 }
 
-export function positions(trig: Triggers, family: string): number[] {
-  return trig.get(family) ?? [];
+const NO_POSITIONS: readonly number[] = Object.freeze([]);
+
+export function positions(trig: Triggers, family: string): readonly number[] {
+  return trig.get(family) ?? NO_POSITIONS;
 }
 
 /**

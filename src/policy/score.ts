@@ -234,10 +234,13 @@ interface Correspondent {
   folded: string;
   /** The display name carries a clinical credential (Dr., MD, RN ...). */
   clinician: boolean;
+  /** The mailbox name looks like one person's, not a list or a department's. */
+  personalMailbox: boolean;
 }
 
 const tokenCache = new Map<string, readonly string[]>();
-const correspondentCache = new Map<string, Correspondent>();
+/** Display name -> address -> facts (two levels: a joined key would be a new string to hash each time). */
+const correspondentCache = new Map<string, Map<string, Correspondent>>();
 /** Bound of each memo table of the scorer (pure functions of a string, kept across messages). */
 const MEMO_MAX = 50_000;
 
@@ -251,11 +254,20 @@ function memo<T>(cache: Map<string, T>, key: string, f: () => T): T {
 }
 
 function correspondent(name: string, address: string): Correspondent {
-  return memo(correspondentCache, `${name}\u0000${address}`, () => ({
-    tokens: name ? nameTokens(name) : nameTokens(address.split('@')[0]!.replace(/[._\-+0-9]+/g, ' ')),
-    folded: name ? foldName(name.replace(/,.*$/, '').replace(/"/g, '').trim()) : '',
-    clinician: name.split(/[\s,.()]+/).some((t) => CLINICIAN_CREDENTIALS.has(t.toLowerCase())),
-  }));
+  let byAddress = correspondentCache.get(name);
+  if (!byAddress) {
+    byAddress = new Map();
+    if (correspondentCache.size < MEMO_MAX) correspondentCache.set(name, byAddress);
+  }
+  return memo(byAddress, address, () => {
+    const local = address.split('@')[0] ?? '';
+    return {
+      tokens: name ? nameTokens(name) : nameTokens(local.replace(/[._\-+0-9]+/g, ' ')),
+      folded: name ? foldName(name.replace(/,.*$/, '').replace(/"/g, '').trim()) : '',
+      clinician: name.split(/[\s,.()]+/).some((t) => CLINICIAN_CREDENTIALS.has(t.toLowerCase())),
+      personalMailbox: local !== '' && !LIST_LOCAL_PART.test(local),
+    };
+  });
 }
 
 // ---------------------------------------------------------------- tables
@@ -1115,11 +1127,14 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
 const LIST_LOCAL_PART = /(?:^|[._-])(?:list|lists|all|team|staff|group|dept|department|info|office|admin|noreply|no-reply|subscribers?|news|newsletter|members|everyone|clinic|billing|support|help|scheduling|referrals?|records|hr)(?:$|[._-])/i;
 
 function soleRecipient(ex: Extraction): string {
-  const to = ex.correspondents.filter((c) => c.field === 'to' || c.field === 'cc');
-  if (to.length !== 1) return '';
-  const local = to[0]!.address.split('@')[0] ?? '';
-  if (!local || LIST_LOCAL_PART.test(local)) return '';
-  return to[0]!.address;
+  let only: Extraction['correspondents'][number] | undefined;
+  for (const c of ex.correspondents) {
+    if (c.field !== 'to' && c.field !== 'cc') continue;
+    if (only) return '';
+    only = c;
+  }
+  if (!only) return '';
+  return correspondent(only.name, only.address).personalMailbox ? only.address : '';
 }
 
 const CROSS_UNIT_FACTOR = 0.8;
