@@ -576,6 +576,21 @@ class ReasonBook {
     }
   }
 
+  /** As add, with the sample `${label} ${maskValue(maskCat, value)}` built only while samples are still kept. */
+  addMasked(category: string, where: string, label: string, maskCat: string, value: string): void {
+    let r = this.map.get(category);
+    if (!r) {
+      r = { count: 0, where: new Set(), samples: [] };
+      this.map.set(category, r);
+    }
+    r.count++;
+    r.where.add(where);
+    if (r.samples.length < 3) {
+      const s = `${label} ${maskValue(maskCat, value)} in ${where}`;
+      if (!r.samples.includes(s)) r.samples.push(s);
+    }
+  }
+
   list(order: (cat: string) => number): Reason[] {
     return [...this.map.entries()]
       .map(([category, r]) => ({ category, count: r.count, where: [...r.where], samples: r.samples }))
@@ -645,15 +660,105 @@ function nameTokenCheck(t: string, lexicon: Lexicon): boolean {
   return true;
 }
 
+/** JavaScript's \s or ',' (the separators of /[\s,]+/). */
+function isSpaceOrComma(c: number): boolean {
+  return c === 44 || isJsSpace(c);
+}
+
+/** The tokens of `s.split(/[\s,]+/).filter(Boolean)`, by character code. */
+export function nameSplit(s: string): string[] {
+  const out: string[] = [];
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpaceOrComma(s.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const a = i;
+    while (i < n && !isSpaceOrComma(s.charCodeAt(i))) i++;
+    out.push(s.slice(a, i));
+  }
+  return out;
+}
+
+/**
+ * Per lexicon: candidate string -> the folded, space-joined tokens when it has at least two tokens
+ * and every token may be part of a name, else null (a pure function of the string and the lexicon).
+ */
+const candidateCache = new WeakMap<Lexicon, Map<string, string | null>>();
+
+function candidateFold(candidate: string, lexicon: Lexicon): string | null {
+  let cache = candidateCache.get(lexicon);
+  if (!cache) candidateCache.set(lexicon, (cache = new Map()));
+  const hit = cache.get(candidate);
+  if (hit !== undefined) return hit;
+  const toks = nameSplit(candidate);
+  let r: string | null = null;
+  if (toks.length >= 2) {
+    let ok = true;
+    for (const t of toks) if (!nameTokenOk(t, lexicon)) { ok = false; break; }
+    if (ok) r = foldName(toks.join(' '));
+  }
+  if (cache.size < MEMO_MAX) cache.set(candidate, r);
+  return r;
+}
+
+let ORG_MIN = 99;
+let ORG_MAX = 0;
+for (const w of ORG_WORDS) {
+  ORG_MIN = Math.min(ORG_MIN, w.length);
+  ORG_MAX = Math.max(ORG_MAX, w.length);
+}
+
+/** Can CREDENTIAL_AFTER match at `end` (within 12 characters)? Its alternatives all start with A-Z after ",?\s*\(?". */
+function credentialAfterPossible(text: string, end: number): boolean {
+  const lim = Math.min(text.length, end + 12);
+  let q = end;
+  if (q < lim && text.charCodeAt(q) === 44) q++;
+  while (q < lim && isJsSpace(text.charCodeAt(q))) q++;
+  if (q < lim && text.charCodeAt(q) === 40) q++;
+  if (q >= lim) return false;
+  const c = text.charCodeAt(q);
+  return c >= 65 && c <= 90;
+}
+
+/** Can TITLE_BEFORE match right before `start` (within 12 characters)? Dr/Doctor/Prof/Professor/Nurse/Pharmacist/Drs end in r, f, e, t or s. */
+function titleBeforePossible(text: string, start: number): boolean {
+  const lo = Math.max(0, start - 12);
+  let q = start - 1;
+  while (q >= lo && isJsSpace(text.charCodeAt(q))) q--;
+  if (q >= lo && text.charCodeAt(q) === 46) q--;
+  if (q < lo) return false;
+  const c = text.charCodeAt(q);
+  return c === 114 || c === 102 || c === 101 || c === 116 || c === 115;
+}
+
+/** Is the word after `end` (`/^\s+(\p{L}+)/u` within 30 characters) an organisation word? */
+function orgWordAfter(text: string, end: number): boolean {
+  if (!isJsSpace(text.charCodeAt(end))) return false;
+  const lim = Math.min(text.length, end + 30);
+  let q = end + 1;
+  while (q < lim && isJsSpace(text.charCodeAt(q))) q++;
+  let r = q;
+  while (r < lim) {
+    const c = text.charCodeAt(r);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) r++;
+    else if (c >= 128) {
+      // a non-ASCII character: the Unicode pattern decides
+      const next = /^\s+(\p{L}+)/u.exec(text.slice(end, end + 30))?.[1];
+      return next !== undefined && ORG_WORDS.has(foldName(next));
+    } else break;
+  }
+  if (r - q < ORG_MIN || r - q > ORG_MAX) return false;
+  return ORG_WORDS.has(text.slice(q, r).toLowerCase());
+}
+
 function isLikelyName(candidate: string, ctx: ScoreCtx, text: string, start: number, end: number): boolean {
-  const toks = candidate.split(/[\s,]+/).filter(Boolean);
-  if (toks.length < 2) return false;
-  for (const t of toks) if (!nameTokenOk(t, ctx.pol.lexicon)) return false;
-  if (CREDENTIAL_AFTER.test(text.slice(end, end + 12))) return false;
-  if (TITLE_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return false;
-  const next = /^\s+(\p{L}+)/u.exec(text.slice(end, end + 30))?.[1];
-  if (next && ORG_WORDS.has(foldName(next))) return false;
-  if (ctx.correspondentNames.has(foldName(toks.join(' ')))) return false;
+  const folded = candidateFold(candidate, ctx.pol.lexicon);
+  if (folded === null) return false;
+  if (credentialAfterPossible(text, end) && CREDENTIAL_AFTER.test(text.slice(end, end + 12))) return false;
+  if (titleBeforePossible(text, start) && TITLE_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return false;
+  if (orgWordAfter(text, end)) return false;
+  if (ctx.correspondentNames.has(folded)) return false;
   return true;
 }
 
@@ -734,6 +839,38 @@ const SALUTATION = /(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t
 // a phone number right after these words is the patient's own
 const PATIENT_CONTACT_BEFORE = /\b(?:patient|pt|resident|client|member|caller|call (?:him|her|them)(?: back)?|reach (?:him|her|them)|(?:his|her|their) (?:cell|phone|number|mobile|home))\b[^\n.]{0,40}$/i;
 const NAME_LABEL_PASSES = [[LABELLED_NAME, LABELLED_NAME_FAMILY], [PATIENT_NAME, PATIENT_NAME_FAMILY]] as const;
+
+/**
+ * `[...a, ...b].sort((x, y) => x.start - y.start)` (a stable sort): `a` itself when `b` is empty and
+ * `a` is already in order (the caller never changes either), else a stable insertion sort for short lists.
+ */
+export function byStart<T extends { start: number }>(a: T[], b: T[]): T[] {
+  const n = a.length + b.length;
+  if (b.length === 0) {
+    let sorted = true;
+    for (let i = 1; i < a.length; i++) if (a[i]!.start < a[i - 1]!.start) { sorted = false; break; }
+    if (sorted) return a;
+  }
+  if (n > 32) return [...a, ...b].sort((x, y) => x.start - y.start);
+  const out: T[] = new Array(n);
+  let k = 0;
+  for (const list of [a, b]) {
+    for (const f of list) {
+      let j = k++;
+      while (j > 0 && out[j - 1]!.start > f.start) {
+        out[j] = out[j - 1]!;
+        j--;
+      }
+      out[j] = f;
+    }
+  }
+  return out;
+}
+
+function hasMrnOrMbi(ids: readonly Finding[]): boolean {
+  for (const f of ids) if (f.category === 'mrn' || f.category === 'mbi') return true;
+  return false;
+}
 
 function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const { pol, reasons } = ctx;
@@ -817,7 +954,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
         pushName(v, s, s + v.length);
         return;
       }
-      if (isLikelyName(v.replace(/,/g, ' '), ctx, text, s, s + v.length)) {
+      if (isLikelyName(v, ctx, text, s, s + v.length)) {
         const label = m[0].slice(0, m[0].indexOf(v)).toLowerCase();
         const regarding = re === LABELLED_NAME && /^\s*(?:re|regarding)\b/.test(label);
         if (re === PATIENT_NAME) {
@@ -848,7 +985,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     execAtCandidates(LAST_FIRST_AT, text, lastFirstStarts(text), (m) => {
       const v = m[1]!;
       const st = m.index + m[0].indexOf(v);
-      if (!isLikelyName(v.replace(/,/g, ' '), ctx, text, st, st + v.length)) return;
+      if (!isLikelyName(v, ctx, text, st, st + v.length)) return;
       // one record per line: "Okonkwo, Chidi - last A1c 9.4%" names the person the line is about
       const ls = text.lastIndexOf('\n', st) + 1;
       let le = text.indexOf('\n', st);
@@ -1025,10 +1162,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     nameFindings.push({ category: 'patient-contact', start: f.start, end: f.end, value: f.value });
     patientNamed = true;
   }
-  const allIds = [...ids, ...nameFindings].sort((a, b) => a.start - b.start);
+  const allIds = byStart(ids, nameFindings);
   // being someone's patient is itself health information (HIPAA): an MRN, an MBI or a name given
   // as "Patient: ..." marks a care relationship even when no diagnosis is written
-  if (patientNamed || hl7.length > 0 || ids.some((f) => f.category === 'mrn' || f.category === 'mbi')) {
+  if (patientNamed || hl7.length > 0 || hasMrnOrMbi(ids)) {
     addHealthHit(unitEv, 'patient-relationship', 'patient-relationship', PATIENT_RELATIONSHIP_WEIGHT);
     reasons.add('patient-relationship', where, 'record about a patient');
   }
@@ -1038,9 +1175,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const isName = f.category === 'name-in-clinical-context' || f.category === 'name-near-health';
     const cat = isName && !healthHere ? 'person-name' : f.category;
     addId(unitEv, f.category); // still links to health elsewhere in the message (subject + body)
-    reasons.add(cat, where, () => `${ID_LABEL[f.category] ?? f.category} ${maskValue(f.category, f.value)}`);
+    reasons.addMasked(cat, where, ID_LABEL[f.category] ?? f.category, f.category, f.value);
   }
-  let hasPii = allIds.some((f) => PII_CATEGORIES.has(f.category));
+  let hasPii = false;
+  for (const f of allIds) if (PII_CATEGORIES.has(f.category)) { hasPii = true; break; }
 
   // scope 1: table rows (header roles give identity/health to each row)
   for (const tb of tables) {
