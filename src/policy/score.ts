@@ -762,6 +762,43 @@ function isLikelyName(candidate: string, ctx: ScoreCtx, text: string, start: num
   return true;
 }
 
+/**
+ * `NAME_AT_END.exec(text.slice(lo, end))`, with the match index counted in `text` (and null when
+ * nothing matches). A name ends in a letter, ' or ’, holds only letters, ' ’ - . and white space,
+ * and has at most three white-space runs (two between tokens, one before a middle initial), so
+ * the pattern is run only on the tail that can hold such a match: every start left of it fails.
+ */
+export function nameAtEnd(text: string, lo: number, end: number): { index: number; v: string } | null {
+  if (end <= lo) return null;
+  const c = text.charCodeAt(end - 1);
+  if (c < 128 && !((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 39)) return null;
+  let w = end - 1;
+  let runs = 0;
+  let inRun = false;
+  while (w > lo) {
+    const d = text.charCodeAt(w - 1);
+    if (isJsSpace(d)) {
+      if (!inRun && ++runs === 4) break;
+      inRun = true;
+    } else {
+      inRun = false;
+      if (d < 128 && !((d >= 65 && d <= 90) || (d >= 97 && d <= 122) || d === 39 || d === 45 || d === 46)) break;
+    }
+    w--;
+  }
+  const nm = NAME_AT_END.exec(text.slice(w, end));
+  return nm ? { index: w + nm.index, v: nm[1]! } : null;
+}
+
+/** Is there a term in [s, e) with weight >= 1.5 outside the 'clinical' category? (terms sorted by start) */
+function strongTermIn(terms: readonly TermHit[], s: number, e: number): boolean {
+  for (let i = lowerBound(terms, s); i < terms.length && terms[i]!.start < e; i++) {
+    const t = terms[i]!;
+    if (t.info.weight >= 1.5 && t.info.category !== 'clinical') return true;
+  }
+  return false;
+}
+
 /** Index of the first element whose start is >= pos (elements sorted by start). */
 function lowerBound(arr: ReadonlyArray<{ start: number }>, pos: number): number {
   let lo = 0;
@@ -838,6 +875,26 @@ const SALUTATION = /(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t
 
 // a phone number right after these words is the patient's own
 const PATIENT_CONTACT_BEFORE = /\b(?:patient|pt|resident|client|member|caller|call (?:him|her|them)(?: back)?|reach (?:him|her|them)|(?:his|her|their) (?:cell|phone|number|mobile|home))\b[^\n.]{0,40}$/i;
+/**
+ * `PATIENT_CONTACT_BEFORE.test(text.slice(max(0, at - 60), at))`: a match holds no newline or '.'
+ * (its words and `[^\n.]{0,40}$`), so only the text after the last of them is searched (a '\n' or
+ * '.' before it is a word boundary, as the start of the slice is).
+ */
+function patientContactBefore(text: string, at: number): boolean {
+  const lo = Math.max(0, at - 60);
+  let q = at;
+  while (q > lo) {
+    const c = text.charCodeAt(q - 1);
+    if (c === 10 || c === 46) break;
+    q--;
+  }
+  if (at - q < 2) return false; // the shortest word is "pt"
+  return PATIENT_CONTACT_BEFORE.test(q === lo ? text.slice(lo, at) : text.slice(q, at));
+}
+/** Test hook: the gates and tails of the name passes with the plain patterns they stand for. */
+export function namePassGates() {
+  return { NAME_AT_END, CREDENTIAL_AFTER, TITLE_BEFORE, PATIENT_CONTACT_BEFORE, ORG_WORDS, nameAtEnd, credentialAfterPossible, titleBeforePossible, orgWordAfter, patientContactBefore };
+}
 const NAME_LABEL_PASSES = [[LABELLED_NAME, LABELLED_NAME_FAMILY], [PATIENT_NAME, PATIENT_NAME_FAMILY]] as const;
 
 /**
@@ -928,14 +985,18 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   };
   let m: RegExpExecArray | null;
   for (const p of positions(trig, AGE_FAMILY)) {
-    const head = text.slice(Math.max(0, p - 90), p);
-    const age = AGE_BEFORE.exec(head);
+    const lo = Math.max(0, p - 90);
+    // AGE_BEFORE ends in a digit, or a digit and '-' or ' '
+    let q = p - 1;
+    const lc = text.charCodeAt(q);
+    if (lc === 45 || lc === 32) q--;
+    if (q < lo || !(text.charCodeAt(q) >= 48 && text.charCodeAt(q) <= 57)) continue;
+    const age = AGE_BEFORE.exec(text.slice(lo, p));
     if (!age) continue;
-    const before = head.slice(0, age.index);
-    const nm = NAME_AT_END.exec(before);
+    const end = lo + age.index;
+    const nm = nameAtEnd(text, lo, end);
     if (!nm) continue;
-    const v = nm[1]!;
-    const end = p - head.length + age.index;
+    const v = nm.v;
     const s = end - v.length;
     if (isLikelyName(v, ctx, text, s, end)) pushName(v, s, end, true);
   }
@@ -1108,15 +1169,23 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length);
   }
   // ", 16," or " (16)" after a name: starts two characters before a run of at most three digits
-  const ageAt = (s: number, len: number) => len <= 3 && s >= 2 && (text.charCodeAt(s - 2) === 44 || text.charCodeAt(s - 1) === 40);
-  execAtCandidates(SHORT_AGE_AT, text, runs.filter((_, k) => k % 2 === 0 && ageAt(runs[k]!, runs[k + 1]! - runs[k]!)).map((s) => s - 2), (m) => {
-    const head = text.slice(Math.max(0, m.index - 45), m.index);
-    const nm = NAME_AT_END.exec(head);
-    if (!nm) return;
-    const v = nm[1]!;
-    const st = m.index - v.length;
-    if (isLikelyName(v, ctx, text, st, m.index)) pushName(v, st, m.index);
-  });
+  // (the candidates are tried in order, a candidate inside the previous match skipped, as execAtCandidates does)
+  let ageAfter = 0;
+  for (let k = 0; k < runs.length; k += 2) {
+    const rs = runs[k]!;
+    if (runs[k + 1]! - rs > 3 || rs < 2 || (text.charCodeAt(rs - 2) !== 44 && text.charCodeAt(rs - 1) !== 40)) continue;
+    const c = rs - 2;
+    if (c < ageAfter) continue;
+    SHORT_AGE_AT.lastIndex = c;
+    const am = SHORT_AGE_AT.exec(text);
+    if (!am) continue;
+    ageAfter = am.index + Math.max(1, am[0].length);
+    const nm = nameAtEnd(text, Math.max(0, am.index - 45), am.index);
+    if (!nm) continue;
+    const v = nm.v;
+    const st = am.index - v.length;
+    if (isLikelyName(v, ctx, text, st, am.index)) pushName(v, st, am.index);
+  }
   // "results for Jane Roe", "visit with Jane Roe", "certificate for Jane Roe"
   for (const p of positions(trig, PREP_FAMILY)) {
     // the word before "for"/"with", found by scanning back (no slicing for the common case)
@@ -1136,29 +1205,40 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // "Wanjiru Kamau had a laparoscopic appendectomy", "Jane Roe underwent ...": a name right before a
   // care verb with a health word just after it
   for (const p of positions(trig, CARE_ACTIVE_FAMILY)) {
-    if (!anyIn(terms, p + 2, p + 50, (t) => t.info.weight >= 1.5 && t.info.category !== 'clinical')) continue;
-    const head = text.slice(Math.max(0, p - 45), p);
-    if (!/\p{L}[ \t]+$/u.test(head)) continue;
-    const nm = NAME_AT_END.exec(head.trimEnd());
+    if (!strongTermIn(terms, p + 2, p + 50)) continue;
+    const lo = Math.max(0, p - 45);
+    // the head must end in a letter and [ \t]+ (trimmed off before the name)
+    let e = p;
+    while (e > lo && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
+    if (e === p || e === lo) continue;
+    const lc = text.charCodeAt(e - 1);
+    if (lc < 128 ? !((lc >= 65 && lc <= 90) || (lc >= 97 && lc <= 122)) : !/\p{L}[ \t]+$/u.test(text.slice(lo, p))) continue;
+    const nm = nameAtEnd(text, lo, e);
     if (!nm) continue;
-    const v = nm[1]!;
-    const st = p - head.length + nm.index;
+    const v = nm.v;
+    const st = nm.index;
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
   }
   // "Jane Roe was seen / admitted / diagnosed ..."
   for (const p of positions(trig, CARE_PASSIVE_FAMILY)) {
-    const head = text.slice(Math.max(0, p - 80), p);
-    const aux = /\s+(?:was|is|has been|had been|will be|were)\s+$/.exec(head);
+    const lo = Math.max(0, p - 80);
+    // was/is/has been/had been/will be/were and white space: the word ends in s, n or e
+    let e = p;
+    while (e > lo && isJsSpace(text.charCodeAt(e - 1))) e--;
+    if (e === p || e === lo) continue;
+    const lc = text.charCodeAt(e - 1);
+    if (lc !== 115 && lc !== 110 && lc !== 101) continue;
+    const aux = /\s+(?:was|is|has been|had been|will be|were)\s+$/.exec(text.slice(lo, p));
     if (!aux) continue;
-    const nm = NAME_AT_END.exec(head.slice(0, aux.index));
+    const nm = nameAtEnd(text, lo, lo + aux.index);
     if (!nm) continue;
-    const v = nm[1]!;
-    const st = p - head.length + aux.index - v.length;
+    const v = nm.v;
+    const st = lo + aux.index - v.length;
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
   }
   // a phone number given as the patient's ("call the patient back at ...") identifies the patient
   for (const f of ids) {
-    if (f.category !== 'phone' || !PATIENT_CONTACT_BEFORE.test(text.slice(Math.max(0, f.start - 60), f.start))) continue;
+    if (f.category !== 'phone' || !patientContactBefore(text, f.start)) continue;
     nameFindings.push({ category: 'patient-contact', start: f.start, end: f.end, value: f.value });
     patientNamed = true;
   }

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { maskValue } from '../../src/policy/mask.js';
-import { byStart, nameSplit } from '../../src/policy/score.js';
+import { byStart, namePassGates, nameSplit } from '../../src/policy/score.js';
 
 const PIECES = [
   'Jane', 'Roe', 'O’Brien', "D'Arcy", 'Zoë', 'Élodie', 'İ', '𝒜', 'Smith-Jones', 'K.', 'a', 'of', 'MD', ' ', '  ', '\t', '\n', ',', ', ', '.', '-', '\u00a0', '\u2003',
@@ -85,6 +85,40 @@ describe('name pass shortcuts', () => {
         expect(byStart(aa, b)).toEqual([...aa, ...b].sort((x, y) => x.start - y.start));
       }),
       { numRuns: 3000, seed: 7 },
+    );
+  });
+});
+
+const NAME_PIECES = [
+  'Jane', 'Roe', 'O’Brien', "D'Arcy", 'Zoë', 'Élodie', 'Smith-Jones', 'K.', 'J.', 'a', 'an', 'of', 'MD', 'Dr', 'Dr.', 'Prof', 'Nurse', 'Clinic', 'center',
+  'patient', 'Patient', 'call him', 'his cell', 'pt', 'PT', ' ', ' ', ' ', '  ', '\t', '\n', ',', ', ', '.', '-', '\u00a0', '(', '1', '54', '𝒜', 'İ', 'M.D.', 'PharmD', 'Jr',
+];
+const nameText = fc.array(fc.constantFrom(...NAME_PIECES), { maxLength: 40 }).map((a) => a.join(''));
+const g = namePassGates();
+
+describe('name pass gates', () => {
+  it('nameAtEnd is NAME_AT_END on the slice', () => {
+    fc.assert(
+      fc.property(nameText, fc.nat(), fc.nat(), (t, a, b) => {
+        const lo = a % (t.length + 1);
+        const end = lo + (b % (t.length - lo + 1));
+        const ref = g.NAME_AT_END.exec(t.slice(lo, end));
+        expect(g.nameAtEnd(t, lo, end)).toEqual(ref ? { index: lo + ref.index, v: ref[1] } : null);
+      }),
+      { numRuns: 20000, seed: 8 },
+    );
+  });
+  it('context gates never reject what the patterns accept', () => {
+    fc.assert(
+      fc.property(nameText, fc.nat(), (t, a) => {
+        const at = a % (t.length + 1);
+        if (g.CREDENTIAL_AFTER.test(t.slice(at, at + 12))) expect(g.credentialAfterPossible(t, at)).toBe(true);
+        if (g.TITLE_BEFORE.test(t.slice(Math.max(0, at - 12), at))) expect(g.titleBeforePossible(t, at)).toBe(true);
+        const next = /^\s+(\p{L}+)/u.exec(t.slice(at, at + 30))?.[1];
+        expect(g.orgWordAfter(t, at)).toBe(next !== undefined && g.ORG_WORDS.has(next.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase()));
+        expect(g.patientContactBefore(t, at)).toBe(g.PATIENT_CONTACT_BEFORE.test(t.slice(Math.max(0, at - 60), at)));
+      }),
+      { numRuns: 20000, seed: 9 },
     );
   });
 });
