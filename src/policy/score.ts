@@ -790,6 +790,17 @@ export function nameAtEnd(text: string, lo: number, end: number): { index: numbe
   return nm ? { index: w + nm.index, v: nm[1]! } : null;
 }
 
+/** `terms.some(t => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5)` */
+function anyHealth(terms: readonly TermHit[]): boolean {
+  for (const t of terms) if ((t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) return true;
+  return false;
+}
+
+function anyLabValue(codes: readonly Finding[]): boolean {
+  for (const c of codes) if (c.category === 'lab-value') return true;
+  return false;
+}
+
 /** Is there a term in [s, e) with weight >= 1.5 outside the 'clinical' category? (terms sorted by start) */
 function strongTermIn(terms: readonly TermHit[], s: number, e: number): boolean {
   for (let i = lowerBound(terms, s); i < terms.length && terms[i]!.start < e; i++) {
@@ -1058,10 +1069,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     for (const x of lf) pushName(x.v, x.st, x.st + x.v.length, false, !(x.sameLine && records >= 2));
   }
   // a person named near third-person clinical language ("Jane Roe ... her A1c")
-  const healthStrong = terms.filter((t) => t.info.weight >= 1.5 && t.info.category !== 'clinical');
   let bulk = ctx.bulk;
   if (!bulk) execAtTriggers(BULK_AT, text, trig, BULK_FAMILY, () => (bulk = true));
-  if (!bulk && healthStrong.length > 0 && (unit.kind === 'subject' || positions(trig, PRONOUN_FAMILY).length > 0)) {
+  if (!bulk && strongTermIn(terms, 0, Infinity) && (unit.kind === 'subject' || positions(trig, PRONOUN_FAMILY).length > 0)) {
+    const healthStrong = terms.filter((t) => t.info.weight >= 1.5 && t.info.category !== 'clinical');
     // only pronouns that speak about someone's health: "his/her <health term>", "he/she has|was|reports..."
     const pron = positions(trig, PRONOUN_FAMILY)
       .filter((p) => {
@@ -1070,21 +1081,22 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
         return PATIENT_VERB_AFTER.test(text.slice(p, p + 30));
       })
       .map((p) => ({ start: p }));
+    const subjectHit = unit.kind === 'subject' || (unit.kind === 'forwarded' && unit.where.endsWith('subject'));
+    // with no such pronoun (and not a subject line) no candidate can be pushed
     CANDIDATE_NAME.lastIndex = 0;
-    while ((m = CANDIDATE_NAME.exec(text))) {
+    while ((subjectHit || pron.length > 0) && (m = CANDIDATE_NAME.exec(text))) {
       const v = m[1]!;
       const s = m.index;
       const e = s + v.length;
-      if (!isLikelyName(v, ctx, text, s, e)) continue;
       const lo = s - PRONOUN_HEALTH_WINDOW;
       const hi = s + PRONOUN_HEALTH_WINDOW;
-      const subjectHit = unit.kind === 'subject' || (unit.kind === 'forwarded' && unit.where.endsWith('subject'));
-      if (subjectHit || (anyIn(pron, lo, hi) && anyIn(healthStrong, lo, hi))) pushName(v, s, e, false, true);
+      // the window test first (both tests are pure)
+      if (!(subjectHit || (anyIn(pron, lo, hi) && anyIn(healthStrong, lo, hi)))) continue;
+      if (isLikelyName(v, ctx, text, s, e)) pushName(v, s, e, false, true);
     }
   }
   // the recipient addressed by name about "your" care, or a patient writing about "my" care
-  const healthAny = terms.filter((t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5);
-  if (!bulk && healthAny.length + codes.filter((c) => c.category === 'lab-value').length > 0) {
+  if (!bulk && (anyHealth(terms) || anyLabValue(codes))) {
     let addressed: string | undefined;
     // a message that opens with the recipient's name ("Ana Folau, your potassium ...")
     const opening = /^\s*(\p{Lu}[\p{L}'’-]+)(?:[ \t]+\p{Lu}[\p{L}'’-]+)?,/u.exec(text.slice(0, 80));
@@ -1106,7 +1118,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const secondPersonHealth = () => {
       let k = 0;
       for (const p of positions(trig, SECOND_FAMILY)) {
-        if (CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) return 0; // "your patient", "your office"
+        if (lower.startsWith('your', p) && CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) return 0; // "your patient", "your office"
         if (anyIn(terms, p + 1, p + 40, (t) => t.info.weight >= 1.5 && t.info.category !== 'clinical') ||
             anyIn(codes, p + 1, p + 40, (c) => c.category === 'lab-value')) k++;
         if (k >= 3) break;
@@ -1121,13 +1133,16 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
           if (!FIRST_I.test(text)) continue;
         } else if (family === FIRST_FAMILY && text[p] === 'i') continue;
         // "your patients with diabetes": written to a clinician about their patients
-        if (family === SECOND_FAMILY && CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) continue;
+        if (family === SECOND_FAMILY && lower.startsWith('your', p) && CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) continue;
         // "my experience / my patients / my clinic": a clinician speaking, not a patient
-        if (family === FIRST_FAMILY && CLINICIAN_POSSESSION.test(lower.slice(p, p + 30))) continue;
+        if (family === FIRST_FAMILY && lower.startsWith('my', p) && CLINICIAN_POSSESSION.test(lower.slice(p, p + 30))) continue;
         // the health word must belong to the pronoun: "your A1c", "your recent MRI", "my ankles are
         // swollen", or a care noun first: "your appointment for ...", "your results show ..."
         const pw = lower.indexOf(' ', p) + 1;
-        const nextWord = /^[a-z-]+/.exec(lower.slice(pw, pw + 20))?.[0] ?? '';
+        const nwEnd = Math.min(lower.length, pw + 20);
+        let nw = pw;
+        while (nw < nwEnd && ((lower.charCodeAt(nw) >= 97 && lower.charCodeAt(nw) <= 122) || lower.charCodeAt(nw) === 45)) nw++;
+        const nextWord = lower.slice(pw, nw);
         const reach = family === FIRST_FAMILY || CARE_NOUNS.has(nextWord) ? 60 : 22;
         if (!anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) &&
             !anyIn(codes, p + 1, p + reach, (c) => c.category === 'lab-value')) continue;
