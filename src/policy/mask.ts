@@ -3,18 +3,67 @@
 // hides everything. SSNs keep their last four digits (the common convention on statements);
 // other identifiers keep at most their last two characters; dates, names and addresses keep none.
 
+function isAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** `v.replace(/[^A-Za-z0-9]/g, '')` masked but for its last `keep` characters (counted by character code). */
 function tail(v: string, keep: number): string {
-  const chars = v.replace(/[^A-Za-z0-9]/g, '');
-  if (chars.length <= keep * 2) return '*'.repeat(Math.max(3, chars.length));
-  return '*'.repeat(Math.min(8, chars.length - keep)) + chars.slice(-keep);
+  let n = 0;
+  for (let i = 0; i < v.length; i++) if (isAlnum(v.charCodeAt(i))) n++;
+  if (n <= keep * 2) return '*'.repeat(Math.max(3, n));
+  // slice(-0) keeps every character
+  const want = keep === 0 ? n : keep;
+  let kept = '';
+  for (let i = v.length - 1; i >= 0 && kept.length < want; i--) if (isAlnum(v.charCodeAt(i))) kept = v[i] + kept;
+  return '*'.repeat(Math.min(8, n - keep)) + kept;
+}
+
+/** The last `keep` ASCII digits of v (`v.replace(/\D/g, '').slice(-keep)`). */
+function lastDigits(v: string, keep: number): string {
+  let out = '';
+  for (let i = v.length - 1; i >= 0 && out.length < keep; i--) {
+    const c = v.charCodeAt(i);
+    if (c >= 48 && c <= 57) out = v[i] + out;
+  }
+  return out;
+}
+
+/** JavaScript's \s or ','. */
+function isSep(c: number): boolean {
+  if (c === 44) return true;
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+const LETTER_START = /^\p{L}/u;
+
+/** Initials of the first three tokens (split at /[\s,]+/) that start with a letter. */
+function initials(value: string): string {
+  let out = '';
+  let k = 0;
+  const n = value.length;
+  let i = 0;
+  while (i < n && k < 3) {
+    while (i < n && isSep(value.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const a = i;
+    while (i < n && !isSep(value.charCodeAt(i))) i++;
+    const c = value.charCodeAt(a);
+    const letter = c < 128 ? (c >= 65 && c <= 90) || (c >= 97 && c <= 122) : LETTER_START.test(value.slice(a, i));
+    if (!letter) continue;
+    out += (k > 0 ? ' ' : '') + value[a]!.toUpperCase() + '.';
+    k++;
+  }
+  return k > 0 ? out : '[name]';
 }
 
 export function maskValue(category: string, value: string): string {
   switch (category) {
     case 'ssn':
     case 'tax-id': {
-      const d = value.replace(/\D/g, '');
-      return `***-**-${d.slice(-4)}`;
+      return `***-**-${lastDigits(value, 4)}`;
     }
     case 'patient-contact':
       return value.includes('@') ? maskValue('email', value) : maskValue('phone', value);
@@ -28,17 +77,12 @@ export function maskValue(category: string, value: string): string {
       return `***@***.${tld.replace(/[^A-Za-z]/g, '').slice(0, 10)}`;
     }
     case 'phone':
-      return `(***) ***-**${value.replace(/\D/g, '').slice(-2)}`;
+      return `(***) ***-**${lastDigits(value, 2)}`;
     case 'address':
       return '[street address]';
     case 'name-in-clinical-context':
     case 'name-near-health': {
-      const initials = value
-        .split(/[\s,]+/)
-        .filter((t) => /^\p{L}/u.test(t))
-        .slice(0, 3)
-        .map((t) => `${t[0]!.toUpperCase()}.`);
-      return initials.length ? initials.join(' ') : '[name]';
+      return initials(value);
     }
     case 'npi':
     case 'mrn':

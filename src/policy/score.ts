@@ -588,6 +588,21 @@ class ReasonBook {
     }
   }
 
+  /** As add, with the sample `${label} ${maskValue(maskCat, value)}` built only while samples are still kept. */
+  addMasked(category: string, where: string, label: string, maskCat: string, value: string): void {
+    let r = this.map.get(category);
+    if (!r) {
+      r = { count: 0, where: new Set(), samples: [] };
+      this.map.set(category, r);
+    }
+    r.count++;
+    r.where.add(where);
+    if (r.samples.length < 3) {
+      const s = `${label} ${maskValue(maskCat, value)} in ${where}`;
+      if (!r.samples.includes(s)) r.samples.push(s);
+    }
+  }
+
   list(order: (cat: string) => number): Reason[] {
     return [...this.map.entries()]
       .map(([category, r]) => ({ category, count: r.count, where: [...r.where], samples: r.samples }))
@@ -657,16 +672,154 @@ function nameTokenCheck(t: string, lexicon: Lexicon): boolean {
   return true;
 }
 
+/** JavaScript's \s or ',' (the separators of /[\s,]+/). */
+function isSpaceOrComma(c: number): boolean {
+  return c === 44 || isJsSpace(c);
+}
+
+/** The tokens of `s.split(/[\s,]+/).filter(Boolean)`, by character code. */
+export function nameSplit(s: string): string[] {
+  const out: string[] = [];
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    while (i < n && isSpaceOrComma(s.charCodeAt(i))) i++;
+    if (i >= n) break;
+    const a = i;
+    while (i < n && !isSpaceOrComma(s.charCodeAt(i))) i++;
+    out.push(s.slice(a, i));
+  }
+  return out;
+}
+
+/**
+ * Per lexicon: candidate string -> the folded, space-joined tokens when it has at least two tokens
+ * and every token may be part of a name, else null (a pure function of the string and the lexicon).
+ */
+const candidateCache = new WeakMap<Lexicon, Map<string, string | null>>();
+
+function candidateFold(candidate: string, lexicon: Lexicon): string | null {
+  let cache = candidateCache.get(lexicon);
+  if (!cache) candidateCache.set(lexicon, (cache = new Map()));
+  const hit = cache.get(candidate);
+  if (hit !== undefined) return hit;
+  const toks = nameSplit(candidate);
+  let r: string | null = null;
+  if (toks.length >= 2) {
+    let ok = true;
+    for (const t of toks) if (!nameTokenOk(t, lexicon)) { ok = false; break; }
+    if (ok) r = foldName(toks.join(' '));
+  }
+  if (cache.size < MEMO_MAX) cache.set(candidate, r);
+  return r;
+}
+
+let ORG_MIN = 99;
+let ORG_MAX = 0;
+for (const w of ORG_WORDS) {
+  ORG_MIN = Math.min(ORG_MIN, w.length);
+  ORG_MAX = Math.max(ORG_MAX, w.length);
+}
+
+/** Can CREDENTIAL_AFTER match at `end` (within 12 characters)? Its alternatives all start with A-Z after ",?\s*\(?". */
+function credentialAfterPossible(text: string, end: number): boolean {
+  const lim = Math.min(text.length, end + 12);
+  let q = end;
+  if (q < lim && text.charCodeAt(q) === 44) q++;
+  while (q < lim && isJsSpace(text.charCodeAt(q))) q++;
+  if (q < lim && text.charCodeAt(q) === 40) q++;
+  if (q >= lim) return false;
+  const c = text.charCodeAt(q);
+  return c >= 65 && c <= 90;
+}
+
+/** Can TITLE_BEFORE match right before `start` (within 12 characters)? Dr/Doctor/Prof/Professor/Nurse/Pharmacist/Drs end in r, f, e, t or s. */
+function titleBeforePossible(text: string, start: number): boolean {
+  const lo = Math.max(0, start - 12);
+  let q = start - 1;
+  while (q >= lo && isJsSpace(text.charCodeAt(q))) q--;
+  if (q >= lo && text.charCodeAt(q) === 46) q--;
+  if (q < lo) return false;
+  const c = text.charCodeAt(q);
+  return c === 114 || c === 102 || c === 101 || c === 116 || c === 115;
+}
+
+/** Is the word after `end` (`/^\s+(\p{L}+)/u` within 30 characters) an organisation word? */
+function orgWordAfter(text: string, end: number): boolean {
+  if (!isJsSpace(text.charCodeAt(end))) return false;
+  const lim = Math.min(text.length, end + 30);
+  let q = end + 1;
+  while (q < lim && isJsSpace(text.charCodeAt(q))) q++;
+  let r = q;
+  while (r < lim) {
+    const c = text.charCodeAt(r);
+    if ((c >= 97 && c <= 122) || (c >= 65 && c <= 90)) r++;
+    else if (c >= 128) {
+      // a non-ASCII character: the Unicode pattern decides
+      const next = /^\s+(\p{L}+)/u.exec(text.slice(end, end + 30))?.[1];
+      return next !== undefined && ORG_WORDS.has(foldName(next));
+    } else break;
+  }
+  if (r - q < ORG_MIN || r - q > ORG_MAX) return false;
+  return ORG_WORDS.has(text.slice(q, r).toLowerCase());
+}
+
 function isLikelyName(candidate: string, ctx: ScoreCtx, text: string, start: number, end: number): boolean {
-  const toks = candidate.split(/[\s,]+/).filter(Boolean);
-  if (toks.length < 2) return false;
-  for (const t of toks) if (!nameTokenOk(t, ctx.pol.lexicon)) return false;
-  if (CREDENTIAL_AFTER.test(text.slice(end, end + 12))) return false;
-  if (TITLE_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return false;
-  const next = /^\s+(\p{L}+)/u.exec(text.slice(end, end + 30))?.[1];
-  if (next && ORG_WORDS.has(foldName(next))) return false;
-  if (ctx.correspondentNames.has(foldName(toks.join(' ')))) return false;
+  const folded = candidateFold(candidate, ctx.pol.lexicon);
+  if (folded === null) return false;
+  if (credentialAfterPossible(text, end) && CREDENTIAL_AFTER.test(text.slice(end, end + 12))) return false;
+  if (titleBeforePossible(text, start) && TITLE_BEFORE.test(text.slice(Math.max(0, start - 12), start))) return false;
+  if (orgWordAfter(text, end)) return false;
+  if (ctx.correspondentNames.has(folded)) return false;
   return true;
+}
+
+/**
+ * `NAME_AT_END.exec(text.slice(lo, end))`, with the match index counted in `text` (and null when
+ * nothing matches). A name ends in a letter, ' or ’, holds only letters, ' ’ - . and white space,
+ * and has at most three white-space runs (two between tokens, one before a middle initial), so
+ * the pattern is run only on the tail that can hold such a match: every start left of it fails.
+ */
+export function nameAtEnd(text: string, lo: number, end: number): { index: number; v: string } | null {
+  if (end <= lo) return null;
+  const c = text.charCodeAt(end - 1);
+  if (c < 128 && !((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 39)) return null;
+  let w = end - 1;
+  let runs = 0;
+  let inRun = false;
+  while (w > lo) {
+    const d = text.charCodeAt(w - 1);
+    if (isJsSpace(d)) {
+      if (!inRun && ++runs === 4) break;
+      inRun = true;
+    } else {
+      inRun = false;
+      if (d < 128 && !((d >= 65 && d <= 90) || (d >= 97 && d <= 122) || d === 39 || d === 45 || d === 46)) break;
+    }
+    w--;
+  }
+  const nm = NAME_AT_END.exec(text.slice(w, end));
+  return nm ? { index: w + nm.index, v: nm[1]! } : null;
+}
+
+/** `terms.some(t => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5)` */
+function anyHealth(terms: readonly TermHit[]): boolean {
+  for (const t of terms) if ((t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) return true;
+  return false;
+}
+
+function anyLabValue(codes: readonly Finding[]): boolean {
+  for (const c of codes) if (c.category === 'lab-value') return true;
+  return false;
+}
+
+/** Is there a term in [s, e) with weight >= 1.5 outside the 'clinical' category? (terms sorted by start) */
+function strongTermIn(terms: readonly TermHit[], s: number, e: number): boolean {
+  for (let i = lowerBound(terms, s); i < terms.length && terms[i]!.start < e; i++) {
+    const t = terms[i]!;
+    if (t.info.weight >= 1.5 && t.info.category !== 'clinical') return true;
+  }
+  return false;
 }
 
 /** Index of the first element whose start is >= pos (elements sorted by start). */
@@ -745,7 +898,59 @@ const SALUTATION = /(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t
 
 // a phone number right after these words is the patient's own
 const PATIENT_CONTACT_BEFORE = /\b(?:patient|pt|resident|client|member|caller|call (?:him|her|them)(?: back)?|reach (?:him|her|them)|(?:his|her|their) (?:cell|phone|number|mobile|home))\b[^\n.]{0,40}$/i;
+/**
+ * `PATIENT_CONTACT_BEFORE.test(text.slice(max(0, at - 60), at))`: a match holds no newline or '.'
+ * (its words and `[^\n.]{0,40}$`), so only the text after the last of them is searched (a '\n' or
+ * '.' before it is a word boundary, as the start of the slice is).
+ */
+function patientContactBefore(text: string, at: number): boolean {
+  const lo = Math.max(0, at - 60);
+  let q = at;
+  while (q > lo) {
+    const c = text.charCodeAt(q - 1);
+    if (c === 10 || c === 46) break;
+    q--;
+  }
+  if (at - q < 2) return false; // the shortest word is "pt"
+  return PATIENT_CONTACT_BEFORE.test(q === lo ? text.slice(lo, at) : text.slice(q, at));
+}
+/** Test hook: the gates and tails of the name passes with the plain patterns they stand for. */
+export function namePassGates() {
+  return { NAME_AT_END, CREDENTIAL_AFTER, TITLE_BEFORE, PATIENT_CONTACT_BEFORE, ORG_WORDS, nameAtEnd, credentialAfterPossible, titleBeforePossible, orgWordAfter, patientContactBefore };
+}
 const NAME_LABEL_PASSES = [[LABELLED_NAME, LABELLED_NAME_FAMILY], [PATIENT_NAME, PATIENT_NAME_FAMILY]] as const;
+
+/**
+ * `[...a, ...b].sort((x, y) => x.start - y.start)` (a stable sort): `a` itself when `b` is empty and
+ * `a` is already in order (the caller never changes either), else a stable insertion sort for short lists.
+ */
+export function byStart<T extends { start: number }>(a: T[], b: T[]): T[] {
+  const n = a.length + b.length;
+  if (b.length === 0) {
+    let sorted = true;
+    for (let i = 1; i < a.length; i++) if (a[i]!.start < a[i - 1]!.start) { sorted = false; break; }
+    if (sorted) return a;
+  }
+  if (n > 32) return [...a, ...b].sort((x, y) => x.start - y.start);
+  const out: T[] = new Array(n);
+  let k = 0;
+  for (const list of [a, b]) {
+    for (const f of list) {
+      let j = k++;
+      while (j > 0 && out[j - 1]!.start > f.start) {
+        out[j] = out[j - 1]!;
+        j--;
+      }
+      out[j] = f;
+    }
+  }
+  return out;
+}
+
+function hasMrnOrMbi(ids: readonly Finding[]): boolean {
+  for (const f of ids) if (f.category === 'mrn' || f.category === 'mbi') return true;
+  return false;
+}
 
 function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const { pol, reasons } = ctx;
@@ -803,14 +1008,18 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   };
   let m: RegExpExecArray | null;
   for (const p of positions(trig, AGE_FAMILY)) {
-    const head = text.slice(Math.max(0, p - 90), p);
-    const age = AGE_BEFORE.exec(head);
+    const lo = Math.max(0, p - 90);
+    // AGE_BEFORE ends in a digit, or a digit and '-' or ' '
+    let q = p - 1;
+    const lc = text.charCodeAt(q);
+    if (lc === 45 || lc === 32) q--;
+    if (q < lo || !(text.charCodeAt(q) >= 48 && text.charCodeAt(q) <= 57)) continue;
+    const age = AGE_BEFORE.exec(text.slice(lo, p));
     if (!age) continue;
-    const before = head.slice(0, age.index);
-    const nm = NAME_AT_END.exec(before);
+    const end = lo + age.index;
+    const nm = nameAtEnd(text, lo, end);
     if (!nm) continue;
-    const v = nm[1]!;
-    const end = p - head.length + age.index;
+    const v = nm.v;
     const s = end - v.length;
     if (isLikelyName(v, ctx, text, s, end)) pushName(v, s, end, true);
   }
@@ -829,7 +1038,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
         pushName(v, s, s + v.length);
         return;
       }
-      if (isLikelyName(v.replace(/,/g, ' '), ctx, text, s, s + v.length)) {
+      if (isLikelyName(v, ctx, text, s, s + v.length)) {
         const label = m[0].slice(0, m[0].indexOf(v)).toLowerCase();
         const regarding = re === LABELLED_NAME && /^\s*(?:re|regarding)\b/.test(label);
         if (re === PATIENT_NAME) {
@@ -860,7 +1069,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     execAtCandidates(LAST_FIRST_AT, text, lastFirstStarts(text), (m) => {
       const v = m[1]!;
       const st = m.index + m[0].indexOf(v);
-      if (!isLikelyName(v.replace(/,/g, ' '), ctx, text, st, st + v.length)) return;
+      if (!isLikelyName(v, ctx, text, st, st + v.length)) return;
       // one record per line: "Okonkwo, Chidi - last A1c 9.4%" names the person the line is about
       const ls = text.lastIndexOf('\n', st) + 1;
       let le = text.indexOf('\n', st);
@@ -872,10 +1081,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     for (const x of lf) pushName(x.v, x.st, x.st + x.v.length, false, !(x.sameLine && records >= 2));
   }
   // a person named near third-person clinical language ("Jane Roe ... her A1c")
-  const healthStrong = terms.filter((t) => t.info.weight >= 1.5 && t.info.category !== 'clinical');
   let bulk = ctx.bulk;
   if (!bulk) execAtTriggers(BULK_AT, text, trig, BULK_FAMILY, () => (bulk = true));
-  if (!bulk && healthStrong.length > 0 && (unit.kind === 'subject' || positions(trig, PRONOUN_FAMILY).length > 0)) {
+  if (!bulk && strongTermIn(terms, 0, Infinity) && (unit.kind === 'subject' || positions(trig, PRONOUN_FAMILY).length > 0)) {
+    const healthStrong = terms.filter((t) => t.info.weight >= 1.5 && t.info.category !== 'clinical');
     // only pronouns that speak about someone's health: "his/her <health term>", "he/she has|was|reports..."
     const pron = positions(trig, PRONOUN_FAMILY)
       .filter((p) => {
@@ -884,21 +1093,22 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
         return PATIENT_VERB_AFTER.test(text.slice(p, p + 30));
       })
       .map((p) => ({ start: p }));
+    const subjectHit = unit.kind === 'subject' || (unit.kind === 'forwarded' && unit.where.endsWith('subject'));
+    // with no such pronoun (and not a subject line) no candidate can be pushed
     CANDIDATE_NAME.lastIndex = 0;
-    while ((m = CANDIDATE_NAME.exec(text))) {
+    while ((subjectHit || pron.length > 0) && (m = CANDIDATE_NAME.exec(text))) {
       const v = m[1]!;
       const s = m.index;
       const e = s + v.length;
-      if (!isLikelyName(v, ctx, text, s, e)) continue;
       const lo = s - PRONOUN_HEALTH_WINDOW;
       const hi = s + PRONOUN_HEALTH_WINDOW;
-      const subjectHit = unit.kind === 'subject' || (unit.kind === 'forwarded' && unit.where.endsWith('subject'));
-      if (subjectHit || (anyIn(pron, lo, hi) && anyIn(healthStrong, lo, hi))) pushName(v, s, e, false, true);
+      // the window test first (both tests are pure)
+      if (!(subjectHit || (anyIn(pron, lo, hi) && anyIn(healthStrong, lo, hi)))) continue;
+      if (isLikelyName(v, ctx, text, s, e)) pushName(v, s, e, false, true);
     }
   }
   // the recipient addressed by name about "your" care, or a patient writing about "my" care
-  const healthAny = terms.filter((t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5);
-  if (!bulk && healthAny.length + codes.filter((c) => c.category === 'lab-value').length > 0) {
+  if (!bulk && (anyHealth(terms) || anyLabValue(codes))) {
     let addressed: string | undefined;
     // a message that opens with the recipient's name ("Ana Folau, your potassium ...")
     const opening = /^\s*(\p{Lu}[\p{L}'’-]+)(?:[ \t]+\p{Lu}[\p{L}'’-]+)?,/u.exec(text.slice(0, 80));
@@ -920,7 +1130,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const secondPersonHealth = () => {
       let k = 0;
       for (const p of positions(trig, SECOND_FAMILY)) {
-        if (CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) return 0; // "your patient", "your office"
+        if (lower.startsWith('your', p) && CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) return 0; // "your patient", "your office"
         if (anyIn(terms, p + 1, p + 40, (t) => t.info.weight >= 1.5 && t.info.category !== 'clinical') ||
             anyIn(codes, p + 1, p + 40, (c) => c.category === 'lab-value')) k++;
         if (k >= 3) break;
@@ -935,13 +1145,16 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
           if (!FIRST_I.test(text)) continue;
         } else if (family === FIRST_FAMILY && text[p] === 'i') continue;
         // "your patients with diabetes": written to a clinician about their patients
-        if (family === SECOND_FAMILY && CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) continue;
+        if (family === SECOND_FAMILY && lower.startsWith('your', p) && CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) continue;
         // "my experience / my patients / my clinic": a clinician speaking, not a patient
-        if (family === FIRST_FAMILY && CLINICIAN_POSSESSION.test(lower.slice(p, p + 30))) continue;
+        if (family === FIRST_FAMILY && lower.startsWith('my', p) && CLINICIAN_POSSESSION.test(lower.slice(p, p + 30))) continue;
         // the health word must belong to the pronoun: "your A1c", "your recent MRI", "my ankles are
         // swollen", or a care noun first: "your appointment for ...", "your results show ..."
         const pw = lower.indexOf(' ', p) + 1;
-        const nextWord = /^[a-z-]+/.exec(lower.slice(pw, pw + 20))?.[0] ?? '';
+        const nwEnd = Math.min(lower.length, pw + 20);
+        let nw = pw;
+        while (nw < nwEnd && ((lower.charCodeAt(nw) >= 97 && lower.charCodeAt(nw) <= 122) || lower.charCodeAt(nw) === 45)) nw++;
+        const nextWord = lower.slice(pw, nw);
         const reach = family === FIRST_FAMILY || CARE_NOUNS.has(nextWord) ? 60 : 22;
         if (!anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) &&
             !anyIn(codes, p + 1, p + reach, (c) => c.category === 'lab-value')) continue;
@@ -983,15 +1196,23 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length);
   }
   // ", 16," or " (16)" after a name: starts two characters before a run of at most three digits
-  const ageAt = (s: number, len: number) => len <= 3 && s >= 2 && (text.charCodeAt(s - 2) === 44 || text.charCodeAt(s - 1) === 40);
-  execAtCandidates(SHORT_AGE_AT, text, runs.filter((_, k) => k % 2 === 0 && ageAt(runs[k]!, runs[k + 1]! - runs[k]!)).map((s) => s - 2), (m) => {
-    const head = text.slice(Math.max(0, m.index - 45), m.index);
-    const nm = NAME_AT_END.exec(head);
-    if (!nm) return;
-    const v = nm[1]!;
-    const st = m.index - v.length;
-    if (isLikelyName(v, ctx, text, st, m.index)) pushName(v, st, m.index);
-  });
+  // (the candidates are tried in order, a candidate inside the previous match skipped, as execAtCandidates does)
+  let ageAfter = 0;
+  for (let k = 0; k < runs.length; k += 2) {
+    const rs = runs[k]!;
+    if (runs[k + 1]! - rs > 3 || rs < 2 || (text.charCodeAt(rs - 2) !== 44 && text.charCodeAt(rs - 1) !== 40)) continue;
+    const c = rs - 2;
+    if (c < ageAfter) continue;
+    SHORT_AGE_AT.lastIndex = c;
+    const am = SHORT_AGE_AT.exec(text);
+    if (!am) continue;
+    ageAfter = am.index + Math.max(1, am[0].length);
+    const nm = nameAtEnd(text, Math.max(0, am.index - 45), am.index);
+    if (!nm) continue;
+    const v = nm.v;
+    const st = am.index - v.length;
+    if (isLikelyName(v, ctx, text, st, am.index)) pushName(v, st, am.index);
+  }
   // "results for Jane Roe", "visit with Jane Roe", "certificate for Jane Roe"
   for (const p of positions(trig, PREP_FAMILY)) {
     // the word before "for"/"with", found by scanning back (no slicing for the common case)
@@ -1011,36 +1232,47 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   // "Wanjiru Kamau had a laparoscopic appendectomy", "Jane Roe underwent ...": a name right before a
   // care verb with a health word just after it
   for (const p of positions(trig, CARE_ACTIVE_FAMILY)) {
-    if (!anyIn(terms, p + 2, p + 50, (t) => t.info.weight >= 1.5 && t.info.category !== 'clinical')) continue;
-    const head = text.slice(Math.max(0, p - 45), p);
-    if (!/\p{L}[ \t]+$/u.test(head)) continue;
-    const nm = NAME_AT_END.exec(head.trimEnd());
+    if (!strongTermIn(terms, p + 2, p + 50)) continue;
+    const lo = Math.max(0, p - 45);
+    // the head must end in a letter and [ \t]+ (trimmed off before the name)
+    let e = p;
+    while (e > lo && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 9)) e--;
+    if (e === p || e === lo) continue;
+    const lc = text.charCodeAt(e - 1);
+    if (lc < 128 ? !((lc >= 65 && lc <= 90) || (lc >= 97 && lc <= 122)) : !/\p{L}[ \t]+$/u.test(text.slice(lo, p))) continue;
+    const nm = nameAtEnd(text, lo, e);
     if (!nm) continue;
-    const v = nm[1]!;
-    const st = p - head.length + nm.index;
+    const v = nm.v;
+    const st = nm.index;
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
   }
   // "Jane Roe was seen / admitted / diagnosed ..."
   for (const p of positions(trig, CARE_PASSIVE_FAMILY)) {
-    const head = text.slice(Math.max(0, p - 80), p);
-    const aux = /\s+(?:was|is|has been|had been|will be|were)\s+$/.exec(head);
+    const lo = Math.max(0, p - 80);
+    // was/is/has been/had been/will be/were and white space: the word ends in s, n or e
+    let e = p;
+    while (e > lo && isJsSpace(text.charCodeAt(e - 1))) e--;
+    if (e === p || e === lo) continue;
+    const lc = text.charCodeAt(e - 1);
+    if (lc !== 115 && lc !== 110 && lc !== 101) continue;
+    const aux = /\s+(?:was|is|has been|had been|will be|were)\s+$/.exec(text.slice(lo, p));
     if (!aux) continue;
-    const nm = NAME_AT_END.exec(head.slice(0, aux.index));
+    const nm = nameAtEnd(text, lo, lo + aux.index);
     if (!nm) continue;
-    const v = nm[1]!;
-    const st = p - head.length + aux.index - v.length;
+    const v = nm.v;
+    const st = lo + aux.index - v.length;
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
   }
   // a phone number given as the patient's ("call the patient back at ...") identifies the patient
   for (const f of ids) {
-    if (f.category !== 'phone' || !PATIENT_CONTACT_BEFORE.test(text.slice(Math.max(0, f.start - 60), f.start))) continue;
+    if (f.category !== 'phone' || !patientContactBefore(text, f.start)) continue;
     nameFindings.push({ category: 'patient-contact', start: f.start, end: f.end, value: f.value });
     patientNamed = true;
   }
-  const allIds = [...ids, ...nameFindings].sort((a, b) => a.start - b.start);
+  const allIds = byStart(ids, nameFindings);
   // being someone's patient is itself health information (HIPAA): an MRN, an MBI or a name given
   // as "Patient: ..." marks a care relationship even when no diagnosis is written
-  if (patientNamed || hl7.length > 0 || ids.some((f) => f.category === 'mrn' || f.category === 'mbi')) {
+  if (patientNamed || hl7.length > 0 || hasMrnOrMbi(ids)) {
     addHealthHit(unitEv, 'patient-relationship', 'patient-relationship', PATIENT_RELATIONSHIP_WEIGHT);
     reasons.add('patient-relationship', where, 'record about a patient');
   }
@@ -1050,9 +1282,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const isName = f.category === 'name-in-clinical-context' || f.category === 'name-near-health';
     const cat = isName && !healthHere ? 'person-name' : f.category;
     addId(unitEv, f.category); // still links to health elsewhere in the message (subject + body)
-    reasons.add(cat, where, () => `${ID_LABEL[f.category] ?? f.category} ${maskValue(f.category, f.value)}`);
+    reasons.addMasked(cat, where, ID_LABEL[f.category] ?? f.category, f.category, f.value);
   }
-  let hasPii = allIds.some((f) => PII_CATEGORIES.has(f.category));
+  let hasPii = false;
+  for (const f of allIds) if (PII_CATEGORIES.has(f.category)) { hasPii = true; break; }
 
   // scope 1: table rows (header roles give identity/health to each row)
   for (const tb of tables) {
