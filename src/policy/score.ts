@@ -746,7 +746,7 @@ function titleBeforePossible(text: string, start: number): boolean {
 
 /** Is the word after `end` (`/^\s+(\p{L}+)/u` within 30 characters) an organisation word? */
 function orgWordAfter(text: string, end: number): boolean {
-  if (!isJsSpace(text.charCodeAt(end))) return false;
+  if (!isJsSpace(codeAt(text, end))) return false;
   const lim = Math.min(text.length, end + 30);
   let q = end + 1;
   while (q < lim && isJsSpace(text.charCodeAt(q))) q++;
@@ -1011,7 +1011,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     const lo = Math.max(0, p - 90);
     // AGE_BEFORE ends in a digit, or a digit and '-' or ' '
     let q = p - 1;
-    const lc = text.charCodeAt(q);
+    const lc = codeAt(text, q);
     if (lc === 45 || lc === 32) q--;
     if (q < lo || !(text.charCodeAt(q) >= 48 && text.charCodeAt(q) <= 57)) continue;
     const age = AGE_BEFORE.exec(text.slice(lo, p));
