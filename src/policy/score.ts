@@ -963,7 +963,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const lower = lowerSameLength(text);
   const trig: Triggers = new Map();
   const runs: number[] = [];
-  let terms: TermHit[] = pol.lexicon.match(text, lower, trig, runs).filter((t) => !namesDepartment(text, t.end));
+  let terms: TermHit[] = pol.lexicon.match(text, lower, trig, runs);
+  if (terms.some((t) => namesDepartment(text, t.end))) terms = terms.filter((t) => !namesDepartment(text, t.end));
   // confidentiality footers are not PHI: everything found inside them is ignored
   const dropped = unit.tabular ? [] : disclaimerRanges(text, positions(trig, FOOTER_FAMILY));
   const keep = (x: { start: number }) => !inRanges(dropped, x.start);
