@@ -604,9 +604,11 @@ class ReasonBook {
   }
 
   list(order: (cat: string) => number): Reason[] {
-    return [...this.map.entries()]
-      .map(([category, r]) => ({ category, count: r.count, where: [...r.where], samples: r.samples }))
-      .sort((a, b) => order(b.category) - order(a.category) || b.count - a.count);
+    // each category's rank computed once, not at every comparison of the sort
+    const ranked: Array<{ reason: Reason; rank: number }> = [];
+    for (const [category, r] of this.map) ranked.push({ reason: { category, count: r.count, where: [...r.where], samples: r.samples }, rank: order(category) });
+    ranked.sort((a, b) => b.rank - a.rank || b.reason.count - a.reason.count);
+    return ranked.map((x) => x.reason);
   }
 }
 
