@@ -13,7 +13,7 @@ import { defaultPkiConfig } from '../pki/config.js';
 import { createLocalSubmitter } from '../queue/submit.js';
 import { silentLogger } from '../log/logger.js';
 import { DirectoryFileError, directoryFromConfig, type Directory, type Issuer } from '../directory/directory.js';
-import { createIssuer } from '../directory/issue-push.js';
+import { createIssuer, resendCertificate, type IssuerOptions } from '../directory/issue-push.js';
 import type { LookupResult, RecipientCertificate } from '../directory/types.js';
 import type { OpenedStore } from '../store/index.js';
 import { cliActor, withStore } from './shared.js';
@@ -82,23 +82,51 @@ export function lookupText(r: LookupResult): string {
   return lines.join('\n') + '\n';
 }
 
-async function issuerFor(cfg: Config, store: OpenedStore): Promise<Issuer> {
+async function issuerOptions(cfg: Config, store: OpenedStore): Promise<IssuerOptions> {
   const pkiCfg = cfg.pki ?? defaultPkiConfig(cfg.dir, cfg.hostname, cfg.domains);
   const pki = await openConfiguredPki({ ...cfg, pki: pkiCfg }, store);
   const clock = { now: () => new Date() };
   const submitter = createLocalSubmitter({ store, hostname: cfg.hostname, limits: cfg.limits, clock, audit: store.audit });
-  return createIssuer({ pki, submitter, config: cfg, clock, audit: store.audit, hostname: cfg.hostname });
+  return { pki, submitter, config: cfg, clock, audit: store.audit, hostname: cfg.hostname };
 }
 
-async function run(address: string, o: { config?: string; json?: boolean; issue?: boolean; requestedBy?: string }, io: LookupCliIo): Promise<void> {
-  if (!o.config) throw new UsageError('--config FILE is required');
-  let cfg: Config;
+async function issuerFor(cfg: Config, store: OpenedStore): Promise<Issuer> {
+  return createIssuer(await issuerOptions(cfg, store));
+}
+
+function loadCliConfig(file: string | undefined): Config {
+  if (!file) throw new UsageError('--config FILE is required');
   try {
-    cfg = loadConfig(o.config);
+    return loadConfig(file);
   } catch (e) {
     if (e instanceof ConfigError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/**
+ * `cert resend`: the recipient lost the PKCS#12 email. The certificate on file is packaged again
+ * (same key, same password, which still travels only by the separate channel) and queued with a
+ * notice to the internal sender; without a valid certificate and escrowed key, a new one is issued.
+ */
+async function resend(address: string, o: { config?: string; requestedBy?: string }, io: LookupCliIo): Promise<void> {
+  const cfg = loadCliConfig(o.config);
+  let addr: string;
+  try {
+    addr = normalizeAddress(address);
+  } catch (e) {
+    throw new UsageError(`${address}: ${(e as Error).message}`);
+  }
+  await withStore(cfg, async (store) => {
+    const r = await resendCertificate(await issuerOptions(cfg, store), addr, { requestedBy: o.requestedBy ?? `postmaster@${cfg.domains[0]}` });
+    await store.audit.append({ type: 'certificate-resend-requested', actor: cliActor(), data: { address: addr, serial: r.issued?.serial ?? null, reissued: r.reissued } });
+    const what = r.reissued ? 'no valid certificate with its private key on file (pki.externalKeys is destroy, or it expired): issued a new one' : 'packaged the certificate on file again';
+    io.out(`${addr}: ${what} (serial ${r.issued?.serial ?? '-'}, expires ${r.notAfter.toISOString()}); PKCS#12 email queued as ${r.issued?.pkcs12MessageId ?? '-'}, notice to the sender ${r.issued?.noticeMessageId ?? '-'}\n`);
+  });
+}
+
+async function run(address: string, o: { config?: string; json?: boolean; issue?: boolean; requestedBy?: string }, io: LookupCliIo): Promise<void> {
+  const cfg = loadCliConfig(o.config);
   let addr: string;
   try {
     addr = normalizeAddress(address);
@@ -127,8 +155,23 @@ async function run(address: string, o: { config?: string; json?: boolean; issue?
   });
 }
 
-/** Adds `lookup` to the `sealgate cert` command group. */
+/** Adds `lookup` and `resend` to the `sealgate cert` command group. */
 export function registerCertLookup(cert: Command, io: LookupCliIo = defaultIo): void {
+  cert.command('resend')
+    .description("Send an external recipient's PKCS#12 file again (the certificate on file, or a new one when none is valid), with a notice to the sender; the password is not sent")
+    .argument('<address>')
+    .option('--config <file>', 'sealgate.yaml')
+    .option('--requested-by <address>', 'internal sender told about it (default postmaster@first domain)')
+    .action(async (address: string, o: { config?: string; requestedBy?: string }) => {
+      try {
+        await resend(address, o, io);
+      } catch (e) {
+        const usage = e instanceof UsageError;
+        io.err(`sealgate cert resend: ${usage ? '' : 'failed: '}${(e as Error).message}\n`);
+        io.exit(usage ? 2 : 1);
+      }
+    });
+
   cert.command('lookup')
     .description("Find a recipient's encryption certificate through the directory's discovery chain; show rejected candidates and source errors")
     .argument('<address>')

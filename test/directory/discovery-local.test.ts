@@ -113,6 +113,42 @@ describe('sealgate cert lookup', () => {
     expect((await directory().lookup('fresh@clinic.test')).certificate?.source).toBe('local');
   }, 120_000);
 
+  it('cert resend: with escrowed keys the certificate on file is packaged again (same serial), queued with a notice, audited; without, a new one is issued', async () => {
+    const escrowCfg = join(dir, 'escrow.yaml');
+    writeFileSync(escrowCfg, stringify({
+      domains: DOMAINS,
+      database: `sqlite:${join(dir, 'db.sqlite')}`,
+      dataDir: dir,
+      pki: { kek: `file:${join(dir, 'kek')}`, encryptionKey: 'rsa-2048', algorithm: 'p-256', externalKeys: 'escrow' },
+      directory: { sources: ['local'] },
+    }));
+    const first = await run(process.execPath, [CLI, 'cert', 'lookup', 'kept@clinic.test', '--config', escrowCfg, '--issue', '--json']);
+    expect(first.code).toBe(0);
+    const serial = JSON.parse(first.stdout.toString('utf8')).certificate.issued.serial as string;
+
+    const r = await run(process.execPath, [CLI, 'cert', 'resend', 'Kept@Clinic.test', '--config', escrowCfg, '--requested-by', 'doctor@hospital.test']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const out = r.stdout.toString('utf8');
+    expect(out).toContain(`kept@clinic.test: packaged the certificate on file again (serial ${serial},`);
+    const queued = /queued as (\S+), notice to the sender (\S+)/.exec(out)!;
+    // both messages are in the durable queue, addressed to the recipient and to the sender
+    for (const [id, rcpt] of [[queued[1]!, 'kept@clinic.test'], [queued[2]!, 'doctor@hospital.test']] as const) {
+      const rows = await store.db.selectFrom('recipients').select(['address']).where('message_id', '=', id).execute();
+      expect(rows.map((x) => x.address), id).toEqual([rcpt]);
+    }
+    expect((await store.audit.list({ type: 'certificate-resent' })).map((a) => a.data)).toContainEqual(expect.objectContaining({ serial, address: 'kept@clinic.test' }));
+    expect((await store.audit.list({ type: 'certificate-resend-requested' })).map((a) => a.data)).toContainEqual(expect.objectContaining({ address: 'kept@clinic.test', serial, reissued: false }));
+
+    // the default policy destroys the private key once the PKCS#12 file is sent: a new certificate
+    const fresh = await run(process.execPath, [CLI, 'cert', 'resend', 'fresh@clinic.test', '--config', cfgFile]);
+    expect(fresh.code).toBe(0);
+    expect(fresh.stdout.toString('utf8')).toContain('fresh@clinic.test: no valid certificate with its private key on file (pki.externalKeys is destroy, or it expired): issued a new one');
+    const bad = await run(process.execPath, [CLI, 'cert', 'resend', 'not an address', '--config', cfgFile]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.toString('utf8')).toMatch(/^sealgate cert resend: not an address: /);
+  }, 120_000);
+
   it('names the config file and the missing trust anchor file, exit 2', async () => {
     const bad = join(dir, 'bad.yaml');
     writeFileSync(bad, stringify({ domains: DOMAINS, database: `sqlite:${join(dir, 'db.sqlite')}`, dataDir: dir, directory: { dnsCert: { trustAnchors: ['missing-root.pem'] } } }));
