@@ -395,6 +395,11 @@ function push(out: Finding[], category: Finding['category'], start: number, end:
 }
 
 /** Identifier detectors (not names: see names.ts). */
+/** [A-Za-z0-9._%+-]: a character of an e-mail local part as EMAIL_RE reads it. */
+function isLocalPartChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+}
+
 /** Claimed ranges kept as a list before switching to a bitmap. */
 const CLAIMED_LIST_MAX = 32;
 
@@ -516,7 +521,7 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
   // e-mail: find each '@' and grow the address around it (a global regex backtracks at every char)
   for (let at = text.indexOf('@'); at >= 0; at = text.indexOf('@', at + 1)) {
     let s = at;
-    while (s > 0 && s > at - 64 && /[A-Za-z0-9._%+-]/.test(text[s - 1]!)) s--;
+    while (s > 0 && s > at - 64 && isLocalPartChar(text.charCodeAt(s - 1))) s--;
     if (s === at) continue;
     EMAIL_RE.lastIndex = s;
     const mm = EMAIL_RE.exec(text);
