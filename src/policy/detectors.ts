@@ -6,7 +6,7 @@
 // Trust level: pure functions over untrusted text. Raw matches stay inside the engine; only masked
 // forms (mask.ts) leave it.
 import { bundledLexicon } from './lexicon.js';
-import { type Triggers, codeAt, digitRuns, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
+import { type Triggers, digitRuns, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
 
 export type IdCategory =
   | 'ssn' | 'mrn' | 'dob' | 'date-of-service' | 'phone' | 'email' | 'address' | 'member-id' | 'mbi' | 'npi'
@@ -228,18 +228,22 @@ function unitStart(c: number, set: Uint8Array): boolean {
  * condition for the value patterns, so most numbers (dates, phones, counts) never run them.
  */
 function unitFollows(text: string, e: number, set: Uint8Array): boolean {
-  let q = e;
-  if (codeAt(text, q) === 46) {
+  const n = text.length;
+  const q = e;
+  if (q < n && text.charCodeAt(q) === 46) {
     let r = q + 1;
-    while (r < text.length && r - q <= 3 && isDigit(codeAt(text, r))) r++;
-    if (r > q + 1 && !isDigit(codeAt(text, r)) && unitOrSpaceUnit(text, r, set)) return true;
+    while (r < n && r - q <= 3 && isDigit(text.charCodeAt(r))) r++;
+    if (r > q + 1 && !(r < n && isDigit(text.charCodeAt(r))) && unitOrSpaceUnit(text, r, set)) return true;
   }
   return unitOrSpaceUnit(text, q, set);
 }
 
+// (character reads are bounds-checked in place rather than through a shared helper: V8 keeps type
+// feedback per call site, and one helper read by every caller's strings got the slow generic path)
 function unitOrSpaceUnit(text: string, q: number, set: Uint8Array): boolean {
-  const c = codeAt(text, q);
-  return unitStart(c, set) || (isJsSpace(c) && unitStart(codeAt(text, q + 1), set));
+  const n = text.length;
+  const c = q < n ? text.charCodeAt(q) : 0;
+  return unitStart(c, set) || (isJsSpace(c) && unitStart(q + 1 < n ? text.charCodeAt(q + 1) : 0, set));
 }
 
 /** Where each identifier pattern can start (ascending); see the rule beside each list. */
@@ -263,11 +267,11 @@ function idStarts(text: string, runs: readonly number[]): IdStarts {
     const s = runs[k]!;
     const e = runs[k + 1]!;
     const len = e - s;
-    const first = codeAt(text, s);
-    const next = codeAt(text, e);
-    const before = codeAt(text, s - 1);
+    const first = text.charCodeAt(s);
+    const next = e < n ? text.charCodeAt(e) : 0;
+    const before = s > 0 ? text.charCodeAt(s - 1) : 0;
     // SSN: three digits, a separator and a digit ("123-45-6789"), or nine digits
-    if (len === 9 || (len === 3 && (next === 45 || next === 32 || next === 46) && isDigit(codeAt(text, e + 1)))) r.ssn.push(s);
+    if (len === 9 || (len === 3 && (next === 45 || next === 32 || next === 46) && (e + 1 < n && isDigit(text.charCodeAt(e + 1))))) r.ssn.push(s);
     // MBI: one digit 1-9, then a capital letter
     if (len === 1 && first !== 48 && isUpperAscii(next)) r.mbi.push(s);
     // NPI: ten digits starting 1 or 2
@@ -279,13 +283,13 @@ function idStarts(text: string, runs: readonly number[]): IdStarts {
     // street: a house number of at most six digits, white space, a capital letter
     if (len <= 6 && isJsSpace(next)) {
       let q = e + 1;
-      while (q < n && isJsSpace(codeAt(text, q))) q++;
-      if (isUpperAscii(codeAt(text, q))) r.street.push(s);
+      while (q < n && isJsSpace(text.charCodeAt(q))) q++;
+      if (q < n && isUpperAscii(text.charCodeAt(q))) r.street.push(s);
     }
     // ", ST 12345" / ",ST 12345": five digits after a space, the comma five or four characters before
     if (len === 5 && before === 32) {
-      if (codeAt(text, s - 5) === 44) r.zip.push(s - 5);
-      if (codeAt(text, s - 4) === 44) r.zip.push(s - 4);
+      if (s >= 5 && text.charCodeAt(s - 5) === 44) r.zip.push(s - 5);
+      if (s >= 4 && text.charCodeAt(s - 4) === 44) r.zip.push(s - 4);
     }
   }
   return r;
@@ -303,17 +307,20 @@ interface CodeStarts {
 
 function codeStarts(text: string, runs: readonly number[]): CodeStarts {
   const r: CodeStarts = { icd: [], ndc: [], lab: [], dose: [], cpt: false };
+  const n = text.length;
   for (let k = 0; k < runs.length; k += 2) {
     const s = runs[k]!;
     const e = runs[k + 1]!;
     const len = e - s;
     // ICD-10: a capital letter glued to the digits
-    if (s > 0 && isUpperAscii(codeAt(text, s - 1))) r.icd.push(s - 1);
+    const before = s > 0 ? text.charCodeAt(s - 1) : 0;
+    const next = e < n ? text.charCodeAt(e) : 0;
+    if (isUpperAscii(before)) r.icd.push(s - 1);
     // NDC: four or five digits, then '-'
-    if ((len === 4 || len === 5) && codeAt(text, e) === 45) r.ndc.push(s);
+    if ((len === 4 || len === 5) && next === 45) r.ndc.push(s);
     if (!r.cpt) {
-      const b = codeAt(text, s - 1);
-      const nx = codeAt(text, e);
+      const b = before;
+      const nx = next;
       r.cpt = (len === 5 && b !== 36 && b !== 46 && b !== 44 && b !== 45) || (len === 4 && (nx === 70 || nx === 84 || nx === 85 || isUpperAscii(b)));
     }
     // lab values and doses: at most five digits, then (a decimal part and) a unit

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FILTER_SIZE, FNV_OFFSET, FNV_PRIME, type Triggers, codeAt, filterKey, inFilter, lowerSameLength, newFilter, setFilter, tokenHash, triggerIndex } from './scan.js';
+import { FILTER_SIZE, FNV_OFFSET, FNV_PRIME, type Triggers, filterKey, inFilter, lowerSameLength, newFilter, setFilter, tokenHash, triggerIndex } from './scan.js';
 
 export type HealthCategory = 'diagnosis' | 'medication' | 'procedure' | 'test' | 'clinical' | string;
 
@@ -216,15 +216,17 @@ export class Lexicon {
         if (c < 58 && c >= 48 && digits !== undefined) {
           // a run of digits: hashed here as the loop would, and recorded
           const ds = i;
-          let d = codeAt(lower, i + 1);
+          let d = i + 1 < n ? lower.charCodeAt(i + 1) : 0;
           while (d >= 48 && d <= 57) {
             h = Math.imul(h ^ d, FNV_PRIME);
-            d = codeAt(lower, ++i + 1);
+            i++;
+            d = i + 1 < n ? lower.charCodeAt(i + 1) : 0;
           }
           digits.push(ds, i + 1);
         }
-        c = codeAt(lower, ++i);
-      } while (i < n && isTokenChar(c));
+        if (++i >= n) break;
+        c = lower.charCodeAt(i);
+      } while (isTokenChar(c));
       const e = i;
       const key = (h ^ (h >>> 20)) & (FILTER_SIZE - 1);
       if (tfilter !== undefined && inFilter(tfilter, key)) {
