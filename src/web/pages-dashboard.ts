@@ -1,10 +1,11 @@
 // Dashboard (traffic per hour from the audit trail, queue counts) and health (listeners, database,
-// clamd, CA, expiring certificates). Read-only. Trust level: reads metadata only.
+// clamd, each LDAP directory asked for its base entry, CA, expiring certificates). Read-only. Trust level: reads metadata only.
 import type { Kysely } from 'kysely';
 import { html, sendJson } from './http.js';
 import { barChart } from './charts.js';
 import type { Console, ConsoleModule } from './console.js';
 import type { MessageState } from '../queue/types.js';
+import { probeLdap } from '../directory/sources/ldap.js';
 
 const HOURS = 24;
 /** Most audit records the dashboard reads (a day of a busy gateway). */
@@ -87,7 +88,8 @@ async function healthData(c: Console) {
     .catch(() => [])) as Array<{ serial: string; kind: string; address: string | null; not_after: number | string }>;
   const cas = (await db.selectFrom('pki_certs').select(['serial', 'kind', 'subject', 'not_after']).where('address', 'is', null).where('revoked_at', 'is', null).execute().catch(() => [])) as Array<{ serial: string; kind: string; subject: string; not_after: number | string }>;
   const dir = deps.cfg.directory;
-  const directories = { sources: dir?.sources ?? [], ldap: (dir?.ldap ?? []).map((l) => (l as { url?: string }).url ?? '') };
+  // each configured LDAP directory is asked for its base entry (in parallel, each within its own timeout)
+  const directories = { sources: dir?.sources ?? [], ldap: await Promise.all((dir?.ldap ?? []).map((l) => probeLdap(l))) };
   return { listeners: { ...deps.listeners(), web: deps.cfg.web.listen }, database: { kind: deps.cfg.database.kind, status: database }, antivirus: av, directories, cas, expiring };
 }
 
@@ -129,7 +131,7 @@ ${antivirusCard(c)}`,
       html`<h1>Health</h1><h2>Listeners</h2><table><tr><th>Listener</th><th>Address</th></tr>${Object.entries(h.listeners).map(([k, v]) => html`<tr><td>${k}</td><td>${v.host}:${v.port}</td></tr>`)}</table>
 <h2>Database</h2><p>${h.database.kind}: <span class="${h.database.status === 'ok' ? 'ok' : 'bad'}">${h.database.status}</span></p>
 <h2>Antivirus (clamd)</h2>${h.antivirus ? html`<pre>${JSON.stringify(h.antivirus, null, 2)}</pre>` : html`<p class="muted">Not configured.</p>`}
-<h2>Certificate directories</h2><p>Sources in order: ${h.directories.sources.join(', ') || 'none'}</p>${h.directories.ldap.length ? html`<ul>${h.directories.ldap.map((u) => html`<li>LDAP ${u}</li>`)}</ul>` : ''}
+<h2>Certificate directories</h2><p>Sources in order: ${h.directories.sources.join(', ') || 'none'}</p>${h.directories.ldap.length ? html`<table><tr><th>LDAP directory</th><th>Status</th><th>Time</th></tr>${h.directories.ldap.map((l) => html`<tr><td>${l.url}</td><td class="${l.status === 'ok' ? 'ok' : 'bad'}">${l.status}</td><td>${l.ms} ms</td></tr>`)}</table>` : ''}
 <h2>Certification authorities</h2><table><tr><th>Kind</th><th>Subject</th><th>Valid until</th></tr>${h.cas.map((x) => html`<tr><td>${x.kind}</td><td>${x.subject}</td><td>${new Date(Number(x.not_after)).toISOString()}</td></tr>`)}</table>
 <h2>Certificates expiring within 30 days</h2>${h.expiring.length ? html`<table><tr><th>Serial</th><th>Kind</th><th>Address</th><th>Expires</th></tr>${h.expiring.map((x) => html`<tr><td>${x.serial}</td><td>${x.kind}</td><td>${x.address ?? ''}</td><td>${new Date(Number(x.not_after)).toISOString()}</td></tr>`)}</table>` : html`<p class="ok">None.</p>`}`,
     );

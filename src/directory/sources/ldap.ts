@@ -82,3 +82,29 @@ export async function searchLdap(o: LdapSearch): Promise<FoundCertificate[]> {
     await client.unbind().catch(() => undefined);
   }
 }
+
+export interface LdapProbe {
+  url: string;
+  /** 'ok', or what failed (connect, bind or the base search) in the client's words. */
+  status: string;
+  ms: number;
+}
+
+/**
+ * Is a configured directory usable right now? Connect, bind as configured and read the base
+ * entry (the root DSE without a base DN), within the directory's own timeout. For the console's
+ * health page: a directory that is down makes lookups fall through to the next source.
+ */
+export async function probeLdap(o: { url: string; baseDn?: string; bindDn?: string; password?: string; timeoutMs: number }, now: () => number = Date.now): Promise<LdapProbe> {
+  const t0 = now();
+  const client = new Client({ url: o.url, timeout: o.timeoutMs, connectTimeout: o.timeoutMs });
+  try {
+    if (o.bindDn) await client.bind(o.bindDn, o.password ?? '');
+    await client.search(o.baseDn ?? '', { scope: 'base', filter: '(objectClass=*)', attributes: ['1.1'], sizeLimit: 1 });
+    return { url: o.url, status: 'ok', ms: now() - t0 };
+  } catch (e) {
+    return { url: o.url, status: `error: ${(e as Error).message || (e as Error).name}`, ms: now() - t0 };
+  } finally {
+    await client.unbind().catch(() => undefined);
+  }
+}
