@@ -19,7 +19,7 @@ import {
   parseStructured,
   splitMultipart,
 } from './mime.js';
-import { htmlToText } from './html.js';
+import { htmlTextDraft, htmlTextTidy, htmlToText } from './html.js';
 import { rtfToText } from './rtf.js';
 import { pdfToText } from './pdf.js';
 import { type InflateBudget, ZipError, listZip, looksLikeZip, readZipEntry } from './zip.js';
@@ -61,6 +61,10 @@ interface Ctx {
   uninspected: string[];
   parts: number;
   chars: number;
+  /** HTML body units still holding their draft text, whose length is not in chars yet (see addHtmlUnit). */
+  lazy: TextUnit[];
+  /** Sum of the draft lengths in lazy: at least the length their texts will add to chars. */
+  lazyChars: number;
 }
 
 const TEXT_EXT = /\.(txt|text|csv|tsv|log|md|hl7|json|xml|ics|vcf|htm|html|rtf|eml|msg)$/i;
@@ -72,13 +76,9 @@ function safeName(name: string): string {
 
 /** The text to store for a unit (line ends normalised, cut at the text limit), or undefined for none. */
 function admitText(ctx: Ctx, where: string, text: string): string | undefined {
+  if (ctx.lazy.length > 0) settleLazy(ctx);
   if (!text) return undefined;
-  if (text.includes('\r')) {
-    // same as text.replace(/\r\n?/g, '\n'); a plain /\r\n/ pass (then lone CRs, rare) is about
-    // twice as fast, and unlike replaceAll it leaves a flat string for the character loops downstream
-    text = text.replace(/\r\n/g, '\n');
-    if (text.includes('\r')) text = text.replace(/\r/g, '\n');
-  }
+  text = unixLineEnds(text);
   const room = ctx.limits.maxTextChars - ctx.chars;
   if (room <= 0) {
     ctx.uninspected.push(`${where}: text limit reached`);
@@ -90,6 +90,54 @@ function admitText(ctx: Ctx, where: string, text: string): string | undefined {
   }
   ctx.chars += text.length;
   return text;
+}
+
+/** text.replace(/\r\n?/g, '\n'). */
+function unixLineEnds(text: string): string {
+  if (text.includes('\r')) {
+    // a plain /\r\n/ pass (then lone CRs, rare) is about twice as fast, and unlike replaceAll it
+    // leaves a flat string for the character loops downstream
+    text = text.replace(/\r\n/g, '\n');
+    if (text.includes('\r')) text = text.replace(/\r/g, '\n');
+  }
+  return text;
+}
+
+/**
+ * addUnit(ctx, where, kind, false, forwarded, htmlToText(html)) for an HTML body, without the
+ * whitespace passes of htmlToText until their result is needed: a multipart/alternative HTML
+ * copy is usually dropped as a duplicate of the plain text, which compares equal up to
+ * whitespace runs with the draft just as with the text. Deferred only when the unit is certain
+ * to be admitted whole (the draft is no shorter than the text, so it fits in the room left even if
+ * every deferred text were as long as its draft); its text and its length in ctx.chars are settled
+ * before the next unit is admitted (settleLazy), and at the end for units that were kept.
+ */
+function addHtmlUnit(ctx: Ctx, where: string, kind: UnitKind, forwarded: boolean, html: string): void {
+  const draft = htmlTextDraft(html);
+  if (draft.length <= ctx.limits.maxTextChars - ctx.chars - ctx.lazyChars) {
+    if (!/\S/.test(draft)) return; // the text would be empty: admitText adds no unit
+    const u: TextUnit = { where, kind, tabular: false, forwarded, text: draft };
+    ctx.units.push(u);
+    ctx.lazy.push(u);
+    ctx.lazyChars += draft.length;
+    return;
+  }
+  addUnit(ctx, where, kind, false, forwarded, htmlTextTidy(draft));
+}
+
+/** The admitted text of a deferred HTML unit (as admitText, which cannot truncate it). */
+function settledHtmlText(draft: string): string {
+  return unixLineEnds(htmlTextTidy(draft));
+}
+
+/** Give the deferred HTML units their texts and count them in ctx.chars. */
+function settleLazy(ctx: Ctx): void {
+  for (const u of ctx.lazy) {
+    u.text = settledHtmlText(u.text);
+    ctx.chars += u.text.length;
+  }
+  ctx.lazy.length = 0;
+  ctx.lazyChars = 0;
 }
 
 // Units are built as object literals in two fixed key orders instead of `{ ...u, text }`: spreading
@@ -314,7 +362,7 @@ function entityBody(ctx: Ctx, s: string, bytes: Buffer | undefined, fields: Head
   if (type === 'text/rtf') addUnit(ctx, where, kind, false, forwarded, rtfToText(decodeTransferLatin1(s.slice(bodyStart, end), cte)));
   else {
     const text = bodyText(s, bytes, bodyStart, end, cte, charset);
-    if (type === 'text/html') addUnit(ctx, where, kind, false, forwarded, htmlToText(text));
+    if (type === 'text/html') addHtmlUnit(ctx, where, kind, forwarded, text);
     else if (type === 'text/richtext' || type === 'text/enriched') addUnit(ctx, where, kind, false, forwarded, text.replace(/<[^>]*>/g, ''));
     else addUnit(ctx, where, kind, /csv|tab-separated/.test(type), forwarded, text);
   }
@@ -453,9 +501,13 @@ export function extractText(raw: Buffer, limits?: Partial<ExtractLimits>): Extra
     uninspected: [],
     parts: 0,
     chars: 0,
+    lazy: [],
+    lazyChars: 0,
   };
   const s = raw.toString('latin1');
   const fields = walkMessage(ctx, s, raw, 0, false, 'body');
+  // deferred HTML units that were not dropped get their texts (no unit is admitted after this)
+  if (ctx.lazy.length > 0) for (const u of ctx.units) if (ctx.lazy.includes(u)) u.text = settledHtmlText(u.text);
   const correspondents: Correspondent[] = [];
   parseAddressList(correspondents, headerValue(fields, 'from'), 'from');
   parseAddressList(correspondents, headerValue(fields, 'to'), 'to');

@@ -245,10 +245,25 @@ function htmlTextByRegex(s: string): string {
 
 /** Convert HTML to text: scripts/styles/comments removed, entities decoded, hidden text included. */
 export function htmlToText(html: string): string {
+  return htmlTextTidy(htmlTextDraft(html));
+}
+
+/**
+ * htmlToText up to its whitespace passes: tags, comments and scripts removed, entities decoded;
+ * htmlTextTidy(draft) is the text. The tidy passes only rewrite maximal runs of whitespace
+ * (JavaScript \s) into non-empty, not longer runs of whitespace, and trim the ends. So the draft
+ * is never shorter than the text, holds a non-space character exactly when the text is not empty,
+ * and equals the text up to whitespace runs (all that multipart/alternative de-duplication
+ * compares), which lets the extractor skip the tidy passes for an alternative it drops.
+ */
+export function htmlTextDraft(html: string): string {
   // The scan returns a text only when html has no comment or CDATA start; then the comment pass
   // and the CDATA check below change nothing, and it is their result (no two extra searches).
-  let s = htmlTextByScan(html) ?? htmlTextByRegexChain(html);
-  s = decodeEntities(s);
+  return decodeEntities(htmlTextByScan(html) ?? htmlTextByRegexChain(html));
+}
+
+/** The whitespace passes of htmlToText, on a draft (htmlTextDraft). */
+export function htmlTextTidy(s: string): string {
   s = s.replace(/[ \u00a0]{2,}/g, ' ');
   if (s.includes('\t')) s = s.replace(/ *\t[ \t]*/g, '\t');
   return collapseBlankLines(s).trim();
