@@ -154,11 +154,18 @@ function addAttachmentUnit(ctx: Ctx, where: string, forwarded: boolean, tabular:
 function parseAddressList(out: Correspondent[], raw: string | undefined, field: Correspondent['field']): void {
   if (!raw) return;
   const text = decodeHeaderText(raw);
+  const n = Math.min(text.length, 16384);
+  // most fields hold one address and no comma: nothing to split (the loop below would only reach
+  // the final addAddress, with the same slice)
+  const comma = text.indexOf(',');
+  if (comma < 0 || comma >= n) {
+    addAddress(out, n === text.length ? text : text.slice(0, n), field);
+    return;
+  }
   // split on commas outside quotes and angle brackets
   let q = false;
   let a = 0;
   let from = 0;
-  const n = Math.min(text.length, 16384);
   for (let i = 0; i < n; i++) {
     const ch = text.charCodeAt(i);
     if (ch === 34) q = !q;
@@ -233,7 +240,7 @@ function attachmentText(ctx: Ctx, data: Buffer, ctype: string, charset: string |
     walkMessage(ctx, data.toString('latin1'), data, depth + 1, true, `${where}`);
     return;
   }
-  if (ctype === 'application/pdf' || /\.pdf$/.test(name) || data.subarray(0, 5).toString('latin1') === '%PDF-') {
+  if (ctype === 'application/pdf' || /\.pdf$/.test(name) || startsWithAscii(data, '%PDF-')) {
     const r = pdfToText(data, ctx.budget, ctx.limits.maxPdfStreams);
     if (r.incomplete) ctx.uninspected.push(`${where}: PDF not fully readable`);
     addAttachmentUnit(ctx, where, forwarded, false, r.text);
@@ -277,7 +284,7 @@ function attachmentText(ctx: Ctx, data: Buffer, ctype: string, charset: string |
     addAttachmentUnit(ctx, where, forwarded, false, htmlToText(decodeCharset(data, charset)));
     return;
   }
-  if (ctype === 'text/rtf' || ctype === 'application/rtf' || /\.rtf$/.test(name) || data.subarray(0, 5).toString('latin1') === '{\\rtf') {
+  if (ctype === 'text/rtf' || ctype === 'application/rtf' || /\.rtf$/.test(name) || startsWithAscii(data, '{\\rtf')) {
     addAttachmentUnit(ctx, where, forwarded, false, rtfToText(data.toString('latin1')));
     return;
   }
@@ -287,6 +294,13 @@ function attachmentText(ctx: Ctx, data: Buffer, ctype: string, charset: string |
     return;
   }
   if (!/^(image|audio|video|font)\//.test(ctype)) ctx.uninspected.push(`${where}: binary content (${ctype}) not inspected`);
+}
+
+/** data.subarray(0, p.length).toString('latin1') === p for an ASCII p, without a Buffer view and a string. */
+function startsWithAscii(data: Buffer, p: string): boolean {
+  if (data.length < p.length) return false;
+  for (let k = 0; k < p.length; k++) if (data[k] !== p.charCodeAt(k)) return false;
+  return true;
 }
 
 function guessType(name: string): string {
