@@ -423,8 +423,8 @@ export function sameUpToSpaceRuns(a: string, b: string): boolean {
   while (i < a.length && isJsSpace(a.charCodeAt(i))) i++;
   while (j < b.length && isJsSpace(b.charCodeAt(j))) j++;
   // Alternatives mostly differ only in their space runs, so at the start and after each space run
-  // the rest of a's line (without its trailing blanks) is first compared with b natively
-  // (startsWith). Space runs inside such a chunk are bounded by the same characters in both texts,
+  // the rest of a's line (without its trailing blanks) is first compared with b natively. Space
+  // runs inside such a chunk are bounded by the same characters in both texts,
   // hence the same; the chunk starts and ends on a non-space character, so the loop goes on from
   // the same state as after comparing it character by character. At most 8 attempts per line keep
   // this linear.
@@ -447,7 +447,9 @@ export function sameUpToSpaceRuns(a: string, b: string): boolean {
         }
         if (attempts < 8 && chunkEnd - i > 8) {
           attempts++;
-          if (b.startsWith(a.slice(i, chunkEnd), j)) {
+          // b.startsWith(chunk, j), as the equality of two slices: V8's startsWith compares
+          // character by character, string equality natively (about twice as fast here)
+          if (b.slice(j, j + chunkEnd - i) === a.slice(i, chunkEnd)) {
             j += chunkEnd - i;
             i = chunkEnd;
             continue;
