@@ -8,7 +8,6 @@
 // diagnosis on the same row.
 
 import { isJsSpace } from './mime.js';
-import { codeAt } from './scan.js';
 
 // a prototype-free table: a name such as 'constructor' or 'toString' must not find Object's members
 const NAMED: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
@@ -120,8 +119,9 @@ function htmlTextByScan(s: string): string | undefined {
   for (;;) {
     // a comment or CDATA start: the comment pass (and the CDATA check) of htmlToText apply. Every
     // '<' of s is visited here, lies in a tag body (which may hold no '<'), or in a script block
-    // (checked below), so a scan that returns a text saw none.
-    if (lt >= 0 && codeAt(s, lt + 1) === 33 /* ! */ && isCommentOrCdataStart(s, lt)) return undefined;
+    // (checked below), so a scan that returns a text saw none. (Ranges checked inline: codeAt was
+    // not inlined in this loop.)
+    if (lt >= 0 && lt + 1 < s.length && s.charCodeAt(lt + 1) === 33 /* ! */ && isCommentOrCdataStart(s, lt)) return undefined;
     const gt = lt < 0 ? -1 : s.indexOf('>', lt + 1);
     let next = lt < 0 ? -1 : s.indexOf('<', lt + 1); // where the text after this tag ends
     let rep = '';
@@ -152,7 +152,7 @@ function htmlTextByScan(s: string): string | undefined {
     if (lt < 0) return out;
     if (gt < 0) {
       // the final '<', unterminated: the dangling-tag pass turns it into a space before a tag-like character
-      const c = codeAt(s, lt + 1);
+      const c = lt + 1 < s.length ? s.charCodeAt(lt + 1) : 0;
       out += (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 47 || c === 33 || c === 63 ? ' ' : '<';
       pos = lt + 1;
       lt = -1;
@@ -278,7 +278,7 @@ function collapseBlankLines(s: string): string {
   for (let nl = s.indexOf('\n'); nl >= 0; ) {
     let k = nl + 1;
     while (k < n && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k++;
-    if (codeAt(s, k) !== 10) {
+    if (k >= n || s.charCodeAt(k) !== 10) {
       nl = s.indexOf('\n', nl + 1);
       continue;
     }
