@@ -8,7 +8,6 @@
 // diagnosis on the same row.
 
 import { isJsSpace } from './mime.js';
-import { codeAt } from './scan.js';
 
 // a prototype-free table: a name such as 'constructor' or 'toString' must not find Object's members
 const NAMED: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
@@ -118,6 +117,11 @@ function htmlTextByScan(s: string): string | undefined {
   let nl = s.indexOf('\n'); // next line break at or after pos (-1: none)
   let lt = s.indexOf('<');
   for (;;) {
+    // a comment or CDATA start: the comment pass (and the CDATA check) of htmlToText apply. Every
+    // '<' of s is visited here, lies in a tag body (which may hold no '<'), or in a script block
+    // (checked below), so a scan that returns a text saw none. (Ranges checked inline: codeAt was
+    // not inlined in this loop.)
+    if (lt >= 0 && lt + 1 < s.length && s.charCodeAt(lt + 1) === 33 /* ! */ && isCommentOrCdataStart(s, lt)) return undefined;
     const gt = lt < 0 ? -1 : s.indexOf('>', lt + 1);
     let next = lt < 0 ? -1 : s.indexOf('<', lt + 1); // where the text after this tag ends
     let rep = '';
@@ -126,6 +130,8 @@ function htmlTextByScan(s: string): string | undefined {
       const blockEnd = scriptBlockEnd(s, lt, gt);
       if (blockEnd >= 0) {
         // the block pass ran first in the chain: '<' inside the block never reached the tag passes
+        const bang = s.indexOf('<!', lt + 1);
+        if (bang >= 0 && bang < blockEnd) return undefined; // (rare) maybe a comment or CDATA start inside
         rep = ' ';
         skipTo = blockEnd;
         next = s.indexOf('<', blockEnd);
@@ -142,25 +148,23 @@ function htmlTextByScan(s: string): string | undefined {
       pos = nl + 1;
       nl = s.indexOf('\n', pos);
     }
-    out += s.slice(pos, to);
+    if (to > pos) out += s.slice(pos, to);
     if (lt < 0) return out;
     if (gt < 0) {
       // the final '<', unterminated: the dangling-tag pass turns it into a space before a tag-like character
-      const c = s.charCodeAt(lt + 1);
+      const c = lt + 1 < s.length ? s.charCodeAt(lt + 1) : 0;
       out += (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 47 || c === 33 || c === 63 ? ' ' : '<';
       pos = lt + 1;
       lt = -1;
       continue;
     }
-    out += rep;
+    if (rep !== '') out += rep;
     // line breaks inside the tag or block vanish with it (a tag's raw length <= MAX_TAG, so the tag pass matched it)
     pos = skipTo;
     if (nl >= 0 && nl < pos) nl = s.indexOf('\n', pos);
     lt = next;
   }
 }
-
-const BLOCK_ELEMENTS = ['script', 'style', 'template'];
 
 /**
  * When s[lt..gt] opens a script, style or template element, the end of what the block pass
@@ -173,8 +177,10 @@ function scriptBlockEnd(s: string, lt: number, gt: number): number {
   if (c0 !== 115 /* s */ && c0 !== 116 /* t */) return -1; // most tags: not script, style or template
   let b = a;
   while (b < gt && isWordChar(s.charCodeAt(b))) b++;
-  const name = BLOCK_ELEMENTS.find((n) => n.length === b - a && sameLetters(s, a, n));
-  if (name === undefined) return -1;
+  // the three names differ in length (no closure per s/t tag: td, tr, table, span, strong, ...)
+  const len = b - a;
+  const name = len === 6 ? 'script' : len === 5 ? 'style' : len === 8 ? 'template' : undefined;
+  if (name === undefined || (s.charCodeAt(a) | 0x20) !== name.charCodeAt(0) || !sameLetters(s, a, name)) return -1;
   for (let k = s.indexOf('</', gt + 1); k >= 0; k = s.indexOf('</', k + 1)) {
     if (!sameLetters(s, k + 2, name)) continue;
     let j = k + 2 + name.length;
@@ -211,6 +217,20 @@ function tagReplacement(s: string, lt: number, gt: number): string {
   return '';
 }
 
+/** Comment removal, then the scan or (when it does not apply) the regex chain. */
+function htmlTextByRegexChain(html: string): string {
+  let s = html;
+  // the includes() guards only skip passes that cannot match
+  if (s.includes('<!--')) s = s.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
+  // (removing comments inserts a space, so it cannot make a CDATA start appear)
+  return (s.includes('<![CDATA[') ? undefined : htmlTextByScan(s)) ?? htmlTextByRegex(s);
+}
+
+/** s at lt (a '<') starts a comment ('<!--') or a CDATA section ('<![CDATA['). */
+function isCommentOrCdataStart(s: string, lt: number): boolean {
+  return s.startsWith('<!--', lt) || s.startsWith('<![CDATA[', lt);
+}
+
 /** The specification of htmlTextByScan, used for input the scan does not handle. */
 function htmlTextByRegex(s: string): string {
   s = s.replace(/<(script|style|template)\b[^>]*>[\s\S]*?(?:<\/\1\s*>|$)/gi, ' ');
@@ -225,12 +245,25 @@ function htmlTextByRegex(s: string): string {
 
 /** Convert HTML to text: scripts/styles/comments removed, entities decoded, hidden text included. */
 export function htmlToText(html: string): string {
-  let s = html;
-  // the includes() guards only skip passes that cannot match
-  if (s.includes('<!--')) s = s.replace(/<!--[\s\S]*?(?:-->|$)/g, ' ');
-  // (removing comments inserts a space, so it cannot make a CDATA start appear)
-  s = (s.includes('<![CDATA[') ? undefined : htmlTextByScan(s)) ?? htmlTextByRegex(s);
-  s = decodeEntities(s);
+  return htmlTextTidy(htmlTextDraft(html));
+}
+
+/**
+ * htmlToText up to its whitespace passes: tags, comments and scripts removed, entities decoded;
+ * htmlTextTidy(draft) is the text. The tidy passes only rewrite maximal runs of whitespace
+ * (JavaScript \s) into non-empty, not longer runs of whitespace, and trim the ends. So the draft
+ * is never shorter than the text, holds a non-space character exactly when the text is not empty,
+ * and equals the text up to whitespace runs (all that multipart/alternative de-duplication
+ * compares), which lets the extractor skip the tidy passes for an alternative it drops.
+ */
+export function htmlTextDraft(html: string): string {
+  // The scan returns a text only when html has no comment or CDATA start; then the comment pass
+  // and the CDATA check below change nothing, and it is their result (no two extra searches).
+  return decodeEntities(htmlTextByScan(html) ?? htmlTextByRegexChain(html));
+}
+
+/** The whitespace passes of htmlToText, on a draft (htmlTextDraft). */
+export function htmlTextTidy(s: string): string {
   s = s.replace(/[ \u00a0]{2,}/g, ' ');
   if (s.includes('\t')) s = s.replace(/ *\t[ \t]*/g, '\t');
   return collapseBlankLines(s).trim();
@@ -245,7 +278,7 @@ function collapseBlankLines(s: string): string {
   for (let nl = s.indexOf('\n'); nl >= 0; ) {
     let k = nl + 1;
     while (k < n && (s.charCodeAt(k) === 32 || s.charCodeAt(k) === 9)) k++;
-    if (codeAt(s, k) !== 10) {
+    if (k >= n || s.charCodeAt(k) !== 10) {
       nl = s.indexOf('\n', nl + 1);
       continue;
     }

@@ -12,7 +12,6 @@
 
 import { isAscii as nativeIsAscii, isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
-import { codeAt } from './scan.js';
 export interface HeaderField {
   /** Lower-cased field name. */
   name: string;
@@ -297,7 +296,8 @@ export function parseHead(s: string, start: number, end: number, maxHeaderBytes:
       if (colon < 0) return { fields, bodyStart: pos };
       if (bytes < maxHeaderBytes) {
         let nameEnd = colon; // the name has no blanks; only ' ' or '\t' can stand before the colon
-        while (codeAt(s, nameEnd - 1) === 32 || codeAt(s, nameEnd - 1) === 9) nameEnd--;
+        // (nameEnd - 1 >= pos: the name has a first character, which is no blank)
+        for (let c = s.charCodeAt(nameEnd - 1); c === 32 || c === 9; c = s.charCodeAt(nameEnd - 1)) nameEnd--;
         fields.push({ name: s.slice(pos, nameEnd).toLowerCase(), raw: trimmedSlice(s, colon + 1, lineEnd) });
       }
     }
