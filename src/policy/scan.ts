@@ -195,7 +195,9 @@ export function execAtCandidates(re: RegExp, text: string, cands: readonly numbe
  * The character code at i, or 0 outside the string. Hot loops read one character past a run or
  * before a start; charCodeAt out of range returns NaN, and V8 then deoptimizes the function and
  * recompiles it with a slower character access (measured: the digit-run candidate walks ran 3x
- * slower). No test below treats code 0 as special.
+ * slower). Callers treat code 0 as "no special character". For cold paths only: in hot loops write
+ * the bound check in place, because V8 keeps type feedback per call site and this one helper,
+ * called with every kind of string, gets the generic charCodeAt.
  */
 export function codeAt(s: string, i: number): number {
   return i >= 0 && i < s.length ? s.charCodeAt(i) : 0;
