@@ -104,6 +104,15 @@ function loadCliConfig(file: string | undefined): Config {
   }
 }
 
+/** The address argument, normalised, or a usage error naming it. */
+function cliAddress(address: string): string {
+  try {
+    return normalizeAddress(address);
+  } catch (e) {
+    throw new UsageError(`${address}: ${(e as Error).message}`);
+  }
+}
+
 /**
  * `cert resend`: the recipient lost the PKCS#12 email. The certificate on file is packaged again
  * (same key, same password, which still travels only by the separate channel) and queued with a
@@ -111,12 +120,7 @@ function loadCliConfig(file: string | undefined): Config {
  */
 async function resend(address: string, o: { config?: string; requestedBy?: string }, io: LookupCliIo): Promise<void> {
   const cfg = loadCliConfig(o.config);
-  let addr: string;
-  try {
-    addr = normalizeAddress(address);
-  } catch (e) {
-    throw new UsageError(`${address}: ${(e as Error).message}`);
-  }
+  const addr = cliAddress(address);
   await withStore(cfg, async (store) => {
     const r = await resendCertificate(await issuerOptions(cfg, store), addr, { requestedBy: o.requestedBy ?? `postmaster@${cfg.domains[0]}` });
     await store.audit.append({ type: 'certificate-resend-requested', actor: cliActor(), data: { address: addr, serial: r.issued?.serial ?? null, reissued: r.reissued } });
@@ -127,12 +131,7 @@ async function resend(address: string, o: { config?: string; requestedBy?: strin
 
 async function run(address: string, o: { config?: string; json?: boolean; issue?: boolean; requestedBy?: string }, io: LookupCliIo): Promise<void> {
   const cfg = loadCliConfig(o.config);
-  let addr: string;
-  try {
-    addr = normalizeAddress(address);
-  } catch (e) {
-    throw new UsageError(`${address}: ${(e as Error).message}`);
-  }
+  const addr = cliAddress(address);
   await withStore(cfg, async (store) => {
     const issuer = o.issue ? await issuerFor(cfg, store) : undefined;
     let dir: Directory;

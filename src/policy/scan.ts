@@ -132,15 +132,7 @@ export function positions(trig: Triggers, family: string): readonly number[] {
  * Run a sticky regex (flag y) at each trigger position of a family; matches never overlap.
  */
 export function execAtTriggers(re: RegExp, text: string, trig: Triggers, family: string, cb: (m: RegExpExecArray) => void): void {
-  let after = 0;
-  for (const p of positions(trig, family)) {
-    if (p < after) continue;
-    re.lastIndex = p;
-    const m = re.exec(text);
-    if (!m) continue;
-    after = m.index + Math.max(1, m[0].length);
-    cb(m);
-  }
+  execAtCandidates(re, text, positions(trig, family), cb);
 }
 
 /** JavaScript's \s (what trim() and /\s/ treat as white space), by character code. */

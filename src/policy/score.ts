@@ -573,8 +573,8 @@ function idScore(ev: Evidence, weights: Record<string, number>): number {
 class ReasonBook {
   private readonly map = new Map<string, { count: number; where: Set<string>; samples: string[] }>();
 
-  /** `sample` may be a function: masking is then done only while samples are still kept. */
-  add(category: string, where: string, sample: string | (() => string)): void {
+  /** Counts one more finding of `category` in `where`; the entry if it still keeps samples. */
+  private count(category: string, where: string): { samples: string[] } | undefined {
     let r = this.map.get(category);
     if (!r) {
       r = { count: 0, where: new Set(), samples: [] };
@@ -582,25 +582,23 @@ class ReasonBook {
     }
     r.count++;
     r.where.add(where);
-    if (r.samples.length < 3) {
-      const s = `${typeof sample === 'function' ? sample() : sample} in ${where}`;
-      if (!r.samples.includes(s)) r.samples.push(s);
-    }
+    return r.samples.length < 3 ? r : undefined;
+  }
+
+  private static sample(r: { samples: string[] }, s: string): void {
+    if (!r.samples.includes(s)) r.samples.push(s);
+  }
+
+  /** `sample` may be a function: masking is then done only while samples are still kept. */
+  add(category: string, where: string, sample: string | (() => string)): void {
+    const r = this.count(category, where);
+    if (r) ReasonBook.sample(r, `${typeof sample === 'function' ? sample() : sample} in ${where}`);
   }
 
   /** As add, with the sample `${label} ${maskValue(maskCat, value)}` built only while samples are still kept. */
   addMasked(category: string, where: string, label: string, maskCat: string, value: string): void {
-    let r = this.map.get(category);
-    if (!r) {
-      r = { count: 0, where: new Set(), samples: [] };
-      this.map.set(category, r);
-    }
-    r.count++;
-    r.where.add(where);
-    if (r.samples.length < 3) {
-      const s = `${label} ${maskValue(maskCat, value)} in ${where}`;
-      if (!r.samples.includes(s)) r.samples.push(s);
-    }
+    const r = this.count(category, where);
+    if (r) ReasonBook.sample(r, `${label} ${maskValue(maskCat, value)} in ${where}`);
   }
 
   list(order: (cat: string) => number): Reason[] {
