@@ -27,6 +27,8 @@ export const DIRECTORY_LIMITS = {
   negativeCacheTtlSeconds: { default: 300, min: 0, max: 86400, unit: 'seconds' },
   reminderHours: { default: 24, min: 1, max: 720, unit: 'hours' },
   expireDays: { default: 7, min: 1, max: 90, unit: 'days' },
+  /** After an expired request, how long the fallback applies before a new request may be sent. */
+  retryAfterDays: { default: 30, min: 1, max: 365, unit: 'days' },
 } as const;
 type LimitName = keyof typeof DIRECTORY_LIMITS;
 
@@ -67,7 +69,8 @@ export interface DirectoryConfig {
   missingCertificate: MissingCertificateMode;
   /** Per recipient domain (lower-case) override of missingCertificate. */
   missingCertificateByDomain: Record<string, MissingCertificateMode>;
-  pending: { reminderHours: number; expireDays: number; fallback: PendingFallback };
+  /** retryAfterDays: absent means the default (DIRECTORY_LIMITS.retryAfterDays). */
+  pending: { reminderHours: number; expireDays: number; fallback: PendingFallback; retryAfterDays?: number };
   /** Where our certificates are published for partners (absent = not published). */
   publish?: PublishConfig;
 }
@@ -205,7 +208,7 @@ export function resolveDirectoryConfig(raw: unknown, dir: string, fail: Fail): D
   const dnsCert = s.obj(o.dnsCert, 'directory.dnsCert', ['timeoutMs', 'trustAnchors']);
   const harvested = s.obj(o.harvested, 'directory.harvested', ['trustAnchors']);
   const crl = s.obj(o.crl, 'directory.crl', ['timeoutMs', 'files']);
-  const pending = s.obj(o.pending, 'directory.pending', ['reminderHours', 'expireDays', 'fallback']);
+  const pending = s.obj(o.pending, 'directory.pending', ['reminderHours', 'expireDays', 'fallback', 'retryAfterDays']);
   const publish = resolvePublish(s, o.publish);
   return {
     sources: resolveSources(o.sources, fail),
@@ -224,6 +227,7 @@ export function resolveDirectoryConfig(raw: unknown, dir: string, fail: Fail): D
       reminderHours: s.num(pending.reminderHours, 'directory.pending.reminderHours', 'reminderHours'),
       expireDays: s.num(pending.expireDays, 'directory.pending.expireDays', 'expireDays'),
       fallback: s.pick(pending.fallback, 'directory.pending.fallback', FALLBACKS, 'hold'),
+      retryAfterDays: s.num(pending.retryAfterDays, 'directory.pending.retryAfterDays', 'retryAfterDays'),
     },
     ...(publish ? { publish } : {}),
   };

@@ -2,12 +2,13 @@
 // a message to an external address without a certificate is held, the address gets a request to
 // reply with a digitally signed email, reminders follow every `directory.pending.reminderHours`,
 // and after `directory.pending.expireDays` the request expires and the held messages are released
-// so the protection stage applies `directory.pending.fallback`. A certificate harvested from the
+// so the protection stage applies `directory.pending.fallback` (for `retryAfterDays`; then the next
+// message starts a new request). A certificate harvested from the
 // signed reply marks the request received and releases every message held for that address.
 // Table pending_certs (migration 0005_pending). Trust level: gateway-internal; keeps addresses and
 // queue ids only; the request email carries no message content.
 import type { Kysely } from 'kysely';
-import type { DirectoryConfig } from './config.js';
+import { DIRECTORY_LIMITS, type DirectoryConfig } from './config.js';
 import { PENDING_HOLD_PREFIX, type PendingRequests } from './missing.js';
 import { gatewayNotice } from './issue-push.js';
 import { createQueueAdmin } from '../queue/admin.js';
@@ -202,12 +203,16 @@ export function createPendingWorkflow(o: PendingOptions): PendingWorkflow {
       await expire(rec);
       return 'expired';
     }
-    if (rec?.status === 'expired') return 'expired';
+    // An expired request keeps the fallback for retryAfterDays; after that the next message asks again
+    // (the partner may have a certificate by now), instead of the address staying on the fallback.
+    const retryAfter = (o.config.pending.retryAfterDays ?? DIRECTORY_LIMITS.retryAfterDays.default) * DAY;
+    if (rec?.status === 'expired' && now.getTime() < rec.expiresAt.getTime() + retryAfter) return 'expired';
     if (rec && ACTIVE.includes(rec.status)) {
       if (!rec.messageIds.includes(r.messageId)) await update(a, { message_ids: JSON.stringify([...rec.messageIds, r.messageId]) });
       return rec.status as 'requested' | 'reminded';
     }
-    // New (or a received certificate that no longer serves): send the request, then record it.
+    // New (or a received certificate that no longer serves, or an expired request past its retry
+    // time): send the request, then record it.
     const expiresAt = new Date(now.getTime() + o.config.pending.expireDays * DAY);
     const requestId = await sendRequest({ address: a, requestedBy: r.requestedBy, expiresAt }, false);
     const row = {

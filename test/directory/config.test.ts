@@ -20,7 +20,7 @@ describe('directory config', () => {
     expect(d.sources).toEqual(['local', 'ldap', 'ldap-srv', 'dns-cert', 'harvested']);
     expect(d.ldap).toEqual([]);
     expect(d.missingCertificate).toBe('issue');
-    expect(d.pending).toEqual({ reminderHours: 24, expireDays: 7, fallback: 'hold' });
+    expect(d.pending).toEqual({ reminderHours: 24, expireDays: 7, fallback: 'hold', retryAfterDays: 30 });
     expect(d.cacheTtlSeconds).toBeGreaterThan(0);
     expect(d.publish).toBeUndefined();
   });
@@ -38,7 +38,7 @@ describe('directory config', () => {
         negativeCacheTtlSeconds: 0,
         missingCertificate: 'pending',
         missingCertificateByDomain: { 'Clinic.Example': 'portal' },
-        pending: { reminderHours: 12, expireDays: 3, fallback: 'portal' },
+        pending: { reminderHours: 12, expireDays: 3, fallback: 'portal', retryAfterDays: 14 },
         publish: { url: 'ldap://127.0.0.1:389', bindDn: 'cn=admin', password: 's', baseDn: 'dc=us' },
       },
     }, '/etc/sealgate/sealgate.yaml').directory!;
@@ -46,6 +46,7 @@ describe('directory config', () => {
     expect(d.ldap[0]).toMatchObject({ url: 'ldap://127.0.0.1:3890', timeoutMs: 2000, trustAnchors: ['/etc/sealgate/ca/x.pem'] });
     expect(d.srv).toEqual({ timeoutMs: 1000, trustAnchors: ['/abs/srv.pem'] });
     expect(d.dnsCert.trustAnchors).toEqual(['/etc/sealgate/d.pem']);
+    expect(d.pending).toEqual({ reminderHours: 12, expireDays: 3, fallback: 'portal', retryAfterDays: 14 });
     expect(missingCertificateMode(d, 'a@clinic.example')).toBe('portal');
     expect(missingCertificateMode(d, 'a@other.example')).toBe('pending');
     expect(d.publish?.baseDn).toBe('dc=us');

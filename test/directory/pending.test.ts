@@ -4,7 +4,7 @@
 // reminders follow on a test clock; a harvested certificate from the signed reply releases every
 // message held for that address; after expireDays the request expires, the messages are released
 // and the configured fallback applies.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -211,6 +211,33 @@ describe.each(['sqlite', 'postgres'] as const)('on %s', (kind) => {
       expect((await protect(late, ERIN)).why).toContain('directory.missingCertificate: hold');
       expect((await wf.get(ERIN))!.status).toBe('expired');
       expect(await state(id)).toBe('incoming');
+    });
+
+    it('retryAfterDays after an expiry the next message sends a new request; until then the fallback applies', async () => {
+      const FRAN = 'fran@clinic.example';
+      const before = now; // the later tests' requests keep their own times
+      onTestFinished(() => {
+        now = before;
+      });
+      const id = await accept(FRAN);
+      expect((await protect(id, FRAN)).kind).toBe('hold');
+      const requests = (await queued('pending-request', FRAN)).length;
+      expect(requests).toBe(1);
+      const expiresAt = (await wf.get(FRAN))!.expiresAt.getTime();
+      now = new Date(expiresAt + 1);
+      await wf.tick();
+      expect((await wf.get(FRAN))!.status).toBe('expired');
+      // within retryAfterDays (default 30): the fallback, no new request
+      now = new Date(expiresAt + 30 * 24 * H - 1);
+      const during = await accept(FRAN);
+      expect((await protect(during, FRAN)).why).toContain('directory.missingCertificate: hold');
+      expect(await queued('pending-request', FRAN)).toHaveLength(1);
+      // after it: a new request, and the message waits for the reply again
+      now = new Date(expiresAt + 30 * 24 * H);
+      const later = await accept(FRAN);
+      expect(await protect(later, FRAN)).toEqual({ kind: 'hold', why: expect.stringContaining(`waiting for a certificate from ${FRAN}`) });
+      expect((await wf.get(FRAN))!).toMatchObject({ status: 'requested', messageIds: [later] });
+      expect(await queued('pending-request', FRAN)).toHaveLength(2);
     });
 
     it('a signed reply after expiry releases the messages the fallback held', async () => {
