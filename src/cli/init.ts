@@ -133,7 +133,7 @@ pki:
 #   negativeCacheTtlSeconds: 300
 #   missingCertificate: issue        # issue | pending | portal | hold
 #   missingCertificateByDomain: {}   # e.g. { smallclinic.example: pending }
-#   pending: { reminderHours: 24, expireDays: 7, fallback: hold }
+#   pending: { reminderHours: 24, expireDays: 7, fallback: hold, retryAfterDays: 30 }
 
 # OpenPGP (docs/openpgp.md). The domain key pair (signs outbound PGP/MIME, decrypts inbound PGP) and
 # the additional decryption key (ADK) are created by sealgate init (a domain added later: at sealgate
