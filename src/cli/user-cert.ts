@@ -1,4 +1,5 @@
-// `sealgate cert import-p12 FILE --password-file F --config F`: escrows an internal user's own
+// `sealgate cert import-p12 FILE --password-file F --config F`, `cert user-keys list|remove`: escrows
+// (and lists, and removes) an internal user's own
 // certificate and private key (a PKCS#12 file), so the gateway can decrypt mail partners encrypt
 // to that personal certificate (src/pki/user-keys.ts). Trust level: operator with the KEK; reads
 // the PKCS#12 password from a file (never from the command line, which other users can see);
@@ -10,7 +11,7 @@ import { Option, type Command } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { defaultPkiConfig } from '../pki/config.js';
 import { KekError, loadKek } from '../pki/keystore.js';
-import { importUserKey, Pkcs12Error, readPkcs12 } from '../pki/user-keys.js';
+import { importUserKey, listUserKeys, Pkcs12Error, readPkcs12, removeUserKeys } from '../pki/user-keys.js';
 import { cliActor, withStore } from './shared.js';
 
 export interface UserCertIo {
@@ -40,13 +41,7 @@ async function readNamed(path: string, what: string): Promise<Buffer> {
 async function importP12(file: string, o: { passwordFile?: string; config?: string }, io: UserCertIo): Promise<void> {
   if (!o.config) throw new UsageError('--config FILE is required');
   if (!o.passwordFile) throw new UsageError('--password-file FILE is required');
-  let cfg;
-  try {
-    cfg = loadConfig(o.config);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
+  const cfg = configFrom(o.config);
   const pkiCfg = cfg.pki ?? defaultPkiConfig(cfg.dir, cfg.hostname, cfg.domains);
   const p12 = await readNamed(file, 'the PKCS#12 file');
   // One line: the password, without its line end.
@@ -62,22 +57,71 @@ async function importP12(file: string, o: { passwordFile?: string; config?: stri
   io.out(`imported ${r.address}: ${r.subject}, valid until ${r.notAfter.toISOString().slice(0, 10)}, SHA-256 ${r.fingerprint}; key escrowed as ${r.keyId}\n`);
 }
 
-/** Adds `import-p12` to the `cert` command group. */
+function configFrom(file: string | undefined) {
+  if (!file) throw new UsageError('--config FILE is required');
+  try {
+    return loadConfig(file);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+/** `cert user-keys list`: every escrowed user key, in use or removed (no key material is read). */
+async function listKeys(o: { config?: string; json?: boolean }, io: UserCertIo): Promise<void> {
+  const cfg = configFrom(o.config);
+  const keys = await withStore(cfg, (store) => listUserKeys(store));
+  if (o.json) {
+    io.out(`${JSON.stringify(keys.map((k) => ({ ...k, notAfter: k.notAfter?.toISOString() ?? null, importedAt: k.importedAt.toISOString(), removedAt: k.removedAt?.toISOString() ?? null })), null, 2)}\n`);
+    return;
+  }
+  if (keys.length === 0) io.out('no escrowed user keys\n');
+  for (const k of keys) {
+    const state = k.removedAt ? `removed ${k.removedAt.toISOString().slice(0, 10)}` : 'in use';
+    io.out(`${k.address}  ${state}  imported ${k.importedAt.toISOString().slice(0, 10)}  valid until ${k.notAfter?.toISOString().slice(0, 10) ?? '?'}  ${k.subject}  SHA-256 ${k.fingerprint}  (${k.keyId})\n`);
+  }
+}
+
+/** `cert user-keys remove ADDRESS|KEY-ID`: destroys the escrowed key(s); audited. */
+async function removeKeys(query: string, o: { config?: string }, io: UserCertIo): Promise<void> {
+  const cfg = configFrom(o.config);
+  const ids = await withStore(cfg, (store) => removeUserKeys(store, query, { actor: cliActor(), now: new Date() }));
+  for (const id of ids) io.out(`removed ${id}: mail encrypted to that certificate is no longer decrypted (a running gateway notices within seconds)\n`);
+}
+
+/** Wraps a command action: usage errors exit 2, refusals 1, with the command's name. */
+function guarded<A extends unknown[]>(name: string, io: UserCertIo, f: (...a: A) => Promise<void>): (...a: A) => Promise<void> {
+  return async (...a: A) => {
+    try {
+      await f(...a);
+    } catch (e) {
+      const usage = e instanceof UsageError;
+      const known = usage || e instanceof Pkcs12Error || e instanceof KekError;
+      io.err(`sealgate ${name}: ${known ? (e as Error).message : `failed: ${(e as Error).message}`}\n`);
+      io.exit(usage ? 2 : 1);
+    }
+  };
+}
+
+/** Adds `import-p12` and `user-keys list|remove` to the `cert` command group. */
 export function registerUserCertCommands(cert: Command, io: UserCertIo = defaultIo): void {
+  const keys = cert.command('user-keys').description("Internal users' escrowed personal keys (imported with cert import-p12)");
+  keys.command('list')
+    .description('Every escrowed user key, in use or removed, with its certificate (no key material is shown)')
+    .addOption(new Option('--config <file>', 'sealgate.yaml'))
+    .option('--json', 'JSON output')
+    .action(guarded('cert user-keys list', io, (o: { config?: string; json?: boolean }) => listKeys(o, io)));
+  keys.command('remove')
+    .description("Destroy a user's escrowed key (all of an address's, or one key id): their personal certificate's mail is no longer decrypted")
+    .argument('<address-or-key-id>')
+    .addOption(new Option('--config <file>', 'sealgate.yaml'))
+    .action(guarded('cert user-keys remove', io, (q: string, o: { config?: string }) => removeKeys(q, o, io)));
+
   cert
     .command('import-p12')
     .description("Escrow an internal user's own certificate and key (PKCS#12) so mail encrypted to it can be decrypted")
     .argument('<file>', 'PKCS#12 file (.p12 / .pfx)')
     .addOption(new Option('--password-file <file>', 'file holding the PKCS#12 password (one line)'))
     .addOption(new Option('--config <file>', 'sealgate.yaml'))
-    .action(async (file: string, o: { passwordFile?: string; config?: string }) => {
-      try {
-        await importP12(file, o, io);
-      } catch (e) {
-        const usage = e instanceof UsageError;
-        const known = usage || e instanceof Pkcs12Error || e instanceof KekError;
-        io.err(`sealgate cert import-p12: ${known ? (e as Error).message : `failed: ${(e as Error).message}`}\n`);
-        io.exit(usage ? 2 : 1);
-      }
-    });
+    .action(guarded('cert import-p12', io, (file: string, o: { passwordFile?: string; config?: string }) => importP12(file, o, io)));
 }

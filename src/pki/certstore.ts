@@ -116,6 +116,17 @@ export class CertStore {
     return out;
   }
 
+  /** Ids of the keys of one purpose that still hold their sealed private key. */
+  async liveKeyIds(purpose: string): Promise<string[]> {
+    const rows = await this.db.selectFrom('pki_keys').select('id').where('purpose', '=', purpose).where('sealed_key', 'is not', null).orderBy('id').execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** Gives a destroyed key row a sealed key again (a user's key escrowed anew after removal). */
+  async reviveKey(id: string, sealedKey: string, kekId: string, at: Date): Promise<void> {
+    await this.db.updateTable('pki_keys').set({ sealed_key: sealedKey, kek_id: kekId, destroyed_at: null, created_at: at.getTime() }).where('id', '=', id).execute();
+  }
+
   /** Replaces a key's sealed blob (KEK rotation). */
   async resealKey(id: string, sealedKey: string, kekId: string): Promise<void> {
     await this.db.updateTable('pki_keys').set({ sealed_key: sealedKey, kek_id: kekId }).where('id', '=', id).execute();

@@ -184,16 +184,22 @@ export async function importUserKey(store: PkiStore, kek: Kek, p12: Pkcs12Conten
   const fp = fingerprint(p12.certificate);
   const keyId = `${USER_KEY_PURPOSE}:${address}:${fp.replace(/:/g, '').slice(0, 16).toLowerCase()}`;
   const certs = CertStore.of(store.db);
-  if (await certs.getKey(keyId)) throw new Pkcs12Error(`already imported for ${address} (key ${keyId})`);
-  await certs.putKey({
-    id: keyId,
-    purpose: USER_KEY_PURPOSE,
-    algorithm: p12.privateKey.asymmetricKeyType ?? 'unknown',
-    spki: cert.spkiDer,
-    sealedKey: sealPrivateKey(p12.privateKey, kek),
-    kekId: kek.id,
-    createdAt: opts.now,
-  });
+  const existing = await certs.getKey(keyId);
+  if (existing?.sealedKey) throw new Pkcs12Error(`already imported for ${address} (key ${keyId})`);
+  const sealedKey = sealPrivateKey(p12.privateKey, kek);
+  // a key removed with `cert user-keys remove` may be escrowed again
+  if (existing) await certs.reviveKey(keyId, sealedKey, kek.id, opts.now);
+  else {
+    await certs.putKey({
+      id: keyId,
+      purpose: USER_KEY_PURPOSE,
+      algorithm: p12.privateKey.asymmetricKeyType ?? 'unknown',
+      spki: cert.spkiDer,
+      sealedKey,
+      kekId: kek.id,
+      createdAt: opts.now,
+    });
+  }
   await store.setSetting(CERT_SETTING(keyId), p12.certificate.toString('base64'));
   await store.audit.append({ type: 'user-key-escrowed', actor: opts.actor, data: { address, keyId, sha256: fp } });
   return { keyId, address, subject: cert.subjectText, notAfter: cert.notAfter, fingerprint: fp };
@@ -208,4 +214,53 @@ export async function userDecryptKeys(store: PkiStore, kek: Kek): Promise<Array<
     if (cert) out.push({ certificate: Buffer.from(cert, 'base64'), privateKey: openPrivateKey(k.sealedKey, kek) });
   }
   return out;
+}
+
+export interface EscrowedUserKey {
+  keyId: string;
+  address: string;
+  subject: string;
+  notAfter: Date | null;
+  fingerprint: string;
+  importedAt: Date;
+  /** When the key was removed (the certificate stays on record); null while it is in use. */
+  removedAt: Date | null;
+}
+
+/** Every escrowed user key, in use or removed, with its certificate's facts (no KEK needed). */
+export async function listUserKeys(store: PkiStore): Promise<EscrowedUserKey[]> {
+  const out: EscrowedUserKey[] = [];
+  for (const k of await CertStore.of(store.db).listKeys()) {
+    if (k.purpose !== USER_KEY_PURPOSE) continue;
+    const b64 = await store.getSetting(CERT_SETTING(k.id));
+    const der = b64 ? Buffer.from(b64, 'base64') : null;
+    const cert = der ? parseCert(der) : null;
+    out.push({
+      keyId: k.id,
+      address: k.id.split(':')[1] ?? '',
+      subject: cert?.subjectText ?? '',
+      notAfter: cert?.notAfter ?? null,
+      fingerprint: der ? fingerprint(der) : '',
+      importedAt: k.createdAt,
+      removedAt: k.sealedKey ? null : k.destroyedAt,
+    });
+  }
+  return out;
+}
+
+/**
+ * Removes the escrowed keys of an address (or the one key with that id): the sealed private key is
+ * destroyed, so mail encrypted to that personal certificate is no longer decrypted (a running
+ * gateway notices within its recheck interval); the certificate stays on record. Audited.
+ */
+export async function removeUserKeys(store: PkiStore, query: string, opts: { actor: string; now: Date }): Promise<string[]> {
+  const certs = CertStore.of(store.db);
+  const q = query.includes(':') ? query : normalizeAddress(query);
+  const ids = (await certs.liveKeyIds(USER_KEY_PURPOSE)).filter((id) => id === q || id.split(':')[1] === q);
+  if (ids.length === 0) throw new Pkcs12Error(`no escrowed key in use for ${query}`);
+  for (const id of ids) {
+    await certs.destroyKey(id, opts.now);
+    await store.audit.append({ type: 'user-key-removed', actor: opts.actor, data: { address: id.split(':')[1], keyId: id } });
+  }
+  return ids;
 }

@@ -132,3 +132,63 @@ describe('mail encrypted to a personal certificate', () => {
     }
   }, 120_000);
 });
+
+describe('cert user-keys list | remove, seen by the running gateway', () => {
+  /** Messages to `to` held because they could not be decrypted. */
+  const heldFor = (to: string): number => {
+    const db = new Database(join(setup.dir, 'data', 'sealgate.db'), { readonly: true });
+    try {
+      const rows = db.prepare("SELECT m.hold_reason FROM messages m JOIN recipients r ON r.message_id = m.id WHERE m.state = 'hold' AND r.address = ?").all(to) as Array<{ hold_reason: string | null }>;
+      return rows.filter((r) => /cannot decrypt/.test(r.hold_reason ?? '')).length;
+    } finally {
+      db.close();
+    }
+  };
+  const encryptedTo = async (tag: string, to: string): Promise<Buffer> => {
+    const smime = await opensslEncrypt(Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), innerMessage(tag, to)]), [pki.ids[to]!.certPath], 'aes-256-cbc', 'rsa-pkcs1');
+    return Buffer.from(smime.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
+  };
+
+  test('lists the keys; a removed key is destroyed at once and the running gateway stops decrypting with it; a new import brings it back', async () => {
+    gw ??= await startGatewayProcess(setup);
+    const list = sealgate(['cert', 'user-keys', 'list', '--config', setup.config]);
+    expect(list.status, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${NURSE.replace(/\./g, '\\.')}  in use  imported \\d{4}-\\d\\d-\\d\\d  valid until .*SHA-256 [0-9A-F:]{95}  \\(user-escrow:`, 'm'));
+    expect(list.stdout).toContain(`${DOCTOR}  in use`);
+
+    const rm = sealgate(['cert', 'user-keys', 'remove', NURSE, '--config', setup.config]);
+    expect(rm.status, rm.stderr).toBe(0);
+    expect(rm.stdout).toMatch(/^removed user-escrow:nurse\.kim@hospital\.test:[0-9a-f]{16}: /);
+    const db = new Database(join(setup.dir, 'data', 'sealgate.db'), { readonly: true });
+    try {
+      const row = db.prepare("SELECT sealed_key, destroyed_at FROM pki_keys WHERE id LIKE 'user-escrow:nurse%'").get() as { sealed_key: string | null; destroyed_at: number | null };
+      expect(row.sealed_key).toBeNull();
+      expect(row.destroyed_at).toBeGreaterThan(0);
+      const audit = db.prepare("SELECT data FROM audit WHERE type = 'user-key-removed'").all() as Array<{ data: string }>;
+      expect(audit.map((a) => JSON.parse(a.data).address)).toEqual([NURSE]);
+    } finally {
+      db.close();
+    }
+    expect(sealgate(['cert', 'user-keys', 'list', '--config', setup.config]).stdout).toMatch(new RegExp(`^${NURSE.replace(/\./g, '\\.')}  removed \\d{4}`, 'm'));
+    const again = sealgate(['cert', 'user-keys', 'remove', NURSE, '--config', setup.config]);
+    expect([again.status, again.stderr]).toEqual([1, `sealgate cert user-keys remove: no escrowed key in use for ${NURSE}\n`]);
+
+    // the running gateway re-reads the keys within its recheck interval (10 s)
+    await new Promise((r) => setTimeout(r, 11_000));
+    const toNurse = await sendMail(setup.inboundPort, { from: 'partner@example.test', to: [NURSE], data: await encryptedTo('after-removal', NURSE) });
+    expect(toNurse.code, toNurse.final).toBe(250);
+    const toDoctor = await sendMail(setup.inboundPort, { from: 'partner@example.test', to: [DOCTOR], data: await encryptedTo('doctor-still', DOCTOR) });
+    expect(toDoctor.code, toDoctor.final).toBe(250);
+    expect(withoutTrace((await deliveredWith('personal doctor-still')).data).equals(innerMessage('doctor-still', DOCTOR))).toBe(true);
+    await expect.poll(() => heldFor(NURSE), { timeout: 20_000 }).toBe(1);
+    expect(internal.messages.some((m) => m.data.toString('latin1').includes('Results for after-removal'))).toBe(false);
+
+    // escrowed again: decrypted again
+    const re = importP12(p12('nurse'));
+    expect(re.status, re.stderr).toBe(0);
+    await new Promise((r) => setTimeout(r, 11_000));
+    const back = await sendMail(setup.inboundPort, { from: 'partner@example.test', to: [NURSE], data: await encryptedTo('re-imported', NURSE) });
+    expect(back.code, back.final).toBe(250);
+    expect(withoutTrace((await deliveredWith('personal re-imported')).data).equals(innerMessage('re-imported', NURSE))).toBe(true);
+  }, 120_000);
+});
