@@ -493,7 +493,16 @@ export function smimeDecryptMessage(rfc822: Buffer, keys: DecryptKey | DecryptKe
 function decryptLayer(engine: SmimeEngine, limits: MimeLimits, der: Buffer, keys: DecryptKey[]): { inner: Peeled; layer: EncryptedLayer } {
   const info = envelopeInfo(der);
   const { content, keyIndex } = decryptWithAny(engine, der, keys);
-  const inner = peel(content, limits);
+  let inner: Peeled;
+  try {
+    inner = peel(content, limits);
+  } catch (e) {
+    // A key that is not the recipient's "decrypts" CBC content to noise whose padding now and then
+    // looks valid (RSA PKCS#1 v1.5 keys answer with an implicit-rejection key, by design): content
+    // that is no MIME entity at all is reported as the decryption failure it almost surely is.
+    if (e instanceof SmimeError && e.code === 'malformed') throw new SmimeError('decrypt-failed', 'the decrypted content is not a MIME entity (wrong key or damaged message)');
+    throw e;
+  }
   return { inner, layer: { kind: 'encrypted', ...info, keyIndex, headerProtected: inner.protectedMessage !== undefined } };
 }
 

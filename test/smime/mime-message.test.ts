@@ -99,6 +99,23 @@ describe('encrypting a message', () => {
     expect(['no-recipient', 'decrypt-failed']).toContain((err as SmimeError).code);
     expect(() => smimeDecryptMessage(sampleMessage(), { privateKey: keyOf(pki.ids.alice!) })).toThrow(/not an encrypted S\/MIME message/);
   });
+
+  it('a wrong key tried on every recipient (a domain key has no certificate) always fails as a decryption failure, never as a malformed message', () => {
+    // Implicit rejection gives the wrong key a pseudo-random content key; about one time in 256 the
+    // CBC padding of the noise looks valid, and the noise used to be reported as a malformed entity.
+    const wrong = { privateKey: keyOf(pki.ids.carol!) };
+    const codes = new Set<string>();
+    for (let i = 0; i < 600; i++) {
+      const enc = smimeEncryptMessage(sampleMessage(), [{ certificate: pki.ids.alice!.certDer }], { cipher: 'aes-128-cbc' });
+      try {
+        smimeDecryptMessage(enc, wrong);
+        codes.add('decrypted');
+      } catch (e) {
+        codes.add((e as SmimeError).code);
+      }
+    }
+    expect([...codes].sort()).toEqual(['decrypt-failed']);
+  }, 60_000);
 });
 
 describe('signing a message', () => {
