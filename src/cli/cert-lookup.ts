@@ -5,7 +5,6 @@
 // Thin shell over src/directory. Trust level: operator; prints public certificates only.
 // Exit status: 0 found (or issued), 1 not found, 2 configuration or usage error.
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { fingerprint, normalizeAddress } from '../pki/ca.js';
 import { parseCert } from '../pki/cert-util.js';
@@ -16,7 +15,7 @@ import { DirectoryFileError, directoryFromConfig, type Directory, type Issuer } 
 import { createIssuer, resendCertificate, type IssuerOptions } from '../directory/issue-push.js';
 import type { LookupResult, RecipientCertificate } from '../directory/types.js';
 import type { OpenedStore } from '../store/index.js';
-import { cliActor, withStore } from './shared.js';
+import { cliActor, loadConfigOr, withStore } from './shared.js';
 import { openConfiguredPki } from '../pki/setup.js';
 
 export interface LookupCliIo {
@@ -96,12 +95,7 @@ async function issuerFor(cfg: Config, store: OpenedStore): Promise<Issuer> {
 
 function loadCliConfig(file: string | undefined): Config {
   if (!file) throw new UsageError('--config FILE is required');
-  try {
-    return loadConfig(file);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
+  return loadConfigOr(file, (m) => new UsageError(m));
 }
 
 /** The address argument, normalised, or a usage error naming it. */

@@ -37,10 +37,15 @@ export class CliError extends Error {
 
 /** Loads the configuration; a problem in it becomes a CliError with exit status 2 naming the key. */
 export function configForCli(file: string): Config {
+  return loadConfigOr(file, (message) => new CliError(message, EXIT_CONFIG));
+}
+
+/** The config file, or the command's own usage error carrying the loader's message (file and key). */
+export function loadConfigOr(file: string, usage: (message: string) => Error): Config {
   try {
     return loadConfig(file);
   } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message, EXIT_CONFIG);
+    if (err instanceof ConfigError) throw usage(err.message);
     throw err;
   }
 }

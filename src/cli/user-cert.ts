@@ -8,11 +8,10 @@
 // or configuration error.
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { ConfigError, loadConfig } from '../config/load.js';
 import { defaultPkiConfig } from '../pki/config.js';
 import { KekError, loadKek } from '../pki/keystore.js';
 import { importUserKey, listUserKeys, Pkcs12Error, readPkcs12, removeUserKeys } from '../pki/user-keys.js';
-import { cliActor, withStore } from './shared.js';
+import { cliActor, loadConfigOr, withStore } from './shared.js';
 
 export interface UserCertIo {
   out(text: string): void;
@@ -59,12 +58,7 @@ async function importP12(file: string, o: { passwordFile?: string; config?: stri
 
 function configFrom(file: string | undefined) {
   if (!file) throw new UsageError('--config FILE is required');
-  try {
-    return loadConfig(file);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new UsageError(e.message);
-    throw e;
-  }
+  return loadConfigOr(file, (m) => new UsageError(m));
 }
 
 /** `cert user-keys list`: every escrowed user key, in use or removed (no key material is read). */
