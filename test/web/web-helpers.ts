@@ -1,7 +1,8 @@
 // Helpers for the web tests: HTTPS requests to the gateway's self-signed listener, and Debian's
 // Chromium through playwright-core (never a downloaded browser).
 import { request } from 'node:https';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { freePort } from '../../src/bench/net.js';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { totp } from '../../src/web/totp.js';
@@ -138,11 +139,37 @@ export function resetUser(setup: GatewaySetup, name = 'admin'): { password: stri
   return credentials(r.stdout);
 }
 
-/** Starts `sealgate start` for `setup` and waits until its web listener answers. */
+/** True once the console answers an HTTPS request on `port` (any status), false after `ms`. */
+async function answersHttps(port: number, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      await https(port, '/login');
+      return true;
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return false;
+}
+
+/**
+ * Starts `sealgate start` for `setup` and waits until its web listener answers over HTTPS. The
+ * port came from freePort(), so another test's server may have taken it before the gateway bound
+ * it (the browser then met that server: ERR_SSL_PROTOCOL_ERROR): the gateway is started again on a
+ * new port, at most twice.
+ */
 export async function startWithWeb(setup: GatewaySetup): Promise<GatewayProcess> {
-  const gw = await startGatewayProcess(setup);
-  await waitPort(setup.webPort, 60000);
-  return gw;
+  for (let attempt = 0; ; attempt++) {
+    const gw = await startGatewayProcess(setup);
+    await waitPort(setup.webPort, 60000);
+    if (await answersHttps(setup.webPort, 30000)) return gw;
+    await gw.stop();
+    if (attempt >= 2) throw new Error(`the console did not answer over HTTPS on port ${setup.webPort}`);
+    const port = await freePort();
+    writeFileSync(setup.config, readFileSync(setup.config, 'utf8').replace(`127.0.0.1:${setup.webPort}`, `127.0.0.1:${port}`));
+    (setup as { webPort: number }).webPort = port;
+  }
 }
 
 /** Stops what a web test started, browser first, and removes its folder; tolerates parts never started. */
