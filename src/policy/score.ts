@@ -977,8 +977,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     addHealthHit(unitEv, t.info, t.info.category, t.info.weight);
     if (t.info.weight >= 1) reasons.add(t.info.category, where, t.info.label);
   }
-  // comma tables pasted into prose are looked for in ordinary-sized parts only (cost on huge text)
-  const tables = unit.tabular || text.includes('\t') || text.includes('|') || (text.length < 200_000 && text.includes(',')) ? findTables(text, unit.tabular) : [];
+  // findTables looks for the tabs, pipes and commas itself; a huge part (at the line limit) is read
+  // only with a tab or a pipe, since comma tables pasted into prose cost too much to look for there
+  const tables = unit.tabular || text.length < TABLE_MAX_LINES || text.includes('\t') || text.includes('|') ? findTables(text, unit.tabular) : [];
   // HL7 segments are parsed once per part; lab values count as health codes, the rest as identifiers
   const hl7 = detectHl7(text);
   const kept = (list: Finding[]) => (dropped.length > 0 ? list.filter(keep) : list);
