@@ -8,6 +8,7 @@
 // diagnosis on the same row.
 
 import { isJsSpace } from './mime.js';
+import { flatString } from './scan.js';
 
 // a prototype-free table: a name such as 'constructor' or 'toString' must not find Object's members
 const NAMED: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, {
@@ -257,6 +258,8 @@ export function htmlToText(html: string): string {
  * compares), which lets the extractor skip the tidy passes for an alternative it drops.
  */
 export function htmlTextDraft(html: string): string {
+  // decoded bodies come in many string representations; the scan reads one (see flatString)
+  html = flatString(html);
   // The scan returns a text only when html has no comment or CDATA start; then the comment pass
   // and the CDATA check below change nothing, and it is their result (no two extra searches).
   return decodeEntities(htmlTextByScan(html) ?? htmlTextByRegexChain(html));

@@ -6,6 +6,20 @@
 // TriggerIndex and records where each family's keywords start. Detectors then run their full
 // pattern as a sticky regex only at those positions. One pass over the text, same matches.
 
+/**
+ * The same string as a flat sequential string. Texts built by slicing, concatenating and decoding
+ * come in a dozen V8 string representations (sliced, cons, thin, external, one- or two-byte);
+ * once a property access has seen more than four of them it goes megamorphic, and every
+ * charCodeAt, indexOf and slice of the character loops downstream then takes the generic path
+ * (seen with --log-ic: 14 representations of unit texts, nearly every string access in the scorer
+ * megamorphic). A round trip through a UTF-16 buffer (native, about 2 ns a character here) leaves
+ * only the sequential one- and two-byte forms (and an external string for texts of a megabyte or
+ * more). Every UTF-16 code unit, lone surrogates included, is kept.
+ */
+export function flatString(s: string): string {
+  return Buffer.from(s, 'utf16le').toString('utf16le');
+}
+
 /** Lower-case with offsets preserved (U+0130 is the one character whose lower case is longer). */
 export function lowerSameLength(text: string): string {
   return (text.includes('\u0130') ? text.replace(/\u0130/g, 'I') : text).toLowerCase();

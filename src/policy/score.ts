@@ -10,7 +10,7 @@ import { type Finding, detectCodes, detectHl7, detectIdentifiers, isValidIcd10 }
 import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { Lexicon, TermHit } from './lexicon.js';
 import { maskValue } from './mask.js';
-import { type Triggers, codeAt, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
+import { type Triggers, codeAt, execAtCandidates, execAtTriggers, flatString, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
 import { bundledLexicon } from './lexicon.js';
 
 export interface Reason {
@@ -955,7 +955,8 @@ function hasMrnOrMbi(ids: readonly Finding[]): boolean {
 function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const { pol, reasons } = ctx;
   const where = unit.where;
-  const text = unit.text;
+  // one string representation for every part (see flatString): the passes below read it by character
+  const text = flatString(unit.text);
   const unitEv = newEvidence();
   let best = 0;
 

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { cptGate, numericPatterns } from '../../src/policy/detectors.js';
 import { bundledLexicon } from '../../src/policy/lexicon.js';
-import { digitRuns, execAtCandidates, lowerSameLength } from '../../src/policy/scan.js';
+import { digitRuns, execAtCandidates, flatString, lowerSameLength } from '../../src/policy/scan.js';
 import { lastFirstPattern } from '../../src/policy/score.js';
 
 const PIECES = [
@@ -74,6 +74,22 @@ describe('candidate positions', () => {
         expect(runs).toEqual(digitRuns(t));
       }),
       { numRuns: 3000, seed: 12 },
+    );
+  });
+});
+
+describe('flatString', () => {
+  it('gives back the same UTF-16 code units, lone surrogates and NULs included', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), fc.string({ unit: 'grapheme', maxLength: 50 }), (a, b) => {
+        // sliced and concatenated inputs, the representations it exists to remove
+        for (const s of [a, b, a + b, (a + b).slice(1), `${b}\ud800${a}\u0000`]) {
+          const f = flatString(s);
+          expect(f.length).toBe(s.length);
+          expect(f === s).toBe(true);
+        }
+      }),
+      { numRuns: 2000, seed: 15 },
     );
   });
 });
