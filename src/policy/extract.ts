@@ -398,6 +398,9 @@ function bodyText(s: string, bytes: Buffer | undefined, a: number, b: number, ct
  * The alternatives of multipart/alternative usually carry the same text (plain and HTML). Score it
  * once: a unit whose whitespace-normalised text equals an earlier alternative's is dropped. Any
  * difference (hidden HTML text, different content) keeps both, so nothing escapes inspection.
+ * Alternatives that differ only in reply quotation marks and table pipes (sameAlternativeText)
+ * are scored once too, as the one with fewer such marks: "6.8 | %" in a plain-text table hides a
+ * value's unit that the HTML table's cells keep next to it.
  */
 function dropDuplicateAlternatives(ctx: Ctx, from: number): void {
   if (ctx.units.length - from < 2) return; // one alternative with text: nothing to compare
@@ -407,10 +410,41 @@ function dropDuplicateAlternatives(ctx: Ctx, from: number): void {
   for (let i = from; i < units.length; i++) {
     const u = units[i]!;
     let dup = false;
-    for (let k = from; k < n && !dup; k++) dup = units[k]!.kind === u.kind && sameUpToSpaceRuns(units[k]!.text, u.text);
+    for (let k = from; k < n && !dup; k++) {
+      const same = units[k]!.kind === u.kind ? sameAlternativeText(units[k]!.text, u.text) : 0;
+      if (same === 2 && marks(u.text) < marks(units[k]!.text)) units[k] = u;
+      dup = same !== 0;
+    }
     if (!dup) units[n++] = u;
   }
   units.length = n;
+}
+
+/** A line starting with a quotation mark of a plain-text reply ('>', '> >', ...). */
+const QUOTED_LINE = /^[ \t]*>/m;
+const QUOTE_MARKS = /^[ \t]*>[> \t]*/gm;
+
+/** a without the quotation marks of a plain-text reply, and with its table pipes as spaces. */
+function withoutMarks(a: string): string {
+  return a.replace(QUOTE_MARKS, '').replaceAll('|', ' ');
+}
+
+/** How many quotation-mark runs and pipes a has. */
+function marks(a: string): number {
+  return (a.match(QUOTE_MARKS)?.length ?? 0) + a.split('|').length - 1;
+}
+
+/**
+ * 1 when a and b are the same text up to white space runs; 2 when they are the same up to white
+ * space, the '>' marks a plain-text reply puts before quoted lines and the '|' between the cells
+ * of a plain-text table (the HTML alternative shows a blockquote and a table instead); 0
+ * otherwise. Only those marks are ignored, so every word of a dropped alternative is in the one
+ * that is kept.
+ */
+export function sameAlternativeText(a: string, b: string): 0 | 1 | 2 {
+  if (sameUpToSpaceRuns(a, b)) return 1;
+  if (!QUOTED_LINE.test(a) && !QUOTED_LINE.test(b) && !a.includes('|') && !b.includes('|')) return 0;
+  return sameUpToSpaceRuns(withoutMarks(a), withoutMarks(b)) ? 2 : 0;
 }
 
 /**

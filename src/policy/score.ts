@@ -383,6 +383,15 @@ class NextOf {
   }
 }
 
+/** The line at `at` is a row of a tab table of `cols` columns (two or more cells, at most one more or fewer). */
+function tabRowAt(text: string, at: number, cols: number): boolean {
+  let e = text.indexOf('\n', at);
+  if (e < 0) e = text.length;
+  if (at >= e || text.lastIndexOf('\t', e - 1) < at) return false;
+  const cells = splitCells(text.slice(at, e), '\t');
+  return cells.length >= 2 && Math.abs(cells.length - cols) <= 1;
+}
+
 /** Maximum lines of one part searched for tables. */
 const TABLE_MAX_LINES = 200_000;
 
@@ -469,7 +478,9 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
       const re = lineEnd(rs);
       const l = text.slice(rs, re);
       if (!l.trim()) {
-        if (rows.length > 0) break;
+        // an HTML table's rows come out with a blank line between them (<tr> and </tr> each end a
+        // line): a tab table goes on after one when the next line is a row of it
+        if (rows.length > 0 && !(delim === '\t' && tabRowAt(text, re + 1, cols.length))) break;
         rs = re + 1;
         continue;
       }

@@ -29,3 +29,37 @@ describe('deferred HTML alternatives', () => {
     }
   });
 });
+
+describe('multipart/alternative copies that differ only in marks', () => {
+  const alt = (plainText: string, html: string) =>
+    Buffer.from(
+      'From: a@clinic.example\r\nTo: b@partner.example\r\nSubject: Re: results\r\nContent-Type: multipart/alternative; boundary=a\r\n\r\n' +
+        `--a\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n${plainText}\r\n` +
+        `--a\r\nContent-Type: text/html; charset=utf-8\r\n\r\n${html}\r\n--a--\r\n`,
+      'utf8',
+    );
+  const plainReply = 'Thanks, noted.\r\n\r\nOn Monday Dr. Lee wrote:\r\n> Test | Result | Units\r\n> HbA1c | 6.8 | %\r\n> Glucose | 142 | mg/dL\r\n';
+  const htmlReply =
+    '<p>Thanks, noted.</p><p>On Monday Dr. Lee wrote:</p><blockquote><table><tr><td>Test</td><td>Result</td><td>Units</td></tr>' +
+    '<tr><td>HbA1c</td><td>6.8</td><td>%</td></tr><tr><td>Glucose</td><td>142</td><td>mg/dL</td></tr></table></blockquote>';
+
+  it('scores one of them: the one whose values keep their units (no quote marks, no pipes)', () => {
+    const ex = extractText(alt(plainReply, htmlReply));
+    const bodies = ex.units.filter((u) => u.kind === 'body');
+    expect(bodies).toHaveLength(1);
+    expect(bodies[0]!.text).not.toContain('|');
+    expect(bodies[0]!.text).toContain('142\tmg/dL');
+  });
+
+  it('keeps both when the HTML has a word the plain text lacks (hidden text is inspected)', () => {
+    const hidden = htmlReply.replace('</blockquote>', '<div style="display:none">MRN 5512345</div></blockquote>');
+    const ex = extractText(alt(plainReply, hidden));
+    expect(ex.units.filter((u) => u.kind === 'body')).toHaveLength(2);
+    expect(ex.units.map((u) => u.text).join('\n')).toContain('MRN 5512345');
+  });
+
+  it('keeps both when the texts differ in anything but white space, quote marks and pipes', () => {
+    const ex = extractText(alt(plainReply.replace('142', '143'), htmlReply));
+    expect(ex.units.filter((u) => u.kind === 'body')).toHaveLength(2);
+  });
+});

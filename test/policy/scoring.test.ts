@@ -154,6 +154,17 @@ describe('table headers in many spellings give rows a patient and health data', 
   });
 });
 
+describe('HTML tables', () => {
+  it('every row of an HTML table is a row (the blank lines between <tr> rows do not end it)', () => {
+    const html = '<p>Census for tonight:</p><table><tr><th>Patient</th><th>Diagnosis</th></tr>' +
+      '<tr><td>Grace Okafor</td><td>none</td></tr><tr><td>Tomas Lindqvist</td><td>decompensated heart failure</td></tr></table>';
+    const d = scoreMessage(makeMessage({ subject: 'census', parts: [{ type: 'text/html', body: html, encoding: '7bit' }] }));
+    expect(d.reasons.find((r) => r.category === 'name-in-clinical-context')?.samples[0]).toContain("column 'patient' of 2 row(s)");
+    // the second row links a person to a diagnosis
+    expect(d.phi).toBe(true);
+  });
+});
+
 describe('patient as correspondent without a display name', () => {
   it('"Hi Anna" to <anna.allen73@...> about "your A1c" is PHI; the same words to a list address are not', () => {
     const mk = (to: string) => Buffer.from(`From: Clinic <c@clinic.example>\r\nTo: ${to}\r\nSubject: results\r\n\r\nHi Anna,\r\nYour A1c was 8.1%, so we will increase your metformin.\r\n`);
