@@ -13,12 +13,17 @@
  * charCodeAt, indexOf and slice of the character loops downstream then takes the generic path
  * (seen with --log-ic: 14 representations of unit texts, nearly every string access in the scorer
  * megamorphic). A round trip through a UTF-16 buffer (native, about 2 ns a character here) leaves
- * only the sequential one- and two-byte forms (and an external string for texts of a megabyte or
- * more). Every UTF-16 code unit, lone surrogates included, is kept.
+ * only the sequential one- and two-byte forms. Every UTF-16 code unit, lone surrogates included,
+ * is kept. Texts of FLAT_MAX characters or more are returned as they are: Node makes an external
+ * two-byte string of a decoded buffer that large, which reads slower than what it replaced
+ * (measured: the 10 MB attachment benchmark at half speed).
  */
 export function flatString(s: string): string {
-  return Buffer.from(s, 'utf16le').toString('utf16le');
+  return s.length < FLAT_MAX ? Buffer.from(s, 'utf16le').toString('utf16le') : s;
 }
+
+/** Half a megabyte as UTF-16: below the size (about a megabyte) from which Node decodes to an external string. */
+const FLAT_MAX = 256 * 1024;
 
 /** Lower-case with offsets preserved (U+0130 is the one character whose lower case is longer). */
 export function lowerSameLength(text: string): string {
