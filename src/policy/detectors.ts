@@ -166,7 +166,9 @@ const SSN_LABEL = /\b(?:SSN|SS#|S\.S\.N\.?|Social\s+Security(?:\s+(?:No\.?|Numbe
 const PHONE_RE = /(?<![\d-])(?:\+?1[-. ]?)?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-. ]\d{4}(?![\d-])/g;
 const EMAIL_RE = /[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*\.[A-Za-z]{2,}/y;
 const STREET_RE = /\b\d{1,6}\s+(?:[NSEW]\.?\s+)?(?:[A-Z][A-Za-z'-]+\.?\s+){1,3}(?:St|Street|Ave|Avenue|Rd|Road|Blvd|Boulevard|Dr|Drive|Ln|Lane|Ct|Court|Way|Pl|Place|Ter|Terrace|Pkwy|Parkway|Cir|Circle|Hwy|Highway|Trail|Trl|Sq|Square|Loop|Row|Run|Pike|Crescent|Close|Path|Plaza|Alley)\b\.?(?:,?\s+(?:Apt|Unit|Suite|Ste|#)\.?\s*[A-Z0-9-]+)?/g;
-const POBOX_RE = /\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b/gi;
+const POBOX_RE = /\bP\.?\s?O\.?\s+Box\s+\d{1,6}\b/giy;
+/** "P.O. Box" starts with the token "p" or "po". */
+const POBOX_FAMILY = registerTriggers('pobox', ['p', 'po']);
 // ", ST 12345" (state and ZIP after a city): starts with a literal so the scan is fast
 const CITY_ZIP_RE = /, ?[A-Z]{2} \d{5}(?:-\d{4})?\b/g;
 const MBI_SCAN = new RegExp(`\\b[1-9]${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_AN}[0-9]-?${MBI_A}${MBI_A}[0-9]{2}\\b`, 'g');
@@ -245,6 +247,40 @@ function unitOrSpaceUnit(text: string, q: number, set: Uint8Array): boolean {
   return unitStart(c, set) || (isJsSpace(c) && unitStart(q + 1 < n ? text.charCodeAt(q + 1) : 0, set));
 }
 
+/**
+ * Non-blank characters from a label keyword to the first digit of its value, at most: the longest
+ * label with its separator ("Guarantor Prior Authorization Number:", 34) and the 23 characters a
+ * value (26 at most, with 3 or more digits) can have before its first digit, with a margin.
+ */
+const LABEL_DIGIT_REACH = 64;
+
+/**
+ * The keyword positions of a labelled pattern (LABELLED) that have a digit within reach: a value
+ * without digits is never reported (minDigits), so the label pattern, a long case-insensitive
+ * alternation, is not run where the text has no digit for many words after the keyword.
+ */
+function labelsNearDigits(text: string, runs: readonly number[], at: readonly number[]): readonly number[] {
+  if (at.length === 0) return at;
+  let out: number[] | undefined;
+  let k = 0; // runs are ascending: first run ending after p
+  for (let i = 0; i < at.length; i++) {
+    const p = at[i]!;
+    while (k < runs.length && runs[k + 1]! <= p) k += 2;
+    const ok = k < runs.length && reachesDigit(text, p, Math.max(p, runs[k]!));
+    if (ok && out !== undefined) out.push(p);
+    else if (!ok && out === undefined) out = at.slice(0, i) as number[];
+  }
+  return out ?? at;
+}
+
+/** At most LABEL_DIGIT_REACH non-blank characters in text[p, d) (d: a digit). */
+function reachesDigit(text: string, p: number, d: number): boolean {
+  if (d - p <= LABEL_DIGIT_REACH) return true;
+  let nonBlank = 0;
+  for (let i = p; i < d; i++) if (!isJsSpace(text.charCodeAt(i)) && ++nonBlank > LABEL_DIGIT_REACH) return false;
+  return true;
+}
+
 /** Where each identifier pattern can start (ascending); see the rule beside each list. */
 interface IdStarts {
   ssn: number[];
@@ -275,10 +311,16 @@ function idStarts(text: string, runs: readonly number[]): IdStarts {
     if (len === 1 && first !== 48 && isUpperAscii(next)) r.mbi.push(s);
     // NPI: ten digits starting 1 or 2
     if (len === 10 && (first === 49 || first === 50)) r.npi.push(s);
-    // phone: "+1", "1-", "(555)" or "555-"
-    const one = first === 49;
-    if ((one && before === 43) || (len === 3 && before === 40)) r.phone.push(s - 1);
-    if (one || len === 3) r.phone.push(s);
+    // phone: "+1" or "1" as a country code (alone before a separator or '(', or glued to the
+    // area code: "1555-"), "(555)" or "555-" / "555." / "555 "
+    const sepNext = next === 45 || next === 46 || next === 32;
+    if (first === 49 && (len === 1 ? sepNext || next === 40 : len === 4 && sepNext)) {
+      if (before === 43) r.phone.push(s - 1);
+      r.phone.push(s);
+    } else if (len === 3) {
+      if (before === 40 && next === 41) r.phone.push(s - 1);
+      else if (sepNext) r.phone.push(s);
+    }
     // street: a house number of at most six digits, white space, a capital letter
     if (len <= 6 && isJsSpace(next)) {
       let q = e + 1;
@@ -446,7 +488,7 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
   };
 
   for (const spec of LABELLED) {
-    execAtTriggers(spec.re, text, trig, spec.family!, (mm) => {
+    execAtCandidates(spec.re, text, labelsNearDigits(text, runs, positions(trig, spec.family!)), (mm) => {
       const v = mm[1]!;
       if (!hasDigits(v, spec.minDigits)) return;
       // "Bank account" is a bank account, not a patient account
@@ -535,8 +577,7 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
   }
   // a house number: at most six digits, then white space
   execAtCandidates(STREET_AT, text, at.street, (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
-  POBOX_RE.lastIndex = 0;
-  while (digits && (m = POBOX_RE.exec(text))) push(out, 'address', m.index, m.index + m[0].length, m[0]);
+  if (digits) execAtTriggers(POBOX_RE, text, trig, POBOX_FAMILY, (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
   // ", ST 12345": five digits after a space, the comma four or five characters before them
   execAtCandidates(CITY_ZIP_AT, text, at.zip, (mm) => push(out, 'address', mm.index, mm.index + mm[0].length, mm[0]));
   return out;
@@ -645,4 +686,9 @@ export function numericPatterns(): Array<{ name: string; global: RegExp; sticky:
 /** The CPT/HCPCS gate and the patterns it stands for, for the same property test. */
 export function cptGate(): { possible: (text: string, runs: readonly number[]) => boolean; patterns: RegExp[] } {
   return { possible: (t, r) => codeStarts(t, r).cpt, patterns: [CPT_SCAN, HCPCS_SCAN] };
+}
+
+/** The labelled patterns and the digit gate in front of them, for the property test (candidates.test.ts). */
+export function labelGate(): { gate: typeof labelsNearDigits; specs: Array<{ re: RegExp; family: string; minDigits: number }> } {
+  return { gate: labelsNearDigits, specs: LABELLED.map((s) => ({ re: s.re, family: s.family!, minDigits: s.minDigits })) };
 }

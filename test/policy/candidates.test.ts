@@ -5,7 +5,7 @@
 // matches both ways.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { cptGate, numericPatterns } from '../../src/policy/detectors.js';
+import { cptGate, labelGate, numericPatterns } from '../../src/policy/detectors.js';
 import { bundledLexicon } from '../../src/policy/lexicon.js';
 import { digitRuns, execAtCandidates, flatString, lowerSameLength } from '../../src/policy/scan.js';
 import { lastFirstPattern } from '../../src/policy/score.js';
@@ -74,6 +74,38 @@ describe('candidate positions', () => {
         expect(runs).toEqual(digitRuns(t));
       }),
       { numRuns: 3000, seed: 12 },
+    );
+  });
+});
+
+describe('labelled identifiers', () => {
+  // label words, value-like runs, blanks and filler words, so values sit near and far from labels
+  const LABEL_PIECES = ['MRN', 'MR#', 'Medical Record Number', 'Patient', 'Account', 'Guarantor', 'Prior Authorization', 'Number', 'No.', '#', ':', ' ', '  ', '\n', '\t', '\u00a0',
+    'Member ID', 'Policyholder Identifier', 'Claim', 'Ref', 'Confirmation', 'Direct Deposit', 'Badge', 'ID', 'A', 'AB-', 'XK', '12', '123', '4567', '0012345', 'W0644322001',
+    'lorem', 'ipsum dolor sit amet consectetur', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '-', '.', 'the patient account was closed'];
+  const labelled = fc.array(fc.constantFrom(...LABEL_PIECES), { maxLength: 40 }).map((a) => a.join(''));
+
+  it('the digit gate keeps every keyword whose match has a value with enough digits', () => {
+    const { gate, specs } = labelGate();
+    const lex = bundledLexicon();
+    fc.assert(
+      fc.property(labelled, (t) => {
+        const trig = new Map<string, number[]>();
+        const runs: number[] = [];
+        lex.match(t, lowerSameLength(t), trig, runs);
+        for (const spec of specs) {
+          const at = trig.get(spec.family) ?? [];
+          const kept = (cands: readonly number[]) => {
+            const out: string[] = [];
+            execAtCandidates(spec.re, t, cands, (m) => {
+              if ((m[1]!.match(/[0-9]/g)?.length ?? 0) >= spec.minDigits) out.push(`${m.index}:${m[0]}`);
+            });
+            return out;
+          };
+          expect(kept(gate(t, runs, at))).toEqual(kept(at));
+        }
+      }),
+      { numRuns: 4000, seed: 16 },
     );
   });
 });
