@@ -148,7 +148,10 @@ export function tokenHash(s: string, start: number, end: number): number {
   return h;
 }
 
-const NO_POSITIONS: readonly number[] = Object.freeze([]);
+// Not frozen: a frozen array has its own elements kind, and a for-of over both kinds (most
+// families' lists are plain arrays) fell back to the generic iterator, allocating at every step.
+// The readonly type keeps it empty.
+const NO_POSITIONS: readonly number[] = [];
 
 export function positions(trig: Triggers, family: string): readonly number[] {
   return trig.get(family) ?? NO_POSITIONS;
@@ -199,7 +202,8 @@ const DIGIT = /[0-9]/g;
  */
 export function execAtCandidates(re: RegExp, text: string, cands: readonly number[], cb: (m: RegExpExecArray) => void): void {
   let after = 0;
-  for (const p of cands) {
+  for (let i = 0; i < cands.length; i++) {
+    const p = cands[i]!;
     if (p < after) continue;
     re.lastIndex = p;
     const m = re.exec(text);
