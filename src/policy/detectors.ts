@@ -505,8 +505,9 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     });
   }
   // Organization-configured patterns: every non-empty match not already claimed by a labelled field.
-  for (const [cat, patterns] of [['mrn', opt.mrnPatterns], ['member-id', opt.memberIdPatterns]] as const) {
-    for (const re of patterns) {
+  for (let k = 0; k < 2; k++) {
+    const cat = k === 0 ? 'mrn' : 'member-id';
+    for (const re of k === 0 ? opt.mrnPatterns : opt.memberIdPatterns) {
       re.lastIndex = 0;
       while ((m = re.exec(text))) {
         if (m[0].length === 0) {

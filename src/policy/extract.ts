@@ -342,7 +342,7 @@ function entityBody(ctx: Ctx, s: string, bytes: Buffer | undefined, fields: Head
       const parts = splitMultipart(s, bodyStart, end, boundary, ctx.limits.maxParts);
       if (parts.length > 0) {
         const before = ctx.units.length;
-        for (const [ps, pe] of parts) walkEntity(ctx, s, bytes, ps, pe, depth + 1, forwarded, childDefault, label);
+        for (let k = 0; k < parts.length; k++) walkEntity(ctx, s, bytes, parts[k]![0], parts[k]![1], depth + 1, forwarded, childDefault, label);
         if (type === 'multipart/alternative') dropDuplicateAlternatives(ctx, before);
         return;
       }
