@@ -6,7 +6,7 @@
 // Trust level: pure functions over untrusted text. Raw matches stay inside the engine; only masked
 // forms (mask.ts) leave it.
 import { bundledLexicon } from './lexicon.js';
-import { type Triggers, digitRuns, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
+import { type TriggerFamily, type Triggers, digitRuns, newTriggers, execAtCandidates, execAtTriggers, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
 
 export type IdCategory =
   | 'ssn' | 'mrn' | 'dob' | 'date-of-service' | 'phone' | 'email' | 'address' | 'member-id' | 'mbi' | 'npi'
@@ -109,7 +109,7 @@ interface LabelledSpec {
   re: RegExp;
   keywords: string[];
   minDigits: number;
-  family?: string;
+  family?: TriggerFamily;
 }
 
 const LABELLED: LabelledSpec[] = [
@@ -453,7 +453,7 @@ const CLAIMED_LIST_MAX = 32;
 
 /** Trigger positions for a text when the caller has not already scanned it. */
 export function scanTriggers(text: string): Triggers {
-  const trig: Triggers = new Map();
+  const trig = newTriggers();
   bundledLexicon().match(text, lowerSameLength(text), trig);
   return trig;
 }
@@ -690,6 +690,6 @@ export function cptGate(): { possible: (text: string, runs: readonly number[]) =
 }
 
 /** The labelled patterns and the digit gate in front of them, for the property test (candidates.test.ts). */
-export function labelGate(): { gate: typeof labelsNearDigits; specs: Array<{ re: RegExp; family: string; minDigits: number }> } {
+export function labelGate(): { gate: typeof labelsNearDigits; specs: Array<{ re: RegExp; family: TriggerFamily; minDigits: number }> } {
   return { gate: labelsNearDigits, specs: LABELLED.map((s) => ({ re: s.re, family: s.family!, minDigits: s.minDigits })) };
 }

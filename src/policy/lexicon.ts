@@ -232,10 +232,10 @@ export class Lexicon {
       if (tfilter !== undefined && inFilter(tfilter, key)) {
         const fams = tix!.lookup(lower, s, e, h);
         if (fams) {
-          for (const f of fams) {
-            const list = triggers!.get(f);
+          for (let k = 0; k < fams.length; k++) {
+            const list = triggers![fams[k]!];
             if (list) list.push(s);
-            else triggers!.set(f, [s]);
+            else triggers![fams[k]!] = [s];
           }
         }
       }

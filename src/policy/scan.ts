@@ -37,22 +37,35 @@ export function lowerSameLength(text: string): string {
   return (text.includes('\u0130') ? text.replace(/\u0130/g, 'I') : text).toLowerCase();
 }
 
-const registry = new Map<string, string[]>();
+/** A family of trigger keywords: its number, in the order of registration. */
+export type TriggerFamily = number;
+
+/** Family number -> its name and keywords. */
+const registry: Array<{ name: string; keywords: string[] }> = [];
 let index: TriggerIndex | undefined;
 
 /** Register a family of keywords (lower case; only the first word of each is the trigger). */
-export function registerTriggers(family: string, keywords: readonly string[]): string {
-  registry.set(family, [...keywords]);
+export function registerTriggers(family: string, keywords: readonly string[]): TriggerFamily {
+  registry.push({ name: family, keywords: [...keywords] });
   index = undefined;
-  return family;
+  return registry.length - 1;
 }
 
-/** Family -> ascending token-start positions of its keywords in one text. */
-export type Triggers = Map<string, number[]>;
+/**
+ * Family number -> ascending token-start positions of its keywords in one text (no list for a
+ * family without any). An array by number rather than a Map by name: the token pass adds to it and
+ * every detector reads it for each part of every message.
+ */
+export type Triggers = Array<number[] | undefined>;
+
+/** An empty Triggers for one text. */
+export function newTriggers(): Triggers {
+  return new Array<number[] | undefined>(registry.length);
+}
 
 export class TriggerIndex {
   /** first token -> families */
-  readonly byToken = new Map<string, string[]>();
+  readonly byToken = new Map<string, TriggerFamily[]>();
   /** pre-filter over the trigger tokens (see filterKey), one bit per slot */
   readonly filter = newFilter();
 
@@ -62,12 +75,12 @@ export class TriggerIndex {
    */
   private readonly slotHash: Int32Array;
   private readonly slotToken: string[];
-  private readonly slotFamilies: Array<string[] | undefined>;
+  private readonly slotFamilies: Array<TriggerFamily[] | undefined>;
   private readonly mask: number;
 
-  constructor(families: Map<string, string[]>) {
-    for (const [family, kws] of families) {
-      for (const k of kws) {
+  constructor(families: ReadonlyArray<{ keywords: string[] }>) {
+    for (let family = 0; family < families.length; family++) {
+      for (const k of families[family]!.keywords) {
         const first = /[a-z0-9\u00c0-\u024f]+/.exec(k)?.[0];
         if (!first) continue;
         const list = this.byToken.get(first) ?? [];
@@ -81,7 +94,7 @@ export class TriggerIndex {
     this.mask = slots - 1;
     this.slotHash = new Int32Array(slots);
     this.slotToken = new Array<string>(slots).fill('');
-    this.slotFamilies = new Array<string[] | undefined>(slots).fill(undefined);
+    this.slotFamilies = new Array<TriggerFamily[] | undefined>(slots).fill(undefined);
     for (const [tok, fams] of this.byToken) {
       const h = tokenHash(tok, 0, tok.length);
       let slot = h & this.mask;
@@ -93,7 +106,7 @@ export class TriggerIndex {
   }
 
   /** Families of the token lower[s, e) whose tokenHash is h (undefined if it is no trigger). */
-  lookup(lower: string, s: number, e: number, h: number): string[] | undefined {
+  lookup(lower: string, s: number, e: number, h: number): TriggerFamily[] | undefined {
     for (let slot = h & this.mask; ; slot = (slot + 1) & this.mask) {
       const fams = this.slotFamilies[slot];
       if (fams === undefined) return undefined;
@@ -153,14 +166,14 @@ export function tokenHash(s: string, start: number, end: number): number {
 // The readonly type keeps it empty.
 const NO_POSITIONS: readonly number[] = [];
 
-export function positions(trig: Triggers, family: string): readonly number[] {
-  return trig.get(family) ?? NO_POSITIONS;
+export function positions(trig: Triggers, family: TriggerFamily): readonly number[] {
+  return trig[family] ?? NO_POSITIONS;
 }
 
 /**
  * Run a sticky regex (flag y) at each trigger position of a family; matches never overlap.
  */
-export function execAtTriggers(re: RegExp, text: string, trig: Triggers, family: string, cb: (m: RegExpExecArray) => void): void {
+export function execAtTriggers(re: RegExp, text: string, trig: Triggers, family: TriggerFamily, cb: (m: RegExpExecArray) => void): void {
   execAtCandidates(re, text, positions(trig, family), cb);
 }
 

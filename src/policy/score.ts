@@ -10,7 +10,7 @@ import { type Finding, detectCodes, detectHl7, detectIdentifiers, isValidIcd10 }
 import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { Lexicon, TermHit } from './lexicon.js';
 import { maskValue } from './mask.js';
-import { type Triggers, codeAt, execAtCandidates, execAtTriggers, flatString, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
+import { type TriggerFamily, type Triggers, codeAt, newTriggers, execAtCandidates, execAtTriggers, flatString, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
 import { bundledLexicon } from './lexicon.js';
 
 export interface Reason {
@@ -84,7 +84,7 @@ export function disclaimerRanges(text: string, footerAt: readonly number[]): Arr
 
 /** The text with disclaimers removed (for callers that want to see what the scorer ignores). */
 export function stripDisclaimers(text: string): string {
-  const trig: Triggers = new Map();
+  const trig = newTriggers();
   bundledLexicon().match(text, lowerSameLength(text), trig);
   const ranges = disclaimerRanges(text, positions(trig, FOOTER_FAMILY));
   let out = '';
@@ -987,7 +987,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
 
   // one token pass: lexicon terms and every detector family's trigger positions
   const lower = lowerSameLength(text);
-  const trig: Triggers = new Map();
+  const trig: Triggers = newTriggers();
   const runs: number[] = [];
   let terms: TermHit[] = pol.lexicon.match(text, lower, trig, runs);
   if (terms.some((t) => namesDepartment(text, t.end))) terms = terms.filter((t) => !namesDepartment(text, t.end));
@@ -996,7 +996,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   const keep = (x: { start: number }) => !inRanges(dropped, x.start);
   if (dropped.length > 0) {
     terms = terms.filter(keep);
-    for (const [f, list] of trig) trig.set(f, list.filter((p) => !inRanges(dropped, p)));
+    for (let f = 0; f < trig.length; f++) trig[f] = trig[f]?.filter((p) => !inRanges(dropped, p));
   }
   for (const t of terms) {
     if (t.info.weight <= 0) continue;
@@ -1166,7 +1166,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       }
       return k;
     };
-    const personal = (family: string) => {
+    const personal = (family: TriggerFamily) => {
       let k = 0;
       for (const p of positions(trig, family)) {
         if (family === FIRST_FAMILY && text[p] === 'I') {

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { cptGate, labelGate, numericPatterns } from '../../src/policy/detectors.js';
 import { bundledLexicon } from '../../src/policy/lexicon.js';
-import { digitRuns, execAtCandidates, flatString, lowerSameLength } from '../../src/policy/scan.js';
+import { digitRuns, execAtCandidates, flatString, lowerSameLength, newTriggers, positions } from '../../src/policy/scan.js';
 import { lastFirstPattern } from '../../src/policy/score.js';
 
 const PIECES = [
@@ -70,7 +70,7 @@ describe('candidate positions', () => {
     fc.assert(
       fc.property(text, (t) => {
         const runs: number[] = [];
-        lex.match(t, lowerSameLength(t), new Map(), runs);
+        lex.match(t, lowerSameLength(t), newTriggers(), runs);
         expect(runs).toEqual(digitRuns(t));
       }),
       { numRuns: 3000, seed: 12 },
@@ -90,11 +90,11 @@ describe('labelled identifiers', () => {
     const lex = bundledLexicon();
     fc.assert(
       fc.property(labelled, (t) => {
-        const trig = new Map<string, number[]>();
+        const trig = newTriggers();
         const runs: number[] = [];
         lex.match(t, lowerSameLength(t), trig, runs);
         for (const spec of specs) {
-          const at = trig.get(spec.family) ?? [];
+          const at = positions(trig, spec.family);
           const kept = (cands: readonly number[]) => {
             const out: string[] = [];
             execAtCandidates(spec.re, t, cands, (m) => {
