@@ -208,43 +208,42 @@ const CITY_ZIP_AT = sticky(CITY_ZIP_RE);
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const isUpperAscii = (c: number) => c >= 65 && c <= 90;
 
-/** ASCII characters that can start a unit: lab units (case-sensitive), doses and '%' (any case). */
-const LAB_UNIT_START = asciiSet('muUnpgIcxKMfb');
-const DOSE_UNIT_START = asciiSet('mMgGuUiI%');
+/** ASCII characters that can start a unit, as bits: LAB_UNIT lab units (case-sensitive), DOSE_UNIT doses and '%' (any case). */
+const LAB_UNIT = 1;
+const DOSE_UNIT = 2;
+const UNIT_START = new Uint8Array(128);
+for (const ch of 'muUnpgIcxKMfb') UNIT_START[ch.charCodeAt(0)]! |= LAB_UNIT;
+for (const ch of 'mMgGuUiI%') UNIT_START[ch.charCodeAt(0)]! |= DOSE_UNIT;
 
-function asciiSet(chars: string): Uint8Array {
-  const t = new Uint8Array(128);
-  for (const ch of chars) t[ch.charCodeAt(0)] = 1;
-  return t;
-}
-
-/** c can start a unit: in the set, or any non-ASCII character (µ and its case variants). */
-function unitStart(c: number, set: Uint8Array): boolean {
-  return c >= 128 || set[c] === 1;
+/** The units c can start (LAB_UNIT | DOSE_UNIT bits): any non-ASCII character can (µ and its case variants). */
+function unitStart(c: number): number {
+  return c >= 128 ? LAB_UNIT | DOSE_UNIT : UNIT_START[c]!;
 }
 
 /**
  * After a number's integer digits ending at e: an optional decimal part of one to three digits,
  * an optional white-space character, then a character that can start a unit. A necessary
  * condition for the value patterns, so most numbers (dates, phones, counts) never run them.
+ * Returns the LAB_UNIT / DOSE_UNIT bits of the units that can follow (both read in one pass).
  */
-function unitFollows(text: string, e: number, set: Uint8Array): boolean {
+function unitFollows(text: string, e: number): number {
   const n = text.length;
   const q = e;
+  let bits = 0;
   if (q < n && text.charCodeAt(q) === 46) {
     let r = q + 1;
     while (r < n && r - q <= 3 && isDigit(text.charCodeAt(r))) r++;
-    if (r > q + 1 && !(r < n && isDigit(text.charCodeAt(r))) && unitOrSpaceUnit(text, r, set)) return true;
+    if (r > q + 1 && !(r < n && isDigit(text.charCodeAt(r)))) bits = unitOrSpaceUnit(text, r);
   }
-  return unitOrSpaceUnit(text, q, set);
+  return bits | unitOrSpaceUnit(text, q);
 }
 
 // (character reads are bounds-checked in place rather than through a shared helper: V8 keeps type
 // feedback per call site, and one helper read by every caller's strings got the slow generic path)
-function unitOrSpaceUnit(text: string, q: number, set: Uint8Array): boolean {
+function unitOrSpaceUnit(text: string, q: number): number {
   const n = text.length;
   const c = q < n ? text.charCodeAt(q) : 0;
-  return unitStart(c, set) || (isJsSpace(c) && unitStart(q + 1 < n ? text.charCodeAt(q + 1) : 0, set));
+  return unitStart(c) | (isJsSpace(c) ? unitStart(q + 1 < n ? text.charCodeAt(q + 1) : 0) : 0);
 }
 
 /**
@@ -366,8 +365,9 @@ function codeStarts(text: string, runs: readonly number[]): CodeStarts {
     }
     // lab values and doses: at most five digits, then (a decimal part and) a unit
     if (len <= 5) {
-      if (unitFollows(text, e, LAB_UNIT_START)) r.lab.push(s);
-      if (unitFollows(text, e, DOSE_UNIT_START)) r.dose.push(s);
+      const units = unitFollows(text, e);
+      if ((units & LAB_UNIT) !== 0) r.lab.push(s);
+      if ((units & DOSE_UNIT) !== 0) r.dose.push(s);
     }
   }
   return r;
@@ -460,6 +460,9 @@ export function scanTriggers(text: string): Triggers {
 
 export function detectIdentifiers(text: string, opt: DetectOptions, trig: Triggers = scanTriggers(text), runs: readonly number[] = digitRuns(text)): Finding[] {
   const out: Finding[] = [];
+  // every built-in identifier has a digit (labelled values, dates, numbers) or an '@' (e-mail):
+  // a part with neither, most subject lines, is done unless the organization has its own patterns
+  if (runs.length === 0 && opt.mrnPatterns.length === 0 && opt.memberIdPatterns.length === 0 && !text.includes('@')) return out;
   let m: RegExpExecArray | null;
   // claimed character ranges (an MRN is not also a phone number): a short list while there are
   // few, then a bitmap so the overlap test stays O(match length) on large texts with many
@@ -587,6 +590,8 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
 /** Health-code detectors: ICD-10-CM, CPT/HCPCS (in context), NDC, LOINC, lab values, dosages. */
 export function detectCodes(text: string, tabularCodeColumns = false, trig: Triggers = scanTriggers(text), runs: readonly number[] = digitRuns(text)): Finding[] {
   const out: Finding[] = [];
+  // every code pattern has a digit
+  if (runs.length === 0) return out;
   let m: RegExpExecArray | null;
   // every code pattern needs an ASCII digit: a part without one (most subject lines) skips them
   const digits = runs.length > 0;

@@ -478,7 +478,7 @@ export function parseStructured(raw: string | undefined, dflt: string): ContentT
       params[name] = decodeHeaderText(value);
     }
   }
-  for (const [base, e] of continued ?? []) {
+  continued?.forEach((e, base) => {
     let v = '';
     for (let i = 0; i < e.parts.length; i++) {
       const part = e.parts[i];
@@ -486,7 +486,7 @@ export function parseStructured(raw: string | undefined, dflt: string): ContentT
       v += e.encoded[i] ? pctDecode(part, e.charset) : part;
     }
     params[base] = v;
-  }
+  });
   return { type, params };
 }
 

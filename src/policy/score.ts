@@ -240,8 +240,11 @@ interface Correspondent {
 }
 
 const tokenCache = new Map<string, readonly string[]>();
-/** Display name -> address -> facts (two levels: a joined key would be a new string to hash each time). */
-const correspondentCache = new Map<string, Map<string, Correspondent>>();
+/**
+ * Address -> the display name last seen with it and the facts about the two (one lookup: an
+ * address nearly always comes with the same name; another name recomputes and replaces it).
+ */
+const correspondentCache = new Map<string, { name: string; facts: Correspondent }>();
 /** Bound of each memo table of the scorer (pure functions of a string, kept across messages). */
 const MEMO_MAX = 50_000;
 
@@ -255,20 +258,17 @@ function memo<T>(cache: Map<string, T>, key: string, f: () => T): T {
 }
 
 function correspondent(name: string, address: string): Correspondent {
-  let byAddress = correspondentCache.get(name);
-  if (!byAddress) {
-    byAddress = new Map();
-    if (correspondentCache.size < MEMO_MAX) correspondentCache.set(name, byAddress);
-  }
-  return memo(byAddress, address, () => {
-    const local = address.split('@')[0] ?? '';
-    return {
-      tokens: name ? nameTokens(name) : nameTokens(local.replace(/[._\-+0-9]+/g, ' ')),
-      folded: name ? foldName(name.replace(/,.*$/, '').replace(/"/g, '').trim()) : '',
-      clinician: name.split(/[\s,.()]+/).some((t) => CLINICIAN_CREDENTIALS.has(t.toLowerCase())),
-      personalMailbox: local !== '' && !LIST_LOCAL_PART.test(local),
-    };
-  });
+  const hit = correspondentCache.get(address);
+  if (hit !== undefined && hit.name === name) return hit.facts;
+  const local = address.split('@')[0] ?? '';
+  const facts: Correspondent = {
+    tokens: name ? nameTokens(name) : nameTokens(local.replace(/[._\-+0-9]+/g, ' ')),
+    folded: name ? foldName(name.replace(/,.*$/, '').replace(/"/g, '').trim()) : '',
+    clinician: name.split(/[\s,.()]+/).some((t) => CLINICIAN_CREDENTIALS.has(t.toLowerCase())),
+    personalMailbox: local !== '' && !LIST_LOCAL_PART.test(local),
+  };
+  if (hit !== undefined || correspondentCache.size < MEMO_MAX) correspondentCache.set(address, { name, facts });
+  return facts;
 }
 
 // ---------------------------------------------------------------- tables
@@ -596,17 +596,19 @@ function linkingIdScore(ev: Evidence, weights: Record<string, number>): number {
 }
 
 class ReasonBook {
-  private readonly map = new Map<string, { count: number; where: Set<string>; samples: string[] }>();
+  // `where` as an array: a category is found in one to three places, and a Set per category cost
+  // more to make and fill than the includes() below
+  private readonly map = new Map<string, { count: number; where: string[]; samples: string[] }>();
 
   /** Counts one more finding of `category` in `where`; the entry if it still keeps samples. */
   private count(category: string, where: string): { samples: string[] } | undefined {
     let r = this.map.get(category);
     if (!r) {
-      r = { count: 0, where: new Set(), samples: [] };
+      r = { count: 0, where: [], samples: [] };
       this.map.set(category, r);
     }
     r.count++;
-    r.where.add(where);
+    if (!r.where.includes(where)) r.where.push(where);
     return r.samples.length < 3 ? r : undefined;
   }
 
@@ -629,7 +631,7 @@ class ReasonBook {
   list(order: (cat: string) => number): Reason[] {
     // each category's rank computed once, not at every comparison of the sort
     const ranked: Array<{ reason: Reason; rank: number }> = [];
-    this.map.forEach((r, category) => ranked.push({ reason: { category, count: r.count, where: [...r.where], samples: r.samples }, rank: order(category) }));
+    this.map.forEach((r, category) => ranked.push({ reason: { category, count: r.count, where: r.where, samples: r.samples }, rank: order(category) }));
     ranked.sort((a, b) => b.rank - a.rank || b.reason.count - a.reason.count);
     return ranked.map((x) => x.reason);
   }
