@@ -10,7 +10,7 @@ import { type Finding, detectCodes, detectHl7, detectIdentifiers, isValidIcd10 }
 import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { Lexicon, TermHit } from './lexicon.js';
 import { maskValue } from './mask.js';
-import { type TriggerFamily, type Triggers, codeAt, newTriggers, execAtCandidates, execAtTriggers, flatString, isJsSpace, lowerSameLength, positions, registerTriggers } from './scan.js';
+import { type TriggerFamily, type Triggers, codeAt, newTriggers, execAtCandidates, execAtTriggers, flatString, isJsSpace, lowerSameLength, positions, registerTriggers, tokenHash } from './scan.js';
 import { bundledLexicon } from './lexicon.js';
 
 export interface Reason {
@@ -139,6 +139,21 @@ const RECORD_NOUNS = new Set(
     'admission discharge surgery procedure vaccine vaccination immunization screening test tests diagnosis prognosis care treatment therapy ' +
     'benefits eob explanation verification eligibility coverage').split(' '),
 );
+/** RECORD_NOUNS by tokenHash (kept to 30 bits, a small integer key), so a word is looked up without copying it out. */
+const RECORD_NOUN_BY_HASH = new Map<number, string[]>();
+for (const w of RECORD_NOUNS) {
+  const h = tokenHash(w, 0, w.length) & 0x3fffffff;
+  RECORD_NOUN_BY_HASH.set(h, [...(RECORD_NOUN_BY_HASH.get(h) ?? []), w]);
+}
+
+/** lower[s, e) is one of RECORD_NOUNS. */
+function isRecordNoun(lower: string, s: number, e: number): boolean {
+  const nouns = RECORD_NOUN_BY_HASH.get(tokenHash(lower, s, e) & 0x3fffffff);
+  if (nouns === undefined) return false;
+  for (let k = 0; k < nouns.length; k++) if (nouns[k]!.length === e - s && lower.startsWith(nouns[k]!, s)) return true;
+  return false;
+}
+
 const CARE_ACTIVE_FAMILY = registerTriggers('care-active', ['had', 'has', 'underwent', 'received', 'developed', 'reports', 'reported', 'presented', 'presents', 'denies', 'complains', 'tolerated', 'completed']);
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 const SHORT_AGE_AT = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/y;
@@ -882,8 +897,9 @@ const DEPARTMENT_AFTER =
   /^[ \t]+(?:\p{Lu}\p{L}+[ \t]+)?(?:Unit|Units|Center|Centre|Clinic|Department|Dept|Lab|Laboratory|Floor|Ward|Service|Services|Team|Program|Suite|Institute|Pavilion|Wing|Nurse|Nurses|Nursing|Technician|Tech|Therapist|Therapists|Coordinator|Manager|Director|Specialist|Educator|Navigator|Fellowship|Residency)\b/u;
 
 function namesDepartment(text: string, end: number): boolean {
-  const c = codeAt(text, end);
-  const d = codeAt(text, end + 1);
+  // (bounds checked in place: see codeAt)
+  const c = end < text.length ? text.charCodeAt(end) : 0;
+  const d = end + 1 < text.length ? text.charCodeAt(end + 1) : 0;
   if ((c !== 32 && c !== 9) || !(d >= 65 && d <= 90)) return false; // cheap: " X..." only
   return DEPARTMENT_AFTER.test(text.slice(end, end + 40));
 }
@@ -1021,10 +1037,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
 
   // identifiers
-  const ids: Finding[] = [
-    ...kept(detectIdentifiers(text, { mrnPatterns: pol.mrnPatterns, memberIdPatterns: pol.memberIdPatterns }, trig, runs)),
-    ...hl7.filter((f) => f.category !== 'lab-value'),
-  ];
+  // (the compiled policy carries the organization's patterns detectIdentifiers takes; its result is a fresh array)
+  const ids: Finding[] = kept(detectIdentifiers(text, pol, trig, runs));
+  for (let k = 0; k < hl7.length; k++) if (hl7[k]!.category !== 'lab-value') ids.push(hl7[k]!);
   const nameFindings: Finding[] = [];
   let patientNamed = false;
   // strong: the text says this person is the patient (labels, "patient X", "X, a 54-year-old",
@@ -1252,7 +1267,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     let ws = we;
     while (ws >= 0 && isAsciiLetterOrHyphen(text.charCodeAt(ws))) ws--;
     if (we - ws < 2 || we - ws > 14) continue;
-    if (!RECORD_NOUNS.has(lower.slice(ws + 1, we + 1))) continue;
+    if (!isRecordNoun(lower, ws + 1, we + 1)) continue;
     PREP_NAME.lastIndex = p;
     const pm = PREP_NAME.exec(text);
     if (!pm) continue;
@@ -1318,6 +1333,12 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   let hasPii = false;
   for (const f of allIds) if (PII_CATEGORIES.has(f.category)) { hasPii = true; break; }
 
+  // the whole part's score (scope 2 below); when a part of ordinary length already has the top
+  // score, no table row can raise it, and only code cells still have reasons to add
+  const WINDOW = 6000;
+  const unitLink = link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol);
+  const rowsCanRaise = text.length > WINDOW * 1.5 || unitLink < 1;
+
   // scope 1: table rows (header roles give identity/health to each row)
   for (const tb of tables) {
     const roles = tb.cols.map(columnRole);
@@ -1328,6 +1349,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     });
     const personalCols = roles.filter((r) => r === 'name' || r === 'phone' || r === 'address' || r === 'email' || r === 'ssn' || r === 'dob').length;
     if (roles.includes('name') && personalCols >= 2) hasPii = true;
+    if (!rowsCanRaise && !roles.includes('code')) continue;
     for (const row of tb.rows) {
       const ev = newEvidence();
       eachIn(terms, row.start, row.end, (t) => addHealthHit(ev, t.info, t.info.category, t.info.weight));
@@ -1360,10 +1382,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
   }
 
   // scope 2: the whole part (or windows of a long part)
-  const WINDOW = 6000;
   if (text.length <= WINDOW * 1.5) {
-    best = Math.max(best, link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol));
-  } else if (link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol) > best) {
+    best = Math.max(best, unitLink);
+  } else if (unitLink > best) {
     // only windows holding an identifier can link anything (the salutation-derived identity
     // covers the whole part, so then every window counts)
     const wholePart = unitEv.ids.has('name-in-clinical-context') && !nameFindings.length;
