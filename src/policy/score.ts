@@ -719,6 +719,28 @@ function isSpaceOrComma(c: number): boolean {
   return c === 44 || isJsSpace(c);
 }
 
+/**
+ * The runs of blanks (' ', '\t') in v, and where the last one starts and ends: what
+ * `v.split(/([ \t]+)/)` tells (a split by a regular expression is V8's slow generic path).
+ */
+function blankRuns(v: string): { count: number; lastStart: number; lastEnd: number } {
+  let count = 0;
+  let lastStart = -1;
+  let lastEnd = 0;
+  for (let i = 0; i < v.length; ) {
+    const c = v.charCodeAt(i);
+    if (c !== 32 && c !== 9) {
+      i++;
+      continue;
+    }
+    count++;
+    lastStart = i;
+    while (i < v.length && (v.charCodeAt(i) === 32 || v.charCodeAt(i) === 9)) i++;
+    lastEnd = i;
+  }
+  return { count, lastStart, lastEnd };
+}
+
 /** The tokens of `s.split(/[\s,]+/).filter(Boolean)`, by character code. */
 export function nameSplit(s: string): string[] {
   const out: string[] = [];
@@ -1074,13 +1096,13 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       let v = m[1]!;
       const s = m.index + m[0].indexOf(v);
       // "Name: Oskar Lindahl   Age: 67": a third word followed by ':' is the next field's label
-      const parts = v.split(/([ \t]+)/);
-      const last = parts[parts.length - 1] ?? '';
-      if (parts.length >= 5 && (/^[ \t]*:/.test(text.slice(s + v.length, s + v.length + 3)) || /^\p{Lu}{2,4}$/u.test(last))) v = parts.slice(0, -2).join('');
+      const b = blankRuns(v);
+      if (b.count >= 2 && (/^[ \t]*:/.test(text.slice(s + v.length, s + v.length + 3)) || /^\p{Lu}{2,4}$/u.test(v.slice(b.lastEnd)))) v = v.slice(0, b.lastStart);
       if (re === LABELLED_NAME && /^\p{Lu}{2,}/u.test(v) && !/\p{Ll}/u.test(v)) {
         // "LÓPEZ, JEFFREY": accept all-caps only with a comma or two tokens
-        if (v.split(/[\s,]+/).filter(Boolean).length < 2) return;
-        if (v.split(/[\s,]+/).some((t) => NAME_STOP.has(foldName(t)) || ctx.pol.lexicon.vocabulary.has(foldName(t)))) return;
+        const tokens = nameSplit(v);
+        if (tokens.length < 2) return;
+        if (tokens.some((t) => NAME_STOP.has(foldName(t)) || ctx.pol.lexicon.vocabulary.has(foldName(t)))) return;
         pushName(v, s, s + v.length);
         return;
       }
@@ -1102,7 +1124,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     // list of people with titles ("Present: Ms. Grant, Mr. Liu, Dr. Shah")
     const before = text.slice(Math.max(0, m.index - 40), m.index);
     if (STAFF_ROLE_BEFORE.test(before) || /\b(?:Mr|Mrs|Ms|Miss|Mx|Dr)\.?\s+\p{Lu}[\p{L}'’-]+,\s*(?:and\s+)?$/u.test(before) || /^,\s*(?:and\s+)?(?:Mr|Mrs|Ms|Miss|Mx|Dr)\b/.test(text.slice(m.index + m[0].length, m.index + m[0].length + 12))) return;
-    const f = foldName(v.split(/\s+/)[0]!);
+    let fe = 0; // the first word: v.split(/\s+/)[0] (v starts with a letter)
+    while (fe < v.length && !isJsSpace(v.charCodeAt(fe))) fe++;
+    const f = foldName(v.slice(0, fe));
     if (NAME_STOP.has(f) || ORG_WORDS.has(f)) return;
     if (ctx.correspondentNames.has(foldName(v))) return;
     const s = m.index + m[0].indexOf(v);
