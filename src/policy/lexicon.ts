@@ -9,7 +9,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FILTER_SIZE, FNV_OFFSET, FNV_PRIME, type Triggers, filterKey, inFilter, lowerSameLength, newFilter, setFilter, tokenHash, triggerIndex } from './scan.js';
+import { FILTER_SIZE, FNV_OFFSET, FNV_PRIME, type Triggers, codeUnits, filterKey, inFilter, lowerSameLength, newFilter, setFilter, tokenHash, triggerIndex } from './scan.js';
 
 export type HealthCategory = 'diagnosis' | 'medication' | 'procedure' | 'test' | 'clinical' | string;
 
@@ -199,6 +199,8 @@ export class Lexicon {
    */
   match(text: string, lower = lowerSameLength(text), triggers?: Triggers, digits?: number[]): TermHit[] {
     const n = lower.length;
+    // the characters are read from a typed array (codeUnits); lower itself only for whole tokens
+    const u = codeUnits(lower);
     const filter = this.firstFilter;
     const hits: TermHit[] = [];
     const tix = triggers ? triggerIndex() : undefined;
@@ -206,26 +208,26 @@ export class Lexicon {
     let i = 0;
     while (i < n) {
       // next token [s, e), hashed while it is scanned (tokenHash; filterKey folds it)
-      while (i < n && !isTokenChar(lower.charCodeAt(i))) i++;
+      while (i < n && !isTokenChar(u[i]!)) i++;
       if (i >= n) break;
       const s = i;
       let h = FNV_OFFSET;
-      let c = lower.charCodeAt(i);
+      let c = u[i]!;
       do {
         h = Math.imul(h ^ c, FNV_PRIME);
         if (c < 58 && c >= 48 && digits !== undefined) {
           // a run of digits: hashed here as the loop would, and recorded
           const ds = i;
-          let d = i + 1 < n ? lower.charCodeAt(i + 1) : 0;
+          let d = i + 1 < n ? u[i + 1]! : 0;
           while (d >= 48 && d <= 57) {
             h = Math.imul(h ^ d, FNV_PRIME);
             i++;
-            d = i + 1 < n ? lower.charCodeAt(i + 1) : 0;
+            d = i + 1 < n ? u[i + 1]! : 0;
           }
           digits.push(ds, i + 1);
         }
         if (++i >= n) break;
-        c = lower.charCodeAt(i);
+        c = u[i]!;
       } while (isTokenChar(c));
       const e = i;
       const key = (h ^ (h >>> 20)) & (FILTER_SIZE - 1);
@@ -259,15 +261,15 @@ export class Lexicon {
         }
         // following token
         let q = p;
-        while (q < n && !isTokenChar(lower.charCodeAt(q))) {
+        while (q < n && !isTokenChar(u[q]!)) {
           if (q - p > 3) break; // a term may wrap onto the next line, not across punctuation runs
           q++;
         }
-        if (q >= n || !isTokenChar(lower.charCodeAt(q))) break;
+        if (q >= n || !isTokenChar(u[q]!)) break;
         const ts = q;
         let th = FNV_OFFSET;
         for (; q < n; q++) {
-          const tc = lower.charCodeAt(q);
+          const tc = u[q]!;
           if (!isTokenChar(tc)) break;
           th = Math.imul(th ^ tc, FNV_PRIME);
         }
@@ -280,10 +282,10 @@ export class Lexicon {
       // the main loop resumes after the term: record the digits of its later words here
       if (digits !== undefined) {
         for (let q = e; q < bestEnd; q++) {
-          const d = lower.charCodeAt(q);
+          const d = u[q]!;
           if (d < 48 || d > 57) continue;
           const ds = q;
-          while (q + 1 < bestEnd && lower.charCodeAt(q + 1) >= 48 && lower.charCodeAt(q + 1) <= 57) q++;
+          while (q + 1 < bestEnd && u[q + 1]! >= 48 && u[q + 1]! <= 57) q++;
           digits.push(ds, q + 1);
         }
       }

@@ -32,6 +32,37 @@ let flatBuffer = Buffer.allocUnsafe(16 * 1024);
 /** Half a megabyte as UTF-16: below the size (about a megabyte) from which Node decodes to an external string. */
 const FLAT_MAX = 256 * 1024;
 
+/**
+ * The UTF-16 code units of s, in a typed array that is reused: valid until the next call. A
+ * character loop reads a Uint16Array at about 1.3 ns a character here, and charCodeAt at about 3
+ * (each call dispatches on the string's representation). Written by Buffer#write as UTF-16LE,
+ * which is the typed array's order on a little-endian machine; elsewhere the units are copied one
+ * by one.
+ */
+export function codeUnits(s: string): Uint16Array {
+  const n = s.length;
+  let units = unitScratch;
+  let bytes = unitScratchBytes;
+  if (n > units.length) {
+    // grown for ordinary parts; a very long text gets arrays of its own, not kept afterwards
+    units = new Uint16Array(n > UNIT_SCRATCH_MAX ? n : Math.max(n, 2 * units.length));
+    bytes = Buffer.from(units.buffer, units.byteOffset, units.byteLength);
+    if (n <= UNIT_SCRATCH_MAX) {
+      unitScratch = units;
+      unitScratchBytes = bytes;
+    }
+  }
+  if (LITTLE_ENDIAN) bytes.write(s, 0, 'utf16le');
+  else for (let i = 0; i < n; i++) units[i] = s.charCodeAt(i);
+  return units.subarray(0, n);
+}
+
+/** Longest text whose code units stay in the reused array (2 MB). */
+const UNIT_SCRATCH_MAX = 1 << 20;
+let unitScratch = new Uint16Array(32 * 1024);
+let unitScratchBytes = Buffer.from(unitScratch.buffer, unitScratch.byteOffset, unitScratch.byteLength);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Lower-case with offsets preserved (U+0130 is the one character whose lower case is longer). */
 export function lowerSameLength(text: string): string {
   return (text.includes('\u0130') ? text.replace(/\u0130/g, 'I') : text).toLowerCase();

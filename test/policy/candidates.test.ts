@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { cptGate, labelGate, numericPatterns } from '../../src/policy/detectors.js';
 import { bundledLexicon } from '../../src/policy/lexicon.js';
-import { digitRuns, execAtCandidates, flatString, lowerSameLength, newTriggers, positions } from '../../src/policy/scan.js';
+import { codeUnits, digitRuns, execAtCandidates, flatString, lowerSameLength, newTriggers, positions } from '../../src/policy/scan.js';
 import { lastFirstPattern } from '../../src/policy/score.js';
 
 const PIECES = [
@@ -123,5 +123,19 @@ describe('flatString', () => {
       }),
       { numRuns: 2000, seed: 15 },
     );
+  });
+});
+
+describe('codeUnits', () => {
+  it('gives each UTF-16 code unit of the string, also after a longer or a very long string', () => {
+    const check = (s: string) => {
+      const u = codeUnits(s);
+      expect(u.length).toBe(s.length);
+      for (let i = 0; i < s.length; i++) if (u[i] !== s.charCodeAt(i)) expect(`${i}: ${u[i]}`).toBe(`${i}: ${s.charCodeAt(i)}`);
+    };
+    fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (s) => check(s)), { numRuns: 2000, seed: 17 });
+    check('x'.repeat(70_000) + '\ud83d\ude00é');
+    check('y\u0130'.repeat(600_000)); // over the length kept in the reused array
+    check('short again');
   });
 });
