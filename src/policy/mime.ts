@@ -337,12 +337,22 @@ export function headerValue(fields: HeaderField[], name: string): string | undef
   return undefined;
 }
 
+/** /[\x80-\xff]/.test(s); a short value (most header fields and parameters) by character code. */
+function has8bit(s: string): boolean {
+  if (s.length > 256) return /[\x80-\xff]/.test(s);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80 && c <= 0xff) return true;
+  }
+  return false;
+}
+
 /** Decode RFC 2047 encoded words (any charset TextDecoder knows) and raw 8-bit header bytes. */
 export function decodeHeaderText(raw: string): string {
   let text = raw;
   // raw 8-bit bytes in the header: UTF-8 if valid, else windows-1252. Done before the encoded words
   // are decoded: their result is text already, and reading it again as bytes turned "Ã©" into "é".
-  if (/[\x80-\xff]/.test(text) && !/[^\x00-\xff]/.test(text)) text = decodeRaw8bit(text);
+  if (has8bit(text) && !/[^\x00-\xff]/.test(text)) text = decodeRaw8bit(text);
   if (text.includes('=?')) {
     // whitespace between adjacent encoded words is not displayed (RFC 2047 6.2)
     // (only possible when some '?=' is followed later by '=?')
@@ -415,9 +425,36 @@ function pctDecode(s: string, charset: string): string {
   return decodeCharset(Uint8Array.from(bytes), charset);
 }
 
-/** Parse "type/subtype; a=b; c*=utf-8''x; d*0=..." (RFC 2045 + RFC 2231). */
+/** Parsed header values by default type, then by raw text (a bounded memo; its values are frozen). */
+const structuredCache = new Map<string, Map<string, ContentType>>();
+const STRUCTURED_CACHE_MAX = 2000;
+/** Longer values are parsed each time (a boundary or file name makes most of them unique anyway). */
+const STRUCTURED_CACHE_VALUE_MAX = 200;
+
+/**
+ * Parse "type/subtype; a=b; c*=utf-8''x; d*0=..." (RFC 2045 + RFC 2231). The same Content-Type and
+ * Content-Disposition values come back message after message, so short ones are parsed once: the
+ * result is then shared and frozen (callers only read it).
+ */
 export function parseStructured(raw: string | undefined, dflt: string): ContentType {
   if (!raw) return { type: dflt, params: {} };
+  if (raw.length > STRUCTURED_CACHE_VALUE_MAX) return parseStructuredText(raw, dflt);
+  let byRaw = structuredCache.get(dflt);
+  if (byRaw === undefined) {
+    byRaw = new Map();
+    structuredCache.set(dflt, byRaw);
+  }
+  let ct = byRaw.get(raw);
+  if (ct === undefined) {
+    ct = parseStructuredText(raw, dflt);
+    Object.freeze(ct.params);
+    Object.freeze(ct);
+    if (byRaw.size < STRUCTURED_CACHE_MAX) byRaw.set(raw, ct);
+  }
+  return ct;
+}
+
+function parseStructuredText(raw: string, dflt: string): ContentType {
   // split on ';' outside quotes (a '"' after a backslash does not count), reading only the first
   // 16384 characters; jumps between ';' and '"' with indexOf instead of visiting every character
   const pieces: string[] = [];

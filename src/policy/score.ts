@@ -403,9 +403,34 @@ class NextOf {
 function tabRowAt(text: string, at: number, cols: number): boolean {
   let e = text.indexOf('\n', at);
   if (e < 0) e = text.length;
-  if (at >= e || text.lastIndexOf('\t', e - 1) < at) return false;
-  const cells = splitCells(text.slice(at, e), '\t');
-  return cells.length >= 2 && Math.abs(cells.length - cols) <= 1;
+  // (the cells are not split out: a tab line has one more cell than tabs)
+  let cells = 1;
+  for (let t = text.indexOf('\t', at); t >= 0 && t < e; t = text.indexOf('\t', t + 1)) cells++;
+  return cells >= 2 && Math.abs(cells - cols) <= 1;
+}
+
+const LETTERS3 = /\p{L}{3}/u;
+
+/** /\p{L}{3}/u.test(s): three letters in a row (ASCII cells by character code). */
+function threeLetters(s: string): boolean {
+  let run = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 128) return LETTERS3.test(s);
+    if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122)) {
+      if (++run === 3) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
+/** /\d/.test(s) (an ASCII digit). */
+function hasDigit(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
 }
 
 /** Maximum lines of one part searched for tables. */
@@ -1379,12 +1404,13 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
       eachIn(terms, row.start, row.end, (t) => addHealthHit(ev, t.info, t.info.category, t.info.weight));
       eachIn(codes, row.start, row.end, (c) => addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1));
       eachIn(allIds, row.start, row.end, (f) => addId(ev, f.category));
-      roles.forEach((r, i) => {
+      for (let i = 0; i < roles.length; i++) {
+        const r = roles[i];
         const cell = row.cells[i];
-        if (!r || !cell) return;
+        if (!r || !cell) continue;
         if (r === 'health') {
           // the header says this cell is health data (a diagnosis, an allergy, a medication)
-          if (/\p{L}{3}/u.test(cell) && !/^(?:none|n\/?a|no|nil|unknown|-+)$/i.test(cell.trim())) addHealthHit(ev, `col:${i}`, 'clinical', 2.5);
+          if (threeLetters(cell) && !/^(?:none|n\/?a|no|nil|unknown|-+)$/i.test(cell.trim())) addHealthHit(ev, `col:${i}`, 'clinical', 2.5);
         } else if (r === 'code') {
           const code = cell.trim().toUpperCase();
           if (/^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$/.test(code)) {
@@ -1393,13 +1419,13 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
           } else if (isValidIcd10(code)) {
             addHealthHit(ev, `c:icd10:${code}`, 'icd10', CODE_WEIGHTS['icd10']!);
             reasons.add('icd10', where, code);
-          } else if (/\d/.test(cell)) addHealthHit(ev, `col:${i}`, 'clinical', 1);
+          } else if (hasDigit(cell)) addHealthHit(ev, `col:${i}`, 'clinical', 1);
         } else if (r === 'name') {
           if (/\p{Lu}\p{L}/u.test(cell)) {
             addId(ev, 'name-in-clinical-context');
           }
-        } else if (/\d/.test(cell)) addId(ev, r);
-      });
+        } else if (hasDigit(cell)) addId(ev, r);
+      }
       const v = link(healthScore(ev), idScore(ev, pol.idWeights), pol);
       if (v > best) best = v;
     }
