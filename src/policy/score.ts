@@ -291,7 +291,8 @@ function correspondent(name: string, address: string): Correspondent {
 interface TableInfo {
   delim: string;
   cols: string[];
-  rows: Array<{ cells: string[]; start: number; end: number }>;
+  /** Each row's line; its cells are split out only when the rows are scored (rowCells). */
+  rows: Array<{ start: number; end: number }>;
 }
 
 function splitCells(line: string, delim: string): string[] {
@@ -399,13 +400,28 @@ class NextOf {
   }
 }
 
+/** text[a, b) is white space only (`!text.slice(a, b).trim()`). */
+function isBlank(text: string, a: number, b: number): boolean {
+  for (let i = a; i < b; i++) if (!isJsSpace(text.charCodeAt(i))) return false;
+  return true;
+}
+
+/** splitCells(text.slice(a, b), delim).length, counting delimiters unless quotes matter. */
+function cellCount(text: string, a: number, b: number, delim: string): number {
+  if (delim === ',') {
+    const q = text.indexOf('"', a);
+    if (q >= 0 && q < b) return splitCells(text.slice(a, b), delim).length;
+  }
+  let cells = 1;
+  for (let t = text.indexOf(delim, a); t >= 0 && t < b; t = text.indexOf(delim, t + 1)) cells++;
+  return cells;
+}
+
 /** The line at `at` is a row of a tab table of `cols` columns (two or more cells, at most one more or fewer). */
 function tabRowAt(text: string, at: number, cols: number): boolean {
   let e = text.indexOf('\n', at);
   if (e < 0) e = text.length;
-  // (the cells are not split out: a tab line has one more cell than tabs)
-  let cells = 1;
-  for (let t = text.indexOf('\t', at); t >= 0 && t < e; t = text.indexOf('\t', t + 1)) cells++;
+  const cells = cellCount(text, at, e, '\t');
   return cells >= 2 && Math.abs(cells - cols) <= 1;
 }
 
@@ -517,17 +533,16 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
     let rs = next;
     for (; j < TABLE_MAX_LINES && rs <= n; j++) {
       const re = lineEnd(rs);
-      const l = text.slice(rs, re);
-      if (!l.trim()) {
+      if (isBlank(text, rs, re)) {
         // an HTML table's rows come out with a blank line between them (<tr> and </tr> each end a
         // line): a tab table goes on after one when the next line is a row of it
         if (rows.length > 0 && !(delim === '\t' && tabRowAt(text, re + 1, cols.length))) break;
         rs = re + 1;
         continue;
       }
-      const cells = splitCells(l, delim);
-      if (cells.length < 2 || Math.abs(cells.length - cols.length) > 1) break;
-      rows.push({ cells, start: rs, end: re });
+      const cells = cellCount(text, rs, re, delim);
+      if (cells < 2 || Math.abs(cells - cols.length) > 1) break;
+      rows.push({ start: rs, end: re });
       rs = re + 1;
     }
     if (rows.length > 0) {
@@ -1400,13 +1415,14 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
     if (roles.includes('name') && personalCols >= 2) hasPii = true;
     if (!rowsCanRaise && !roles.includes('code')) continue;
     for (const row of tb.rows) {
+      const cells = splitCells(text.slice(row.start, row.end), tb.delim);
       const ev = newEvidence();
       eachIn(terms, row.start, row.end, (t) => addHealthHit(ev, t.info, t.info.category, t.info.weight));
       eachIn(codes, row.start, row.end, (c) => addHealthHit(ev, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1));
       eachIn(allIds, row.start, row.end, (f) => addId(ev, f.category));
       for (let i = 0; i < roles.length; i++) {
         const r = roles[i];
-        const cell = row.cells[i];
+        const cell = cells[i];
         if (!r || !cell) continue;
         if (r === 'health') {
           // the header says this cell is health data (a diagnosis, an allergy, a medication)
