@@ -1057,51 +1057,95 @@ function hasMrnOrMbi(ids: readonly Finding[]): boolean {
   return false;
 }
 
-function scoreUnit(ctx: ScoreCtx, unit: TextUnit): UnitResult {
+/**
+ * What the token pass and the detectors find in one part. All of it is a pure function of the
+ * part's text, so scanParts computes it for every part of a message stage by stage (each stage's
+ * code and tables then stay in the CPU caches from one part to the next) before scoreUnit weighs it.
+ */
+interface PartScan {
+  /** The part's text as one flat string (see flatString), and in lower case. */
+  text: string;
+  lower: string;
+  trig: Triggers;
+  runs: number[];
+  /** Lexicon terms, without those naming a department and those inside disclaimers. */
+  terms: TermHit[];
+  tables: TableInfo[];
+  /** HL7 segments found (lab values are in codes, the rest in ids too). */
+  hl7: Finding[];
+  codes: Finding[];
+  ids: Finding[];
+}
+
+function scanParts(units: readonly TextUnit[], pol: CompiledPolicy): PartScan[] {
+  const scans: PartScan[] = [];
+  for (const unit of units) {
+    // one string representation for every part (see flatString): the passes below read it by character
+    const text = flatString(unit.text);
+    scans.push({ text, lower: '', trig: newTriggers(), runs: [], terms: [], tables: [], hl7: [], codes: [], ids: [] });
+  }
+  // one token pass per part: lexicon terms and every detector family's trigger positions
+  for (const sc of scans) {
+    sc.lower = lowerSameLength(sc.text);
+    sc.terms = pol.lexicon.match(sc.text, sc.lower, sc.trig, sc.runs);
+  }
+  const dropped: Array<Array<[number, number]>> = [];
+  for (let k = 0; k < scans.length; k++) {
+    const sc = scans[k]!;
+    const text = sc.text;
+    if (sc.terms.some((t) => namesDepartment(text, t.end))) sc.terms = sc.terms.filter((t) => !namesDepartment(text, t.end));
+    // confidentiality footers are not PHI: everything found inside them is ignored
+    const d = units[k]!.tabular ? [] : disclaimerRanges(text, positions(sc.trig, FOOTER_FAMILY));
+    dropped.push(d);
+    if (d.length > 0) {
+      sc.terms = sc.terms.filter((x) => !inRanges(d, x.start));
+      for (let f = 0; f < sc.trig.length; f++) sc.trig[f] = sc.trig[f]?.filter((p) => !inRanges(d, p));
+    }
+  }
+  // findTables looks for the tabs, pipes and commas itself; a huge part (at the line limit) is read
+  // only with a tab or a pipe, since comma tables pasted into prose cost too much to look for there
+  for (let k = 0; k < scans.length; k++) {
+    const sc = scans[k]!;
+    const tabular = units[k]!.tabular;
+    if (tabular || sc.text.length < TABLE_MAX_LINES || sc.text.includes('\t') || sc.text.includes('|')) sc.tables = findTables(sc.text, tabular);
+  }
+  const kept = (list: Finding[], d: Array<[number, number]>) => (d.length > 0 ? list.filter((x) => !inRanges(d, x.start)) : list);
+  // HL7 segments are parsed once per part; lab values count as health codes, the rest as identifiers
+  for (let k = 0; k < scans.length; k++) {
+    const sc = scans[k]!;
+    sc.hl7 = detectHl7(sc.text);
+    let codes = kept(detectCodes(sc.text, false, sc.trig, sc.runs), dropped[k]!);
+    if (sc.hl7.length > 0 && sc.text.includes('OBX|')) codes.push(...sc.hl7.filter((f) => f.category === 'lab-value'));
+    if (codes.length > 1) codes = codes.sort((a, b) => a.start - b.start);
+    sc.codes = codes;
+  }
+  for (let k = 0; k < scans.length; k++) {
+    const sc = scans[k]!;
+    // (the compiled policy carries the organization's patterns detectIdentifiers takes; its result is a fresh array)
+    sc.ids = kept(detectIdentifiers(sc.text, pol, sc.trig, sc.runs), dropped[k]!);
+    for (let j = 0; j < sc.hl7.length; j++) if (sc.hl7[j]!.category !== 'lab-value') sc.ids.push(sc.hl7[j]!);
+  }
+  return scans;
+}
+
+function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
   const { pol, reasons } = ctx;
   const where = unit.where;
-  // one string representation for every part (see flatString): the passes below read it by character
-  const text = flatString(unit.text);
+  const { text, lower, trig, runs, terms, tables, hl7, codes, ids } = sc;
   const unitEv = newEvidence();
   let best = 0;
 
-  // one token pass: lexicon terms and every detector family's trigger positions
-  const lower = lowerSameLength(text);
-  const trig: Triggers = newTriggers();
-  const runs: number[] = [];
-  let terms: TermHit[] = pol.lexicon.match(text, lower, trig, runs);
-  if (terms.some((t) => namesDepartment(text, t.end))) terms = terms.filter((t) => !namesDepartment(text, t.end));
-  // confidentiality footers are not PHI: everything found inside them is ignored
-  const dropped = unit.tabular ? [] : disclaimerRanges(text, positions(trig, FOOTER_FAMILY));
-  const keep = (x: { start: number }) => !inRanges(dropped, x.start);
-  if (dropped.length > 0) {
-    terms = terms.filter(keep);
-    for (let f = 0; f < trig.length; f++) trig[f] = trig[f]?.filter((p) => !inRanges(dropped, p));
-  }
   for (const t of terms) {
     if (t.info.weight <= 0) continue;
     addHealthHit(unitEv, t.info, t.info.category, t.info.weight);
     if (t.info.weight >= 1) reasons.add(t.info.category, where, t.info.label);
   }
-  // findTables looks for the tabs, pipes and commas itself; a huge part (at the line limit) is read
-  // only with a tab or a pipe, since comma tables pasted into prose cost too much to look for there
-  const tables = unit.tabular || text.length < TABLE_MAX_LINES || text.includes('\t') || text.includes('|') ? findTables(text, unit.tabular) : [];
-  // HL7 segments are parsed once per part; lab values count as health codes, the rest as identifiers
-  const hl7 = detectHl7(text);
-  const kept = (list: Finding[]) => (dropped.length > 0 ? list.filter(keep) : list);
-  let codes: Finding[] = kept(detectCodes(text, false, trig, runs));
-  if (hl7.length > 0 && text.includes('OBX|')) codes.push(...hl7.filter((f) => f.category === 'lab-value'));
-  if (codes.length > 1) codes = codes.sort((a, b) => a.start - b.start);
   for (const c of codes) {
     addHealthHit(unitEv, `c:${c.category}:${c.value}`, c.category, CODE_WEIGHTS[c.category] ?? 1);
     if (c.category === 'icd10' || c.category === 'cpt' || c.category === 'hcpcs' || c.category === 'ndc' || c.category === 'loinc') reasons.add(c.category, where, c.value);
     else reasons.add(c.category, where, c.category === 'dosage' ? 'dose' : 'value with unit');
   }
 
-  // identifiers
-  // (the compiled policy carries the organization's patterns detectIdentifiers takes; its result is a fresh array)
-  const ids: Finding[] = kept(detectIdentifiers(text, pol, trig, runs));
-  for (let k = 0; k < hl7.length; k++) if (hl7[k]!.category !== 'lab-value') ids.push(hl7[k]!);
   const nameFindings: Finding[] = [];
   let patientNamed = false;
   // strong: the text says this person is the patient (labels, "patient X", "X, a 54-year-old",
@@ -1489,6 +1533,8 @@ function soleRecipient(ex: Extraction): string {
 }
 
 const CROSS_UNIT_FACTOR = 0.8;
+/** Most characters of the parts scanned together (scanParts). */
+const SCAN_GROUP_CHARS = 256 * 1024;
 
 /** Score an already extracted message. */
 export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecision {
@@ -1523,12 +1569,22 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
   let pii = false;
   const msgHealth: number[] = [];
   const msgIds: number[] = [];
-  for (const u of ex.units) {
-    const r = scoreUnit(ctx, u);
-    best = Math.max(best, r.best);
-    pii ||= r.hasPii;
-    msgHealth.push(healthScore(r.unitEv));
-    msgIds.push(linkingIdScore(r.unitEv, pol.idWeights));
+  const units = ex.units;
+  for (let k = 0; k < units.length; ) {
+    // parts are scanned together while they are short (cache locality, see scanParts) and one by
+    // one when long, so that a large message does not hold every part's scan at once
+    let end = k + 1;
+    let chars = units[k]!.text.length;
+    while (end < units.length && chars + units[end]!.text.length <= SCAN_GROUP_CHARS) chars += units[end++]!.text.length;
+    const scans = scanParts(end === units.length && k === 0 ? units : units.slice(k, end), pol);
+    for (let j = k; j < end; j++) {
+      const r = scoreUnit(ctx, units[j]!, scans[j - k]!);
+      best = Math.max(best, r.best);
+      pii ||= r.hasPii;
+      msgHealth.push(healthScore(r.unitEv));
+      msgIds.push(linkingIdScore(r.unitEv, pol.idWeights));
+    }
+    k = end;
   }
   // scope 3: the message (subject names the patient, body carries the diagnosis)
   if (ex.units.length > 1) {
