@@ -684,11 +684,22 @@ class ReasonBook {
   }
 
   list(order: (cat: string) => number): Reason[] {
-    // each category's rank computed once, not at every comparison of the sort
-    const ranked: Array<{ reason: Reason; rank: number }> = [];
-    this.map.forEach((r, category) => ranked.push({ reason: { category, count: r.count, where: r.where, samples: r.samples }, rank: order(category) }));
-    ranked.sort((a, b) => b.rank - a.rank || b.reason.count - a.reason.count);
-    return ranked.map((x) => x.reason);
+    // by rank, then count, both descending; ties keep the order of first finding. Inserted in
+    // order as they come (a dozen categories: cheaper than sorting with a comparator)
+    const out: Reason[] = [];
+    const ranks: number[] = [];
+    this.map.forEach((r, category) => {
+      const rank = order(category);
+      let j = out.length;
+      while (j > 0 && (ranks[j - 1]! < rank || (ranks[j - 1] === rank && out[j - 1]!.count < r.count))) {
+        out[j] = out[j - 1]!;
+        ranks[j] = ranks[j - 1]!;
+        j--;
+      }
+      out[j] = { category, count: r.count, where: r.where, samples: r.samples };
+      ranks[j] = rank;
+    });
+    return out;
   }
 }
 
@@ -1037,17 +1048,16 @@ export function byStart<T extends { start: number }>(a: T[], b: T[]): T[] {
     if (sorted) return a;
   }
   if (n > 32) return [...a, ...b].sort((x, y) => x.start - y.start);
+  // insertion (stable, as sort is): the lists are short and mostly in order already
   const out: T[] = new Array(n);
-  let k = 0;
-  for (const list of [a, b]) {
-    for (const f of list) {
-      let j = k++;
-      while (j > 0 && out[j - 1]!.start > f.start) {
-        out[j] = out[j - 1]!;
-        j--;
-      }
-      out[j] = f;
+  for (let k = 0; k < n; k++) {
+    const f = k < a.length ? a[k]! : b[k - a.length]!;
+    let j = k;
+    while (j > 0 && out[j - 1]!.start > f.start) {
+      out[j] = out[j - 1]!;
+      j--;
     }
+    out[j] = f;
   }
   return out;
 }
@@ -1116,7 +1126,7 @@ function scanParts(units: readonly TextUnit[], pol: CompiledPolicy): PartScan[] 
     sc.hl7 = detectHl7(sc.text);
     let codes = kept(detectCodes(sc.text, false, sc.trig, sc.runs), dropped[k]!);
     if (sc.hl7.length > 0 && sc.text.includes('OBX|')) codes.push(...sc.hl7.filter((f) => f.category === 'lab-value'));
-    if (codes.length > 1) codes = codes.sort((a, b) => a.start - b.start);
+    if (codes.length > 1) codes = byStart(codes, []);
     sc.codes = codes;
   }
   for (let k = 0; k < scans.length; k++) {
