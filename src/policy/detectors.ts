@@ -304,8 +304,11 @@ function idStarts(text: string, runs: readonly number[]): IdStarts {
     const first = text.charCodeAt(s);
     const next = e < n ? text.charCodeAt(e) : 0;
     const before = s > 0 ? text.charCodeAt(s - 1) : 0;
-    // SSN: three digits, a separator and a digit ("123-45-6789"), or nine digits
-    if (len === 9 || (len === 3 && (next === 45 || next === 32 || next === 46) && (e + 1 < n && isDigit(text.charCodeAt(e + 1))))) r.ssn.push(s);
+    // SSN: nine digits, or three, a separator, the next run two digits, the same separator, and
+    // the run after it four digits ("123-45-6789")
+    if (len === 9) r.ssn.push(s);
+    else if (len === 3 && (next === 45 || next === 32 || next === 46) && k + 5 < runs.length && runs[k + 2] === e + 1 && runs[k + 3]! - runs[k + 2]! === 2 &&
+      text.charCodeAt(runs[k + 3]!) === next && runs[k + 4] === runs[k + 3]! + 1 && runs[k + 5]! - runs[k + 4]! === 4) r.ssn.push(s);
     // MBI: one digit 1-9, then a capital letter
     if (len === 1 && first !== 48 && isUpperAscii(next)) r.mbi.push(s);
     // NPI: ten digits starting 1 or 2
@@ -620,7 +623,11 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
     push(out, 'loinc', s, s + v.length, v);
   }
   // a number glued to a word or a decimal point ("A12 mg", "1.250 mg" mid-number) is not a value
-  const standalone = (i: number) => i === 0 || !/[\w.]/.test(text[i - 1]!);
+  const standalone = (i: number) => {
+    if (i === 0) return true;
+    const c = text.charCodeAt(i - 1); // not [\w.]
+    return !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46);
+  };
   // a value is a number of at most five digits (then a decimal part, a unit)
   execAtCandidates(LAB_AT, text, at.lab, (mm) => {
     if (standalone(mm.index)) push(out, 'lab-value', mm.index, mm.index + mm[0].length, mm[0]);
