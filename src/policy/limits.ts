@@ -47,8 +47,13 @@ const BOUNDS: Record<keyof ExtractLimits, [number, number]> = {
 /** Merge overrides over the defaults; throws naming the key when a value is out of range. */
 const validated = new WeakSet<object>();
 
+/** The last result: the scorer passes its compiled policy's limits, the same object, every time. */
+let lastValidated: ExtractLimits | undefined;
+
 export function validateExtractLimits(over: Partial<ExtractLimits> = {}): ExtractLimits {
-  if (validated.has(over)) return over as ExtractLimits;
+  // (an identity check first: the WeakSet lookup was a twentieth of extracting a small message)
+  if (over === lastValidated) return lastValidated;
+  if (validated.has(over)) return (lastValidated = over as ExtractLimits);
   const out = { ...DEFAULT_EXTRACT_LIMITS } as ExtractLimits;
   for (const [k, v] of Object.entries(over) as [keyof ExtractLimits, unknown][]) {
     if (!(k in BOUNDS)) throw new Error(`policy.limits.${k}: unknown limit`);
@@ -59,5 +64,5 @@ export function validateExtractLimits(over: Partial<ExtractLimits> = {}): Extrac
     out[k] = v;
   }
   validated.add(out);
-  return out;
+  return (lastValidated = out);
 }
