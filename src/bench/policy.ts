@@ -95,7 +95,14 @@ function measure(bytes: number, runs: number, fn: () => void): BenchResult {
   return { bytes, best, median, mbps: bytes / 1e6 / best, medianMbps: bytes / 1e6 / median };
 }
 
-export function benchCorpus(dir: string, runs = 15): BenchResult & { messages: number } {
+/**
+ * Timed passes over the corpus (about 50 ms each here). The CI machine is a shared VM whose
+ * neighbours take the CPU for seconds at a time (the same build measured 12-19 MB/s in successive
+ * runs), so the best of 40 passes is reported as the cost of the code, with the median beside it.
+ */
+const CORPUS_RUNS = 40;
+
+export function benchCorpus(dir: string, runs = CORPUS_RUNS): BenchResult & { messages: number } {
   const files = readdirSync(dir).filter((f) => f.endsWith('.eml')).sort();
   const msgs = files.map((f) => readFileSync(join(dir, f)));
   const bytes = msgs.reduce((a, b) => a + b.length, 0);

@@ -254,9 +254,10 @@ function unitOrSpaceUnit(text: string, q: number): number {
 const LABEL_DIGIT_REACH = 64;
 
 /**
- * The keyword positions of a labelled pattern (LABELLED) that have a digit within reach: a value
+ * The keyword positions of a labelled pattern (LABELLED) whose value can have digits: a value
  * without digits is never reported (minDigits), so the label pattern, a long case-insensitive
- * alternation, is not run where the text has no digit for many words after the keyword.
+ * alternation, is not run where the text has no digit soon after the keyword, or has a character
+ * no label, separator or value is made of before it ("patient, who ...", "patient's").
  */
 function labelsNearDigits(text: string, runs: readonly number[], at: readonly number[]): readonly number[] {
   if (at.length === 0) return at;
@@ -272,11 +273,21 @@ function labelsNearDigits(text: string, runs: readonly number[], at: readonly nu
   return out ?? at;
 }
 
-/** At most LABEL_DIGIT_REACH non-blank characters in text[p, d) (d: a digit). */
+/**
+ * text[p, d) (d: a digit) can lie inside one match of a labelled pattern: only ASCII letters and
+ * digits, '-', '.', '#', ':' and white space (what labels, separators and values are made of; the
+ * patterns are case-insensitive without the u flag, so no other letter matches), and at most
+ * LABEL_DIGIT_REACH of them not blank.
+ */
 function reachesDigit(text: string, p: number, d: number): boolean {
-  if (d - p <= LABEL_DIGIT_REACH) return true;
   let nonBlank = 0;
-  for (let i = p; i < d; i++) if (!isJsSpace(text.charCodeAt(i)) && ++nonBlank > LABEL_DIGIT_REACH) return false;
+  for (let i = p; i < d; i++) {
+    const c = text.charCodeAt(i);
+    if (isJsSpace(c)) continue;
+    if (++nonBlank > LABEL_DIGIT_REACH) return false;
+    const letter = (c | 0x20) >= 97 && (c | 0x20) <= 122;
+    if (!(letter || (c >= 48 && c <= 57) || c === 45 || c === 46 || c === 35 || c === 58)) return false;
+  }
   return true;
 }
 

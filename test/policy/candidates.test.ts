@@ -82,7 +82,7 @@ describe('labelled identifiers', () => {
   // label words, value-like runs, blanks and filler words, so values sit near and far from labels
   const LABEL_PIECES = ['MRN', 'MR#', 'Medical Record Number', 'Patient', 'Account', 'Guarantor', 'Prior Authorization', 'Number', 'No.', '#', ':', ' ', '  ', '\n', '\t', '\u00a0',
     'Member ID', 'Policyholder Identifier', 'Claim', 'Ref', 'Confirmation', 'Direct Deposit', 'Badge', 'ID', 'A', 'AB-', 'XK', '12', '123', '4567', '0012345', 'W0644322001',
-    'lorem', 'ipsum dolor sit amet consectetur', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '-', '.', 'the patient account was closed'];
+    'lorem', 'ipsum dolor sit amet consectetur', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', '-', '.', 'the patient account was closed', ',', "'s", '(', ')', '/', 'é', 'ſ', 'K'];
   const labelled = fc.array(fc.constantFrom(...LABEL_PIECES), { maxLength: 40 }).map((a) => a.join(''));
 
   it('the digit gate keeps every keyword whose match has a value with enough digits', () => {
