@@ -428,17 +428,19 @@ function pctDecode(s: string, charset: string): string {
 /** Parsed header values by default type, then by raw text (a bounded memo; its values are frozen). */
 const structuredCache = new Map<string, Map<string, ContentType>>();
 const STRUCTURED_CACHE_MAX = 2000;
-/** Longer values are parsed each time (a boundary or file name makes most of them unique anyway). */
+/** Longer values are parsed each time. */
 const STRUCTURED_CACHE_VALUE_MAX = 200;
 
 /**
  * Parse "type/subtype; a=b; c*=utf-8''x; d*0=..." (RFC 2045 + RFC 2231). The same Content-Type and
- * Content-Disposition values come back message after message, so short ones are parsed once: the
- * result is then shared and frozen (callers only read it).
+ * Content-Disposition values ("text/plain; charset=utf-8", "inline") come back message after
+ * message, so short ones without a boundary or file name are parsed once: the result is then
+ * shared and frozen (callers only read it).
  */
 export function parseStructured(raw: string | undefined, dflt: string): ContentType {
   if (!raw) return { type: dflt, params: {} };
-  if (raw.length > STRUCTURED_CACHE_VALUE_MAX) return parseStructuredText(raw, dflt);
+  // a boundary or a file name makes a value unique to its message: parsed, not kept
+  if (raw.length > STRUCTURED_CACHE_VALUE_MAX || /boundary|name/i.test(raw)) return parseStructuredText(raw, dflt);
   let byRaw = structuredCache.get(dflt);
   if (byRaw === undefined) {
     byRaw = new Map();
