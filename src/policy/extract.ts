@@ -420,18 +420,51 @@ function dropDuplicateAlternatives(ctx: Ctx, from: number): void {
   units.length = n;
 }
 
-/** A line starting with a quotation mark of a plain-text reply ('>', '> >', ...). */
-const QUOTED_LINE = /^[ \t]*>/m;
+/**
+ * The runs of reply quotation marks in a: at each line start, blanks then '>' and any more '>' and
+ * blanks (the matches of the multi-line pattern ^[ \t]*>[> \t]* with the g and m flags, found by
+ * jumping between line breaks: the pattern was tried at every character), as [start, end, ...].
+ * None without a '>' at all.
+ */
 const QUOTE_MARKS = /^[ \t]*>[> \t]*/gm;
 
-/** a without the quotation marks of a plain-text reply, and with its table pipes as spaces. */
-function withoutMarks(a: string): string {
-  return a.replace(QUOTE_MARKS, '').replaceAll('|', ' ');
+function quoteMarkRuns(a: string): number[] {
+  const runs: number[] = [];
+  if (!a.includes('>')) return runs;
+  if (a.includes('\r') || a.includes('\u2028') || a.includes('\u2029')) {
+    // other line terminators also start a line for the pattern: let it find them
+    for (const m of a.matchAll(QUOTE_MARKS)) runs.push(m.index, m.index + m[0].length);
+    return runs;
+  }
+  for (let ls = 0; ls <= a.length; ) {
+    let i = ls;
+    while (i < a.length && (a.charCodeAt(i) === 32 || a.charCodeAt(i) === 9)) i++;
+    if (i < a.length && a.charCodeAt(i) === 62) {
+      let e = i + 1;
+      for (let c = a.charCodeAt(e); e < a.length && (c === 62 || c === 32 || c === 9); c = a.charCodeAt(++e));
+      runs.push(ls, e);
+    }
+    const nl = a.indexOf('\n', ls);
+    if (nl < 0) break;
+    ls = nl + 1;
+  }
+  return runs;
 }
 
-/** How many quotation-mark runs and pipes a has. */
+/** a without the quotation marks of a plain-text reply, and with its table pipes as spaces. */
+function withoutMarks(a: string, quotes: readonly number[]): string {
+  let out = '';
+  let from = 0;
+  for (let k = 0; k < quotes.length; k += 2) {
+    out += a.slice(from, quotes[k]);
+    from = quotes[k + 1]!;
+  }
+  return (from === 0 ? a : out + a.slice(from)).replaceAll('|', ' ');
+}
+
+/** How many quotation-mark runs and pipes a text has. */
 function marks(a: string): number {
-  return (a.match(QUOTE_MARKS)?.length ?? 0) + a.split('|').length - 1;
+  return quoteMarkRuns(a).length / 2 + a.split('|').length - 1;
 }
 
 /**
@@ -443,8 +476,10 @@ function marks(a: string): number {
  */
 export function sameAlternativeText(a: string, b: string): 0 | 1 | 2 {
   if (sameUpToSpaceRuns(a, b)) return 1;
-  if (!QUOTED_LINE.test(a) && !QUOTED_LINE.test(b) && !a.includes('|') && !b.includes('|')) return 0;
-  return sameUpToSpaceRuns(withoutMarks(a), withoutMarks(b)) ? 2 : 0;
+  const qa = quoteMarkRuns(a);
+  const qb = quoteMarkRuns(b);
+  if (qa.length === 0 && qb.length === 0 && !a.includes('|') && !b.includes('|')) return 0;
+  return sameUpToSpaceRuns(withoutMarks(a, qa), withoutMarks(b, qb)) ? 2 : 0;
 }
 
 /**
