@@ -5,6 +5,8 @@
 // keywords here; the lexicon's single token pass (lexicon.ts) looks every token up in one
 // TriggerIndex and records where each family's keywords start. Detectors then run their full
 // pattern as a sticky regex only at those positions. One pass over the text, same matches.
+// Also here: the text representations the character loops of the scorer read (flatString,
+// codeUnits) and the candidate-position helpers (digitRuns, execAtCandidates).
 
 /**
  * The same string as a flat sequential string. Texts built by slicing, concatenating and decoding

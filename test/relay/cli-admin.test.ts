@@ -70,11 +70,24 @@ describe('sealgate CLI', () => {
       expect(row).toMatchObject({ id, sender: 'a@hospital.test', recipients: ['b@partner.test', 'c@partner.test'] });
       for (const key of ['state', 'attempts', 'nextAttempt', 'lastError']) expect(row).toHaveProperty(key);
 
+      // a message in a delivery attempt (active, leased) can be neither held, retried nor deleted:
+      // the gateway tries it at once (and again after a release) and the sink is down, so each
+      // command waits until that attempt has deferred it (a loaded CI machine may still be in the
+      // first one after the second above)
+      const settled = async () => {
+        for (let i = 0; i < 100; i++) {
+          if (JSON.parse(sealgate(['queue', 'show', id, '--json', '--config', setup.config]).stdout).state !== 'active') return;
+          await new Promise((res) => setTimeout(res, 150));
+        }
+      };
+      await settled();
       expect(sealgate(['queue', 'hold', id, '--reason', 'checking', '--config', setup.config]).status).toBe(0);
       expect(JSON.parse(sealgate(['queue', 'show', id, '--json', '--config', setup.config]).stdout).state).toBe('hold');
       expect(sealgate(['queue', 'release', id, '--config', setup.config]).status).toBe(0);
       expect(JSON.parse(sealgate(['queue', 'show', id, '--json', '--config', setup.config]).stdout).state).not.toBe('hold');
+      await settled();
       expect(sealgate(['queue', 'retry', id, '--config', setup.config]).status).toBe(0);
+      await settled();
       expect(sealgate(['queue', 'delete', id, '--config', setup.config]).status).toBe(0);
       const gone = sealgate(['queue', 'show', id, '--config', setup.config]);
       expect(gone.status).not.toBe(0);
