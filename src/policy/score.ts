@@ -297,7 +297,11 @@ interface TableInfo {
 
 function splitCells(line: string, delim: string): string[] {
   // without quotes a CSV line is its comma-separated pieces (no per-character copying)
-  if (delim !== ',' || !line.includes('"')) return line.split(delim).map((c) => c.trim());
+  if (delim !== ',' || !line.includes('"')) {
+    const cells = line.split(delim);
+    for (let k = 0; k < cells.length; k++) cells[k] = cells[k]!.trim();
+    return cells;
+  }
   const cells: string[] = [];
   let cur = '';
   let q = false;
@@ -613,7 +617,8 @@ const scoreSums: number[] = [];
 function healthScore(ev: Evidence): number {
   if (ev.health.size === 0) return 0;
   let k = 0;
-  for (const { cat, weight } of ev.health.values()) {
+  // (forEach: no iterator objects)
+  ev.health.forEach(({ cat, weight }) => {
     const cap = CODE_CAP[cat] ?? TERM_CATEGORY_CAP;
     let i = 0;
     while (i < k && scoreCats[i] !== cat) i++;
@@ -621,7 +626,7 @@ function healthScore(ev: Evidence): number {
       scoreCats[k] = cat;
       scoreSums[k++] = Math.min(cap, weight);
     } else scoreSums[i] = Math.min(cap, scoreSums[i]! + weight);
-  }
+  });
   // summed in first-seen order, as the per-category map did
   let s = 0;
   for (let i = 0; i < k; i++) s += scoreSums[i]!;
