@@ -420,14 +420,13 @@ function dropDuplicateAlternatives(ctx: Ctx, from: number): void {
   units.length = n;
 }
 
-/**
- * The runs of reply quotation marks in a: at each line start, blanks then '>' and any more '>' and
- * blanks (the matches of the multi-line pattern ^[ \t]*>[> \t]* with the g and m flags, found by
- * jumping between line breaks: the pattern was tried at every character), as [start, end, ...].
- * None without a '>' at all.
- */
 const QUOTE_MARKS = /^[ \t]*>[> \t]*/gm;
 
+/**
+ * The runs of reply quotation marks in a: at each line start, blanks then '>' and any more '>' and
+ * blanks (the matches of QUOTE_MARKS, found by jumping between line breaks: the pattern was tried
+ * at every character), as [start, end, ...]. None without a '>' at all.
+ */
 function quoteMarkRuns(a: string): number[] {
   const runs: number[] = [];
   if (!a.includes('>')) return runs;

@@ -21,48 +21,48 @@
  * (measured: the 10 MB attachment benchmark at half speed).
  */
 export function flatString(s: string): string {
-  if (s.length >= FLAT_MAX) return s;
-  const n = s.length * 2;
-  // through one reused buffer: half the time of a new Buffer per text
-  if (n > flatBuffer.length) flatBuffer = Buffer.allocUnsafe(Math.max(n, 2 * flatBuffer.length));
-  flatBuffer.write(s, 0, 'utf16le');
-  return flatBuffer.toString('utf16le', 0, n);
+  return s.length < FLAT_MAX ? utf16Bytes(s).toString('utf16le', 0, 2 * s.length) : s;
 }
-
-let flatBuffer = Buffer.allocUnsafe(16 * 1024);
 
 /** Half a megabyte as UTF-16: below the size (about a megabyte) from which Node decodes to an external string. */
 const FLAT_MAX = 256 * 1024;
 
 /**
- * The UTF-16 code units of s, in a typed array that is reused: valid until the next call. A
- * character loop reads a Uint16Array at about 1.3 ns a character here, and charCodeAt at about 3
- * (each call dispatches on the string's representation). Written by Buffer#write as UTF-16LE,
- * which is the typed array's order on a little-endian machine; elsewhere the units are copied one
- * by one.
+ * The UTF-16 code units of s, in a typed array that is reused: valid until the next call of this
+ * or flatString. A character loop reads a Uint16Array at about 1.3 ns a character here, and
+ * charCodeAt at about 3 (each call dispatches on the string's representation). The units are
+ * written as UTF-16LE, the typed array's order on a little-endian machine; elsewhere they are
+ * copied one by one.
  */
 export function codeUnits(s: string): Uint16Array {
-  const n = s.length;
-  let units = unitScratch;
-  let bytes = unitScratchBytes;
-  if (n > units.length) {
-    // grown for ordinary parts; a very long text gets arrays of its own, not kept afterwards
-    units = new Uint16Array(n > UNIT_SCRATCH_MAX ? n : Math.max(n, 2 * units.length));
-    bytes = Buffer.from(units.buffer, units.byteOffset, units.byteLength);
-    if (n <= UNIT_SCRATCH_MAX) {
-      unitScratch = units;
-      unitScratchBytes = bytes;
-    }
+  if (!LITTLE_ENDIAN) {
+    const units = new Uint16Array(s.length);
+    for (let i = 0; i < s.length; i++) units[i] = s.charCodeAt(i);
+    return units;
   }
-  if (LITTLE_ENDIAN) bytes.write(s, 0, 'utf16le');
-  else for (let i = 0; i < n; i++) units[i] = s.charCodeAt(i);
-  return units.subarray(0, n);
+  const b = utf16Bytes(s);
+  return new Uint16Array(b.buffer, b.byteOffset, s.length);
 }
 
-/** Longest text whose code units stay in the reused array (2 MB). */
-const UNIT_SCRATCH_MAX = 1 << 20;
-let unitScratch = new Uint16Array(32 * 1024);
-let unitScratchBytes = Buffer.from(unitScratch.buffer, unitScratch.byteOffset, unitScratch.byteLength);
+/**
+ * s written as UTF-16LE into the first 2 * s.length bytes of a buffer that is reused (half the
+ * time of a new Buffer per text) and grows for ordinary parts; a very long text gets a buffer of
+ * its own, not kept afterwards. Its bytes are aligned for a Uint16Array view.
+ */
+function utf16Bytes(s: string): Buffer {
+  const n = 2 * s.length;
+  let bytes = utf16Scratch;
+  if (n > bytes.length) {
+    bytes = Buffer.from(new Uint16Array(n > UTF16_SCRATCH_MAX ? s.length : Math.max(s.length, bytes.length)).buffer);
+    if (n <= UTF16_SCRATCH_MAX) utf16Scratch = bytes;
+  }
+  bytes.write(s, 0, 'utf16le');
+  return bytes;
+}
+
+/** Most bytes the reused buffer is kept at (2 MB: a text of a million characters). */
+const UTF16_SCRATCH_MAX = 1 << 21;
+let utf16Scratch = Buffer.from(new Uint16Array(32 * 1024).buffer);
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Lower-case with offsets preserved (U+0130 is the one character whose lower case is longer). */
@@ -73,13 +73,16 @@ export function lowerSameLength(text: string): string {
 /** A family of trigger keywords: its number, in the order of registration. */
 export type TriggerFamily = number;
 
-/** Family number -> its name and keywords. */
-const registry: Array<{ name: string; keywords: string[] }> = [];
+/** Family number -> its keywords. */
+const registry: Array<readonly string[]> = [];
 let index: TriggerIndex | undefined;
 
-/** Register a family of keywords (lower case; only the first word of each is the trigger). */
-export function registerTriggers(family: string, keywords: readonly string[]): TriggerFamily {
-  registry.push({ name: family, keywords: [...keywords] });
+/**
+ * Register a family of keywords (lower case; only the first word of each is the trigger). The name
+ * only says at the call site what the family is for; the family is known by the number returned.
+ */
+export function registerTriggers(_name: string, keywords: readonly string[]): TriggerFamily {
+  registry.push([...keywords]);
   index = undefined;
   return registry.length - 1;
 }
@@ -111,9 +114,9 @@ export class TriggerIndex {
   private readonly slotFamilies: Array<TriggerFamily[] | undefined>;
   private readonly mask: number;
 
-  constructor(families: ReadonlyArray<{ keywords: string[] }>) {
+  constructor(families: ReadonlyArray<readonly string[]>) {
     for (let family = 0; family < families.length; family++) {
-      for (const k of families[family]!.keywords) {
+      for (const k of families[family]!) {
         const first = /[a-z0-9\u00c0-\u024f]+/.exec(k)?.[0];
         if (!first) continue;
         const list = this.byToken.get(first) ?? [];

@@ -291,7 +291,7 @@ function correspondent(name: string, address: string): Correspondent {
 interface TableInfo {
   delim: string;
   cols: string[];
-  /** Each row's line; its cells are split out only when the rows are scored (rowCells). */
+  /** Each row's line; its cells are split out only when the rows are scored (scoreUnit, scope 1). */
   rows: Array<{ start: number; end: number }>;
 }
 
@@ -1106,6 +1106,8 @@ function scanParts(units: readonly TextUnit[], pol: CompiledPolicy): PartScan[] 
     sc.lower = lowerSameLength(sc.text);
     sc.terms = pol.lexicon.match(sc.text, sc.lower, sc.trig, sc.runs);
   }
+  // what lies inside a disclaimer of its part is dropped
+  const outside = <T extends { start: number }>(list: T[], d: ReadonlyArray<[number, number]>) => (d.length > 0 ? list.filter((x) => !inRanges(d, x.start)) : list);
   const dropped: Array<Array<[number, number]>> = [];
   for (let k = 0; k < scans.length; k++) {
     const sc = scans[k]!;
@@ -1115,7 +1117,7 @@ function scanParts(units: readonly TextUnit[], pol: CompiledPolicy): PartScan[] 
     const d = units[k]!.tabular ? [] : disclaimerRanges(text, positions(sc.trig, FOOTER_FAMILY));
     dropped.push(d);
     if (d.length > 0) {
-      sc.terms = sc.terms.filter((x) => !inRanges(d, x.start));
+      sc.terms = outside(sc.terms, d);
       for (let f = 0; f < sc.trig.length; f++) sc.trig[f] = sc.trig[f]?.filter((p) => !inRanges(d, p));
     }
   }
@@ -1126,12 +1128,11 @@ function scanParts(units: readonly TextUnit[], pol: CompiledPolicy): PartScan[] 
     const tabular = units[k]!.tabular;
     if (tabular || sc.text.length < TABLE_MAX_LINES || sc.text.includes('\t') || sc.text.includes('|')) sc.tables = findTables(sc.text, tabular);
   }
-  const kept = (list: Finding[], d: Array<[number, number]>) => (d.length > 0 ? list.filter((x) => !inRanges(d, x.start)) : list);
   // HL7 segments are parsed once per part; lab values count as health codes, the rest as identifiers
   for (let k = 0; k < scans.length; k++) {
     const sc = scans[k]!;
     sc.hl7 = detectHl7(sc.text);
-    let codes = kept(detectCodes(sc.text, false, sc.trig, sc.runs), dropped[k]!);
+    let codes = outside(detectCodes(sc.text, false, sc.trig, sc.runs), dropped[k]!);
     if (sc.hl7.length > 0 && sc.text.includes('OBX|')) codes.push(...sc.hl7.filter((f) => f.category === 'lab-value'));
     if (codes.length > 1) codes = byStart(codes, []);
     sc.codes = codes;
@@ -1139,7 +1140,7 @@ function scanParts(units: readonly TextUnit[], pol: CompiledPolicy): PartScan[] 
   for (let k = 0; k < scans.length; k++) {
     const sc = scans[k]!;
     // (the compiled policy carries the organization's patterns detectIdentifiers takes; its result is a fresh array)
-    sc.ids = kept(detectIdentifiers(sc.text, pol, sc.trig, sc.runs), dropped[k]!);
+    sc.ids = outside(detectIdentifiers(sc.text, pol, sc.trig, sc.runs), dropped[k]!);
     for (let j = 0; j < sc.hl7.length; j++) if (sc.hl7[j]!.category !== 'lab-value') sc.ids.push(sc.hl7[j]!);
   }
   return scans;
