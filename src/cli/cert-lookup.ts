@@ -15,24 +15,8 @@ import { DirectoryFileError, directoryFromConfig, type Directory, type Issuer } 
 import { createIssuer, resendCertificate, type IssuerOptions } from '../directory/issue-push.js';
 import type { LookupResult, RecipientCertificate } from '../directory/types.js';
 import type { OpenedStore } from '../store/index.js';
-import { cliActor, loadConfigOr, withStore } from './shared.js';
+import { type CommandIo, UsageError, cliActor, guarded, requiredConfig, withStore } from './shared.js';
 import { openConfiguredPki } from '../pki/setup.js';
-
-export interface LookupCliIo {
-  out(text: string): void;
-  err(text: string): void;
-  exit(code: number): void;
-}
-
-const defaultIo: LookupCliIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  exit: (code) => {
-    process.exitCode = code;
-  },
-};
-
-class UsageError extends Error {}
 
 const certJson = (c: RecipientCertificate) => ({
   ...c,
@@ -93,11 +77,6 @@ async function issuerFor(cfg: Config, store: OpenedStore): Promise<Issuer> {
   return createIssuer(await issuerOptions(cfg, store));
 }
 
-function loadCliConfig(file: string | undefined): Config {
-  if (!file) throw new UsageError('--config FILE is required');
-  return loadConfigOr(file, (m) => new UsageError(m));
-}
-
 /** The address argument, normalised, or a usage error naming it. */
 function cliAddress(address: string): string {
   try {
@@ -112,8 +91,8 @@ function cliAddress(address: string): string {
  * (same key, same password, which still travels only by the separate channel) and queued with a
  * notice to the internal sender; without a valid certificate and escrowed key, a new one is issued.
  */
-async function resend(address: string, o: { config?: string; requestedBy?: string }, io: LookupCliIo): Promise<void> {
-  const cfg = loadCliConfig(o.config);
+async function resend(address: string, o: { config?: string; requestedBy?: string }, io: CommandIo): Promise<void> {
+  const cfg = requiredConfig(o.config);
   const addr = cliAddress(address);
   await withStore(cfg, async (store) => {
     const r = await resendCertificate(await issuerOptions(cfg, store), addr, { requestedBy: o.requestedBy ?? `postmaster@${cfg.domains[0]}` });
@@ -123,8 +102,8 @@ async function resend(address: string, o: { config?: string; requestedBy?: strin
   });
 }
 
-async function run(address: string, o: { config?: string; json?: boolean; issue?: boolean; requestedBy?: string }, io: LookupCliIo): Promise<void> {
-  const cfg = loadCliConfig(o.config);
+async function run(address: string, o: { config?: string; json?: boolean; issue?: boolean; requestedBy?: string }, io: CommandIo): Promise<void> {
+  const cfg = requiredConfig(o.config);
   const addr = cliAddress(address);
   await withStore(cfg, async (store) => {
     const issuer = o.issue ? await issuerFor(cfg, store) : undefined;
@@ -149,21 +128,13 @@ async function run(address: string, o: { config?: string; json?: boolean; issue?
 }
 
 /** Adds `lookup` and `resend` to the `sealgate cert` command group. */
-export function registerCertLookup(cert: Command, io: LookupCliIo = defaultIo): void {
+export function registerCertLookup(cert: Command, io: CommandIo): void {
   cert.command('resend')
     .description("Send an external recipient's PKCS#12 file again (the certificate on file, or a new one when none is valid), with a notice to the sender; the password is not sent")
     .argument('<address>')
     .option('--config <file>', 'sealgate.yaml')
     .option('--requested-by <address>', 'internal sender told about it (default postmaster@first domain)')
-    .action(async (address: string, o: { config?: string; requestedBy?: string }) => {
-      try {
-        await resend(address, o, io);
-      } catch (e) {
-        const usage = e instanceof UsageError;
-        io.err(`sealgate cert resend: ${usage ? '' : 'failed: '}${(e as Error).message}\n`);
-        io.exit(usage ? 2 : 1);
-      }
-    });
+    .action(guarded('cert resend', io, (address: string, o: { config?: string; requestedBy?: string }) => resend(address, o, io)));
 
   cert.command('lookup')
     .description("Find a recipient's encryption certificate through the directory's discovery chain; show rejected candidates and source errors")
@@ -172,13 +143,5 @@ export function registerCertLookup(cert: Command, io: LookupCliIo = defaultIo): 
     .option('--json', 'print the lookup result as JSON (DER as base64)')
     .option('--issue', 'auto-issue a certificate when none exists anywhere (queues the PKCS#12 email)')
     .option('--requested-by <address>', 'internal sender told about an auto-issued certificate (default postmaster@first domain)')
-    .action(async (address: string, o: { config?: string; json?: boolean; issue?: boolean; requestedBy?: string }) => {
-      try {
-        await run(address, o, io);
-      } catch (e) {
-        const usage = e instanceof UsageError;
-        io.err(`sealgate cert lookup: ${usage ? '' : 'failed: '}${(e as Error).message}\n`);
-        io.exit(usage ? 2 : 1);
-      }
-    });
+    .action(guarded('cert lookup', io, (address: string, o: { config?: string; json?: boolean; issue?: boolean; requestedBy?: string }) => run(address, o, io)));
 }

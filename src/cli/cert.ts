@@ -24,16 +24,12 @@ import { readCertificateFiles } from '../directory/directory.js';
 import { DirectoryStore } from '../directory/store.js';
 import { renewCertificate, renewExpiring, RENEWABLE_KINDS } from '../pki/renew.js';
 import { certRecordLines, currentItems, publishableItems, publishToLdap, PublishError } from '../directory/publish.js';
-import { cliActor as actor, withStore } from './shared.js';
+import { type CommandIo, cliActor as actor, guarded, withStore } from './shared.js';
 import { registerCertLookup } from './cert-lookup.js';
 import { registerUserCertCommands } from './user-cert.js';
 
 /** Where output goes; tests pass their own. */
-export interface CertCliIo {
-  out(text: string): void;
-  err(text: string): void;
-  /** Called with the exit status on failure (default: sets process.exitCode). */
-  exit(code: number): void;
+export interface CertCliIo extends CommandIo {
   /** Binary output (`cert export --der`); default: standard output. */
   bytes?(data: Buffer): void;
 }
@@ -105,18 +101,8 @@ const isInternal = (pki: DomainPki, address: string) => pki.domains.includes(add
 const publishCrlFiles = (pki: DomainPki, cfg: Config, cas: Iterable<CaName>) => publishCrls(pki, join(cfg.dataDir, 'crl'), cas);
 
 export function registerCertCommands(program: Command, io: CertCliIo = defaultIo): void {
-  const action =
-    <A extends unknown[]>(name: string, fn: (...args: A) => Promise<void>) =>
-    async (...args: A) => {
-      try {
-        await fn(...args);
-      } catch (e) {
-        const code = e instanceof CliError ? e.code : 1;
-        const known = e instanceof CliError || e instanceof PkiError || e instanceof KekError || e instanceof PublishError;
-        io.err(`sealgate ${name}: ${known ? (e as Error).message : `failed: ${(e as Error).message}`}\n`);
-        io.exit(code);
-      }
-    };
+  const action = <A extends unknown[]>(name: string, fn: (...args: A) => Promise<void>) =>
+    guarded(name, io, fn, [CliError, PkiError, KekError, PublishError], (e) => (e instanceof CliError ? e.code : 1));
   const cfgOpt = () => new Option('--config <file>', 'sealgate.yaml');
 
   // ---- ca ----

@@ -49,3 +49,45 @@ export function loadConfigOr(file: string, usage: (message: string) => Error): C
     throw err;
   }
 }
+
+/** Where a command group's output goes; tests pass their own. */
+export interface CommandIo {
+  out(text: string): void;
+  err(text: string): void;
+  /** Called with the exit status on failure. */
+  exit(code: number): void;
+}
+
+/** A mistake in how a command was called: reported with exit status 2. */
+export class UsageError extends Error {}
+
+/** The --config file of a command, which is required: a missing or invalid one is a UsageError naming file and key. */
+export function requiredConfig(file: string | undefined): Config {
+  if (!file) throw new UsageError('--config FILE is required');
+  return loadConfigOr(file, (m) => new UsageError(m));
+}
+
+/**
+ * A command action that never throws: an error becomes one line `sealgate NAME: message` and an
+ * exit status. A UsageError exits 2; errors of the `known` classes are reported by their message
+ * alone and exit with `exitOf(e)` (default 1); any other error is a failure (`failed: message`, 1).
+ */
+export function guarded<A extends unknown[]>(
+  name: string,
+  io: CommandIo,
+  f: (...a: A) => Promise<void>,
+  known: ReadonlyArray<abstract new (...args: never[]) => Error> = [],
+  exitOf: (e: Error) => number = () => 1,
+): (...a: A) => Promise<void> {
+  return async (...a: A) => {
+    try {
+      await f(...a);
+    } catch (e) {
+      const err = e as Error;
+      const usage = e instanceof UsageError;
+      const isKnown = usage || known.some((k) => e instanceof k);
+      io.err(`sealgate ${name}: ${isKnown ? err.message : `failed: ${err.message}`}\n`);
+      io.exit(usage ? 2 : isKnown ? exitOf(err) : 1);
+    }
+  };
+}

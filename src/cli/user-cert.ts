@@ -11,23 +11,7 @@ import { Option, type Command } from 'commander';
 import { defaultPkiConfig } from '../pki/config.js';
 import { KekError, loadKek } from '../pki/keystore.js';
 import { importUserKey, listUserKeys, Pkcs12Error, readPkcs12, removeUserKeys } from '../pki/user-keys.js';
-import { cliActor, loadConfigOr, withStore } from './shared.js';
-
-export interface UserCertIo {
-  out(text: string): void;
-  err(text: string): void;
-  exit(code: number): void;
-}
-
-const defaultIo: UserCertIo = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  exit: (code) => {
-    process.exitCode = code;
-  },
-};
-
-class UsageError extends Error {}
+import { type CommandIo, UsageError, cliActor, guarded, requiredConfig, withStore } from './shared.js';
 
 async function readNamed(path: string, what: string): Promise<Buffer> {
   try {
@@ -37,10 +21,10 @@ async function readNamed(path: string, what: string): Promise<Buffer> {
   }
 }
 
-async function importP12(file: string, o: { passwordFile?: string; config?: string }, io: UserCertIo): Promise<void> {
+async function importP12(file: string, o: { passwordFile?: string; config?: string }, io: CommandIo): Promise<void> {
   if (!o.config) throw new UsageError('--config FILE is required');
   if (!o.passwordFile) throw new UsageError('--password-file FILE is required');
-  const cfg = configFrom(o.config);
+  const cfg = requiredConfig(o.config);
   const pkiCfg = cfg.pki ?? defaultPkiConfig(cfg.dir, cfg.hostname, cfg.domains);
   const p12 = await readNamed(file, 'the PKCS#12 file');
   // One line: the password, without its line end.
@@ -56,14 +40,9 @@ async function importP12(file: string, o: { passwordFile?: string; config?: stri
   io.out(`imported ${r.address}: ${r.subject}, valid until ${r.notAfter.toISOString().slice(0, 10)}, SHA-256 ${r.fingerprint}; key escrowed as ${r.keyId}\n`);
 }
 
-function configFrom(file: string | undefined) {
-  if (!file) throw new UsageError('--config FILE is required');
-  return loadConfigOr(file, (m) => new UsageError(m));
-}
-
 /** `cert user-keys list`: every escrowed user key, in use or removed (no key material is read). */
-async function listKeys(o: { config?: string; json?: boolean }, io: UserCertIo): Promise<void> {
-  const cfg = configFrom(o.config);
+async function listKeys(o: { config?: string; json?: boolean }, io: CommandIo): Promise<void> {
+  const cfg = requiredConfig(o.config);
   const keys = await withStore(cfg, (store) => listUserKeys(store));
   if (o.json) {
     io.out(`${JSON.stringify(keys.map((k) => ({ ...k, notAfter: k.notAfter?.toISOString() ?? null, importedAt: k.importedAt.toISOString(), removedAt: k.removedAt?.toISOString() ?? null })), null, 2)}\n`);
@@ -77,39 +56,28 @@ async function listKeys(o: { config?: string; json?: boolean }, io: UserCertIo):
 }
 
 /** `cert user-keys remove ADDRESS|KEY-ID`: destroys the escrowed key(s); audited. */
-async function removeKeys(query: string, o: { config?: string }, io: UserCertIo): Promise<void> {
-  const cfg = configFrom(o.config);
+async function removeKeys(query: string, o: { config?: string }, io: CommandIo): Promise<void> {
+  const cfg = requiredConfig(o.config);
   const ids = await withStore(cfg, (store) => removeUserKeys(store, query, { actor: cliActor(), now: new Date() }));
   for (const id of ids) io.out(`removed ${id}: mail encrypted to that certificate is no longer decrypted (a running gateway notices within seconds)\n`);
 }
 
-/** Wraps a command action: usage errors exit 2, refusals 1, with the command's name. */
-function guarded<A extends unknown[]>(name: string, io: UserCertIo, f: (...a: A) => Promise<void>): (...a: A) => Promise<void> {
-  return async (...a: A) => {
-    try {
-      await f(...a);
-    } catch (e) {
-      const usage = e instanceof UsageError;
-      const known = usage || e instanceof Pkcs12Error || e instanceof KekError;
-      io.err(`sealgate ${name}: ${known ? (e as Error).message : `failed: ${(e as Error).message}`}\n`);
-      io.exit(usage ? 2 : 1);
-    }
-  };
-}
+/** Refusals with a message of their own (a wrong password, a broken file, a KEK problem): exit 1 without 'failed'. */
+const KNOWN = [Pkcs12Error, KekError];
 
 /** Adds `import-p12` and `user-keys list|remove` to the `cert` command group. */
-export function registerUserCertCommands(cert: Command, io: UserCertIo = defaultIo): void {
+export function registerUserCertCommands(cert: Command, io: CommandIo): void {
   const keys = cert.command('user-keys').description("Internal users' escrowed personal keys (imported with cert import-p12)");
   keys.command('list')
     .description('Every escrowed user key, in use or removed, with its certificate (no key material is shown)')
     .addOption(new Option('--config <file>', 'sealgate.yaml'))
     .option('--json', 'JSON output')
-    .action(guarded('cert user-keys list', io, (o: { config?: string; json?: boolean }) => listKeys(o, io)));
+    .action(guarded('cert user-keys list', io, (o: { config?: string; json?: boolean }) => listKeys(o, io), KNOWN));
   keys.command('remove')
     .description("Destroy a user's escrowed key (all of an address's, or one key id): their personal certificate's mail is no longer decrypted")
     .argument('<address-or-key-id>')
     .addOption(new Option('--config <file>', 'sealgate.yaml'))
-    .action(guarded('cert user-keys remove', io, (q: string, o: { config?: string }) => removeKeys(q, o, io)));
+    .action(guarded('cert user-keys remove', io, (q: string, o: { config?: string }) => removeKeys(q, o, io), KNOWN));
 
   cert
     .command('import-p12')
@@ -117,5 +85,5 @@ export function registerUserCertCommands(cert: Command, io: UserCertIo = default
     .argument('<file>', 'PKCS#12 file (.p12 / .pfx)')
     .addOption(new Option('--password-file <file>', 'file holding the PKCS#12 password (one line)'))
     .addOption(new Option('--config <file>', 'sealgate.yaml'))
-    .action(guarded('cert import-p12', io, (file: string, o: { passwordFile?: string; config?: string }) => importP12(file, o, io)));
+    .action(guarded('cert import-p12', io, (file: string, o: { passwordFile?: string; config?: string }) => importP12(file, o, io), KNOWN));
 }
