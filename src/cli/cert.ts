@@ -24,7 +24,7 @@ import { readCertificateFiles } from '../directory/directory.js';
 import { DirectoryStore } from '../directory/store.js';
 import { renewCertificate, renewExpiring, RENEWABLE_KINDS } from '../pki/renew.js';
 import { certRecordLines, currentItems, publishableItems, publishToLdap, PublishError } from '../directory/publish.js';
-import { type CommandIo, cliActor as actor, guarded, withStore } from './shared.js';
+import { type CommandIo, CliError, cliActor as actor, guarded, withStore } from './shared.js';
 import { registerCertLookup } from './cert-lookup.js';
 import { registerUserCertCommands } from './user-cert.js';
 
@@ -46,11 +46,6 @@ const defaultIo: CertCliIo = {
 /** Most addresses one `cert issue --from-file` run accepts. */
 export const BULK_ISSUE_MAX = 100_000;
 
-class CliError extends Error {
-  constructor(message: string, readonly code = 1) {
-    super(message);
-  }
-}
 
 
 function loadCfg(file: string | undefined): { cfg: Config; pki: PkiConfig } {
@@ -102,7 +97,7 @@ const publishCrlFiles = (pki: DomainPki, cfg: Config, cas: Iterable<CaName>) => 
 
 export function registerCertCommands(program: Command, io: CertCliIo = defaultIo): void {
   const action = <A extends unknown[]>(name: string, fn: (...args: A) => Promise<void>) =>
-    guarded(name, io, fn, [CliError, PkiError, KekError, PublishError], (e) => (e instanceof CliError ? e.code : 1));
+    guarded(name, io, fn, [CliError, PkiError, KekError, PublishError], (e) => (e instanceof CliError ? e.exitCode : 1));
   const cfgOpt = () => new Option('--config <file>', 'sealgate.yaml');
 
   // ---- ca ----

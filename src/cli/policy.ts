@@ -15,7 +15,7 @@ import { OUTBOUND_DEFAULTS } from '../outbound/config.js';
 import { createOutboundStages } from '../outbound/from-config.js';
 import type { PlannedMethod } from '../outbound/methods.js';
 import { createLogger } from '../log/logger.js';
-import { withStore } from './shared.js';
+import { CliError, withStore } from './shared.js';
 import { DestinationRegistry } from '../destinations/index.js';
 
 /** Largest message the CLI reads (the SMTP side's message size limit is far lower). */
@@ -23,11 +23,6 @@ export const POLICY_CLI_MAX_INPUT_BYTES = 256 * 1024 * 1024;
 /** Most files one invocation walks (a directory tree bigger than this is refused). */
 export const POLICY_CLI_MAX_FILES = 1_000_000;
 
-class CliError extends Error {
-  constructor(message: string, readonly exitCode = 1) {
-    super(message);
-  }
-}
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 

@@ -16,11 +16,11 @@ import {
   smimeVerifyMessage,
 } from '../smime/index.js';
 import type { ContentCipher, KeyTransport } from '../smime/algorithms.js';
+import { CliError } from './shared.js';
 
 /** Largest input message the CLI reads (the SMTP side's message_size_limit is far lower). */
 export const CLI_MAX_INPUT_BYTES = 256 * 1024 * 1024;
 
-class CliError extends Error {}
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
