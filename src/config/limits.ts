@@ -16,6 +16,8 @@ export const LIMITS = {
   headerSize: { default: 102400, min: 1024, max: 10485760, unit: 'bytes', doc: 'largest message header section' },
   recipientsPerMessage: { default: 1000, min: 1, max: 100000, unit: 'recipients', doc: 'RCPT commands accepted per transaction; more get 452 4.5.3' },
   mimeDepth: { default: 100, min: 1, max: 1000, unit: 'levels', doc: 'deepest MIME multipart/message nesting' },
+  nestedDecryptDepth: { default: 3, min: 1, max: 20, unit: 'levels', doc: 'deepest multipart/mixed searched for encrypted parts when the message itself is not encrypted (a list footer around an encrypted message)' },
+  nestedDecryptParts: { default: 100, min: 2, max: 1000, unit: 'parts', doc: 'most body parts looked at when searching a message that is not itself encrypted for encrypted parts' },
   hopCount: { default: 50, min: 1, max: 1000, unit: 'Received headers', doc: 'more Received headers than this means a loop' },
   connectionsPerClient: { default: 50, min: 1, max: 100000, unit: 'connections', doc: 'concurrent connections from one client IP' },
   connectionsTotal: { default: 500, min: 1, max: 1000000, unit: 'connections', doc: 'concurrent connections per listener' },

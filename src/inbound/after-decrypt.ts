@@ -6,6 +6,7 @@
 import type { StageMessage, Verdict } from '../pipeline/stage.js';
 import { DECRYPTION_FIELD, dropFields, ENVELOPE_CHECK_FIELD } from './headers.js';
 import { addVisibleNote } from './note.js';
+import { partialDecryptionField } from './nested.js';
 import { envelopeMismatches, hopCount } from './routing.js';
 import type { InboundOutcome, InboundSmimeOptions, SignatureReport } from './decrypt-stage.js';
 
@@ -32,9 +33,13 @@ async function harvestSigners(reports: SignatureReport[], opts: InboundSmimeOpti
 }
 
 /** The note's text: what we did and found, in plain words. */
-export function noteText(r: Pick<Continued, 'decrypted' | 'reports'>): string {
+export function noteText(r: Pick<Continued, 'decrypted' | 'reports' | 'partial'>): string {
   const lines = ['[Secure email gateway]'];
-  if (r.decrypted) lines.push('This message was sent to you encrypted; it was decrypted on arrival.');
+  if (r.partial) {
+    const n = r.partial.decrypted.length;
+    lines.push(`Only ${n > 1 ? 'parts' : 'part'} ${r.partial.decrypted.join(', ')} of this message ${n > 1 ? 'were' : 'was'} sent encrypted; decrypted on arrival.`);
+    if (r.partial.others.length) lines.push(`Not protected on the way (added by a list or relay, or sent in the clear): part(s) ${r.partial.others.join(', ')}.`);
+  } else if (r.decrypted) lines.push('This message was sent to you encrypted; it was decrypted on arrival.');
   for (const s of r.reports) {
     const who = s.signer ?? 'an unknown signer';
     const types = s.signatureTypes.length ? ` (${s.signatureTypes.join(', ')})` : '';
@@ -48,6 +53,7 @@ export function noteText(r: Pick<Continued, 'decrypted' | 'reports'>): string {
 export async function afterDecrypt(msg: StageMessage, r: Continued, opts: InboundSmimeOptions): Promise<Verdict> {
   // Fields only we write: one arriving from outside is removed.
   let body = dropFields(r.body, (f) => f.name === ENVELOPE_CHECK_FIELD.toLowerCase() || f.name === DECRYPTION_FIELD.toLowerCase());
+  if (r.partial) body = Buffer.concat([Buffer.from(partialDecryptionField(DECRYPTION_FIELD, 'S/MIME', r.partial.decrypted, r.partial.others), 'latin1'), body]);
   const hops = hopCount(body);
   if (opts.hopLimit && hops > opts.hopLimit) {
     return { kind: 'reject', reason: `inbound: mail loop: ${hops} Received header fields after decryption (limit ${opts.hopLimit})` };
@@ -66,7 +72,7 @@ export async function afterDecrypt(msg: StageMessage, r: Continued, opts: Inboun
   }
   const harvested = await harvestSigners(r.reports, opts, msg.id);
   if (opts.visibleNote && (r.decrypted || r.reports.length)) body = addVisibleNote(body, noteText(r));
-  if (r.decrypted) notes.push(`decrypted ${r.decrypted} layer(s)`);
+  if (r.decrypted) notes.push(`decrypted ${r.decrypted} layer(s)${r.partial ? ` in part(s) ${r.partial.decrypted.join(',')}` : ''}`);
   if (r.reports.length) notes.push(`signatures: ${r.reports.map((x) => x.result).join(',')}`);
   if (r.removedForged) notes.push(`removed ${r.removedForged} forged Authentication-Results`);
   if (harvested) notes.push(`harvested ${harvested} certificate(s)`);

@@ -24,6 +24,7 @@ import type { CrlCheck, TamperAction, UndecryptableAction } from './config.js';
 import type { CrlFetcher } from './revocation.js';
 import { DECRYPTION_FIELD, dropFields, ENVELOPE_CHECK_FIELD, fieldValue, removeForgedResults, splitHeader } from './headers.js';
 import { afterDecrypt } from './after-decrypt.js';
+import { asBodyPart, findNestedParts, isSmimePart, NESTED_LIMITS, partReason, replaceParts, sortParts, type NestedLimits } from './nested.js';
 
 /** Most S/MIME layers (encryption and signatures) peeled from one message (triple wrap is 3). */
 export const MAX_INBOUND_LAYERS = 6;
@@ -55,6 +56,8 @@ export interface InboundSmimeOptions {
   visibleNote?: boolean;
   /** What cannot be decrypted: 'hold' (default) or 'deliver' as received with DECRYPTION_FIELD (`inbound.undecryptable`). */
   undecryptable?: UndecryptableAction;
+  /** How deep and how wide to look for encrypted parts in a message that is not itself encrypted (nested.ts). */
+  nested?: NestedLimits;
 }
 
 
@@ -67,6 +70,8 @@ export interface SignatureReport {
   serial?: string;
   signatureTypes: string[];
   reason: string;
+  /** The signed content is this body part only (IMAP part number, RFC 7281 body.smime-part); absent: the whole message. */
+  part?: string;
   /** For a harvest: the signer certificate, its chain (signer first, anchor last) and SMIMECapabilities. */
   evidence?: { certificate: Buffer; chain: Buffer[]; capabilities?: string[] };
 }
@@ -107,7 +112,8 @@ export function addressToken(s: string | undefined): string {
 export function resultHeader(hostname: string, r: SignatureReport): string {
   const types = r.signatureTypes.length ? ` (${r.signatureTypes.join(' ')})` : '';
   const serial = r.serial ? ` body.smime-serial=${r.serial}` : '';
-  return `Authentication-Results: ${clean(hostname, 253)};\r\n smime=${r.result}${types} header.from=${addressToken(r.signer)}${serial}\r\n (${clean(r.reason)})\r\n`;
+  const part = r.part && /^[0-9]+(\.[0-9]+)*$/.test(r.part) ? ` body.smime-part=${r.part}` : '';
+  return `Authentication-Results: ${clean(hostname, 253)};\r\n smime=${r.result}${types} header.from=${addressToken(r.signer)}${serial}${part}\r\n (${clean(r.reason)})\r\n`;
 }
 
 /** The address in the (signed) message's From field, lower-cased; undefined when there is none. */
@@ -130,13 +136,20 @@ function checkSignerIsSender(r: SignatureReport, from: string | undefined): Sign
   return { ...r, result: 'neutral', reason: `valid signature, but the signer ${r.signer ?? 'has no address and'} is not the From address ${from}` };
 }
 
-function verifyOnce(msg: Buffer, anchors: Buffer[], at: Date, crls?: Buffer[]): { reports: SignatureReport[]; inner?: Buffer } {
+interface Verified {
+  reports: SignatureReport[];
+  inner?: Buffer;
+  /** `inner` is the message the signature protects (RFC 8551 §3.1 header protection). */
+  headerProtected?: boolean;
+}
+
+function verifyOnce(msg: Buffer, anchors: Buffer[], at: Date, outerFrom: string | undefined, crls?: Buffer[]): Verified {
   try {
     const v = smimeVerifyMessage(msg, { trustAnchors: anchors, at, ...(crls ? { crls } : {}) });
-    const from = fromAddress(v.message);
+    const from = fromAddress(v.message) ?? outerFrom;
     const reports = v.layer.signers.map((x) => checkSignerIsSender(classifySigner(x), from));
     if (reports.length === 0) reports.push({ result: 'fail', signatureTypes: [], reason: 'no signer' });
-    return { reports, inner: v.message };
+    return { reports, inner: v.message, headerProtected: v.layer.headerProtected };
   } catch (e) {
     const why = e instanceof SmimeError ? `${e.code}: ${e.message}` : 'unparsable signature';
     return { reports: [{ result: 'fail', signatureTypes: [], reason: `signature cannot be checked: ${why}` }] };
@@ -147,7 +160,7 @@ function verifyOnce(msg: Buffer, anchors: Buffer[], at: Date, crls?: Buffer[]): 
  * Signers that pass are checked against their CRLs (when `crlCheck` is on): revoked → fail;
  * CRL unavailable → soft: still pass, the reason says revocation was not checked; hard: neutral.
  */
-async function withRevocation(msg: Buffer, anchors: Buffer[], at: Date, first: { reports: SignatureReport[]; inner?: Buffer }, opts: InboundSmimeOptions) {
+async function withRevocation(msg: Buffer, anchors: Buffer[], at: Date, outerFrom: string | undefined, first: Verified, opts: InboundSmimeOptions): Promise<Verified> {
   const passing = first.reports.filter((r) => r.result === 'pass' && r.evidence);
   if (!opts.crls || !opts.crlCheck || opts.crlCheck === 'off' || passing.length === 0) return first;
   const crls: Buffer[] = [];
@@ -162,13 +175,14 @@ async function withRevocation(msg: Buffer, anchors: Buffer[], at: Date, first: {
     }
     crls.push(...got.crls);
   }
-  const second = verifyOnce(msg, anchors, at, crls);
+  const second = verifyOnce(msg, anchors, at, outerFrom, crls);
   const reports = second.reports.map((x) => (x.result === 'pass' ? { ...x, reason: `${x.reason}, not revoked: CRL checked` } : x));
-  return { reports, ...(second.inner ? { inner: second.inner } : {}) };
+  return { ...second, reports };
 }
 
-async function reportsFor(msg: Buffer, opts: InboundSmimeOptions, at: Date): Promise<{ reports: SignatureReport[]; inner?: Buffer }> {
-  const domain = fromAddress(msg)?.split('@').pop();
+/** `outerFrom`: for a body part, which has no From field of its own, the From address of the message around it. */
+async function reportsFor(msg: Buffer, opts: InboundSmimeOptions, at: Date, outerFrom: string | undefined): Promise<Verified> {
+  const domain = (fromAddress(msg) ?? outerFrom)?.split('@').pop();
   let anchors: Buffer[];
   try {
     anchors = await opts.trustAnchors(domain);
@@ -176,7 +190,7 @@ async function reportsFor(msg: Buffer, opts: InboundSmimeOptions, at: Date): Pro
     anchors = [];
   }
   if (!anchors.length) return { reports: [{ result: 'neutral', signatureTypes: [], reason: 'no trust anchors available' }] };
-  return withRevocation(msg, anchors, at, verifyOnce(msg, anchors, at), opts);
+  return withRevocation(msg, anchors, at, outerFrom, verifyOnce(msg, anchors, at, outerFrom), opts);
 }
 
 /**
@@ -204,15 +218,29 @@ function kindOf(msg: Buffer): SmimeKind | { error: string } {
 }
 
 export type InboundOutcome =
-  | { kind: 'continue'; body: Buffer; decrypted: number; reports: SignatureReport[]; removedForged: number }
+  | {
+      kind: 'continue';
+      body: Buffer;
+      decrypted: number;
+      reports: SignatureReport[];
+      removedForged: number;
+      /** Set when only some body parts were encrypted (nested.ts): the parts decrypted and the parts that were not encrypted. */
+      partial?: { decrypted: string[]; others: string[] };
+    }
   | { kind: 'hold'; reason: string };
 
-/** The stage's core, without the Stage wrapper: one message in, the delivered message or a hold out. */
-export async function processInbound(body: Buffer, opts: InboundSmimeOptions, now: Date): Promise<InboundOutcome> {
-  const stripped = removeForgedResults(body, opts.hostname);
-  let cur = stripped.message;
-  let removedForged = stripped.removed;
+type Opened = { kind: 'continue'; body: Buffer; decrypted: number; reports: SignatureReport[]; removedForged: number; wholeMessage: boolean } | { kind: 'hold'; reason: string };
+
+/**
+ * Peels the S/MIME layers of a message (or of one body part): decrypts, verifies signatures,
+ * removes results claiming to be ours from decrypted content. `wholeMessage`: the result is a
+ * complete message (header protection), not just an entity under the outer header.
+ */
+async function openLayers(msg: Buffer, opts: InboundSmimeOptions, now: Date, outerFrom?: string): Promise<Opened> {
+  let cur = msg;
+  let removedForged = 0;
   let decrypted = 0;
+  let wholeMessage = false;
   const reports: SignatureReport[] = [];
   for (let layer = 0; ; layer++) {
     const k = kindOf(cur);
@@ -235,6 +263,7 @@ export async function processInbound(body: Buffer, opts: InboundSmimeOptions, no
       try {
         const d = smimeDecryptMessage(cur, keys);
         next = d.layer.headerProtected ? Buffer.concat([...traceOnlyOutside(cur, d.message), d.message]) : d.message;
+        wholeMessage ||= d.layer.headerProtected;
       } catch (e) {
         const why =
           e instanceof SmimeError
@@ -253,18 +282,70 @@ export async function processInbound(body: Buffer, opts: InboundSmimeOptions, no
     }
     // Signed (detached or opaque): report it; go inside only when an encrypted layer is nested in it
     // (RFC 3183 triple wrapping), otherwise deliver the signed message untouched.
-    const v = await reportsFor(cur, opts, now);
+    const v = await reportsFor(cur, opts, now, outerFrom);
     reports.push(...v.reports);
     if (v.inner && smimeKindSafe(v.inner) === 'enveloped') {
+      wholeMessage ||= v.headerProtected === true;
       cur = v.inner;
       continue;
     }
     break;
   }
-  const added = reports.map((r) => resultHeader(opts.hostname, r)).join('');
-  const out = added ? Buffer.concat([Buffer.from(added, 'latin1'), cur]) : cur;
-  return { kind: 'continue', body: out, decrypted, reports, removedForged };
+  return { kind: 'continue', body: cur, decrypted, reports, removedForged, wholeMessage };
 }
+
+const withResults = (hostname: string, reports: SignatureReport[], msg: Buffer): Buffer => {
+  const added = reports.map((r) => resultHeader(hostname, r)).join('');
+  return added ? Buffer.concat([Buffer.from(added, 'latin1'), msg]) : msg;
+};
+
+/** The stage's core, without the Stage wrapper: one message in, the delivered message or a hold out. */
+export async function processInbound(body: Buffer, opts: InboundSmimeOptions, now: Date): Promise<InboundOutcome> {
+  const stripped = removeForgedResults(body, opts.hostname);
+  const top = await openLayers(stripped.message, opts, now);
+  if (top.kind === 'hold') return top;
+  const { decrypted, reports } = top;
+  const removedForged = stripped.removed + top.removedForged;
+  if (decrypted === 0 && reports.length === 0) return openNested(stripped.message, removedForged, opts, now);
+  return { kind: 'continue', body: withResults(opts.hostname, reports, top.body), decrypted, reports, removedForged };
+}
+
+/**
+ * A message that is not S/MIME at the top: encrypted parts inside a multipart/mixed (a list footer
+ * appended to an encrypted message) are decrypted in place, exactly as a whole message would be:
+ * the same holds, signatures reported with the part they cover (body.smime-part).
+ */
+async function openNested(msg: Buffer, removedForged: number, opts: InboundSmimeOptions, now: Date): Promise<InboundOutcome> {
+  const unchanged: InboundOutcome = { kind: 'continue', body: msg, decrypted: 0, reports: [], removedForged };
+  const search = findNestedParts(msg, isSmimePart, opts.nested ?? NESTED_LIMITS);
+  if (!search || search.found.length === 0) return unchanged;
+  const outerFrom = fromAddress(msg);
+  const replacements = new Map<string, Buffer>();
+  const reports: SignatureReport[] = [];
+  const opened: string[] = [];
+  const others = [...search.others];
+  let decrypted = 0;
+  let forged = removedForged;
+  for (const p of search.found) {
+    const k = kindOf(p.entity);
+    if (typeof k === 'object') return { kind: 'hold', reason: `inbound-smime: part ${p.path}: unsupported or malformed S/MIME part (${clean(k.error)})` };
+    if (k !== 'enveloped') {
+      others.push(p.path); // opaque signed-data without encryption: left as received
+      continue;
+    }
+    const r = await openLayers(p.entity, opts, now, outerFrom);
+    if (r.kind === 'hold') return { kind: 'hold', reason: partReason(r.reason, p.path) };
+    replacements.set(p.path, asBodyPart(r.body, r.wholeMessage));
+    reports.push(...r.reports.map((x) => ({ ...x, part: p.path, reason: `${x.reason}; covers part ${p.path} only` })));
+    decrypted += r.decrypted;
+    forged += r.removedForged;
+    opened.push(p.path);
+  }
+  if (opened.length === 0) return unchanged;
+  const body = withResults(opts.hostname, reports, replaceParts(msg, replacements));
+  return { kind: 'continue', body, decrypted, reports, removedForged: forged, partial: { decrypted: opened, others: sortParts(others) } };
+}
+
 
 function smimeKindSafe(msg: Buffer): SmimeKind | undefined {
   const k = kindOf(msg);

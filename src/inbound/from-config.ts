@@ -33,6 +33,7 @@ export function createInboundStage(cfg: Config, w: InboundWiring): Stage & { sto
     crls: createCrlFetcher({ timeoutMs }),
     tamperCheck: ib?.tamperCheck ?? 'off',
     hopLimit: cfg.limits.hopCount,
+    nested: { maxDepth: cfg.limits.nestedDecryptDepth, maxParts: cfg.limits.nestedDecryptParts },
     visibleNote: ib?.visibleNote ?? false,
     undecryptable: ib?.undecryptable ?? 'hold',
     ...(w.harvest ? { harvest: w.harvest } : {}),

@@ -48,7 +48,7 @@ export function createOpenPgp(cfg: Config, store: Store & { db: unknown }, o: { 
     config,
     keys,
     discovery,
-    inbound: createInboundPgpStage({ hostname: cfg.hostname, keys, discovery, harvest: config.harvest, removeForged: o.removeForged, audit }),
+    inbound: createInboundPgpStage({ hostname: cfg.hostname, keys, discovery, harvest: config.harvest, removeForged: o.removeForged, audit, nested: { maxDepth: cfg.limits.nestedDecryptDepth, maxParts: cfg.limits.nestedDecryptParts } }),
     adk: createAdkStage({ keys, domains: cfg.domains, missing: config.adk.missing, audit }),
     method: createOpenPgpMethod({ keys, discovery, domains: cfg.domains }),
     async ensureKeys() {

@@ -10,11 +10,12 @@
 // the S/MIME stage that runs first (or here with `removeForged` when it does not run).
 import * as openpgp from 'openpgp';
 import type { Stage, StageContext, StageMessage, Verdict } from '../pipeline/stage.js';
-import { fieldValue, removeForgedResults, splitHeader } from '../inbound/headers.js';
+import { DECRYPTION_FIELD, fieldValue, removeForgedResults, splitHeader } from '../inbound/headers.js';
+import { asBodyPart, findNestedParts, isPgpPart, NESTED_LIMITS, partialDecryptionField, partReason, replaceParts, sortParts, type NestedLimits } from '../inbound/nested.js';
 import { addressToken, clean, fromAddress } from '../inbound/decrypt-stage.js';
 import type { Discovery } from './discovery.js';
 import { keyAddresses, PGP_CONFIG, readKeysAny } from './keys.js';
-import { armoredBlock, pgpKind, withPlaintext } from './mime.js';
+import { armoredBlock, pgpKind, withPlaintext, type PgpKind } from './mime.js';
 import type { PgpKeyStore } from './store.js';
 
 /**
@@ -34,6 +35,8 @@ export interface InboundPgpOptions {
   /** Remove forged results at the top level too (only when no S/MIME stage ran before). */
   removeForged?: boolean;
   audit?: (e: { type: string; actor: string; messageId: string; data: Record<string, unknown> }) => Promise<unknown>;
+  /** How deep and how wide to look for encrypted parts in a message that is not itself encrypted (src/inbound/nested.ts). */
+  nested?: NestedLimits;
 }
 
 export type PgpResult = 'pass' | 'fail' | 'neutral';
@@ -42,6 +45,8 @@ export interface PgpReport {
   signer?: string;
   keyId?: string;
   reason: string;
+  /** The signed content is this body part only (IMAP part number); absent: the whole message. */
+  part?: string;
 }
 
 
@@ -131,7 +136,17 @@ async function verifyCleartext(text: string, v: VerifyCtx): Promise<PgpReport[]>
   return judge(first.signatures, v, async (keys) => (await openpgp.verify({ message: await message(), verificationKeys: keys, date: verifyAt(v.now), config: PGP_CONFIG })).signatures);
 }
 
-export type InboundPgpOutcome = { kind: 'continue'; body: Buffer; decrypted: boolean; reports: PgpReport[]; removedForged: number } | { kind: 'hold'; reason: string };
+export type InboundPgpOutcome =
+  | {
+      kind: 'continue';
+      body: Buffer;
+      decrypted: boolean;
+      reports: PgpReport[];
+      removedForged: number;
+      /** Set when only some body parts were encrypted: the parts decrypted and the parts that were not encrypted. */
+      partial?: { decrypted: string[]; others: string[] };
+    }
+  | { kind: 'hold'; reason: string };
 
 type Decrypted = { plaintext: Buffer; reports: PgpReport[] } | { hold: string };
 
@@ -167,21 +182,20 @@ function stripForged(msg: Buffer, hostname: string): { message: Buffer; removed:
   return removeForgedResults(msg, hostname);
 }
 
-/** The stage's core: one message in, the delivered message (or a hold) out. */
-export async function processInboundPgp(body: Buffer, opts: InboundPgpOptions, now: Date): Promise<InboundPgpOutcome> {
-  const top = opts.removeForged ? stripForged(body, opts.hostname) : { message: body, removed: 0 };
-  let cur = top.message;
-  let removedForged = top.removed;
-  const k = pgpKind(cur);
-  if (k.kind === 'none') return { kind: 'continue', body: cur, decrypted: false, reports: [], removedForged };
-  const v: VerifyCtx = { opts, now, from: fromAddress(cur), carrier: cur };
+type Opened = { body: Buffer; decrypted: boolean; reports: PgpReport[]; removedForged: number } | { hold: string };
+
+/** Opens one OpenPGP message (or body part) of kind `k`: decrypts, then verifies a signed layer. */
+async function openPgp(msg: Buffer, k: Exclude<PgpKind, { kind: 'none' }>, v: VerifyCtx): Promise<Opened> {
+  const { opts } = v;
+  let cur = msg;
+  let removedForged = 0;
   const reports: PgpReport[] = [];
   let decrypted = false;
   if (k.kind === 'pgpmime-encrypted' || k.kind === 'inline-encrypted') {
     const armored = k.kind === 'pgpmime-encrypted' ? k.armored : armoredBlock(k.text, 'MESSAGE')?.block;
-    if (!armored) return { kind: 'hold', reason: 'inbound-openpgp: malformed inline OpenPGP message' };
+    if (!armored) return { hold: 'inbound-openpgp: malformed inline OpenPGP message' };
     const d = await decryptArmored(armored, opts, v);
-    if ('hold' in d) return { kind: 'hold', reason: d.hold };
+    if ('hold' in d) return d;
     reports.push(...d.reports);
     if (k.kind === 'pgpmime-encrypted') cur = withPlaintext(cur, d.plaintext, 'entity');
     else {
@@ -197,8 +211,59 @@ export async function processInboundPgp(body: Buffer, opts: InboundPgpOptions, n
   const inner = decrypted ? pgpKind(cur) : k;
   if (inner.kind === 'pgpmime-signed') reports.push(...(await verifyDetached(inner.signed, inner.signature, { ...v, carrier: cur })));
   else if (inner.kind === 'inline-signed') reports.push(...(await verifyCleartext(inner.text, { ...v, carrier: cur })));
-  const added = reports.map((r) => pgpResultHeader(opts.hostname, r)).join('');
-  return { kind: 'continue', body: added ? Buffer.concat([Buffer.from(added, 'latin1'), cur]) : cur, decrypted, reports, removedForged };
+  return { body: cur, decrypted, reports, removedForged };
+}
+
+const withResults = (hostname: string, reports: PgpReport[], msg: Buffer): Buffer => {
+  const added = reports.map((r) => pgpResultHeader(hostname, r)).join('');
+  return added ? Buffer.concat([Buffer.from(added, 'latin1'), msg]) : msg;
+};
+
+/** The stage's core: one message in, the delivered message (or a hold) out. */
+export async function processInboundPgp(body: Buffer, opts: InboundPgpOptions, now: Date): Promise<InboundPgpOutcome> {
+  const top = opts.removeForged ? stripForged(body, opts.hostname) : { message: body, removed: 0 };
+  const cur = top.message;
+  const k = pgpKind(cur);
+  if (k.kind === 'none') return openNested(cur, top.removed, opts, now);
+  const r = await openPgp(cur, k, { opts, now, from: fromAddress(cur), carrier: cur });
+  if ('hold' in r) return { kind: 'hold', reason: r.hold };
+  return { kind: 'continue', body: withResults(opts.hostname, r.reports, r.body), decrypted: r.decrypted, reports: r.reports, removedForged: top.removed + r.removedForged };
+}
+
+/**
+ * A message that is not OpenPGP at the top: PGP/MIME or inline-armored encrypted parts inside a
+ * multipart/mixed (a list footer appended to an encrypted message) are decrypted in place, with the
+ * same holds as a whole message; an X-Sealgate-Decryption field names the parts that were and were
+ * not encrypted, and signature results say which part they cover.
+ */
+async function openNested(msg: Buffer, removedForged: number, opts: InboundPgpOptions, now: Date): Promise<InboundPgpOutcome> {
+  const unchanged: InboundPgpOutcome = { kind: 'continue', body: msg, decrypted: false, reports: [], removedForged };
+  const search = findNestedParts(msg, isPgpPart, opts.nested ?? NESTED_LIMITS);
+  if (!search || search.found.length === 0) return unchanged;
+  const from = fromAddress(msg);
+  const replacements = new Map<string, Buffer>();
+  const reports: PgpReport[] = [];
+  const opened: string[] = [];
+  const others = [...search.others];
+  let forged = removedForged;
+  for (const p of search.found) {
+    const k = pgpKind(p.entity);
+    if (k.kind !== 'pgpmime-encrypted' && k.kind !== 'inline-encrypted') {
+      others.push(p.path); // plain text, or signed only: left as received
+      continue;
+    }
+    const r = await openPgp(p.entity, k, { opts, now, from, carrier: p.entity });
+    if ('hold' in r) return { kind: 'hold', reason: partReason(r.hold, p.path) };
+    replacements.set(p.path, asBodyPart(r.body, false));
+    reports.push(...r.reports.map((x) => ({ ...x, part: p.path, reason: `${x.reason}; covers part ${p.path} only` })));
+    forged += r.removedForged;
+    opened.push(p.path);
+  }
+  if (opened.length === 0) return unchanged;
+  const partial = { decrypted: opened, others: sortParts(others) };
+  const field = Buffer.from(partialDecryptionField(DECRYPTION_FIELD, 'OpenPGP', partial.decrypted, partial.others), 'latin1');
+  const body = Buffer.concat([field, withResults(opts.hostname, reports, replaceParts(msg, replacements))]);
+  return { kind: 'continue', body, decrypted: true, reports, removedForged: forged, partial };
 }
 
 export function createInboundPgpStage(opts: InboundPgpOptions): Stage {
@@ -212,7 +277,7 @@ export function createInboundPgpStage(opts: InboundPgpOptions): Stage {
         return r;
       }
       const notes: string[] = [];
-      if (r.decrypted) notes.push('decrypted OpenPGP');
+      if (r.decrypted) notes.push(`decrypted OpenPGP${r.partial ? ` in part(s) ${r.partial.decrypted.join(',')}` : ''}`);
       if (r.reports.length) notes.push(`pgp signatures: ${r.reports.map((x) => x.result).join(',')}`);
       if (r.removedForged) notes.push(`removed ${r.removedForged} forged Authentication-Results`);
       return { kind: 'continue', ...(r.body === msg.body ? {} : { body: r.body }), ...(notes.length ? { note: notes.join('; ') } : {}) };
