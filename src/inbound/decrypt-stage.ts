@@ -336,7 +336,7 @@ async function openNested(msg: Buffer, removedForged: number, opts: InboundSmime
     const r = await openLayers(p.entity, opts, now, outerFrom);
     if (r.kind === 'hold') return { kind: 'hold', reason: partReason(r.reason, p.path) };
     replacements.set(p.path, asBodyPart(r.body, r.wholeMessage));
-    reports.push(...r.reports.map((x) => ({ ...x, part: p.path, reason: `${x.reason}; covers part ${p.path} only` })));
+    reports.push(...r.reports.map((x) => ({ ...x, part: p.path, reason: `part ${p.path} only: ${x.reason}` })));
     decrypted += r.decrypted;
     forged += r.removedForged;
     opened.push(p.path);

@@ -255,7 +255,7 @@ async function openNested(msg: Buffer, removedForged: number, opts: InboundPgpOp
     const r = await openPgp(p.entity, k, { opts, now, from, carrier: p.entity });
     if ('hold' in r) return { kind: 'hold', reason: partReason(r.hold, p.path) };
     replacements.set(p.path, asBodyPart(r.body, false));
-    reports.push(...r.reports.map((x) => ({ ...x, part: p.path, reason: `${x.reason}; covers part ${p.path} only` })));
+    reports.push(...r.reports.map((x) => ({ ...x, part: p.path, reason: `part ${p.path} only: ${x.reason}` })));
     forged += r.removedForged;
     opened.push(p.path);
   }
