@@ -171,6 +171,21 @@ describe('decryption', () => {
     expect(s.endsWith('\r\n' + entity.toString('latin1'))).toBe(true);
   });
 
+  test('a list footer appended to an encrypted message: the plaintext in place of part 1, the footer and outer header as sent', async () => {
+    const entity = Buffer.from('Content-Type: text/plain; charset=us-ascii\r\n\r\nnested through the gateway marker-nested-e2e\r\n');
+    const enc = (await encrypt(entity, proxyCert, true, 'unused')).toString('latin1');
+    const end = enc.indexOf('\r\n\r\n');
+    const part = Buffer.from(enc.slice(0, end + 2).split(/\r\n(?![ \t])/).filter((f) => /^content-/i.test(f)).join('\r\n') + '\r\n' + enc.slice(end + 2), 'latin1');
+    const footer = 'Content-Type: text/plain\r\n\r\n-- \r\npartner-list: this footer was added by the list\r\n';
+    const head = `From: alice@example.test\r\nTo: ${RCPT}\r\nSubject: [partner-list] nested\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="lst"\r\n\r\n`;
+    const sent = (p: Buffer) => Buffer.concat([Buffer.from(`${head}--lst\r\n`), p, Buffer.from(`\r\n--lst\r\n${footer}\r\n--lst--\r\n`)]);
+    await send(sent(part));
+    const m = await deliveredWith('marker-nested-e2e');
+    const field = 'X-Sealgate-Decryption: partial;\r\n part 1 was encrypted (S/MIME) and is decrypted; part 2 was not encrypted\r\n';
+    expect(m.data.toString('latin1').startsWith(field)).toBe(true);
+    expect(withoutTrace(m.data.subarray(field.length)).equals(sent(entity))).toBe(true);
+  });
+
   test('encrypted to a certificate that is not ours: held with the reason, not delivered', async () => {
     const inner = innerMessage('not-ours');
     await send(await encrypt(Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), inner]), trusted.ids.alice!.certPath, false, 'not-ours-subject'));
