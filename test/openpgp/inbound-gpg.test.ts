@@ -2,7 +2,9 @@
 // sender: PGP/MIME and inline mail `gpg --encrypt`ed to our domain key arrives decrypted at the
 // internal server; signed mail carries pgp=pass, tampered mail pgp=fail; mail we cannot decrypt is
 // held; a forged result naming our host is removed; a key attached to a verified message is
-// harvested. Needs the built CLI (npm run build).
+// harvested; an encrypted part inside multipart/mixed (a list footer appended) is decrypted in
+// place, an attached .asc file is not opened, a nested part not ours is held. Needs the built CLI
+// (npm run build).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -149,6 +151,56 @@ describe('fail closed', () => {
       await new Promise((r) => setTimeout(r, 300));
     }
     expect(held.some((h) => /inbound-openpgp: cannot decrypt: not encrypted to a key of ours/.test(h.holdReason ?? '')), JSON.stringify(held)).toBe(true);
+  }, 60_000);
+});
+
+describe('an encrypted part with a list footer appended (multipart/mixed)', () => {
+  const FOOTER = crlf('Content-Type: text/plain; charset=us-ascii\n\n-- \npartner-list: this footer was added by the list\n');
+  const mixed = (subject: string, parts: Buffer[]) =>
+    Buffer.concat([crlf(header(subject) + 'Content-Type: multipart/mixed; boundary="lst"\n\n'), ...parts.flatMap((p) => [crlf('--lst\n'), p, crlf('\n')]), crlf('--lst--\n')]);
+  const pgpMimePart = (armored: Buffer) =>
+    crlf('Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary="b1"\n\n--b1\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n--b1\nContent-Type: application/octet-stream\n\n' + armored.toString('latin1') + '\n--b1--\n');
+  const afterTrace = (s: string) => s.replace(/^(Received:[^\r]*\r\n([ \t][^\r]*\r\n)*)+/, '');
+
+  test('PGP/MIME by gpg: the plaintext entity in place of part 1; outer header and footer byte for byte; the field says which part', async () => {
+    const plaintext = inner('nested pgpmime 2001');
+    const part = pgpMimePart(await gpg.ok(['--armor', '--encrypt', '-r', 'openpgp-domain@hospital.test'], plaintext));
+    const sent = mixed('n1', [part, FOOTER]);
+    const got = await deliver(sent, 'nested pgpmime 2001');
+    const field = 'X-Sealgate-Decryption: partial;\r\n part 1 was encrypted (OpenPGP) and is decrypted; part 2 was not encrypted\r\n';
+    expect(got.startsWith(field)).toBe(true);
+    expect(afterTrace(got.slice(field.length))).toBe(mixed('n1', [plaintext, FOOTER]).toString('utf8'));
+  }, 60_000);
+
+  test('inline armored part, signed and encrypted: decrypted in place, pgp=pass naming part 1 only', async () => {
+    const armored = await gpg.ok(['--armor', '--sign', '-u', SENDER, '--encrypt', '-r', 'openpgp-domain@hospital.test'], 'nested inline 2002\n');
+    const got = await deliver(mixed('n2', [crlf('Content-Type: text/plain; charset=us-ascii\n\n' + armored.toString('latin1')), FOOTER]), 'nested inline 2002');
+    expect(got).not.toContain('BEGIN PGP MESSAGE');
+    expect(got).toMatch(/pgp=pass header\.from=alice@partner\.test body\.pgp-keyid=[0-9a-f]{16}\r\n \(part 1 only: valid signature/);
+    expect(got).toContain('partner-list: this footer was added by the list');
+  }, 60_000);
+
+  test('an attached .asc file is not opened: delivered as sent', async () => {
+    const armored = await gpg.ok(['--armor', '--encrypt', '-r', 'openpgp-domain@hospital.test'], 'attached file 2003\n');
+    const file = crlf('Content-Type: application/pgp-encrypted; name="results.asc"\nContent-Disposition: attachment; filename="results.asc"\n\n' + armored.toString('latin1'));
+    const sent = mixed('n3-attached-2003', [crlf('Content-Type: text/plain\n\nsee the attachment\n'), file]);
+    const got = await deliver(sent, 'n3-attached-2003');
+    expect(afterTrace(got)).toBe(sent.toString('utf8'));
+  }, 60_000);
+
+  test('a nested part not encrypted to a key of ours: held, naming the part', async () => {
+    const part = pgpMimePart(await gpg.ok(['--armor', '--encrypt', '-r', 'mallory@other.test'], inner('nested not ours 2004')));
+    const r = await sendMail(setup.inboundPort, { from: SENDER, to: [RCPT], data: mixed('n4', [part, FOOTER]) });
+    expect(r.code).toBe(250);
+    const deadline = Date.now() + 30_000;
+    let held: Array<{ holdReason: string | null }> = [];
+    while (Date.now() < deadline) {
+      const l = sealgate(['queue', 'list', '--json', '--state', 'hold', '--config', setup.config]);
+      held = l.stdout.trim().split('\n').filter(Boolean).map((x) => JSON.parse(x));
+      if (held.some((h) => /part 1: cannot decrypt/.test(h.holdReason ?? ''))) break;
+      await new Promise((r2) => setTimeout(r2, 300));
+    }
+    expect(held.some((h) => /^inbound-openpgp: part 1: cannot decrypt: not encrypted to a key of ours/.test(h.holdReason ?? '')), JSON.stringify(held)).toBe(true);
   }, 60_000);
 });
 
