@@ -24,7 +24,7 @@ import type { CrlCheck, TamperAction, UndecryptableAction } from './config.js';
 import type { CrlFetcher } from './revocation.js';
 import { DECRYPTION_FIELD, dropFields, ENVELOPE_CHECK_FIELD, fieldValue, removeForgedResults, splitHeader } from './headers.js';
 import { afterDecrypt } from './after-decrypt.js';
-import { asBodyPart, findNestedParts, isSmimePart, NESTED_LIMITS, partReason, replaceParts, sortParts, type NestedLimits } from './nested.js';
+import { asBodyPart, isSmimePart, NESTED_LIMITS, openNestedParts, type NestedLimits, type PartialDecryption } from './nested.js';
 
 /** Most S/MIME layers (encryption and signatures) peeled from one message (triple wrap is 3). */
 export const MAX_INBOUND_LAYERS = 6;
@@ -224,8 +224,8 @@ export type InboundOutcome =
       decrypted: number;
       reports: SignatureReport[];
       removedForged: number;
-      /** Set when only some body parts were encrypted (nested.ts): the parts decrypted and the parts that were not encrypted. */
-      partial?: { decrypted: string[]; others: string[] };
+      /** Set when only some body parts were encrypted (src/inbound/nested.ts). */
+      partial?: PartialDecryption;
     }
   | { kind: 'hold'; reason: string };
 
@@ -316,36 +316,20 @@ export async function processInbound(body: Buffer, opts: InboundSmimeOptions, no
  * the same holds, signatures reported with the part they cover (body.smime-part).
  */
 async function openNested(msg: Buffer, removedForged: number, opts: InboundSmimeOptions, now: Date): Promise<InboundOutcome> {
-  const unchanged: InboundOutcome = { kind: 'continue', body: msg, decrypted: 0, reports: [], removedForged };
-  const search = findNestedParts(msg, isSmimePart, opts.nested ?? NESTED_LIMITS);
-  if (!search || search.found.length === 0) return unchanged;
   const outerFrom = fromAddress(msg);
-  const replacements = new Map<string, Buffer>();
-  const reports: SignatureReport[] = [];
-  const opened: string[] = [];
-  const others = [...search.others];
-  let decrypted = 0;
-  let forged = removedForged;
-  for (const p of search.found) {
+  const n = await openNestedParts<SignatureReport>(msg, isSmimePart, opts.nested ?? NESTED_LIMITS, async (p) => {
     const k = kindOf(p.entity);
-    if (typeof k === 'object') return { kind: 'hold', reason: `inbound-smime: part ${p.path}: unsupported or malformed S/MIME part (${clean(k.error)})` };
-    if (k !== 'enveloped') {
-      others.push(p.path); // opaque signed-data without encryption: left as received
-      continue;
-    }
+    if (typeof k === 'object') return { hold: `inbound-smime: unsupported or malformed S/MIME part (${clean(k.error)})` };
+    if (k !== 'enveloped') return undefined; // opaque signed-data without encryption: left as received
     const r = await openLayers(p.entity, opts, now, outerFrom);
-    if (r.kind === 'hold') return { kind: 'hold', reason: partReason(r.reason, p.path) };
-    replacements.set(p.path, asBodyPart(r.body, r.wholeMessage));
-    reports.push(...r.reports.map((x) => ({ ...x, part: p.path, reason: `part ${p.path} only: ${x.reason}` })));
-    decrypted += r.decrypted;
-    forged += r.removedForged;
-    opened.push(p.path);
-  }
-  if (opened.length === 0) return unchanged;
-  const body = withResults(opts.hostname, reports, replaceParts(msg, replacements));
-  return { kind: 'continue', body, decrypted, reports, removedForged: forged, partial: { decrypted: opened, others: sortParts(others) } };
+    if (r.kind === 'hold') return { hold: r.reason };
+    return { entity: asBodyPart(r.body, r.wholeMessage), reports: r.reports, layers: r.decrypted, removedForged: r.removedForged };
+  });
+  if (!n) return { kind: 'continue', body: msg, decrypted: 0, reports: [], removedForged };
+  if ('hold' in n) return { kind: 'hold', reason: n.hold };
+  const body = withResults(opts.hostname, n.reports, n.body);
+  return { kind: 'continue', body, decrypted: n.layers, reports: n.reports, removedForged: removedForged + n.removedForged, partial: n.partial };
 }
-
 
 function smimeKindSafe(msg: Buffer): SmimeKind | undefined {
   const k = kindOf(msg);

@@ -227,6 +227,54 @@ export function partialDecryptionField(name: string, method: 'S/MIME' | 'OpenPGP
   return `${name}: partial;\r\n ${dec}${rest}\r\n`;
 }
 
+/** What a stage makes of one candidate part: its decrypted entity, a hold reason, or undefined (not encrypted after all: left as received). */
+export type PartOpener<R> = (p: PartView) => Promise<{ entity: Buffer; reports: R[]; layers: number; removedForged: number } | { hold: string } | undefined>;
+
+/** Which parts were decrypted and which were not encrypted (the appended footer), as IMAP part numbers. */
+export interface PartialDecryption {
+  decrypted: string[];
+  others: string[];
+}
+
+export type NestedOutcome<R> =
+  | { hold: string }
+  | { body: Buffer; reports: R[]; layers: number; removedForged: number; partial: PartialDecryption };
+
+/**
+ * The shared driver of both stages: finds the candidate parts, lets `open` decrypt each (the
+ * stage's own whole-message logic), and puts the results in place. Any hold holds the whole
+ * message (no partial delivery), its reason naming the part; each report is labelled with the
+ * part its signature covers. Undefined when nothing was opened (the message stays as received).
+ */
+export async function openNestedParts<R extends { reason: string; part?: string }>(
+  msg: Buffer,
+  select: (p: PartView) => boolean,
+  limits: NestedLimits,
+  open: PartOpener<R>,
+): Promise<NestedOutcome<R> | undefined> {
+  const search = findNestedParts(msg, select, limits);
+  if (!search || search.found.length === 0) return undefined;
+  const replacements = new Map<string, Buffer>();
+  const reports: R[] = [];
+  const others = [...search.others];
+  let layers = 0;
+  let removedForged = 0;
+  for (const p of search.found) {
+    const r = await open(p);
+    if (r === undefined) {
+      others.push(p.path);
+      continue;
+    }
+    if ('hold' in r) return { hold: partReason(r.hold, p.path) };
+    replacements.set(p.path, r.entity);
+    reports.push(...r.reports.map((x) => ({ ...x, part: p.path, reason: `part ${p.path} only: ${x.reason}` })));
+    layers += r.layers;
+    removedForged += r.removedForged;
+  }
+  if (replacements.size === 0) return undefined;
+  return { body: replaceParts(msg, replacements), reports, layers, removedForged, partial: { decrypted: [...replacements.keys()], others: sortParts(others) } };
+}
+
 /** A hold reason of a stage, naming the part: "inbound-smime: part 1: cannot decrypt: ...". */
 export function partReason(reason: string, path: string): string {
   const m = /^([a-z-]+): /.exec(reason);

@@ -11,7 +11,7 @@
 import * as openpgp from 'openpgp';
 import type { Stage, StageContext, StageMessage, Verdict } from '../pipeline/stage.js';
 import { DECRYPTION_FIELD, fieldValue, removeForgedResults, splitHeader } from '../inbound/headers.js';
-import { asBodyPart, findNestedParts, isPgpPart, NESTED_LIMITS, partialDecryptionField, partReason, replaceParts, sortParts, type NestedLimits } from '../inbound/nested.js';
+import { asBodyPart, isPgpPart, NESTED_LIMITS, openNestedParts, partialDecryptionField, type NestedLimits, type PartialDecryption } from '../inbound/nested.js';
 import { addressToken, clean, fromAddress } from '../inbound/decrypt-stage.js';
 import type { Discovery } from './discovery.js';
 import { keyAddresses, PGP_CONFIG, readKeysAny } from './keys.js';
@@ -143,8 +143,8 @@ export type InboundPgpOutcome =
       decrypted: boolean;
       reports: PgpReport[];
       removedForged: number;
-      /** Set when only some body parts were encrypted: the parts decrypted and the parts that were not encrypted. */
-      partial?: { decrypted: string[]; others: string[] };
+      /** Set when only some body parts were encrypted (src/inbound/nested.ts). */
+      partial?: PartialDecryption;
     }
   | { kind: 'hold'; reason: string };
 
@@ -237,33 +237,19 @@ export async function processInboundPgp(body: Buffer, opts: InboundPgpOptions, n
  * not encrypted, and signature results say which part they cover.
  */
 async function openNested(msg: Buffer, removedForged: number, opts: InboundPgpOptions, now: Date): Promise<InboundPgpOutcome> {
-  const unchanged: InboundPgpOutcome = { kind: 'continue', body: msg, decrypted: false, reports: [], removedForged };
-  const search = findNestedParts(msg, isPgpPart, opts.nested ?? NESTED_LIMITS);
-  if (!search || search.found.length === 0) return unchanged;
   const from = fromAddress(msg);
-  const replacements = new Map<string, Buffer>();
-  const reports: PgpReport[] = [];
-  const opened: string[] = [];
-  const others = [...search.others];
-  let forged = removedForged;
-  for (const p of search.found) {
+  const n = await openNestedParts<PgpReport>(msg, isPgpPart, opts.nested ?? NESTED_LIMITS, async (p) => {
     const k = pgpKind(p.entity);
-    if (k.kind !== 'pgpmime-encrypted' && k.kind !== 'inline-encrypted') {
-      others.push(p.path); // plain text, or signed only: left as received
-      continue;
-    }
+    if (k.kind !== 'pgpmime-encrypted' && k.kind !== 'inline-encrypted') return undefined; // plain text, or signed only: left as received
     const r = await openPgp(p.entity, k, { opts, now, from, carrier: p.entity });
-    if ('hold' in r) return { kind: 'hold', reason: partReason(r.hold, p.path) };
-    replacements.set(p.path, asBodyPart(r.body, false));
-    reports.push(...r.reports.map((x) => ({ ...x, part: p.path, reason: `part ${p.path} only: ${x.reason}` })));
-    forged += r.removedForged;
-    opened.push(p.path);
-  }
-  if (opened.length === 0) return unchanged;
-  const partial = { decrypted: opened, others: sortParts(others) };
-  const field = Buffer.from(partialDecryptionField(DECRYPTION_FIELD, 'OpenPGP', partial.decrypted, partial.others), 'latin1');
-  const body = Buffer.concat([field, withResults(opts.hostname, reports, replaceParts(msg, replacements))]);
-  return { kind: 'continue', body, decrypted: true, reports, removedForged: forged, partial };
+    if ('hold' in r) return r;
+    return { entity: asBodyPart(r.body, false), reports: r.reports, layers: 1, removedForged: r.removedForged };
+  });
+  if (!n) return { kind: 'continue', body: msg, decrypted: false, reports: [], removedForged };
+  if ('hold' in n) return { kind: 'hold', reason: n.hold };
+  const field = Buffer.from(partialDecryptionField(DECRYPTION_FIELD, 'OpenPGP', n.partial.decrypted, n.partial.others), 'latin1');
+  const body = Buffer.concat([field, withResults(opts.hostname, n.reports, n.body)]);
+  return { kind: 'continue', body, decrypted: true, reports: n.reports, removedForged: removedForged + n.removedForged, partial: n.partial };
 }
 
 export function createInboundPgpStage(opts: InboundPgpOptions): Stage {
