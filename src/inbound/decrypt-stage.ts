@@ -4,7 +4,9 @@
 // S/MIME signatures (also those found after decryption) and reports them in an
 // Authentication-Results header (draft-melnikov-authentication-results-smime, published as RFC 7281:
 // method smime, signer as header.from, certificate serial as body.smime-serial). Results
-// claiming to be ours that arrive from outside are removed first.
+// claiming to be ours that arrive from outside are removed first. A message that is not S/MIME at
+// the top but carries an encrypted smime.p7m part in multipart/mixed (a list footer appended on the
+// way) has that part decrypted in place (nested.ts); the same holds apply to it.
 // Trust level: holds the domain decryption keys (through the injected `keys` loader) and parses
 // untrusted messages; fails closed: what cannot be decrypted is held with the reason, never
 // delivered as an opaque blob. A message we do not decrypt keeps its bytes: only header fields

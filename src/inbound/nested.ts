@@ -3,7 +3,8 @@
 // [encrypted entity, text/plain footer]; this module finds such entities (bounded by named
 // limits) and puts decrypted entities in their place, keeping every other byte as received.
 // Used by both inbound stages (S/MIME: src/inbound/decrypt-stage.ts, OpenPGP:
-// src/openpgp/inbound-stage.ts), which do the decryption. Pure: bytes in, bytes out.
+// src/openpgp/inbound-stage.ts), which do the decryption through the opener they pass to
+// openNestedParts. Pure: bytes in, bytes out; no I/O other than what that injected opener does.
 // Trust level: parses untrusted messages with the shared MIME primitives (src/smime/mime-entity.ts);
 // what it cannot parse it leaves alone (the stages and the scanner judge the message as received).
 //

@@ -4,6 +4,8 @@
 // cleartext) with keys from discovery, and reports each in an Authentication-Results header
 // (method "pgp", signer as header.from), as the S/MIME stage does with "smime". Keys carried by a
 // verified signed message (Autocrypt header or attached key) are harvested for later encryption.
+// Encrypted parts inside multipart/mixed (a list footer appended on the way) are decrypted in
+// place (src/inbound/nested.ts), with the same holds.
 // Trust level: holds decryption keys (through the key store and the KEK); parses untrusted mail;
 // fails closed: an encrypted message we cannot open is held with the reason, never delivered opaque.
 // Results claiming to be ours inside decrypted content are removed; the top level is cleaned by
