@@ -53,3 +53,15 @@ describe('PHI scorer on the generated hold-out corpus', () => {
     }
   });
 });
+
+describe('identifier formats outside the dev corpus', () => {
+  const mk = (line: string) => Buffer.from(`From: a@clinic.example\r\nTo: b@partner.example\r\nSubject: records\r\n\r\nFollow-up for hidradenitis.\r\n${line}\r\n`);
+  const cats = (line: string) => scoreMessage(mk(line)).reasons.map((r) => r.category);
+  it.each([
+    ['Unit No. 85 11 744', 'mrn'], ['MRN 123.456.78', 'mrn'], ['Resident ID R-55123', 'mrn'],
+    ['ID card no. ZR123456701', 'member-id'], ['Claim ref 1234X567890', 'account-number'],
+    ['b. 04/03/1957', 'dob'], ['(b. 1957-04-03)', 'dob'],
+  ])('%s is %s', (line, category) => {
+    expect(cats(line)).toContain(category);
+  });
+});
