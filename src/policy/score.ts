@@ -105,7 +105,8 @@ function inRanges(ranges: ReadonlyArray<[number, number]>, pos: number): boolean
 // ---------------------------------------------------------------- names
 
 // at least two letters: "Mr. K" and initials in teaching cases do not identify anyone
-const NAME_TOKEN = "\\p{Lu}[\\p{L}'’]+(?:-\\p{Lu}[\\p{L}'’]+)?";
+// a hyphenated part may be lower case: "Hyun-joo", "Jean-baptiste"
+const NAME_TOKEN = "\\p{Lu}[\\p{L}'’]+(?:-\\p{L}[\\p{L}'’]+)?";
 const FULL_NAME = `${NAME_TOKEN}(?:\\s+\\p{Lu}\\.)?(?:[ \\t]+${NAME_TOKEN}){1,2}`;
 const LAST_FIRST = `${NAME_TOKEN},[ \\t]*${NAME_TOKEN}(?:[ \\t]+\\p{Lu}\\.?)?`;
 const HONORIFIC = '(?:Mr|Mrs|Ms|Miss|Mx)\\.?';
@@ -240,7 +241,8 @@ function foldName(s: string): string {
 }
 
 function nameTokens(s: string): readonly string[] {
-  return memo(tokenCache, s, () => foldName(s).split(/[^a-z'’-]+/).filter((t) => t.length > 1));
+  // letters that do not decompose (ð, ø, ł, ß) stay inside the token: "Sigríður" is one name
+  return memo(tokenCache, s, () => foldName(s).split(/[^\p{L}'’-]+/u).filter((t) => t.length > 1));
 }
 
 /** Facts about one correspondent, by display name and mailbox (the same people write again and again). */
@@ -993,12 +995,14 @@ function namesDepartment(text: string, end: number): boolean {
 }
 
 const PATIENT_VERB_AFTER = /^\w+\s+(?:is|was|has|had|reports|reported|presents|presented|denies|denied|complains|complained|continues|remains|takes|took|started|stopped|underwent|developed|needs|tested|was diagnosed|has been)\b/i;
-const WORK_CONTEXT = /\b(?:certificate|article|paper|manuscript|abstract|journal|publication|accepted|presentation|slides|poster|employee|employees|staff|coverage|schedule|rota|roster|budget|grant|study|protocol)\b/i;
+// "study" as research, not a test ("sleep study", "swallow study")
+const WORK_CONTEXT = /\b(?:certificate|article|paper|manuscript|abstract|journal|publication|accepted|presentation|slides|poster|employee|employees|staff|coverage|schedule|rota|roster|budget|grant|(?<!\b(?:sleep|swallow|swallowing|stress|conduction|urodynamic|imaging|barium|flow|motility|electrophysiology)\s)study|protocol)\b/i;
 /** Care nouns after "your": the health word may come a little later ("your visit for headaches"). */
 const CARE_NOUNS = new Set(
   ('results result test tests labs lab bloodwork appointment appointments visit visits follow-up followup prescription prescriptions refill refills ' +
     'medication medications medicine dose doses treatment therapy surgery procedure biopsy scan mri ct x-ray xray ultrasound imaging diagnosis ' +
     'condition symptoms recent recovery care plan referral doctor physician provider pharmacy records chart ' +
+    'post-op postop checkup check-up exam screening stay admission discharge infusion injection session vaccine ' +
     // a relative's care: "your mother Evelyn Price's MRI"
     'mother father mom dad son daughter child baby wife husband spouse partner parent grandmother grandfather sister brother').split(' '),
 );
@@ -1339,14 +1343,21 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
         if (family === FIRST_FAMILY && lower.startsWith('my', p) && CLINICIAN_POSSESSION.test(lower.slice(p, p + 30))) continue;
         // the health word must belong to the pronoun: "your A1c", "your recent MRI", "my ankles are
         // swollen", or a care noun first: "your appointment for ...", "your results show ..."
-        const pw = lower.indexOf(' ', p) + 1;
-        const nwEnd = Math.min(lower.length, pw + 20);
-        let nw = pw;
-        while (nw < nwEnd && ((lower.charCodeAt(nw) >= 97 && lower.charCodeAt(nw) <= 122) || lower.charCodeAt(nw) === 45)) nw++;
-        const nextWord = lower.slice(pw, nw);
-        const reach = family === FIRST_FAMILY || CARE_NOUNS.has(nextWord) ? 60 : 22;
+        // a care noun among the next three words: "your results", "your six-week follow-up visit"
+        let careNoun = false;
+        let pw = lower.indexOf(' ', p) + 1;
+        for (let w = 0; w < 3 && pw > 0 && !careNoun; w++) {
+          const nwEnd = Math.min(lower.length, pw + 20);
+          let nw = pw;
+          while (nw < nwEnd && ((lower.charCodeAt(nw) >= 97 && lower.charCodeAt(nw) <= 122) || lower.charCodeAt(nw) === 45)) nw++;
+          careNoun = CARE_NOUNS.has(lower.slice(pw, nw));
+          if (nw === pw || lower.charCodeAt(nw) !== 32) break;
+          pw = nw + 1;
+        }
+        const reach = family === FIRST_FAMILY || careNoun ? 60 : 22;
         if (!anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) &&
-            !anyIn(codes, p + 1, p + reach, (c) => c.category === 'lab-value')) continue;
+            // a value with a unit reads as a result a little further on ("your ferritin came back at 560 ng/mL")
+            !anyIn(codes, p + 1, p + Math.max(reach, 45), (c) => c.category === 'lab-value')) continue;
         // sentences about courses, talks, articles, schedules or staff are not about one's own care
         const sentence = sentenceAround(text, p, p + 4);
         if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) continue;
@@ -1360,7 +1371,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
     } else if (addressed && ctx.soleRecipient && ctx.senderIsClinician && !ctx.recipientIsClinician && !ctx.soleRecipient.toLowerCase().endsWith(ctx.senderDomain) &&
-        anyIn(terms, 0, text.length, (t) => t.info.weight >= 2 && t.info.category === 'diagnosis') && toldYou()) {
+        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && t.info.category === 'diagnosis') && toldYou()) {
       // a clinician writing to one outside person, greeted by name, about a diagnosis ("Ana, the
       // biopsy confirmed ... I will call you"): most likely the patient or family; medium strength
       addId(unitEv, 'name-near-health');
