@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type PolicyConfig, scoreMessage, type PhiDecision } from '../policy/index.js';
 import { loadBundledTerms } from '../policy/lexicon.js';
+import { generateHoldout } from './holdout-gen.js';
 
 export interface Label {
   file: string;
@@ -38,7 +39,11 @@ function prf(tp: number, fp: number, fn: number) {
 }
 
 export function evaluate(dir = DEFAULT_CORPUS, cfg?: PolicyConfig, folds = 5): EvalResult {
-  const labels = loadLabels(dir);
+  return evaluateMessages(loadLabels(dir).map((l) => ({ ...l, raw: () => readFileSync(join(dir, l.file)) })), cfg, folds);
+}
+
+/** The same metrics over labelled messages held in memory (`raw` read lazily). */
+export function evaluateMessages(labels: Array<Label & { raw: Buffer | (() => Buffer) }>, cfg?: PolicyConfig, folds = 5): EvalResult {
   let tp = 0, fp = 0, fn = 0, tn = 0;
   const perKind = new Map<string, { label: string; n: number; positive: number }>();
   const pii = new Map<string, { phi: number; pii: number; none: number }>();
@@ -46,7 +51,7 @@ export function evaluate(dir = DEFAULT_CORPUS, cfg?: PolicyConfig, folds = 5): E
   const foldCounts = Array.from({ length: folds }, () => ({ tp: 0, fp: 0, fn: 0, n: 0 }));
   const scored: Array<{ fold: number; truth: boolean; score: number }> = [];
   labels.forEach((l, idx) => {
-    const d = scoreMessage(readFileSync(join(dir, l.file)), cfg);
+    const d = scoreMessage(typeof l.raw === 'function' ? l.raw() : l.raw, cfg);
     scored.push({ fold: idx % folds, truth: l.label === 'phi', score: d.score });
     const truth = l.label === 'phi';
     const f = foldCounts[idx % folds]!;
@@ -148,13 +153,19 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const ai = args.indexOf('--ablate');
   const fraction = ai >= 0 ? Number(args.splice(ai, 2)[1]) : 0;
-  const dir = args[0] ? resolve(args[0]) : DEFAULT_CORPUS;
-  const r = evaluate(dir);
+  // --holdout [SEED]: the generated hold-out corpus (src/bench/holdout-gen.ts) instead of a directory
+  const hi = args.indexOf('--holdout');
+  const seed = hi >= 0 && /^\d+$/.test(args[hi + 1] ?? '') ? Number(args.splice(hi, 2)[1]) : 14;
+  if (hi >= 0 && args[hi] === '--holdout') args.splice(hi, 1);
+  const holdout = hi >= 0 ? generateHoldout(seed) : undefined;
+  const dir = holdout ? `generated hold-out (seed ${seed})` : args[0] ? resolve(args[0]) : DEFAULT_CORPUS;
+  const run = (cfg?: PolicyConfig) => (holdout ? evaluateMessages(holdout, cfg) : evaluate(dir, cfg));
+  const r = run();
   process.stdout.write(report(r, dir) + '\n');
   if (fraction > 0) {
     process.stdout.write(`\nlexicon ablation: ${Math.round(fraction * 100)}% of bundled terms neutralised (3 seeds)\n`);
     for (const [i, cfg] of ablationConfigs(fraction).entries()) {
-      const a = evaluate(dir, cfg);
+      const a = run(cfg);
       process.stdout.write(`  seed ${i + 1}: precision ${pct(a.precision)}  recall ${pct(a.recall)}  F1 ${pct(a.f1)}  (${a.fn} missed: ${[...new Set(a.errors.filter((e) => e.label === 'phi').map((e) => e.kind))].join(', ')})\n`);
     }
   }

@@ -94,8 +94,9 @@ const WEEKDAY = '(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:da
 export const DATE_SRC =
   `(?:\\d{1,2}[/.-]\\d{1,2}[/.-](?:\\d{4}|\\d{2})(?!\\d)|\\d{4}[-/.]\\d{1,2}[-/.]\\d{1,2}(?!\\d)|${WEEKDAY}${MONTH}\\.?\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}|\\d{1,2}[ -]${MONTH}\\.?[ -]\\d{2,4}|${MONTH}[ -]\\d{1,2}[ -]\\d{4})`;
 
-const SEP = '\\s*(?:#|No\\.?|Number|Num\\.?|ID)?\\s*[:#.]?\\s*';
-const VALUE = '([A-Z0-9][A-Z0-9-]{2,24}[A-Z0-9])';
+const SEP = '\\s*(?:#|No\\.?|Number|Num\\.?|ID|Ref(?:erence)?\\.?(?:\\s*(?:#|No\\.?))?)?\\s*[:#.]?\\s*';
+// letters, digits and hyphens; also dotted ("123.456.78") and spaced digit groups ("85 11 744")
+const VALUE = '([A-Z0-9](?:[A-Z0-9-]|\\.(?=\\d)| (?=\\d{2,}(?![A-Z0-9-]))){2,24}[A-Z0-9])';
 
 function hasDigits(v: string, n: number): boolean {
   let c = 0;
@@ -115,14 +116,14 @@ interface LabelledSpec {
 const LABELLED: LabelledSpec[] = [
   {
     category: 'mrn',
-    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|MR(?=\\s*[:#]?\\s*\\d)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
-    keywords: ['mrn', 'mr', 'med', 'medical', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'hospital', 'unit', 'empi', 'emr', 'ehr', 'enterprise'],
+    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|MR(?=\\s*[:#]?\\s*\\d)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|(?:Resident|Client)\\s*(?:ID|No\\.?|Number|#)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
+    keywords: ['mrn', 'mr', 'med', 'medical', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'hospital', 'unit', 'resident', 'client', 'empi', 'emr', 'ehr', 'enterprise'],
     minDigits: 4,
   },
   {
     category: 'member-id',
-    re: new RegExp(`\\b(?:(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Medicare|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)|HICN|MBI|Medicare\\s*(?=[:#])|Member(?=\\s+[A-Z]{0,4}\\d{5,}))\\s*[:#.]?\\s*${VALUE}`, 'iy'),
-    keywords: ['member', 'subscriber', 'policy', 'insurance', 'insured', 'health', 'plan', 'beneficiary', 'medicaid', 'medicare', 'hicn', 'mbi', 'enrollee', 'group', 'coverage', 'cardholder', 'recipient'],
+    re: new RegExp(`\\b(?:(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Medicare|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)|ID\\s*Card\\s*(?:No\\.?|Number|#)?|HICN|MBI|Medicare\\s*(?=[:#])|Member(?=\\s+[A-Z]{0,4}\\d{5,}))\\s*[:#.]?\\s*${VALUE}`, 'iy'),
+    keywords: ['member', 'subscriber', 'policy', 'insurance', 'insured', 'health', 'plan', 'beneficiary', 'medicaid', 'medicare', 'id', 'hicn', 'mbi', 'enrollee', 'group', 'coverage', 'cardholder', 'recipient'],
     minDigits: 3,
   },
   {
@@ -154,8 +155,8 @@ const LABELLED: LabelledSpec[] = [
 
 for (const spec of LABELLED) spec.family = registerTriggers(`id:${spec.category}`, spec.keywords);
 
-const DOB_RE = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|Date\\s+of\\s+Birth|Birth\\s*-?date|Born(?:\\s+on)?|Birthday|B/D)\\s*[:#-]?\\s*\\(?\\s*(?:is\\s+|of\\s+)?(${DATE_SRC}|(?:19|20)\\d{6}(?!\\d))`, 'iy');
-const DOB_FAMILY = registerTriggers('dob', ['dob', 'd.o.b', 'date of birth', 'birth', 'birthdate', 'birthday', 'born', 'b/d']);
+const DOB_RE = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|Date\\s+of\\s+Birth|Birth\\s*-?date|Born(?:\\s+on)?|Birthday|B/D|b\\.(?=\\s?\\d))\\s*[:#-]?\\s*\\(?\\s*(?:is\\s+|of\\s+)?(${DATE_SRC}|(?:19|20)\\d{6}(?!\\d))`, 'iy');
+const DOB_FAMILY = registerTriggers('dob', ['dob', 'd.o.b', 'date of birth', 'birth', 'birthdate', 'birthday', 'born', 'b/d', 'b']);
 const DOS_RE = new RegExp(
   `\\b(?:Date\\s+of\\s+(?:Service|Visit|Exam|Surgery|Procedure|Admission|Discharge|Injury|Encounter|Collection)|DOS|Service\\s+Dates?|Visit\\s+Date|Admi(?:ssion|t)\\s+Date|Admitted(?:\\s+on)?|Discharge(?:d)?(?:\\s+(?:on|date))?|Encounter\\s+Date|Collect(?:ion|ed)(?:\\s+(?:on|date))?|Date\\s+Collected|Procedure\\s+Date|Exam\\s+Date|Study\\s+Date|Surgery\\s+Date|Seen(?:\\s+\\w+){0,4}\\s+on|visit(?:\\s+\\w+){0,4}\\s+on|appointment(?:\\s+\\w+){0,3}\\s+(?:on|is|for)|scheduled\\s+(?:for|on)|Received|Reported|Performed(?:\\s+on)?)\\s*[:#-]?\\s*(?:on\\s+)?(${DATE_SRC})`,
   'iy',

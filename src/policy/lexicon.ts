@@ -197,6 +197,15 @@ export class Lexicon {
    * `digits`, when given, receives the runs of ASCII digits of the text as [start, end, ...] (the
    * same as scan.ts digitRuns): digits are token characters, so this pass sees every one of them.
    */
+  /** The morphology guess for the token [s, e) that is not a listed term. */
+  private morphology(text: string, lower: string, s: number, e: number, hits: TermHit[]): void {
+    // Title-Case words are mostly names and places (Tacoma, Sonoma): no morphology guess for them
+    if (e - s >= MORPH_MIN_LEN && !(text.charCodeAt(s) < 97 && text.charCodeAt(s + 1) >= 97)) {
+      const info = morphologyHit(lower, s, e);
+      if (info) hits.push({ info, start: s, end: e });
+    }
+  }
+
   match(text: string, lower = lowerSameLength(text), triggers?: Triggers, digits?: number[]): TermHit[] {
     const n = lower.length;
     // the characters are read from a typed array (codeUnits); lower itself only for whole tokens
@@ -243,11 +252,7 @@ export class Lexicon {
       }
       let node = inFilter(filter, key) ? this.child(0, lower, s, e, h) : 0;
       if (node === 0) {
-        // Title-Case words are mostly names and places (Tacoma, Sonoma): no morphology guess for them
-        if (e - s >= MORPH_MIN_LEN && !(text.charCodeAt(s) < 97 && text.charCodeAt(s + 1) >= 97)) {
-          const info = morphologyHit(lower, s, e);
-          if (info) hits.push({ info, start: s, end: e });
-        }
+        this.morphology(text, lower, s, e, hits);
         continue;
       }
       let best: TermInfo | undefined;
@@ -276,7 +281,11 @@ export class Lexicon {
         node = this.child(node, lower, ts, q, th);
         p = q;
       }
-      if (!best) continue;
+      if (!best) {
+        // the first word of a listed phrase, alone ("hidradenitis" of "hidradenitis suppurativa")
+        this.morphology(text, lower, s, e, hits);
+        continue;
+      }
       if (best.upper && !upperOk(text, s, bestEnd)) continue;
       hits.push({ info: best, start: s, end: bestEnd });
       // the main loop resumes after the term: record the digits of its later words here

@@ -105,7 +105,8 @@ function inRanges(ranges: ReadonlyArray<[number, number]>, pos: number): boolean
 // ---------------------------------------------------------------- names
 
 // at least two letters: "Mr. K" and initials in teaching cases do not identify anyone
-const NAME_TOKEN = "\\p{Lu}[\\p{L}'’]+(?:-\\p{Lu}[\\p{L}'’]+)?";
+// a hyphenated part may be lower case: "Hyun-joo", "Jean-baptiste"
+const NAME_TOKEN = "\\p{Lu}[\\p{L}'’]+(?:-\\p{L}[\\p{L}'’]+)?";
 const FULL_NAME = `${NAME_TOKEN}(?:\\s+\\p{Lu}\\.)?(?:[ \\t]+${NAME_TOKEN}){1,2}`;
 const LAST_FIRST = `${NAME_TOKEN},[ \\t]*${NAME_TOKEN}(?:[ \\t]+\\p{Lu}\\.?)?`;
 const HONORIFIC = '(?:Mr|Mrs|Ms|Miss|Mx)\\.?';
@@ -156,7 +157,8 @@ function isRecordNoun(lower: string, s: number, e: number): boolean {
 
 const CARE_ACTIVE_FAMILY = registerTriggers('care-active', ['had', 'has', 'underwent', 'received', 'developed', 'reports', 'reported', 'presented', 'presents', 'denies', 'complains', 'tolerated', 'completed']);
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
-const SHORT_AGE_AT = /,\s\d{1,3},|\s\(\d{1,3}\s?(?:y|yo|y\/o|yrs?|years?)?\)/y;
+// the age is on the name's line and a human age: "(724)" on the next line is an area code
+const SHORT_AGE_AT = /,[ \t](?:1[01]\d|\d{1,2}),|[ \t]\((?:1[01]\d|\d{1,2})[ \t]?(?:y|yo|y\/o|yrs?|years?)?\)/y;
 const LAST_FIRST_AT = new RegExp(`(?<![\\p{L}.])(\\p{Lu}\\p{Ll}[\\p{L}'’-]+,[ \\t]\\p{Lu}\\p{Ll}[\\p{L}'’-]*)(?![\\p{L}])`, 'uy');
 const LETTER = /\p{L}/u;
 const UPPER = /\p{Lu}/u;
@@ -239,7 +241,8 @@ function foldName(s: string): string {
 }
 
 function nameTokens(s: string): readonly string[] {
-  return memo(tokenCache, s, () => foldName(s).split(/[^a-z'’-]+/).filter((t) => t.length > 1));
+  // letters that do not decompose (ð, ø, ł, ß) stay inside the token: "Sigríður" is one name
+  return memo(tokenCache, s, () => foldName(s).split(/[^\p{L}'’-]+/u).filter((t) => t.length > 1));
 }
 
 /** Facts about one correspondent, by display name and mailbox (the same people write again and again). */
@@ -564,7 +567,7 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
   return tables;
 }
 
-type ColRole = 'name' | 'mrn' | 'member-id' | 'mbi' | 'dob' | 'date-of-service' | 'account-number' | 'ssn' | 'phone' | 'email' | 'address' | 'health' | 'code';
+type ColRole = 'name' | 'mrn' | 'member-id' | 'mbi' | 'dob' | 'date-of-service' | 'account-number' | 'ssn' | 'phone' | 'email' | 'address' | 'health' | 'note' | 'code';
 
 /** Header -> role (column headers recur across messages: "Patient Name", "DOB", "CPT"). */
 const roleCache = new Map<string, ColRole | null>();
@@ -591,7 +594,10 @@ function columnRoleOf(header: string): ColRole | undefined {
   if (/\b(?:e ?mail)\b/.test(h)) return 'email';
   if (/\b(?:address|street|addr)\b/.test(h)) return 'address';
   if (/\b(?:cpt|hcpcs|icd|icd ?10|icd10|code|codes|proc(?:edure)? code)\b/.test(h) && !/\b(?:desc|description)\b/.test(h)) return 'code';
-  if (/\b(?:dx|diag|diagnos[ie]s|conditions?|problems?|procedures?|proc|medications?|meds?|drugs?|rx|results?|tests?|labs?|reason|reasons|indications?|allerg\w*|findings?|impressions?|desc|description|complaint|symptoms?|treatment|therapy|vaccines?|immunizations?)\b/.test(h)) return 'health';
+  if (/\b(?:dx|diag|diagnos[ie]s|conditions?|problems?|procedures?|proc|medications?|meds?|drugs?|rx|results?|tests?|labs?|indications?|allerg\w*|findings?|impressions?|complaint|symptoms?|treatment|therapy|vaccines?|immunizations?)\b/.test(h)) return 'health';
+  // "Reason", "Description": health data in a visit list, pay or invoice notes elsewhere; only the
+  // health words and codes in their cells count
+  if (/\b(?:reason|reasons|desc|description)\b/.test(h)) return 'note';
   if (/\b(?:patient|pt|pat|name|beneficiary|subscriber|insured|member|mbr|last|first|client|resident|student|child)\b/.test(h) && !/\b(?:id|no|num|number|#|provider|physician|doctor|prescriber|staff|employee|author|speaker|presenter|facility|clinic|hospital|practice|plan|drug|file|user|vendor|company|count|counts|total|population|volume|visits|encounters|days|rate|percent|type|category|group|age|gender|sex|status|satisfaction|experience|education|safety|flow|portal|care|mix|panel)\b/.test(h)) return 'name';
   return undefined;
 }
@@ -734,6 +740,10 @@ interface ScoreCtx {
   senderIsClinician: boolean;
   /** The single personal-looking To address when there is exactly one recipient, else ''. */
   soleRecipient: string;
+  /** A To/Cc display name carries a clinical credential. */
+  recipientIsClinician: boolean;
+  /** '@' and the From address's domain ('' without one). */
+  senderDomain: string;
 }
 
 function link(h: number, p: number, pol: CompiledPolicy): number {
@@ -985,12 +995,14 @@ function namesDepartment(text: string, end: number): boolean {
 }
 
 const PATIENT_VERB_AFTER = /^\w+\s+(?:is|was|has|had|reports|reported|presents|presented|denies|denied|complains|complained|continues|remains|takes|took|started|stopped|underwent|developed|needs|tested|was diagnosed|has been)\b/i;
-const WORK_CONTEXT = /\b(?:certificate|article|paper|manuscript|abstract|journal|publication|accepted|presentation|slides|poster|employee|employees|staff|coverage|schedule|rota|roster|budget|grant|study|protocol)\b/i;
+// "study" as research, not a test ("sleep study", "swallow study")
+const WORK_CONTEXT = /\b(?:certificate|article|paper|manuscript|abstract|journal|publication|accepted|presentation|slides|poster|employee|employees|staff|coverage|schedule|rota|roster|budget|grant|(?<!\b(?:sleep|swallow|swallowing|stress|conduction|urodynamic|imaging|barium|flow|motility|electrophysiology)\s)study|protocol)\b/i;
 /** Care nouns after "your": the health word may come a little later ("your visit for headaches"). */
 const CARE_NOUNS = new Set(
   ('results result test tests labs lab bloodwork appointment appointments visit visits follow-up followup prescription prescriptions refill refills ' +
     'medication medications medicine dose doses treatment therapy surgery procedure biopsy scan mri ct x-ray xray ultrasound imaging diagnosis ' +
     'condition symptoms recent recovery care plan referral doctor physician provider pharmacy records chart ' +
+    'post-op postop checkup check-up exam screening stay admission discharge infusion injection session vaccine ' +
     // a relative's care: "your mother Evelyn Price's MRI"
     'mother father mom dad son daughter child baby wife husband spouse partner parent grandmother grandfather sister brother').split(' '),
 );
@@ -1309,6 +1321,15 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       }
       return k;
     };
+    // "you"/"your" said to the reader, not "your patients/office"
+    const toldYou = () => {
+      for (const p of positions(trig, SECOND_FAMILY)) {
+        if (lower.startsWith('your', p) && CLINICIAN_ADDRESSED.test(lower.slice(p, p + 30))) continue;
+        const sentence = sentenceAround(text, p, p + 4);
+        if (!STAFF_CONTEXT.test(sentence) && !WORK_CONTEXT.test(sentence)) return true;
+      }
+      return false;
+    };
     const personal = (family: TriggerFamily) => {
       let k = 0;
       for (const p of positions(trig, family)) {
@@ -1322,14 +1343,21 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
         if (family === FIRST_FAMILY && lower.startsWith('my', p) && CLINICIAN_POSSESSION.test(lower.slice(p, p + 30))) continue;
         // the health word must belong to the pronoun: "your A1c", "your recent MRI", "my ankles are
         // swollen", or a care noun first: "your appointment for ...", "your results show ..."
-        const pw = lower.indexOf(' ', p) + 1;
-        const nwEnd = Math.min(lower.length, pw + 20);
-        let nw = pw;
-        while (nw < nwEnd && ((lower.charCodeAt(nw) >= 97 && lower.charCodeAt(nw) <= 122) || lower.charCodeAt(nw) === 45)) nw++;
-        const nextWord = lower.slice(pw, nw);
-        const reach = family === FIRST_FAMILY || CARE_NOUNS.has(nextWord) ? 60 : 22;
+        // a care noun among the next three words: "your results", "your six-week follow-up visit"
+        let careNoun = false;
+        let pw = lower.indexOf(' ', p) + 1;
+        for (let w = 0; w < 3 && pw > 0 && !careNoun; w++) {
+          const nwEnd = Math.min(lower.length, pw + 20);
+          let nw = pw;
+          while (nw < nwEnd && ((lower.charCodeAt(nw) >= 97 && lower.charCodeAt(nw) <= 122) || lower.charCodeAt(nw) === 45)) nw++;
+          careNoun = CARE_NOUNS.has(lower.slice(pw, nw));
+          if (nw === pw || lower.charCodeAt(nw) !== 32) break;
+          pw = nw + 1;
+        }
+        const reach = family === FIRST_FAMILY || careNoun ? 60 : 22;
         if (!anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) &&
-            !anyIn(codes, p + 1, p + reach, (c) => c.category === 'lab-value')) continue;
+            // a value with a unit reads as a result a little further on ("your ferritin came back at 560 ng/mL")
+            !anyIn(codes, p + 1, p + Math.max(reach, 45), (c) => c.category === 'lab-value')) continue;
         // sentences about courses, talks, articles, schedules or staff are not about one's own care
         const sentence = sentenceAround(text, p, p + 4);
         if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) continue;
@@ -1342,6 +1370,12 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       addId(unitEv, 'name-in-clinical-context');
       patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
+    } else if (addressed && ctx.soleRecipient && ctx.senderIsClinician && !ctx.recipientIsClinician && !ctx.soleRecipient.toLowerCase().endsWith(ctx.senderDomain) &&
+        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && t.info.category === 'diagnosis') && toldYou()) {
+      // a clinician writing to one outside person, greeted by name, about a diagnosis ("Ana, the
+      // biopsy confirmed ... I will call you"): most likely the patient or family; medium strength
+      addId(unitEv, 'name-near-health');
+      reasons.add('name-near-health', where, `recipient ${maskValue('name-in-clinical-context', addressed)} told of a diagnosis`);
     } else if (!addressed && ctx.soleRecipient && secondPersonHealth() >= 2) {
       // no greeting, but one person is told twice or more about "your <diagnosis/result/drug>":
       // the recipient's address identifies the patient
@@ -1357,15 +1391,18 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       }
     }
   }
-  // a name written right before a DOB/MRN/member ID, or followed by a bare age, is the patient's
+  // a name written right before a DOB/MRN/member ID, or followed by a bare age, is the patient's;
+  // a name right before a street address ("Jane Roe, 12 Elm St, ...") is a located person: medium
   for (const f of ids) {
-    if (f.category !== 'dob' && f.category !== 'mrn' && f.category !== 'member-id') continue;
+    const address = f.category === 'address';
+    if (f.category !== 'dob' && f.category !== 'mrn' && f.category !== 'member-id' && !address) continue;
     const head = text.slice(Math.max(0, f.start - 50), f.start);
     const nm = NAME_BEFORE_ID.exec(head);
     if (!nm) continue;
     const v = nm[1]!;
     const st = f.start - head.length + nm.index;
-    if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length);
+    if (address && /\n/.test(head.slice(nm.index))) continue; // a signature block: name, then the address below
+    if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, address);
   }
   // ", 16," or " (16)" after a name: starts two characters before a run of at most three digits
   // (the candidates are tried in order, a candidate inside the previous match skipped, as execAtCandidates does)
@@ -1471,7 +1508,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     roles.forEach((r, i) => {
       // a name column is a person; it is clinical context only when the table also carries health data
       if (r === 'name') reasons.add(roles.includes('health') || roles.includes('code') ? 'name-in-clinical-context' : 'person-name', where, `column '${tb.cols[i]!.slice(0, 30)}' of ${tb.rows.length} row(s)`);
-      else if (r && r !== 'health' && r !== 'code') reasons.add(r, where, `column '${tb.cols[i]!.slice(0, 30)}'`);
+      else if (r && r !== 'health' && r !== 'note' && r !== 'code') reasons.add(r, where, `column '${tb.cols[i]!.slice(0, 30)}'`);
     });
     const personalCols = roles.filter((r) => r === 'name' || r === 'phone' || r === 'address' || r === 'email' || r === 'ssn' || r === 'dob').length;
     if (roles.includes('name') && personalCols >= 2) hasPii = true;
@@ -1486,10 +1523,12 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
         const r = roles[i];
         const cell = cells[i];
         if (!r || !cell) continue;
-        if (r === 'health') {
+        if (r === 'note') continue; // its health words and codes were counted with the row's text
+        if (r === 'health' && threeLetters(cell)) {
           // the header says this cell is health data (a diagnosis, an allergy, a medication)
-          if (threeLetters(cell) && !/^(?:none|n\/?a|no|nil|unknown|-+)$/i.test(cell.trim())) addHealthHit(ev, `col:${i}`, 'clinical', 2.5);
-        } else if (r === 'code') {
+          if (!/^(?:none|n\/?a|no|nil|unknown|-+)$/i.test(cell.trim())) addHealthHit(ev, `col:${i}`, 'clinical', 2.5);
+        } else if (r === 'code' || r === 'health') {
+          // a code column, or a code in a health column ("Proc 93306", "Dx K57.32")
           const code = cell.trim().toUpperCase();
           if (/^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$/.test(code)) {
             addHealthHit(ev, `c:cpt:${code}`, 'cpt', CODE_WEIGHTS['cpt']!);
@@ -1497,7 +1536,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
           } else if (isValidIcd10(code)) {
             addHealthHit(ev, `c:icd10:${code}`, 'icd10', CODE_WEIGHTS['icd10']!);
             reasons.add('icd10', where, code);
-          } else if (hasDigit(cell)) addHealthHit(ev, `col:${i}`, 'clinical', 1);
+          } else if (r === 'code' && hasDigit(cell)) addHealthHit(ev, `col:${i}`, 'clinical', 1);
         } else if (r === 'name') {
           if (/\p{Lu}\p{L}/u.test(cell)) {
             addId(ev, 'name-in-clinical-context');
@@ -1563,6 +1602,8 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
   const senderNames: Array<readonly string[]> = [];
   const correspondentNames = new Set<string>();
   let senderIsClinician = false;
+  let recipientIsClinician = false;
+  let senderDomain = '';
   for (const c of ex.correspondents) {
     const p = correspondent(c.name, c.address);
     if (p.tokens.length > 0) {
@@ -1571,6 +1612,8 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     }
     if (c.name) correspondentNames.add(p.folded);
     if (c.field === 'from' && p.clinician) senderIsClinician = true;
+    if ((c.field === 'to' || c.field === 'cc') && p.clinician) recipientIsClinician = true;
+    if (c.field === 'from' && !senderDomain && c.address.includes('@')) senderDomain = c.address.slice(c.address.lastIndexOf('@')).toLowerCase();
   }
   const ctx: ScoreCtx = {
     pol,
@@ -1582,6 +1625,8 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     bulk: ex.bulk,
     soleRecipient: soleRecipient(ex),
     senderIsClinician,
+    recipientIsClinician,
+    senderDomain,
   };
   let best = 0;
   let pii = false;
