@@ -144,6 +144,15 @@ describe('cert user-keys list | remove, seen by the running gateway', () => {
       db.close();
     }
   };
+  /** State, hold reason and attempts of every message to `to` (metadata only), for a failure message. */
+  const statesFor = (to: string): unknown[] => {
+    const db = new Database(join(setup.dir, 'data', 'sealgate.db'), { readonly: true });
+    try {
+      return db.prepare('SELECT m.state, m.hold_reason, m.attempts, m.last_error, r.status, r.last_reply FROM messages m JOIN recipients r ON r.message_id = m.id WHERE r.address = ? ORDER BY m.received_at').all(to);
+    } finally {
+      db.close();
+    }
+  };
   const encryptedTo = async (tag: string, to: string): Promise<Buffer> => {
     const smime = await opensslEncrypt(Buffer.concat([Buffer.from('Content-Type: message/rfc822\r\n\r\n'), innerMessage(tag, to)]), [pki.ids[to]!.certPath], 'aes-256-cbc', 'rsa-pkcs1');
     return Buffer.from(smime.toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1');
@@ -189,6 +198,9 @@ describe('cert user-keys list | remove, seen by the running gateway', () => {
     await new Promise((r) => setTimeout(r, 11_000));
     const back = await sendMail(setup.inboundPort, { from: 'partner@example.test', to: [NURSE], data: await encryptedTo('re-imported', NURSE) });
     expect(back.code, back.final).toBe(250);
-    expect(withoutTrace((await deliveredWith('personal re-imported')).data).equals(innerMessage('re-imported', NURSE))).toBe(true);
+    const reimported = await deliveredWith('personal re-imported').catch((e: Error) => {
+      throw new Error(`${e.message}; messages to ${NURSE}: ${JSON.stringify(statesFor(NURSE))}; gateway log (last lines): ${gw?.stdout().split('\n').slice(-15).join('\n')}; stderr: ${gw?.stderr().slice(-1500)}`);
+    });
+    expect(withoutTrace(reimported.data).equals(innerMessage('re-imported', NURSE))).toBe(true);
   }, 120_000);
 });
