@@ -116,8 +116,8 @@ interface LabelledSpec {
 const LABELLED: LabelledSpec[] = [
   {
     category: 'mrn',
-    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|MR(?=\\s*[:#]?\\s*\\d)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|(?:Resident|Client)\\s*(?:ID|No\\.?|Number|#)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
-    keywords: ['mrn', 'mr', 'med', 'medical', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'hospital', 'unit', 'resident', 'client', 'empi', 'emr', 'ehr', 'enterprise'],
+    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|MR(?=\\s*[:#]?\\s*\\d)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|Unit\\s*Record\\s*(?:No\\.?|Number|#)?|(?:NHS|CHI|IHI)\\s*(?:No\\.?|Number|#)?|(?:Personal\\s*)?Health\\s*(?:Card|Insurance)\\s*(?:No\\.?|Number|#)|PHN|ULI|URN|UR\\s*(?:No\\.?|Number|#)|(?:Resident|Client)\\s*(?:ID|No\\.?|Number|#)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
+    keywords: ['mrn', 'mr', 'med', 'medical', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'hospital', 'unit', 'resident', 'client', 'empi', 'emr', 'ehr', 'enterprise', 'nhs', 'chi', 'ihi', 'personal', 'phn', 'uli', 'urn', 'ur'],
     minDigits: 4,
   },
   {

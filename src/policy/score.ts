@@ -129,7 +129,7 @@ const PATIENT_NAME = new RegExp(
 );
 const PATIENT_NAME_FAMILY = registerTriggers('patient-name', ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary', 'referring', 'referral', 'refer', 'referred', 'seeing', 'saw', 'evaluate', 'evaluated', 'evaluating', 'admit', 'admitted', 'admitting', 'discharge', 'discharged', 'discharging', 'treat', 'treated', 'treating', 'examined']);
 // "Jane Roe (DOB ...", "Jane Roe, MRN ...", "Jane Roe, 16," : a name right before an identifier or an age
-const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#?|[Mm]ember(?: ID| #| No\\.?)?|[Pp]olicy(?: #| No\\.?| Number)?|[Ss]ubscriber(?: ID| #)?|[Aa]ge|ID)?[ \\t]*[:#]?[ \\t]*$`, 'u');
+const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#?|[Mm]ember(?: ID| #| No\\.?)?|[Pp]olicy(?: #| No\\.?| Number)?|[Ss]ubscriber(?: ID| #)?|[Aa]ge|ID|(?:NHS|CHI|IHI|PHN|URN|UR|[Hh]ealth [Cc]ard|[Hh]osp(?:ital)?|[Cc]hart|[Mm]edicare|[Uu]nit)(?: [Nn]o\.?| [Nn]umber| #)?)?[ \\t]*[:#]?[ \\t]*$`, 'u');
 const PREP_FAMILY = registerTriggers('prep', ['for', 'with']);
 const PREP_NAME = new RegExp(`(?:for|with)\\s+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?\\s+)?(${FULL_NAME})`, 'uy');
 /** Record and care nouns that, followed by "for/with/of NAME", make NAME the patient. */
@@ -158,7 +158,7 @@ function isRecordNoun(lower: string, s: number, e: number): boolean {
 const CARE_ACTIVE_FAMILY = registerTriggers('care-active', ['had', 'has', 'underwent', 'received', 'developed', 'reports', 'reported', 'presented', 'presents', 'denies', 'complains', 'tolerated', 'completed']);
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 // the age is on the name's line and a human age: "(724)" on the next line is an area code
-const SHORT_AGE_AT = /,[ \t](?:1[01]\d|\d{1,2}),|[ \t]\((?:1[01]\d|\d{1,2})[ \t]?(?:y|yo|y\/o|yrs?|years?)?\)/y;
+const SHORT_AGE_AT = /,[ \t](?:1[01]\d|\d{1,2}),|,[ \t](?:1[01]\d|\d{1,2})[ \t]?(?:yo[ \t]?)?[MF](?![A-Za-z0-9])|[ \t]\((?:1[01]\d|\d{1,2})[ \t]?(?:y|yo|y\/o|yrs?|years?|[MF])?\)/y;
 const LAST_FIRST_AT = new RegExp(`(?<![\\p{L}.])(\\p{Lu}\\p{Ll}[\\p{L}'’-]+,[ \\t]\\p{Lu}\\p{Ll}[\\p{L}'’-]*)(?![\\p{L}])`, 'uy');
 const LETTER = /\p{L}/u;
 const UPPER = /\p{Lu}/u;
@@ -200,6 +200,8 @@ function healthAny0(terms: TermHit[]): boolean {
 const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
 const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
 const CREDENTIAL_TOKEN = /^(?:MD|DO|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq|Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?$/;
+/** The start of a meeting roster line: the people on it are attendees, not patients. */
+const ROSTER_LINE = /^[ \t>]*(?:present|attendees|attended|in attendance|members present|apologies|absent|excused|invited|guests|chair|minutes taken by|distribution|cc)\s*[:\-–]/i;
 const STAFF_ROLE_BEFORE = /\b(?:present|attendees|attending|absent|excused|nurse|educator|manager|director|coordinator|chair|chief|colleague|our|welcome|congratulations\s+to|by|presenter|speaker|instructor|supervisor|administrator|officer|assistant|secretary|recruiter|volunteer|technician|therapist|pharmacist|physician|provider|staff|employee|team\s+member|president|dean|professor|contact)\s*[,:\-–]?\s*$/i;
 const TITLE_BEFORE = /(?:\bDr|\bDoctor|\bProf|\bProfessor|\bNurse|\bPharmacist|\bDrs)\.?\s*$/;
 const ORG_WORDS = new Set(
@@ -470,6 +472,8 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
   const tab = new NextOf(text, '\t');
   const pipe = new NextOf(text, '|');
   const comma = new NextOf(text, ',');
+  // semicolon-separated CSV (spreadsheets in locales with a decimal comma): attachments only
+  const semi = tabular ? new NextOf(text, ';') : undefined;
   const quote = new NextOf(text, '"');
   const lineEnd = (ls: number) => {
     const e = text.indexOf('\n', ls);
@@ -483,7 +487,7 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
   const direct = n < TABLE_MAX_LINES;
   while (ls <= n && lineNo < TABLE_MAX_LINES) {
     if (direct) {
-      const p = Math.min(tab.from(ls), pipe.from(ls), comma.from(ls));
+      const p = Math.min(tab.from(ls), pipe.from(ls), comma.from(ls), semi ? semi.from(ls) : Infinity);
       if (p === Infinity) break;
       // back to the start of p's line (a loop: lastIndexOf is a runtime call, slower for these short distances)
       ls = p;
@@ -503,6 +507,7 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
     if (tab.from(ls) < le) delim = '\t';
     else if (p1 < le && pipe.from(p1 + 1) < le) delim = '|';
     else if (tabular && c1 < le) delim = ',';
+    else if (semi && semi.from(ls) < le) delim = ';';
     // CSV pasted into a message body: a header of 3+ short column names with a known role
     else if (c1 < le && comma.from(c1 + 1) < le && !endsWithSentenceMark(text, ls, le)) delim = ',';
     if (!delim) {
@@ -585,8 +590,8 @@ function columnRoleOf(header: string): ColRole | undefined {
   const h = header.replace(/[_\-.]+/g, ' ');
   if (/\b(?:ssn|social security)\b/.test(h)) return 'ssn';
   if (/\bmbi\b|medicare (?:id|number|beneficiary|no)/.test(h)) return 'mbi';
-  if (/\b(?:mrn|med(?:ical)? ?rec(?:ord)?s?(?: ?(?:num|no|number|#|id))?|chart(?: ?(?:no|num|number|#|id))?|(?:patient|pt|pat) ?(?:id|no|num|number|#)|emr|ehr|empi)\b/.test(h)) return 'mrn';
-  if (/\b(?:dob|birth|birthdate|date of birth|born)\b/.test(h)) return 'dob';
+  if (/\b(?:mrn|med(?:ical)? ?rec(?:ord)?s?(?: ?(?:num|no|number|#|id))?|chart(?: ?(?:no|num|number|#|id))?|(?:patient|pt|pat) ?(?:id|no|num|number|#)|hosp(?:ital)? ?(?:no|num|number|#)|nhs ?(?:no|num|number)?|urn|ur ?(?:no|number)|phn|health ?card(?: ?(?:no|number|#))?|case ?(?:no|num|number|#)|emr|ehr|empi)\b/.test(h)) return 'mrn';
+  if (/\b(?:dob|d o b|birth|birthdate|date of birth|born)\b/.test(h)) return 'dob';
   if (/\b(?:member|mbr|subscriber|subscr|policy|insurance|ins|plan|beneficiary|medicaid|insured)\b.*\b(?:id|no|num|number|#)\b|\b(?:member|mbr|subscriber) ?id\b/.test(h)) return 'member-id';
   if (/\b(?:account|acct|claim|icn|accession|acc|rx ?(?:#|no|num|number)|encounter|enc|visit ?(?:#|no|id|num)|auth(?:orization)?|fin|csn|har)\b/.test(h) && !/\b(?:bank|routing)\b/.test(h)) return 'account-number';
   if (/\b(?:dos|date of service|service date|svc date|visit date|admit|admission|discharge|collected|encounter date|appt|appointment)\b/.test(h)) return 'date-of-service';
@@ -598,7 +603,7 @@ function columnRoleOf(header: string): ColRole | undefined {
   // "Reason", "Description": health data in a visit list, pay or invoice notes elsewhere; only the
   // health words and codes in their cells count
   if (/\b(?:reason|reasons|desc|description)\b/.test(h)) return 'note';
-  if (/\b(?:patient|pt|pat|name|beneficiary|subscriber|insured|member|mbr|last|first|client|resident|student|child)\b/.test(h) && !/\b(?:id|no|num|number|#|provider|physician|doctor|prescriber|staff|employee|author|speaker|presenter|facility|clinic|hospital|practice|plan|drug|file|user|vendor|company|count|counts|total|population|volume|visits|encounters|days|rate|percent|type|category|group|age|gender|sex|status|satisfaction|experience|education|safety|flow|portal|care|mix|panel)\b/.test(h)) return 'name';
+  if (/\b(?:patient|pt|pat|name|beneficiary|subscriber|insured|member|mbr|last|first|client|resident|student|child|surname|forename|forenames|given)\b/.test(h) && !/\b(?:id|no|num|number|#|provider|physician|doctor|prescriber|staff|employee|author|speaker|presenter|facility|clinic|hospital|practice|plan|drug|file|user|vendor|company|count|counts|total|population|volume|visits|encounters|days|rate|percent|type|category|group|age|gender|sex|status|satisfaction|experience|education|safety|flow|portal|care|mix|panel)\b/.test(h)) return 'name';
   return undefined;
 }
 
@@ -1256,6 +1261,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       if (!isLikelyName(v, ctx, text, st, st + v.length)) return;
       // one record per line: "Okonkwo, Chidi - last A1c 9.4%" names the person the line is about
       const ls = text.lastIndexOf('\n', st) + 1;
+      // a list of full names ("Present: Ana Ruiz, Ben Okafor, ..."): "Ruiz, Ben" is the end of one
+      // name and the start of the next, not "Last, First"; so is any name on a roster line
+      if (ROSTER_LINE.test(text.slice(ls, Math.min(st, ls + 40)))) return;
+      if (/\p{Lu}\p{Ll}+[ \t]$/u.test(text.slice(Math.max(ls, st - 30), st)) && /^[ \t]\p{Lu}\p{Ll}+(?:[ \t]*(?:,|$|\n|\r| and\b))/u.test(text.slice(st + v.length, st + v.length + 40))) return;
       let le = text.indexOf('\n', st);
       if (le < 0) le = text.length;
       lf.push({ v, st, sameLine: anyIn(terms, ls, le, (t) => t.info.weight >= 1 && t.start > st) });
