@@ -661,6 +661,8 @@ function attachmentOnly(c: Ctx): Draft {
   const body = pick(r, ['Please see attached as discussed.', 'Attached. Let me know if anything is missing.', 'As requested.', 'See enclosed - thanks.', 'FYI']);
   const base = { from: addr(c.clerk, c.org), to: [addr(c.doc2, c.other)], subject: pick(r, ['documents', 'as discussed', 'paperwork', 'Scan from MFD']), text: `${body}\n\n${c.clerk.given}` };
   const inner = pick(r, [referral, discharge, pathology, radiology, priorAuth])(c);
+  // a draft whose PHI is already in an attachment of its own: forward that attachment
+  if (inner.attachments?.length) return { ...base, attachments: inner.attachments };
   if (v === 0) {
     const raw = assemble(r, inner);
     return { ...base, attachments: [{ filename: 'forwarded.eml', type: 'message/rfc822', data: raw, rfc822: true }] };

@@ -1011,6 +1011,8 @@ const CARE_NOUNS = new Set(
     // a relative's care: "your mother Evelyn Price's MRI"
     'mother father mom dad son daughter child baby wife husband spouse partner parent grandmother grandfather sister brother').split(' '),
 );
+/** "you're booked", "you are scheduled", "you have been listed": an appointment for the reader. */
+const BOOKED_AFTER_YOU = /^you(?:'re|’re| are| have been|'ve been|’ve been| were)?\s+(?:now\s+|all\s+)?(?:booked|scheduled|rebooked|rescheduled|listed|due|down)\s+(?:in|for|on|at|to)\b/;
 const CLINICIAN_ADDRESSED = /^your\s+(?:patients?|practice|office|clinic|team|staff|colleagues?|referral|request|question|panel|unit|department|members?|residents?|students?|employees?|organi[sz]ation|facility)\b/;
 const CLINICIAN_POSSESSION = /^my\s+(?:experience|practice|clinic|office|patients?|panel|view|opinion|team|colleagues?|understanding|read|reading|take|practice's|department|service|unit|residents?|students?)\b/;
 const CLINICIAN_CREDENTIALS = new Set(['md', 'do', 'dr', 'rn', 'np', 'pa', 'pa-c', 'pharmd', 'dnp', 'phd', 'aprn', 'fnp', 'lpn', 'crna', 'dds', 'dmd', 'od', 'lcsw', 'mbbs', 'rph']);
@@ -1363,7 +1365,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
           if (nw === pw || lower.charCodeAt(nw) !== 32) break;
           pw = nw + 1;
         }
-        const reach = family === FIRST_FAMILY || careNoun ? 60 : 22;
+        // "you're booked in on 7 July at 13:15 for the check on ...": an appointment said to the
+        // reader, whose reason comes after the date and time
+        const booked = family === SECOND_FAMILY && BOOKED_AFTER_YOU.test(lower.slice(p, p + 40));
+        const reach = booked ? 110 : family === FIRST_FAMILY || careNoun ? 60 : 22;
         if (!anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) &&
             // a value with a unit reads as a result a little further on ("your ferritin came back at 560 ng/mL")
             !anyIn(codes, p + 1, p + Math.max(reach, 45), (c) => c.category === 'lab-value')) continue;
