@@ -429,6 +429,8 @@ function cptCodes(text: string, a: number, b: number, out: Finding[]): void {
     const before = text.slice(Math.max(ls, m.index - 4), m.index);
     if (/[A-Z]{2}\s$/.test(before) && !/(?:CPT|PCS|DOS)\s$/.test(before)) continue; // "OK 74148" is a ZIP code
     if (/^\d{5}$/.test(v) && Number(v) < 100) continue;
+    // category I codes begin 00100-01999 (anaesthesia), then 10004 up: "07700 900123" is a phone number
+    if (/^0[2-9]\d{3}$/.test(v)) continue;
     cpt.push([ls, { category: 'cpt', start: m.index, end: m.index + v.length, value: v }]);
   }
   HCPCS_SCAN.lastIndex = a;
