@@ -1011,6 +1011,16 @@ const CARE_NOUNS = new Set(
     // a relative's care: "your mother Evelyn Price's MRI"
     'mother father mom dad son daughter child baby wife husband spouse partner parent grandmother grandfather sister brother').split(' '),
 );
+/** The reply quotes a message written from `address` ("On 3 May, ana@mail.example wrote:" / "From: ... <ana@...>"). */
+function quotesAddress(text: string, address: string): boolean {
+  const at = text.toLowerCase().indexOf(address.toLowerCase());
+  if (at < 0) return false;
+  const ls = text.lastIndexOf('\n', at) + 1;
+  let le = text.indexOf('\n', at);
+  if (le < 0) le = text.length;
+  return /\bwrote:?\s*$|^\s*(?:From|Sender)\s*:/i.test(text.slice(ls, le)) || /\bwrote:/.test(text.slice(at, at + 80));
+}
+
 /** "you're booked", "you are scheduled", "you have been listed": an appointment for the reader. */
 const BOOKED_AFTER_YOU = /^you(?:'re|’re| are| have been|'ve been|’ve been| were)?\s+(?:now\s+|all\s+)?(?:booked|scheduled|rebooked|rescheduled|listed|due|down)\s+(?:in|for|on|at|to)\b/;
 const CLINICIAN_ADDRESSED = /^your\s+(?:patients?|practice|office|clinic|team|staff|colleagues?|referral|request|question|panel|unit|department|members?|residents?|students?|employees?|organi[sz]ation|facility)\b/;
@@ -1305,13 +1315,18 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
   // the recipient addressed by name about "your" care, or a patient writing about "my" care
   if (!bulk && (anyHealth(terms) || anyLabValue(codes))) {
     let addressed: string | undefined;
+    let addressedQuoted = false; // greeted only inside quoted history
     // a message that opens with the recipient's name ("Ana Folau, your potassium ...")
     const opening = /^\s*(\p{Lu}[\p{L}'’-]+)(?:[ \t]+\p{Lu}[\p{L}'’-]+)?,/u.exec(text.slice(0, 80));
     if (opening && ctx.recipientNames.some((toks) => toks.includes(foldName(opening[1]!)))) addressed = opening[1]!;
     for (const p of positions(trig, SALUTATION_FAMILY)) {
       // only at the start of a line (after optional quoting)
       let q = p - 1;
-      while (q >= 0 && (text[q] === ' ' || text[q] === '\t' || text[q] === '>')) q--;
+      let quoted = false;
+      while (q >= 0 && (text[q] === ' ' || text[q] === '\t' || text[q] === '>')) {
+        if (text[q] === '>') quoted = true;
+        q--;
+      }
       if (q >= 0 && text[q] !== '\n') continue;
       SALUTATION.lastIndex = p;
       const sm = SALUTATION.exec(text);
@@ -1319,6 +1334,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       const n = foldName(sm[1]!);
       if (ctx.recipientNames.some((toks) => toks.includes(n))) {
         addressed = sm[1]!;
+        addressedQuoted = quoted;
         break;
       }
     }
@@ -1384,8 +1400,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       addId(unitEv, 'name-in-clinical-context');
       patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
-    } else if (addressed && ctx.soleRecipient && ctx.senderIsClinician && !ctx.recipientIsClinician && !ctx.soleRecipient.toLowerCase().endsWith(ctx.senderDomain) &&
-        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && t.info.category === 'diagnosis') && toldYou()) {
+    } else if (addressed && ctx.soleRecipient && !ctx.recipientIsClinician && !ctx.soleRecipient.toLowerCase().endsWith(ctx.senderDomain) &&
+        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && t.info.category === 'diagnosis') &&
+        ((ctx.senderIsClinician && toldYou()) || (!addressedQuoted && quotesAddress(text, ctx.soleRecipient)))) {
+      // (or anyone answering, greeted above the quote, a mailbox whose own message is quoted below:
+      // "Dear Ana, the results confirm ... On 3 May, ana@mail.example wrote: ...")
       // a clinician writing to one outside person, greeted by name, about a diagnosis ("Ana, the
       // biopsy confirmed ... I will call you"): most likely the patient or family; medium strength
       addId(unitEv, 'name-near-health');
