@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { type PolicyConfig, scoreMessage, type PhiDecision } from '../policy/index.js';
 import { loadBundledTerms } from '../policy/lexicon.js';
 import { generateHoldout } from './holdout-gen.js';
+import { generateHoldoutB } from './holdout-gen-b.js';
 
 export interface Label {
   file: string;
@@ -154,11 +155,13 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const ai = args.indexOf('--ablate');
   const fraction = ai >= 0 ? Number(args.splice(ai, 2)[1]) : 0;
   // --holdout [SEED]: the generated hold-out corpus (src/bench/holdout-gen.ts) instead of a directory
-  const hi = args.indexOf('--holdout');
-  const seed = hi >= 0 && /^\d+$/.test(args[hi + 1] ?? '') ? Number(args.splice(hi, 2)[1]) : 14;
-  if (hi >= 0 && args[hi] === '--holdout') args.splice(hi, 1);
-  const holdout = hi >= 0 ? generateHoldout(seed) : undefined;
-  const dir = holdout ? `generated hold-out (seed ${seed})` : args[0] ? resolve(args[0]) : DEFAULT_CORPUS;
+  // --holdout-b [SEED]: the second, independently written generator (src/bench/holdout-gen-b.ts)
+  const hi = args.findIndex((a) => a === '--holdout' || a === '--holdout-b');
+  const b = hi >= 0 && args[hi] === '--holdout-b';
+  const seed = hi >= 0 && /^\d+$/.test(args[hi + 1] ?? '') ? Number(args.splice(hi, 2)[1]) : b ? 7 : 14;
+  if (hi >= 0 && (args[hi] === '--holdout' || args[hi] === '--holdout-b')) args.splice(hi, 1);
+  const holdout = hi < 0 ? undefined : b ? generateHoldoutB(seed) : generateHoldout(seed);
+  const dir = holdout ? `generated hold-out${b ? ' B' : ''} (seed ${seed})` : args[0] ? resolve(args[0]) : DEFAULT_CORPUS;
   const run = (cfg?: PolicyConfig) => (holdout ? evaluateMessages(holdout, cfg) : evaluate(dir, cfg));
   const r = run();
   process.stdout.write(report(r, dir) + '\n');

@@ -116,8 +116,8 @@ interface LabelledSpec {
 const LABELLED: LabelledSpec[] = [
   {
     category: 'mrn',
-    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|MR(?=\\s*[:#]?\\s*\\d)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|(?:Resident|Client)\\s*(?:ID|No\\.?|Number|#)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
-    keywords: ['mrn', 'mr', 'med', 'medical', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'hospital', 'unit', 'resident', 'client', 'empi', 'emr', 'ehr', 'enterprise'],
+    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|MR(?=\\s*[:#]?\\s*\\d)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|Unit\\s*Record\\s*(?:No\\.?|Number|#)?|(?:NHS|CHI|IHI)\\s*(?:No\\.?|Number|#)?|(?:Personal\\s*)?Health\\s*(?:Card|Insurance)\\s*(?:No\\.?|Number|#)|PHN|ULI|URN|UR\\s*(?:No\\.?|Number|#)|(?:Resident|Client)\\s*(?:ID|No\\.?|Number|#)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
+    keywords: ['mrn', 'mr', 'med', 'medical', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'hospital', 'unit', 'resident', 'client', 'empi', 'emr', 'ehr', 'enterprise', 'nhs', 'chi', 'ihi', 'personal', 'phn', 'uli', 'urn', 'ur'],
     minDigits: 4,
   },
   {
@@ -429,6 +429,8 @@ function cptCodes(text: string, a: number, b: number, out: Finding[]): void {
     const before = text.slice(Math.max(ls, m.index - 4), m.index);
     if (/[A-Z]{2}\s$/.test(before) && !/(?:CPT|PCS|DOS)\s$/.test(before)) continue; // "OK 74148" is a ZIP code
     if (/^\d{5}$/.test(v) && Number(v) < 100) continue;
+    // category I codes begin 00100-01999 (anaesthesia), then 10004 up: "07700 900123" is a phone number
+    if (/^0[2-9]\d{3}$/.test(v)) continue;
     cpt.push([ls, { category: 'cpt', start: m.index, end: m.index + v.length, value: v }]);
   }
   HCPCS_SCAN.lastIndex = a;

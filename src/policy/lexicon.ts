@@ -89,6 +89,31 @@ export function tokenize(s: string): string[] {
   return s.toLowerCase().match(TOKEN) ?? [];
 }
 
+/**
+ * A token in British (and Commonwealth) medical spelling: anaemia, oedema, haemoglobin, apnoea,
+ * diarrhoea, coeliac, tumour, paediatric, orthopaedic, gynaecology, anaesthetic, ischaemia,
+ * oestrogen, foetal, hospitalised, neurone, behaviour, sulphate. Applied when the lexicon is built,
+ * so the token pass is unchanged.
+ */
+export function britishSpelling(tok: string): string {
+  if (tok.length < 4) return tok;
+  return tok
+    .replace(/^(edem|esophag|estrog|estradiol)/, 'o$1')
+    .replace(/^fet(al|us|uses)$/, 'foet$1')
+    .replace(/^(hyper|hypo|an|dys|poly)?hem(?=at|o|orrh|olys|angi|ophil)/, (_m, pre: string | undefined) => `${pre ?? ''}haem`)
+    .replace(/(?<!syst|acad|boh)([^a])emi(a|as|c)$/, '$1aemi$2')
+    .replace(/pnea(s?)$/, 'pnoea$1')
+    .replace(/rrhea(l?)$/, 'rrhoea$1')
+    .replace(/^celiac$/, 'coeliac')
+    .replace(/^(tum|behavi|col|hum)or(s?)$/, '$1our$2')
+    .replace(/^(ortho)?ped(iatric|iatrics|iatrician|ic|ics)$/, (_m, o: string | undefined, rest: string) => `${o ?? ''}paed${rest}`)
+    .replace(/^(gyn|an|ischem)(ec|esth|i)/, (m) => (m.startsWith('gynec') ? 'gynaec' : m.startsWith('anesth') ? 'anaesth' : m.startsWith('ischemi') ? 'ischaemi' : m))
+    .replace(/^neuron$/, 'neurone')
+    .replace(/iz(e|ed|es|ing|ation)$/, 'is$1')
+    .replace(/^sulf(a|ur|on)/, 'sulph$1')
+    .replace(/^cesarean$/, 'caesarean');
+}
+
 function pluralVariants(tok: string): string[] {
   if (/\d$/.test(tok) || tok.length < 3) return [];
   const v = [tok + 's'];
@@ -140,9 +165,14 @@ export class Lexicon {
       const upper = toks.length === 1 && /^[A-Z]{2,6}$/.test(t.term.trim());
       const info: TermInfo = { term: t.term.toLowerCase(), category: t.category, weight: t.weight, upper, label: `'${t.term.toLowerCase()}'` };
       for (const tk of toks) this.vocabulary.add(tk);
-      const last = toks[toks.length - 1]!;
+      // the term as written and, if it differs, in British spelling ("anemia" / "anaemia")
+      const uk = toks.map(britishSpelling);
+      const forms = uk.some((tk, i) => tk !== toks[i]) ? [toks, uk] : [toks];
+      for (const tk of uk) this.vocabulary.add(tk);
+      for (const form of forms) {
+      const last = form[form.length - 1]!;
       for (const lastForm of [last, ...pluralVariants(last)]) {
-        const seq = [...toks.slice(0, -1), lastForm];
+        const seq = [...form.slice(0, -1), lastForm];
         let node = 0;
         for (const tk of seq) {
           let child = edges.get(`${node} ${tk}`);
@@ -157,6 +187,7 @@ export class Lexicon {
         // later lists (organization terms) override bundled weights for the same term
         this.infos[node] = info;
         setFilter(this.firstFilter, filterKey(seq[0]!, 0, seq[0]!.length));
+      }
       }
       n++;
     }

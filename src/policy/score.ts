@@ -129,7 +129,7 @@ const PATIENT_NAME = new RegExp(
 );
 const PATIENT_NAME_FAMILY = registerTriggers('patient-name', ['patient', 'pt', 'resident', 'client', 'member', 'beneficiary', 'referring', 'referral', 'refer', 'referred', 'seeing', 'saw', 'evaluate', 'evaluated', 'evaluating', 'admit', 'admitted', 'admitting', 'discharge', 'discharged', 'discharging', 'treat', 'treated', 'treating', 'examined']);
 // "Jane Roe (DOB ...", "Jane Roe, MRN ...", "Jane Roe, 16," : a name right before an identifier or an age
-const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#?|[Mm]ember(?: ID| #| No\\.?)?|[Pp]olicy(?: #| No\\.?| Number)?|[Ss]ubscriber(?: ID| #)?|[Aa]ge|ID)?[ \\t]*[:#]?[ \\t]*$`, 'u');
+const NAME_BEFORE_ID = new RegExp(`(${FULL_NAME})[ \\t]*[(,:\\-–]?[ \\t]*(?:DOB|D\\.O\\.B\\.?|[Dd]ate of [Bb]irth|[Bb]orn|MRN|MR#?|[Mm]ember(?: ID| #| No\\.?)?|[Pp]olicy(?: #| No\\.?| Number)?|[Ss]ubscriber(?: ID| #)?|[Aa]ge|ID|(?:NHS|CHI|IHI|PHN|URN|UR|[Hh]ealth [Cc]ard|[Hh]osp(?:ital)?|[Cc]hart|[Mm]edicare|[Uu]nit)(?: [Nn]o\.?| [Nn]umber| #)?)?[ \\t]*[:#]?[ \\t]*$`, 'u');
 const PREP_FAMILY = registerTriggers('prep', ['for', 'with']);
 const PREP_NAME = new RegExp(`(?:for|with)\\s+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?\\s+)?(${FULL_NAME})`, 'uy');
 /** Record and care nouns that, followed by "for/with/of NAME", make NAME the patient. */
@@ -158,7 +158,7 @@ function isRecordNoun(lower: string, s: number, e: number): boolean {
 const CARE_ACTIVE_FAMILY = registerTriggers('care-active', ['had', 'has', 'underwent', 'received', 'developed', 'reports', 'reported', 'presented', 'presents', 'denies', 'complains', 'tolerated', 'completed']);
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 // the age is on the name's line and a human age: "(724)" on the next line is an area code
-const SHORT_AGE_AT = /,[ \t](?:1[01]\d|\d{1,2}),|[ \t]\((?:1[01]\d|\d{1,2})[ \t]?(?:y|yo|y\/o|yrs?|years?)?\)/y;
+const SHORT_AGE_AT = /,[ \t](?:1[01]\d|\d{1,2}),|,[ \t](?:1[01]\d|\d{1,2})[ \t]?(?:yo[ \t]?)?[MF](?![A-Za-z0-9])|[ \t]\((?:1[01]\d|\d{1,2})[ \t]?(?:y|yo|y\/o|yrs?|years?|[MF])?\)/y;
 const LAST_FIRST_AT = new RegExp(`(?<![\\p{L}.])(\\p{Lu}\\p{Ll}[\\p{L}'’-]+,[ \\t]\\p{Lu}\\p{Ll}[\\p{L}'’-]*)(?![\\p{L}])`, 'uy');
 const LETTER = /\p{L}/u;
 const UPPER = /\p{Lu}/u;
@@ -200,6 +200,8 @@ function healthAny0(terms: TermHit[]): boolean {
 const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
 const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
 const CREDENTIAL_TOKEN = /^(?:MD|DO|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq|Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?$/;
+/** The start of a meeting roster line: the people on it are attendees, not patients. */
+const ROSTER_LINE = /^[ \t>]*(?:present|attendees|attended|in attendance|members present|apologies|absent|excused|invited|guests|chair|minutes taken by|distribution|cc)\s*[:\-–]/i;
 const STAFF_ROLE_BEFORE = /\b(?:present|attendees|attending|absent|excused|nurse|educator|manager|director|coordinator|chair|chief|colleague|our|welcome|congratulations\s+to|by|presenter|speaker|instructor|supervisor|administrator|officer|assistant|secretary|recruiter|volunteer|technician|therapist|pharmacist|physician|provider|staff|employee|team\s+member|president|dean|professor|contact)\s*[,:\-–]?\s*$/i;
 const TITLE_BEFORE = /(?:\bDr|\bDoctor|\bProf|\bProfessor|\bNurse|\bPharmacist|\bDrs)\.?\s*$/;
 const ORG_WORDS = new Set(
@@ -470,6 +472,8 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
   const tab = new NextOf(text, '\t');
   const pipe = new NextOf(text, '|');
   const comma = new NextOf(text, ',');
+  // semicolon-separated CSV (spreadsheets in locales with a decimal comma): attachments only
+  const semi = tabular ? new NextOf(text, ';') : undefined;
   const quote = new NextOf(text, '"');
   const lineEnd = (ls: number) => {
     const e = text.indexOf('\n', ls);
@@ -483,7 +487,7 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
   const direct = n < TABLE_MAX_LINES;
   while (ls <= n && lineNo < TABLE_MAX_LINES) {
     if (direct) {
-      const p = Math.min(tab.from(ls), pipe.from(ls), comma.from(ls));
+      const p = Math.min(tab.from(ls), pipe.from(ls), comma.from(ls), semi ? semi.from(ls) : Infinity);
       if (p === Infinity) break;
       // back to the start of p's line (a loop: lastIndexOf is a runtime call, slower for these short distances)
       ls = p;
@@ -503,6 +507,7 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
     if (tab.from(ls) < le) delim = '\t';
     else if (p1 < le && pipe.from(p1 + 1) < le) delim = '|';
     else if (tabular && c1 < le) delim = ',';
+    else if (semi && semi.from(ls) < le) delim = ';';
     // CSV pasted into a message body: a header of 3+ short column names with a known role
     else if (c1 < le && comma.from(c1 + 1) < le && !endsWithSentenceMark(text, ls, le)) delim = ',';
     if (!delim) {
@@ -585,8 +590,8 @@ function columnRoleOf(header: string): ColRole | undefined {
   const h = header.replace(/[_\-.]+/g, ' ');
   if (/\b(?:ssn|social security)\b/.test(h)) return 'ssn';
   if (/\bmbi\b|medicare (?:id|number|beneficiary|no)/.test(h)) return 'mbi';
-  if (/\b(?:mrn|med(?:ical)? ?rec(?:ord)?s?(?: ?(?:num|no|number|#|id))?|chart(?: ?(?:no|num|number|#|id))?|(?:patient|pt|pat) ?(?:id|no|num|number|#)|emr|ehr|empi)\b/.test(h)) return 'mrn';
-  if (/\b(?:dob|birth|birthdate|date of birth|born)\b/.test(h)) return 'dob';
+  if (/\b(?:mrn|med(?:ical)? ?rec(?:ord)?s?(?: ?(?:num|no|number|#|id))?|chart(?: ?(?:no|num|number|#|id))?|(?:patient|pt|pat) ?(?:id|no|num|number|#)|hosp(?:ital)? ?(?:no|num|number|#)|nhs ?(?:no|num|number)?|urn|ur ?(?:no|number)|phn|health ?card(?: ?(?:no|number|#))?|case ?(?:no|num|number|#)|emr|ehr|empi)\b/.test(h)) return 'mrn';
+  if (/\b(?:dob|d o b|birth|birthdate|date of birth|born)\b/.test(h)) return 'dob';
   if (/\b(?:member|mbr|subscriber|subscr|policy|insurance|ins|plan|beneficiary|medicaid|insured)\b.*\b(?:id|no|num|number|#)\b|\b(?:member|mbr|subscriber) ?id\b/.test(h)) return 'member-id';
   if (/\b(?:account|acct|claim|icn|accession|acc|rx ?(?:#|no|num|number)|encounter|enc|visit ?(?:#|no|id|num)|auth(?:orization)?|fin|csn|har)\b/.test(h) && !/\b(?:bank|routing)\b/.test(h)) return 'account-number';
   if (/\b(?:dos|date of service|service date|svc date|visit date|admit|admission|discharge|collected|encounter date|appt|appointment)\b/.test(h)) return 'date-of-service';
@@ -598,7 +603,7 @@ function columnRoleOf(header: string): ColRole | undefined {
   // "Reason", "Description": health data in a visit list, pay or invoice notes elsewhere; only the
   // health words and codes in their cells count
   if (/\b(?:reason|reasons|desc|description)\b/.test(h)) return 'note';
-  if (/\b(?:patient|pt|pat|name|beneficiary|subscriber|insured|member|mbr|last|first|client|resident|student|child)\b/.test(h) && !/\b(?:id|no|num|number|#|provider|physician|doctor|prescriber|staff|employee|author|speaker|presenter|facility|clinic|hospital|practice|plan|drug|file|user|vendor|company|count|counts|total|population|volume|visits|encounters|days|rate|percent|type|category|group|age|gender|sex|status|satisfaction|experience|education|safety|flow|portal|care|mix|panel)\b/.test(h)) return 'name';
+  if (/\b(?:patient|pt|pat|name|beneficiary|subscriber|insured|member|mbr|last|first|client|resident|student|child|surname|forename|forenames|given)\b/.test(h) && !/\b(?:id|no|num|number|#|provider|physician|doctor|prescriber|staff|employee|author|speaker|presenter|facility|clinic|hospital|practice|plan|drug|file|user|vendor|company|count|counts|total|population|volume|visits|encounters|days|rate|percent|type|category|group|age|gender|sex|status|satisfaction|experience|education|safety|flow|portal|care|mix|panel)\b/.test(h)) return 'name';
   return undefined;
 }
 
@@ -1006,6 +1011,18 @@ const CARE_NOUNS = new Set(
     // a relative's care: "your mother Evelyn Price's MRI"
     'mother father mom dad son daughter child baby wife husband spouse partner parent grandmother grandfather sister brother').split(' '),
 );
+/** The reply quotes a message written from `address` ("On 3 May, ana@mail.example wrote:" / "From: ... <ana@...>"). */
+function quotesAddress(text: string, address: string): boolean {
+  const at = text.toLowerCase().indexOf(address.toLowerCase());
+  if (at < 0) return false;
+  const ls = text.lastIndexOf('\n', at) + 1;
+  let le = text.indexOf('\n', at);
+  if (le < 0) le = text.length;
+  return /\bwrote:?\s*$|^\s*(?:From|Sender)\s*:/i.test(text.slice(ls, le)) || /\bwrote:/.test(text.slice(at, at + 80));
+}
+
+/** "you're booked", "you are scheduled", "you have been listed": an appointment for the reader. */
+const BOOKED_AFTER_YOU = /^you(?:'re|’re| are| have been|'ve been|’ve been| were)?\s+(?:now\s+|all\s+)?(?:booked|scheduled|rebooked|rescheduled|listed|due|down)\s+(?:in|for|on|at|to)\b/;
 const CLINICIAN_ADDRESSED = /^your\s+(?:patients?|practice|office|clinic|team|staff|colleagues?|referral|request|question|panel|unit|department|members?|residents?|students?|employees?|organi[sz]ation|facility)\b/;
 const CLINICIAN_POSSESSION = /^my\s+(?:experience|practice|clinic|office|patients?|panel|view|opinion|team|colleagues?|understanding|read|reading|take|practice's|department|service|unit|residents?|students?)\b/;
 const CLINICIAN_CREDENTIALS = new Set(['md', 'do', 'dr', 'rn', 'np', 'pa', 'pa-c', 'pharmd', 'dnp', 'phd', 'aprn', 'fnp', 'lpn', 'crna', 'dds', 'dmd', 'od', 'lcsw', 'mbbs', 'rph']);
@@ -1256,6 +1273,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       if (!isLikelyName(v, ctx, text, st, st + v.length)) return;
       // one record per line: "Okonkwo, Chidi - last A1c 9.4%" names the person the line is about
       const ls = text.lastIndexOf('\n', st) + 1;
+      // a list of full names ("Present: Ana Ruiz, Ben Okafor, ..."): "Ruiz, Ben" is the end of one
+      // name and the start of the next, not "Last, First"; so is any name on a roster line
+      if (ROSTER_LINE.test(text.slice(ls, Math.min(st, ls + 40)))) return;
+      if (/\p{Lu}\p{Ll}+[ \t]$/u.test(text.slice(Math.max(ls, st - 30), st)) && /^[ \t]\p{Lu}\p{Ll}+(?:[ \t]*(?:,|$|\n|\r| and\b))/u.test(text.slice(st + v.length, st + v.length + 40))) return;
       let le = text.indexOf('\n', st);
       if (le < 0) le = text.length;
       lf.push({ v, st, sameLine: anyIn(terms, ls, le, (t) => t.info.weight >= 1 && t.start > st) });
@@ -1294,13 +1315,18 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
   // the recipient addressed by name about "your" care, or a patient writing about "my" care
   if (!bulk && (anyHealth(terms) || anyLabValue(codes))) {
     let addressed: string | undefined;
+    let addressedQuoted = false; // greeted only inside quoted history
     // a message that opens with the recipient's name ("Ana Folau, your potassium ...")
     const opening = /^\s*(\p{Lu}[\p{L}'’-]+)(?:[ \t]+\p{Lu}[\p{L}'’-]+)?,/u.exec(text.slice(0, 80));
     if (opening && ctx.recipientNames.some((toks) => toks.includes(foldName(opening[1]!)))) addressed = opening[1]!;
     for (const p of positions(trig, SALUTATION_FAMILY)) {
       // only at the start of a line (after optional quoting)
       let q = p - 1;
-      while (q >= 0 && (text[q] === ' ' || text[q] === '\t' || text[q] === '>')) q--;
+      let quoted = false;
+      while (q >= 0 && (text[q] === ' ' || text[q] === '\t' || text[q] === '>')) {
+        if (text[q] === '>') quoted = true;
+        q--;
+      }
       if (q >= 0 && text[q] !== '\n') continue;
       SALUTATION.lastIndex = p;
       const sm = SALUTATION.exec(text);
@@ -1308,6 +1334,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       const n = foldName(sm[1]!);
       if (ctx.recipientNames.some((toks) => toks.includes(n))) {
         addressed = sm[1]!;
+        addressedQuoted = quoted;
         break;
       }
     }
@@ -1354,7 +1381,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
           if (nw === pw || lower.charCodeAt(nw) !== 32) break;
           pw = nw + 1;
         }
-        const reach = family === FIRST_FAMILY || careNoun ? 60 : 22;
+        // "you're booked in on 7 July at 13:15 for the check on ...": an appointment said to the
+        // reader, whose reason comes after the date and time
+        const booked = family === SECOND_FAMILY && BOOKED_AFTER_YOU.test(lower.slice(p, p + 40));
+        const reach = booked ? 110 : family === FIRST_FAMILY || careNoun ? 60 : 22;
         if (!anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) &&
             // a value with a unit reads as a result a little further on ("your ferritin came back at 560 ng/mL")
             !anyIn(codes, p + 1, p + Math.max(reach, 45), (c) => c.category === 'lab-value')) continue;
@@ -1370,8 +1400,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       addId(unitEv, 'name-in-clinical-context');
       patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
-    } else if (addressed && ctx.soleRecipient && ctx.senderIsClinician && !ctx.recipientIsClinician && !ctx.soleRecipient.toLowerCase().endsWith(ctx.senderDomain) &&
-        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && t.info.category === 'diagnosis') && toldYou()) {
+    } else if (addressed && ctx.soleRecipient && !ctx.recipientIsClinician && !ctx.soleRecipient.toLowerCase().endsWith(ctx.senderDomain) &&
+        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && t.info.category === 'diagnosis') &&
+        ((ctx.senderIsClinician && toldYou()) || (!addressedQuoted && quotesAddress(text, ctx.soleRecipient)))) {
+      // (or anyone answering, greeted above the quote, a mailbox whose own message is quoted below:
+      // "Dear Ana, the results confirm ... On 3 May, ana@mail.example wrote: ...")
       // a clinician writing to one outside person, greeted by name, about a diagnosis ("Ana, the
       // biopsy confirmed ... I will call you"): most likely the patient or family; medium strength
       addId(unitEv, 'name-near-health');
