@@ -1154,12 +1154,17 @@ const CUE_STOP = new Set((
   'concern concerns complaint complaints delays delay error errors trend trends guidance guidelines protocol protocols criteria findings ' +
   'record records clinic office email emails letter letters phone message messages visit visits appointment appointments'
 ).split(' '));
+const TEST_AFTER_FAMILY = registerTriggers('test-after', ['level', 'levels', 'specimen', 'specimens', 'assay', 'titer', 'titers', 'titre', 'titres']);
+/** Words before "level" or "specimen" that name no test ("entry level", "staffing levels"). */
+const TEST_STOP = new Set((
+  'entry noise skill reading staffing activity comfort floor ground upper lower basic expert senior junior grade higher highest lowest water ' +
+  'energy budget salary access security approval priority acuity support contribution deductible coverage benefit award search selection ' +
+  'stress sugar another same different whole state federal county district program service unit division department every first second third'
+).split(' '));
 const cueInfos = new Map<string, TermInfo>();
 
 /** The health words introduced by clinical cues (see CUE_AT), merged into the part's terms. */
 function cuedTerms(text: string, trig: Triggers, terms: TermHit[], vocabulary: ReadonlySet<string>): TermHit[] {
-  const at = positions(trig, CUE_FAMILY);
-  if (at.length === 0) return terms;
   const added: TermHit[] = [];
   execAtTriggers(CUE_AT, text, trig, CUE_FAMILY, (m) => {
     const w = m[4]!;
@@ -1180,6 +1185,26 @@ function cuedTerms(text: string, trig: Triggers, terms: TermHit[], vocabulary: R
     }
     added.push({ info, start: s, end: s + w.length });
   });
+  // "the fructosamine level", "a ceruloplasmin specimen": the word before names a test
+  for (const p of positions(trig, TEST_AFTER_FAMILY)) {
+    let e = p;
+    while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 45) && p - e < 2) e--;
+    if (e === p) continue;
+    let s = e;
+    while (s > 0 && s > e - 30 && text.charCodeAt(s - 1) >= 97 && text.charCodeAt(s - 1) <= 122) s--;
+    if (e - s < 5 || (s > 0 && /[\p{L}\d]/u.test(text[s - 1]!))) continue;
+    const lw = text.slice(s, e);
+    if (CUE_STOP.has(lw) || TEST_STOP.has(lw) || vocabulary.has(lw) || /(?:ing|ly|ed|tion|ment|ness|ity|ive|al)$/.test(lw)) continue;
+    const k = lowerBound(terms, s);
+    if (k < terms.length && terms[k]!.start < e) continue;
+    if (k > 0 && terms[k - 1]!.end > s) continue;
+    let info = cueInfos.get('test' + lw);
+    if (!info) {
+      info = { term: lw, category: 'test', weight: 1.5, upper: false, label: `'${lw}'` };
+      if (cueInfos.size < 100_000) cueInfos.set('test' + lw, info);
+    }
+    added.push({ info, start: s, end: e });
+  }
   if (added.length === 0) return terms;
   return [...terms, ...added].sort((a, b) => a.start - b.start);
 }
@@ -1463,11 +1488,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
     } else if (addressed && ctx.soleRecipient && !ctx.recipientIsClinician && !ctx.soleRecipient.toLowerCase().endsWith(ctx.senderDomain) &&
-        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && t.info.category === 'diagnosis') &&
+        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && (t.info.category === 'diagnosis' || t.info.category === 'procedure')) &&
         ((ctx.senderIsClinician && toldYou()) || (!addressedQuoted && quotesAddress(text, ctx.soleRecipient)))) {
       // (or anyone answering, greeted above the quote, a mailbox whose own message is quoted below:
       // "Dear Ana, the results confirm ... On 3 May, ana@mail.example wrote: ...")
-      // a clinician writing to one outside person, greeted by name, about a diagnosis ("Ana, the
+      // a clinician writing to one outside person, greeted by name, about a diagnosis or a procedure ("Ana, the
       // biopsy confirmed ... I will call you"): most likely the patient or family; medium strength
       addId(unitEv, 'name-near-health');
       reasons.add('name-near-health', where, `recipient ${maskValue('name-in-clinical-context', addressed)} told of a diagnosis`);
