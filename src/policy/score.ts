@@ -1472,7 +1472,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
         // reader, whose reason comes after the date and time
         const booked = family === SECOND_FAMILY && BOOKED_AFTER_YOU.test(lower.slice(p, p + 40));
         const reach = booked ? 110 : family === FIRST_FAMILY || careNoun ? 60 : 22;
+        // "we need to see you about six weeks after the <procedure>": a strong term a little further on
         if (!anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) &&
+            !(family === SECOND_FAMILY && anyIn(terms, p + reach, p + 45, (t) => t.info.weight >= 1.5 && (t.info.category === 'procedure' || t.info.category === 'diagnosis'))) &&
             // a value with a unit reads as a result a little further on ("your ferritin came back at 560 ng/mL")
             !anyIn(codes, p + 1, p + Math.max(reach, 45), (c) => c.category === 'lab-value')) continue;
         // sentences about courses, talks, articles, schedules or staff are not about one's own care
@@ -1488,11 +1490,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
     } else if (addressed && ctx.soleRecipient && !ctx.recipientIsClinician && !ctx.soleRecipient.toLowerCase().endsWith(ctx.senderDomain) &&
-        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && (t.info.category === 'diagnosis' || t.info.category === 'procedure')) &&
+        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && (t.info.category === 'diagnosis' || t.info.category === 'procedure' || t.info.category === 'medication')) &&
         ((ctx.senderIsClinician && toldYou()) || (!addressedQuoted && quotesAddress(text, ctx.soleRecipient)))) {
       // (or anyone answering, greeted above the quote, a mailbox whose own message is quoted below:
       // "Dear Ana, the results confirm ... On 3 May, ana@mail.example wrote: ...")
-      // a clinician writing to one outside person, greeted by name, about a diagnosis or a procedure ("Ana, the
+      // a clinician writing to one outside person, greeted by name, about a diagnosis, procedure or drug ("Ana, the
       // biopsy confirmed ... I will call you"): most likely the patient or family; medium strength
       addId(unitEv, 'name-near-health');
       reasons.add('name-near-health', where, `recipient ${maskValue('name-in-clinical-context', addressed)} told of a diagnosis`);
