@@ -8,6 +8,7 @@ import { type PolicyConfig, scoreMessage, type PhiDecision } from '../policy/ind
 import { loadBundledTerms } from '../policy/lexicon.js';
 import { generateHoldout } from './holdout-gen.js';
 import { generateHoldoutB } from './holdout-gen-b.js';
+import { generateHoldoutC } from './holdout-gen-c.js';
 
 export interface Label {
   file: string;
@@ -156,12 +157,18 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const fraction = ai >= 0 ? Number(args.splice(ai, 2)[1]) : 0;
   // --holdout [SEED]: the generated hold-out corpus (src/bench/holdout-gen.ts) instead of a directory
   // --holdout-b [SEED]: the second, independently written generator (src/bench/holdout-gen-b.ts)
-  const hi = args.findIndex((a) => a === '--holdout' || a === '--holdout-b');
-  const b = hi >= 0 && args[hi] === '--holdout-b';
-  const seed = hi >= 0 && /^\d+$/.test(args[hi + 1] ?? '') ? Number(args.splice(hi, 2)[1]) : b ? 7 : 14;
-  if (hi >= 0 && (args[hi] === '--holdout' || args[hi] === '--holdout-b')) args.splice(hi, 1);
-  const holdout = hi < 0 ? undefined : b ? generateHoldoutB(seed) : generateHoldout(seed);
-  const dir = holdout ? `generated hold-out${b ? ' B' : ''} (seed ${seed})` : args[0] ? resolve(args[0]) : DEFAULT_CORPUS;
+  // --holdout-c [SEED]: the third, independently written generator (src/bench/holdout-gen-c.ts)
+  const generators: Record<string, { name: string; seed: number; make: (seed: number) => Array<Label & { raw: Buffer }> }> = {
+    '--holdout': { name: '', seed: 14, make: generateHoldout },
+    '--holdout-b': { name: ' B', seed: 7, make: generateHoldoutB },
+    '--holdout-c': { name: ' C', seed: 21, make: generateHoldoutC },
+  };
+  const hi = args.findIndex((a) => a in generators);
+  const gen = hi >= 0 ? generators[args[hi]!]! : undefined;
+  const seed = gen && /^\d+$/.test(args[hi + 1] ?? '') ? Number(args[hi + 1]) : gen?.seed ?? 0;
+  if (gen) args.splice(hi, /^\d+$/.test(args[hi + 1] ?? '') ? 2 : 1);
+  const holdout = gen?.make(seed);
+  const dir = gen ? `generated hold-out${gen.name} (seed ${seed})` : args[0] ? resolve(args[0]) : DEFAULT_CORPUS;
   const run = (cfg?: PolicyConfig) => (holdout ? evaluateMessages(holdout, cfg) : evaluate(dir, cfg));
   const r = run();
   process.stdout.write(report(r, dir) + '\n');

@@ -122,7 +122,7 @@ const LABELLED: LabelledSpec[] = [
   },
   {
     category: 'member-id',
-    re: new RegExp(`\\b(?:(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Medicare|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)|ID\\s*Card\\s*(?:No\\.?|Number|#)?|HICN|MBI|Medicare\\s*(?=[:#])|Member(?=\\s+[A-Z]{0,4}\\d{5,}))\\s*[:#.]?\\s*${VALUE}`, 'iy'),
+    re: new RegExp(`\\b(?:(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Medicare|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)|ID\\s*Card\\s*(?:No\\.?|Number|#)?|HICN|MBI|Medicare\\s*(?=[:#])|Member(?=\\s+[A-Z]{0,4}-?\\d{3,}[-A-Z\\d]*\\d\\b))\\s*[:#.]?\\s*${VALUE}`, 'iy'),
     keywords: ['member', 'subscriber', 'policy', 'insurance', 'insured', 'health', 'plan', 'beneficiary', 'medicaid', 'medicare', 'id', 'hicn', 'mbi', 'enrollee', 'group', 'coverage', 'cardholder', 'recipient'],
     minDigits: 3,
   },

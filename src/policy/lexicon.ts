@@ -342,10 +342,10 @@ export class Lexicon {
 // so unseen generic drugs and conditions still link to an identified patient.
 const MORPH_MIN_LEN = 6;
 const MORPH_SUFFIXES: Array<[string, string]> = [
-  ...'pril sartan olol alol ilol statin dipine prazole tidine mab nib tinib ciclib vir cillin mycin floxacin oxacin cycline conazole azole gliptin gliflozin glutide tide parin xaban gatran semide thiazide oxetine triptan tropium terol sone olone lukast setron azepam azolam zolam apine idone afil osin tadine profen platin rubicin tecan taxel dronate barbital caine trexate lamide formin glinide zosin dralazine'
+  ...'pril sartan olol alol ilol statin dipine prazole tidine mab nib tinib ciclib vir cillin mycin floxacin oxacin cycline conazole azole gliptin gliflozin glutide tide parin xaban gatran semide thiazide oxetine triptan tropium terol sone olone lukast setron azepam azolam zolam apine idone afil osin tadine profen platin rubicin tecan taxel dronate barbital caine trexate lamide formin glinide zosin dralazine gepant orexant benazine capone ciguat renone parib zomib pitant vaptan fungin penem triptyline pramine pentin gabalin relin nacin faxine piprazole peridone olimus sporin fenac oxicam coxib trozole lutamide grel fibrate poetin grastim plase'
     .split(' ')
     .map((x): [string, string] => [x, 'medication']),
-  ...'itis osis emia oma pathy plegia paresis penia cytosis uria algia trophy rrhea rrhage ectasis malacia megaly sclerosis stenosis'
+  ...'itis osis emia oma pathy plegia paresis penia cytosis uria algia trophy rrhea rrhage ectasis malacia megaly sclerosis stenosis kinesia tonia plasia ectasia iasis oderma philia'
     .split(' ')
     .map((x): [string, string] => [x, 'diagnosis']),
   ...'ectomy otomy ostomy plasty scopy pexy rrhaphy centesis graphy'.split(' ').map((x): [string, string] => [x, 'procedure']),

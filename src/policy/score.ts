@@ -8,7 +8,7 @@
 import { type CompiledPolicy, type PolicyConfig, PII_CATEGORIES, WEAK_ID_CATEGORIES, compilePolicy } from './config.js';
 import { type Finding, detectCodes, detectHl7, detectIdentifiers, isValidIcd10 } from './detectors.js';
 import { type Extraction, type TextUnit, extractText } from './extract.js';
-import type { Lexicon, TermHit } from './lexicon.js';
+import type { Lexicon, TermHit, TermInfo } from './lexicon.js';
 import { maskValue } from './mask.js';
 import { type TriggerFamily, type Triggers, codeAt, newTriggers, execAtCandidates, execAtTriggers, flatString, isJsSpace, lowerSameLength, positions, registerTriggers, tokenHash } from './scan.js';
 import { bundledLexicon } from './lexicon.js';
@@ -1123,6 +1123,92 @@ interface PartScan {
   ids: Finding[];
 }
 
+// ---------------------------------------------------------------- health words known by their context
+// A drug, condition or test outside the lexicon and the morphology rules still reads as one where
+// clinical wording introduces it: "started tafamidis", "keep taking the X", "refill of X",
+// "diagnosed with X", "consistent with X", "follow-up for X", "Dx: X", "Assessment: X". The word
+// after such a cue (lower case, 5+ letters, not an everyday word, not already a term) counts as a
+// weak medication or diagnosis hit. Found from trigger positions of the token pass; no text pass.
+const CUE_MED = 'start(?:ed|ing)?|re-?start(?:ed)?|taking|take|prescrib(?:ed?|ing)|renew(?:ed|al of)?|continue|continuing|discontinu(?:e|ed|ing)|stop(?:ped)?|switch(?:ed)? to|trial of|dose of|refills? (?:of|for)|titrat(?:e|ed|ing)|resum(?:e|ed)';
+const CUE_DX = 'diagnosed with|diagnosis of|consistent with|compatible with|suggestive of|history of|confirmed|confirms|follow-?ups? (?:for|of)|re-?checks? (?:for|of)|treat(?:ed|ment|ing)? (?:for|of)|evaluation (?:for|of)|work-?up (?:for|of)|seen for|management of|flare of';
+const CUE_LABEL = '(?:dx|diagnosis|diagnoses|assessment|impression|problem|indication)[ \\t]*:';
+const CUE_FAMILY = registerTriggers('health-cue', [
+  'start', 'started', 'starting', 'restart', 'restarted', 'taking', 'take', 'prescribe', 'prescribed', 'prescribing', 'renew', 'renewed', 'renewal',
+  'continue', 'continuing', 'discontinue', 'discontinued', 'discontinuing', 'stop', 'stopped', 'switch', 'switched', 'trial', 'dose', 'refill', 'refills',
+  'titrate', 'titrated', 'titrating', 'resume', 'resumed', 'diagnosed', 'diagnosis', 'consistent', 'compatible', 'suggestive', 'history', 'confirmed', 'confirms',
+  'follow', 'followup', 'followups', 'recheck', 'rechecks', 'treat', 'treated', 'treatment', 'treating', 'evaluation', 'work', 'workup', 'seen', 'management', 'flare',
+  'dx', 'diagnoses', 'assessment', 'impression', 'problem', 'indication',
+]);
+const CUE_AT = new RegExp(`(?:(${CUE_MED})|(${CUE_DX})|(${CUE_LABEL}))[ \\t]+(?:on[ \\t]+)?(?:(?:the|her|his|your|my|their|a|an|of|with)[ \\t]+)?([A-Za-z][a-z]{4,}(?:-[a-z]{2,})?)\\b(?![@.][a-z])`, 'iy');
+/** Everyday words that follow those cues ("started today", "continue to", "history of the project"). */
+const CUE_STOP = new Set((
+  'about above after again against along already although always among another around because before being below between beyond during every first ' +
+  'following from further having here however instead later least might never other others otherwise perhaps please rather since still their ' +
+  'there these they thing things those though through today tomorrow tonight under until usual week weeks month months years while with within without would yesterday ' +
+  'monday tuesday wednesday thursday friday saturday sunday morning afternoon evening night ' +
+  'place process project meeting training course class classes survey online early steps action charge effect leave break calls shifts ' +
+  'orders order notes note questions question pictures photos advantage responsibility ownership control part time times work working ' +
+  'using usage small large great normal regular standard current previous prior recent single multiple several certain possible ' +
+  'change changes pending review reviews results result report reports details information update updates request requests policy plan plans ' +
+  'issue issues problem problems item items program programs system systems service services staff patient patients member members team teams ' +
+  'concern concerns complaint complaints delays delay error errors trend trends guidance guidelines protocol protocols criteria findings ' +
+  'record records clinic office email emails letter letters phone message messages visit visits appointment appointments'
+).split(' '));
+const TEST_AFTER_FAMILY = registerTriggers('test-after', ['level', 'levels', 'specimen', 'specimens', 'assay', 'titer', 'titers', 'titre', 'titres']);
+/** Words before "level" or "specimen" that name no test ("entry level", "staffing levels"). */
+const TEST_STOP = new Set((
+  'entry noise skill reading staffing activity comfort floor ground upper lower basic expert senior junior grade higher highest lowest water ' +
+  'energy budget salary access security approval priority acuity support contribution deductible coverage benefit award search selection ' +
+  'stress sugar another same different whole state federal county district program service unit division department every first second third'
+).split(' '));
+const cueInfos = new Map<string, TermInfo>();
+
+/** The health words introduced by clinical cues (see CUE_AT), merged into the part's terms. */
+function cuedTerms(text: string, trig: Triggers, terms: TermHit[], vocabulary: ReadonlySet<string>): TermHit[] {
+  const added: TermHit[] = [];
+  execAtTriggers(CUE_AT, text, trig, CUE_FAMILY, (m) => {
+    const w = m[4]!;
+    const label = m[3] !== undefined;
+    // a capitalised word only after a field label ("Dx: Keratoconus"); otherwise it is a name or a heading
+    if (!label && w.charCodeAt(0) < 97) return;
+    const lw = w.toLowerCase();
+    if (CUE_STOP.has(lw) || vocabulary.has(lw) || /(?:ing|ly|ed|tion|ment|ness|ity)$/.test(lw)) return;
+    const s = m.index + m[0].length - w.length;
+    const k = lowerBound(terms, s);
+    if (k < terms.length && terms[k]!.start < s + w.length) return; // already a term
+    if (k > 0 && terms[k - 1]!.end > s) return;
+    const cat = m[1] !== undefined ? 'medication' : 'diagnosis';
+    let info = cueInfos.get(cat + lw);
+    if (!info) {
+      info = { term: lw, category: cat, weight: 1.5, upper: false, label: `'${lw}'` };
+      if (cueInfos.size < 100_000) cueInfos.set(cat + lw, info);
+    }
+    added.push({ info, start: s, end: s + w.length });
+  });
+  // "the fructosamine level", "a ceruloplasmin specimen": the word before names a test
+  for (const p of positions(trig, TEST_AFTER_FAMILY)) {
+    let e = p;
+    while (e > 0 && (text.charCodeAt(e - 1) === 32 || text.charCodeAt(e - 1) === 45) && p - e < 2) e--;
+    if (e === p) continue;
+    let s = e;
+    while (s > 0 && s > e - 30 && text.charCodeAt(s - 1) >= 97 && text.charCodeAt(s - 1) <= 122) s--;
+    if (e - s < 5 || (s > 0 && /[\p{L}\d]/u.test(text[s - 1]!))) continue;
+    const lw = text.slice(s, e);
+    if (CUE_STOP.has(lw) || TEST_STOP.has(lw) || vocabulary.has(lw) || /(?:ing|ly|ed|tion|ment|ness|ity|ive|al)$/.test(lw)) continue;
+    const k = lowerBound(terms, s);
+    if (k < terms.length && terms[k]!.start < e) continue;
+    if (k > 0 && terms[k - 1]!.end > s) continue;
+    let info = cueInfos.get('test' + lw);
+    if (!info) {
+      info = { term: lw, category: 'test', weight: 1.5, upper: false, label: `'${lw}'` };
+      if (cueInfos.size < 100_000) cueInfos.set('test' + lw, info);
+    }
+    added.push({ info, start: s, end: e });
+  }
+  if (added.length === 0) return terms;
+  return [...terms, ...added].sort((a, b) => a.start - b.start);
+}
+
 function scanParts(units: readonly TextUnit[], pol: CompiledPolicy): PartScan[] {
   const scans: PartScan[] = [];
   for (const unit of units) {
@@ -1149,6 +1235,7 @@ function scanParts(units: readonly TextUnit[], pol: CompiledPolicy): PartScan[] 
       sc.terms = outside(sc.terms, d);
       for (let f = 0; f < sc.trig.length; f++) sc.trig[f] = sc.trig[f]?.filter((p) => !inRanges(d, p));
     }
+    sc.terms = cuedTerms(text, sc.trig, sc.terms, pol.lexicon.vocabulary);
   }
   // findTables looks for the tabs, pipes and commas itself; a huge part (at the line limit) is read
   // only with a tab or a pipe, since comma tables pasted into prose cost too much to look for there
@@ -1385,7 +1472,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
         // reader, whose reason comes after the date and time
         const booked = family === SECOND_FAMILY && BOOKED_AFTER_YOU.test(lower.slice(p, p + 40));
         const reach = booked ? 110 : family === FIRST_FAMILY || careNoun ? 60 : 22;
+        // "we need to see you about six weeks after the <procedure>": a strong term a little further on
         if (!anyIn(terms, p + 1, p + reach, (t) => (t.info.weight >= 1 && t.info.category !== 'clinical') || t.info.weight >= 1.5) &&
+            !(family === SECOND_FAMILY && anyIn(terms, p + reach, p + 45, (t) => t.info.weight >= 1.5 && (t.info.category === 'procedure' || t.info.category === 'diagnosis'))) &&
             // a value with a unit reads as a result a little further on ("your ferritin came back at 560 ng/mL")
             !anyIn(codes, p + 1, p + Math.max(reach, 45), (c) => c.category === 'lab-value')) continue;
         // sentences about courses, talks, articles, schedules or staff are not about one's own care
@@ -1401,11 +1490,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       patientNamed = true; // the recipient is being told about their own care
       reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} addressed about their care`);
     } else if (addressed && ctx.soleRecipient && !ctx.recipientIsClinician && !ctx.soleRecipient.toLowerCase().endsWith(ctx.senderDomain) &&
-        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && t.info.category === 'diagnosis') &&
+        anyIn(terms, 0, text.length, (t) => t.info.weight >= 1.5 && (t.info.category === 'diagnosis' || t.info.category === 'procedure' || t.info.category === 'medication')) &&
         ((ctx.senderIsClinician && toldYou()) || (!addressedQuoted && quotesAddress(text, ctx.soleRecipient)))) {
       // (or anyone answering, greeted above the quote, a mailbox whose own message is quoted below:
       // "Dear Ana, the results confirm ... On 3 May, ana@mail.example wrote: ...")
-      // a clinician writing to one outside person, greeted by name, about a diagnosis ("Ana, the
+      // a clinician writing to one outside person, greeted by name, about a diagnosis, procedure or drug ("Ana, the
       // biopsy confirmed ... I will call you"): most likely the patient or family; medium strength
       addId(unitEv, 'name-near-health');
       reasons.add('name-near-health', where, `recipient ${maskValue('name-in-clinical-context', addressed)} told of a diagnosis`);
