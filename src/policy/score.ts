@@ -11,6 +11,7 @@ import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { Lexicon, TermHit, TermInfo } from './lexicon.js';
 import { maskValue } from './mask.js';
 import { type TriggerFamily, type Triggers, codeAt, newTriggers, execAtCandidates, execAtTriggers, flatString, isJsSpace, lowerSameLength, positions, registerTriggers, tokenHash } from './scan.js';
+import { isCommonEnglish } from './english.js';
 import { bundledLexicon } from './lexicon.js';
 
 export interface Reason {
@@ -1172,7 +1173,7 @@ function cuedTerms(text: string, trig: Triggers, terms: TermHit[], vocabulary: R
     // a capitalised word only after a field label ("Dx: Keratoconus"); otherwise it is a name or a heading
     if (!label && w.charCodeAt(0) < 97) return;
     const lw = w.toLowerCase();
-    if (CUE_STOP.has(lw) || vocabulary.has(lw) || /(?:ing|ly|ed|tion|ment|ness|ity)$/.test(lw)) return;
+    if (CUE_STOP.has(lw) || vocabulary.has(lw) || /(?:ing|ly|ed|tion|ment|ness|ity)$/.test(lw) || isCommonEnglish(lw)) return;
     const s = m.index + m[0].length - w.length;
     const k = lowerBound(terms, s);
     if (k < terms.length && terms[k]!.start < s + w.length) return; // already a term
@@ -1194,7 +1195,7 @@ function cuedTerms(text: string, trig: Triggers, terms: TermHit[], vocabulary: R
     while (s > 0 && s > e - 30 && text.charCodeAt(s - 1) >= 97 && text.charCodeAt(s - 1) <= 122) s--;
     if (e - s < 5 || (s > 0 && /[\p{L}\d]/u.test(text[s - 1]!))) continue;
     const lw = text.slice(s, e);
-    if (CUE_STOP.has(lw) || TEST_STOP.has(lw) || vocabulary.has(lw) || /(?:ing|ly|ed|tion|ment|ness|ity|ive|al)$/.test(lw)) continue;
+    if (CUE_STOP.has(lw) || TEST_STOP.has(lw) || vocabulary.has(lw) || /(?:ing|ly|ed|tion|ment|ness|ity|ive|al)$/.test(lw) || isCommonEnglish(lw)) continue;
     const k = lowerBound(terms, s);
     if (k < terms.length && terms[k]!.start < e) continue;
     if (k > 0 && terms[k - 1]!.end > s) continue;
