@@ -305,7 +305,7 @@ W.lab_result = (c) => {
     text: `Patient: ${c.pt.full}\n${dobLabel(r)} ${fmtDate(r, c.dob)}\n${acc}\nCollected: ${fmtDate(r, c.dos)}\n\nTest                              Result   Flag   Units        LOINC\n${c.test.name.padEnd(34)}${val(r, c.test).padEnd(9)}H      ${c.test.unit.padEnd(13)}${loinc(r)}\n${c.test2.name.padEnd(34)}${val(r, c.test2).padEnd(9)}       ${c.test2.unit.padEnd(13)}${loinc(r)}\n\nCallback to ${c.doc.full}'s office at ${pad(int(r, 8, 16))}:${pad(int(r, 0, 59))}; read-back confirmed.` };
   if (v === 1) return { from: addr(c.clerk.full, c.clerk.email), to: addr(c.doc.full, c.doc.email), subject: 'Outside labs',
     text: `Outside results came in for ${c.pt.full} (${mrn(r)}), spreadsheet attached. The ${c.test.name} looks off to me.\n\n${c.clerk.first}`,
-    atts: [{ name: 'results.csv', type: 'text/csv', data: `patient,dob,collected,test,loinc,value,units\n"${c.pt.last}, ${c.pt.first}",${fmtDate(r, c.dob)},${fmtDate(r, c.dos)},${c.test.name},${loinc(r)},${val(r, c.test)},${c.test.unit}\n` }] };
+    atts: [{ name: 'results.csv', type: 'text/csv', data: `patient,dob,collected,test,loinc,value,units\n"${c.pt.last}, ${c.pt.first}","${fmtDate(r, c.dob)}","${fmtDate(r, c.dos)}",${c.test.name},${loinc(r)},${val(r, c.test)},${c.test.unit}\n` }] };
   const html = `<html><body><table border="1" cellpadding="3"><tr><th colspan="4">${esc(c.other.name)} - Final Report</th></tr><tr><td>Name</td><td>${esc(c.pt.full)}</td><td>DOB</td><td>${fmtDate(r, c.dob)}</td></tr><tr><td>Accession</td><td>${acc}</td><td>Ordering</td><td>${esc(c.doc.full)}</td></tr><tr><td>${esc(c.test.name)}</td><td><b>${val(r, c.test)}</b></td><td>${esc(c.test.unit)}</td><td>ABN</td></tr></table><p>Clinical indication: ${esc(c.dx.name)}</p></body></html>`;
   return { from: addr('Lab Results', `lis@${c.other.dom}`), to: addr(c.doc.full, c.doc.email), subject: `Final report - ${acc}`, text: html.replace(/<[^>]+>/g, ' '), html, htmlOnly: true };
 };
@@ -348,7 +348,7 @@ W.remittance_advice = (c) => {
     text: `ELECTRONIC REMITTANCE ADVICE\nPayee: ${c.org.name}  NPI ${npi(r)}\nTrace: ${digits(r, 10)}\n\nPATIENT  MEMBER ID  DOS  PROC  BILLED  PAID  ADJ\n${rows.join('\n')}\n\nCARC/RARC descriptions available in the provider portal.` };
   return { from: addr(c.clerk.full, c.clerk.email), to: addr('PFS Posting Team', `posting@${c.org.dom}`), subject: 'ERA detail to post',
     text: `Posting detail attached for today's EFT.\n\n${c.clerk.first}`,
-    atts: [{ name: 'era_detail.csv', type: 'text/csv', data: `patient,member_id,dos,cpt,dx,billed,paid,adj\n${[c.pt, c.pt2].map((p) => `"${p.full}",${memberId(r)},${fmtDate(r, c.dos)},${pick(r, PROCS).cpt},${pick(r, DX).code},${int(r, 200, 900)},${int(r, 0, 200)},CO-45`).join('\n')}\n` }] };
+    atts: [{ name: 'era_detail.csv', type: 'text/csv', data: `patient,member_id,dos,cpt,dx,billed,paid,adj\n${[c.pt, c.pt2].map((p) => `"${p.full}",${memberId(r)},"${fmtDate(r, c.dos)}",${pick(r, PROCS).cpt},${pick(r, DX).code},${int(r, 200, 900)},${int(r, 0, 200)},CO-45`).join('\n')}\n` }] };
 };
 W.rx_refill_request = (c) => {
   const { r } = c;
@@ -399,7 +399,8 @@ W.patient_list_csv = (c) => {
   const { r } = c;
   const ps = [c.pt, c.pt2, c.pt3, person(r), person(r)];
   const sep = chance(r, 0.3) ? '\t' : ',';
-  const csv = [['Name', 'DOB', 'MRN', 'Dx', 'ICD10', 'Med'].join(sep), ...ps.map((p) => { const d = pick(r, DX); return [p.full, fmtDate(r, date(r, 1940, 2005)), mrn(r).replace(/[^0-9A-Z]/g, ''), d.name, d.code, pick(r, DRUGS)].join(sep); })].join('\n');
+  const cell = (v: string) => (v.includes(sep) || v.includes('"') ? `"${v.replace(/"/g, '""')}"` : v); // RFC 4180 quoting
+  const csv = [['Name', 'DOB', 'MRN', 'Dx', 'ICD10', 'Med'].join(sep), ...ps.map((p) => { const d = pick(r, DX); return [p.full, fmtDate(r, date(r, 1940, 2005)), mrn(r).replace(/[^0-9A-Z]/g, ''), d.name, d.code, pick(r, DRUGS)].map(cell).join(sep); })].join('\n');
   return { from: addr(c.clerk.full, c.clerk.email), to: addr(c.doc.full, c.doc.email), subject: pick(r, ['Huddle list', 'Panel outreach list', 'Tomorrow - pre-visit planning', 'Registry pull']),
     text: `${pick(r, ['Attached is the list for tomorrow.', 'Here is the pull you asked for.', 'List attached.'])}\n\n${c.clerk.first}`,
     atts: [{ name: sep === '\t' ? 'list.tsv' : 'list.csv', type: sep === '\t' ? 'text/tab-separated-values' : 'text/csv', data: csv + '\n' }] };
@@ -414,7 +415,7 @@ W.attachment_only_phi = (c) => {
     : v === 1 ? [{ name: 'note.txt', type: 'text/plain', data: content.join('\n') }]
       : v === 2 ? [{ name: 'summary.htm', type: 'text/html', data: toHtml(content.join('\n')) }]
         : v === 3 ? [{ name: 'message.eml', type: 'message/rfc822', data: rfc822(r, addr(c.doc.full, c.doc.email), addr(c.doc2.full, c.doc2.email), 'patient update', content.join('\n')) }]
-          : [{ name: 'export.csv', type: 'text/csv', data: `name,dob,diagnosis,code\n${c.pt.full},${fmtDate(r, c.dob)},${c.dx.name},${c.dx.code}\n` }];
+          : [{ name: 'export.csv', type: 'text/csv', data: `name,dob,diagnosis,code\n${c.pt.full},"${fmtDate(r, c.dob)}","${c.dx.name}",${c.dx.code}\n` }];
   return { from: addr(c.clerk.full, c.clerk.email), to: addr(c.doc2.full, c.doc2.email), subject: subj, text: `${body}\n\n${c.clerk.first}`, atts };
 };
 
@@ -430,7 +431,7 @@ W.aggregate_statistics = (c) => {
   const rows = Array.from({ length: 5 }, () => { const d = pick(r, DX); return `${d.code.padEnd(10)}${d.name.padEnd(46)}${int(r, 3, 220)}`; });
   const t = `${pick(r, ['Q2', 'Q3', 'FY25'])} ${pick(r, ['readmissions by principal diagnosis', 'ED visits by ICD-10 (de-identified)', 'top diagnoses, all payers'])}\n\nICD-10    Description                                   Count\n${rows.join('\n')}\n\nCounts under 11 are suppressed per policy. No patient-level data included.`;
   if (chance(r, 0.4)) return { from: addr(c.clerk.full, c.clerk.email), to: addr('Quality Committee', `quality@${c.org.dom}`), subject: 'Dashboard extract', text: `Extract attached for Thursday.\n\n${c.clerk.first}`,
-    atts: [{ name: 'dx_counts.csv', type: 'text/csv', data: `icd10,description,count,pct\n${Array.from({ length: 6 }, () => { const d = pick(r, DX); return `${d.code},${d.name},${int(r, 11, 400)},${(r() * 10).toFixed(1)}%`; }).join('\n')}\n` }] };
+    atts: [{ name: 'dx_counts.csv', type: 'text/csv', data: `icd10,description,count,pct\n${Array.from({ length: 6 }, () => { const d = pick(r, DX); return `${d.code},"${d.name}",${int(r, 11, 400)},${(r() * 10).toFixed(1)}%`; }).join('\n')}\n` }] };
   return { from: addr(c.clerk.full, c.clerk.email), to: addr('Quality Committee', `quality@${c.org.dom}`), subject: pick(r, ['Quarterly numbers', 'Readmission data', 'Registry aggregate report']), text: `${t}\n\n${sig(c.clerk, c.org)}${footer(r)}` };
 };
 W.pharma_device_sales = (c) => {
