@@ -9,6 +9,7 @@ import { loadBundledTerms } from '../policy/lexicon.js';
 import { generateHoldout } from './holdout-gen.js';
 import { generateHoldoutB } from './holdout-gen-b.js';
 import { generateHoldoutC } from './holdout-gen-c.js';
+import { generateHoldoutD } from './holdout-gen-d.js';
 
 export interface Label {
   file: string;
@@ -158,10 +159,12 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   // --holdout [SEED]: the generated hold-out corpus (src/bench/holdout-gen.ts) instead of a directory
   // --holdout-b [SEED]: the second, independently written generator (src/bench/holdout-gen-b.ts)
   // --holdout-c [SEED]: the third, independently written generator (src/bench/holdout-gen-c.ts)
+  // --holdout-d [SEED]: the fourth, independently written generator (src/bench/holdout-gen-d.ts)
   const generators: Record<string, { name: string; seed: number; make: (seed: number) => Array<Label & { raw: Buffer }> }> = {
     '--holdout': { name: '', seed: 14, make: generateHoldout },
     '--holdout-b': { name: ' B', seed: 7, make: generateHoldoutB },
     '--holdout-c': { name: ' C', seed: 21, make: generateHoldoutC },
+    '--holdout-d': { name: ' D', seed: 31, make: generateHoldoutD },
   };
   const hi = args.findIndex((a) => a in generators);
   const gen = hi >= 0 ? generators[args[hi]!]! : undefined;
