@@ -9,6 +9,7 @@ import { loadBundledTerms } from '../policy/lexicon.js';
 import { generateHoldout } from './holdout-gen.js';
 import { generateHoldoutB } from './holdout-gen-b.js';
 import { generateHoldoutC } from './holdout-gen-c.js';
+import { generateHoldoutE } from './holdout-gen-e.js';
 
 export interface Label {
   file: string;
@@ -162,6 +163,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     '--holdout': { name: '', seed: 14, make: generateHoldout },
     '--holdout-b': { name: ' B', seed: 7, make: generateHoldoutB },
     '--holdout-c': { name: ' C', seed: 21, make: generateHoldoutC },
+    '--holdout-e': { name: ' E', seed: 41, make: generateHoldoutE },
   };
   const hi = args.findIndex((a) => a in generators);
   const gen = hi >= 0 ? generators[args[hi]!]! : undefined;
