@@ -148,7 +148,7 @@ const TESTS: Test[] = [
   { name: 'Ionized calcium', unit: 'mmol/L', ref: '1.12-1.32', lo: 0.95, hi: 1.5, dec: 2 },
   { name: 'Serum osmolality', unit: 'mOsm/kg', ref: '275-295', lo: 255, hi: 320, dec: 0 },
   { name: 'Anti-Xa activity (LMWH)', unit: 'IU/mL', ref: '0.5-1.0', lo: 0.1, hi: 1.6, dec: 2 },
-  { name: 'Smooth muscle antibody titer', unit: 'titer', ref: '<1:20', lo: 0, hi: 0, dec: 0 },
+  { name: 'Smooth muscle antibody titer', unit: '', ref: '<1:20', lo: 0, hi: 0, dec: 0 },
 ];
 
 interface Proc { cpt: string; text: string }
@@ -468,7 +468,7 @@ const W: Record<string, Writer> = {
       return { from: addr(LAB.name, lab.addr), to: from(c.doc), subject: `Result file ${spec}`, text: `Attached is the result extract for specimen ${spec}.\n\n${LAB.name}`,
         atts: [{ name: `${spec}.csv`, type: 'text/csv', body: csv([['subject_name', 'birth_date', 'chart_id', 'analyte', 'loinc', 'value', 'unit', 'interval', 'status'], ...rows.map((x) => [c.pt.full, fmtDate(r, c.dob), mrn(r), x[0]!, x[1]!, x[2]!, x[3]!, x[4]!, x[5]!])]) }] };
     }
-    return { from: from(c.doc), to: from(c.doc2), subject: `${c.pt.first} ${c.pt.last[0]}. — ${c.test.name} back`, text: `${c.doc2.first},\n\nFYI the ${c.test.name.toLowerCase()} on ${c.pt.full} came back at ${rows[0]![2]} ${c.test.unit} (interval ${c.test.ref}). Given the ${c.dx.lay}, I'd hold the ${c.drug.name} until we talk.\n\n${c.doc.first}` };
+    return { from: from(c.doc), to: from(c.doc2), subject: `${c.pt.first} ${c.pt.last[0]}. — ${c.test.name} back`, text: `${c.doc2.first},\n\nFYI the ${c.test.name.toLowerCase()} on ${c.pt.full} came back at ${rows[0]![2]}${c.test.unit ? " " + c.test.unit : ""} (interval ${c.test.ref}). Given the ${c.dx.lay}, I'd hold the ${c.drug.name} until we talk.\n\n${c.doc.first}` };
   },
 
   pathology_report: (c) => {
@@ -581,7 +581,7 @@ const W: Record<string, Writer> = {
     const { r } = c;
     const v = val(r, c.test);
     const q = `Dr. ${c.doc.last}, the portal shows my ${c.test.name.toLowerCase()} is ${v} and it's in red. Does this change anything for my ${c.dx.lay}?\n${c.pt.first}`;
-    const ans = `${c.pt.first},\n\n${pick(r, ['Good question.', 'Thanks for reaching out.', 'I looked this over this morning.'])} Your ${c.test.name.toLowerCase()} of ${v} ${c.test.unit} is ${pick(r, ['a little off', 'outside the usual range', 'not where I want it'])}; with your ${c.dx.lay} I'd like to ${pick(r, ['repeat it in a month', 'add a second test', 'adjust the dose'])} and keep the ${c.drug.name} for now.\n\n${pick(r, ['Take care,', 'Best,', 'Talk soon,'])}\nDr. ${c.doc.last}`;
+    const ans = `${c.pt.first},\n\n${pick(r, ['Good question.', 'Thanks for reaching out.', 'I looked this over this morning.'])} Your ${c.test.name.toLowerCase()} of ${v}${c.test.unit ? " " + c.test.unit : ""} is ${pick(r, ['a little off', 'outside the usual range', 'not where I want it'])}; with your ${c.dx.lay} I'd like to ${pick(r, ['repeat it in a month', 'add a second test', 'adjust the dose'])} and keep the ${c.drug.name} for now.\n\n${pick(r, ['Take care,', 'Best,', 'Talk soon,'])}\nDr. ${c.doc.last}`;
     return { from: from(c.doc), to: ptAddr(c.pt), reply: true, subject: pick(r, ['Re: result question', 'Re: my test in the portal', 'RE: is this bad?']), text: `${ans}\n\n${fmtDate(r, c.dos)}, ${c.pt.full} <${c.pt.email}>:\n${q.split('\n').map((l) => '> ' + l).join('\n')}` };
   },
 
