@@ -10,6 +10,7 @@ import { generateHoldout } from './holdout-gen.js';
 import { generateHoldoutB } from './holdout-gen-b.js';
 import { generateHoldoutC } from './holdout-gen-c.js';
 import { generateHoldoutD } from './holdout-gen-d.js';
+import { generateHoldoutE } from './holdout-gen-e.js';
 
 export interface Label {
   file: string;
@@ -165,6 +166,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     '--holdout-b': { name: ' B', seed: 7, make: generateHoldoutB },
     '--holdout-c': { name: ' C', seed: 21, make: generateHoldoutC },
     '--holdout-d': { name: ' D', seed: 31, make: generateHoldoutD },
+    '--holdout-e': { name: ' E', seed: 41, make: generateHoldoutE },
   };
   const hi = args.findIndex((a) => a in generators);
   const gen = hi >= 0 ? generators[args[hi]!]! : undefined;
