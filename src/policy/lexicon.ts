@@ -9,6 +9,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isCommonEnglish } from './english.js';
 import { FILTER_SIZE, FNV_OFFSET, FNV_PRIME, type Triggers, codeUnits, filterKey, inFilter, lowerSameLength, newFilter, setFilter, tokenHash, triggerIndex } from './scan.js';
 
 export type HealthCategory = 'diagnosis' | 'medication' | 'procedure' | 'test' | 'clinical' | string;
@@ -21,6 +22,8 @@ export interface TermInfo {
   upper: boolean;
   /** How a reason shows it: 'term'. */
   label: string;
+  /** Written with '/' ("f/u", "s/p"): the text must spell it exactly so "Smith's p" is not "s/p". */
+  exact?: boolean;
 }
 
 export interface TermHit {
@@ -155,8 +158,12 @@ export class Lexicon {
   readonly vocabulary = new Set<string>();
   readonly size: number;
 
-  constructor(terms: LexiconTerm[]) {
+  constructor(listed: LexiconTerm[]) {
     let n = 0;
+    // head nouns and salt words go in the same trie (category HEAD / SALT); match() turns them into
+    // a diagnosis or medication from the word before them, or drops them. A listed term wins.
+    const own = new Set(listed.map((t) => t.term.toLowerCase()));
+    const terms = [...CONTEXT_TERMS.filter((t) => !own.has(t.term)), ...listed];
     const edges = new Map<string, number>();
     const edgeList: Array<[number, string, number]> = [];
     for (const t of terms) {
@@ -164,6 +171,7 @@ export class Lexicon {
       if (toks.length === 0 || !Number.isFinite(t.weight)) continue;
       const upper = toks.length === 1 && /^[A-Z]{2,6}$/.test(t.term.trim());
       const info: TermInfo = { term: t.term.toLowerCase(), category: t.category, weight: t.weight, upper, label: `'${t.term.toLowerCase()}'` };
+      if (t.term.includes('/')) info.exact = true;
       for (const tk of toks) this.vocabulary.add(tk);
       // the term as written and, if it differs, in British spelling ("anemia" / "anaemia")
       const uk = toks.map(britishSpelling);
@@ -191,7 +199,7 @@ export class Lexicon {
       }
       n++;
     }
-    this.size = n;
+    this.size = n - CONTEXT_TERMS.filter((t) => !own.has(t.term)).length;
     let slots = 16;
     while (slots < edgeList.length * 2) slots *= 2;
     this.edgeMask = slots - 1;
@@ -318,6 +326,12 @@ export class Lexicon {
         continue;
       }
       if (best.upper && !upperOk(text, s, bestEnd)) continue;
+      if (best.exact && !lower.startsWith(best.term, s)) continue;
+      if (best.category === HEAD || best.category === SALT) {
+        contextHit(text, lower, s, bestEnd, best, hits);
+        i = bestEnd;
+        continue;
+      }
       hits.push({ info: best, start: s, end: bestEnd });
       // the main loop resumes after the term: record the digits of its later words here
       if (digits !== undefined) {
@@ -348,7 +362,28 @@ const MORPH_SUFFIXES: Array<[string, string]> = [
   ...'itis osis emia oma pathy plegia paresis penia cytosis uria algia trophy rrhea rrhage ectasis malacia megaly sclerosis stenosis kinesia tonia plasia ectasia iasis oderma philia'
     .split(' ')
     .map((x): [string, string] => [x, 'diagnosis']),
+  // more USAN/INN stems: antiepileptics (-racetam, -ampanel, -bamate, -azepine, -toin, -suximide),
+  // immunomodulators (-imod, -flunomide), haematology (-trombopag, -dustat, -fiban), anti-infectives
+  // (-zolid, -micin, -bactam, -oquine, -vudine), oncology (-lisib, -trexed, -tabine, -poside,
+  // -mustine), GI and renal (-opride, -velamer, -sevelam), CNS (-dopa, -pidem, -melteon, -stigmine,
+  // -epezil, -mantine, -giline, -pexole, -gotine, -zodone, -promazine, -phenidate, -peridol,
+  // -spirone, -milnacipran), cardiovascular (-grelide, -tiazem, -pamil, -darone, -sentan,
+  // -glitazone), others (-caftor, -fenacin, -terodine, -steride, -sonide, -inoin, -prost, -kinra).
+  // None ends an everyday English word of 6+ letters (checked against english.ts, SCOWL <= 50).
+  ...('racetam ampanel bamate azepine toin suximide imod flunomide trombopag dustat fiban zolid micin bactam oquine vudine lisib trexed tabine poside mustine ' +
+    'opride velamer sevelam dopa pidem melteon stigmine epezil mantine giline pexole gotine zodone promazine phenidate peridol spirone milnacipran ' +
+    'grelide tiazem pamil darone sentan glitazone caftor fenacin terodine steride sonide inoin prost kinra')
+    .split(' ')
+    .map((x): [string, string] => [x, 'medication']),
+  ...'listhesis aneurysm ataxia'.split(' ').map((x): [string, string] => [x, 'diagnosis']),
+  // enzyme names (elastase, lipase, kinase, transferase, dehydrogenase) are lab analytes
+  ...'lase tase nase dase pase ferase'.split(' ').map((x): [string, string] => [x, 'test']),
   ...'ectomy otomy ostomy plasty scopy pexy rrhaphy centesis graphy'.split(' ').map((x): [string, string] => [x, 'procedure']),
+];
+/** Stems that end a few everyday words too: a word counts only if it is not common English. */
+const MORPH_CHECKED: Array<[string, string]> = [
+  ['cept', 'medication'], // etanercept, abatacept (not concept, intercept)
+  ['mannan', 'test'],
 ];
 /** Everyday words with those endings. */
 const MORPH_STOP = new Set(
@@ -366,7 +401,7 @@ const morphCache = new Map<string, TermInfo | null>();
 
 /** Bits over tailKey() of the suffixes (4 KB, read for every long word). */
 const suffixTails = new Uint32Array((1 << 15) >>> 5);
-for (const [suf] of MORPH_SUFFIXES) {
+for (const [suf] of [...MORPH_SUFFIXES, ...MORPH_CHECKED]) {
   const k = tailKey(suf, suf.length);
   suffixTails[k >>> 5]! |= 1 << (k & 31);
 }
@@ -390,9 +425,121 @@ function morphologyHit(lower: string, s: number, e: number): TermInfo | undefine
         break;
       }
     }
+    if (!info) {
+      for (const [suf, category] of MORPH_CHECKED) {
+        if (w.length >= suf.length + 3 && w.endsWith(suf) && !isCommonEnglish(w)) {
+          info = { term: w, category, weight: 1.5, upper: false, label: `'${w}'` };
+          break;
+        }
+      }
+    }
   }
   if (morphCache.size < 100_000) morphCache.set(w, info);
   return info ?? undefined;
+}
+
+// ---------------------------------------------------------------- head nouns and salt words
+// "Marfan syndrome", "Gaucher disease", "alpha-1 antitrypsin deficiency", "lanthanum carbonate":
+// a diagnosis or a drug the lists do not name is often an unknown word followed by a word that
+// says what it is. Those words are trie terms of category HEAD / SALT; match() calls contextHit,
+// which keeps them only after a word that fits (a listed or guessed health term, an eponym, a rare
+// word, an abbreviation), so "the disease", "this syndrome" or "a deficiency in the audit" do not
+// count on their own.
+const HEAD = 'head';
+const SALT = 'salt';
+/** Heads after an eponym or rare word: "Kawasaki disease", "Tourette syndrome", "Raynaud phenomenon". */
+const NAMED_HEADS = new Set(['disease', 'syndrome', 'disorder', 'malformation', 'anomaly', 'phenomenon']);
+const CONTEXT_TERMS: LexiconTerm[] = [
+  ...[...NAMED_HEADS].map((term) => ({ term, category: HEAD, weight: 2 })),
+  ...'deficiency insufficiency'.split(' ').map((term) => ({ term, category: HEAD, weight: 2 })),
+  ...('carbonate bicarbonate citrate sulfate sulphate chloride hydrochloride hydrobromide acetate phosphate tartrate succinate ' +
+    'mesylate besylate fumarate maleate gluconate bromide iodide lactate hyclate monohydrate dihydrate')
+    .split(' ')
+    .map((term) => ({ term, category: SALT, weight: 2 })),
+];
+/** After a head, these words make the phrase an organization, not a condition ("Lyme Disease Association"). */
+const ORG_AFTER = new Set(['foundation', 'association', 'society', 'institute', 'center', 'centre', 'clinic', 'program', 'programme', 'awareness', 'research', 'network', 'alliance', 'council', 'registry', 'unit', 'team', 'service', 'services', 'control']);
+
+
+/** The token [s, e) ending at or before `end` with at most `gap` separator characters between; undefined if none. */
+function tokenBefore(lower: string, end: number, gap: number): [number, number] | undefined {
+  let e = end;
+  while (e > 0 && end - e < gap && !isTokenChar(lower.charCodeAt(e - 1))) e--;
+  if (e === 0 || !isTokenChar(lower.charCodeAt(e - 1))) return undefined;
+  let s = e;
+  while (s > 0 && isTokenChar(lower.charCodeAt(s - 1))) s--;
+  return [s, e];
+}
+
+function contextHit(text: string, lower: string, s: number, e: number, info: TermInfo, hits: TermHit[]): void {
+  let prev = tokenBefore(lower, s, 2);
+  if (!prev) return;
+  // "Addison's disease": step over the possessive s
+  if (prev[1] - prev[0] === 1 && lower.charCodeAt(prev[0]) === 115 && prev[0] > 0 && (lower.charCodeAt(prev[0] - 1) === 39 || lower.charCodeAt(prev[0] - 1) === 0x2019)) {
+    prev = tokenBefore(lower, prev[0] - 1, 1);
+    if (!prev) return;
+  }
+  const head = info.term;
+  const salt = info.category === SALT;
+  const category = salt ? 'medication' : 'diagnosis';
+  const out = (start: number) => hits.push({ info: { term: head, category, weight: 2, upper: false, label: `'${salt ? 'drug salt' : head}'` }, start, end: e });
+  // after a health term: "kidney disease", "iron deficiency", "calcium carbonate", "ozanimod hydrochloride"
+  const last = hits[hits.length - 1];
+  if (last && last.end === prev[1]) {
+    const c = last.info.category;
+    if (salt ? c === 'medication' || c === 'test' : c === 'diagnosis' || c === 'test' || c === 'medication' || c === 'procedure') {
+      hits.pop();
+      out(last.start);
+    }
+    return;
+  }
+  if (!salt && NAMED_HEADS.has(head) && text.charCodeAt(s) < 97) {
+    // "Lyme Disease Association": a capitalised head before an organization word
+    const next = nextToken(lower, e);
+    if (next && ORG_AFTER.has(lower.slice(next[0], next[1]))) return;
+  }
+  const word = lower.slice(prev[0], prev[1]);
+  const c0 = text.charCodeAt(prev[0]);
+  const capital = c0 >= 65 && c0 <= 90;
+  let start = prev[0];
+  let rare = /^[a-z\u00c0-\u024f]+$/.test(word) && word.length >= 4 && !isCommonEnglish(word);
+  if (salt) {
+    if (rare && word.length >= 5) out(start);
+    return;
+  }
+  if (NAMED_HEADS.has(head)) {
+    // an eponym, possibly hyphenated ("Charcot-Marie-Tooth", "Wolff-Parkinson-White")
+    let p = prev;
+    while (capital && p[0] > 1 && lower.charCodeAt(p[0] - 1) === 45) {
+      const q = tokenBefore(lower, p[0] - 1, 1);
+      const qc = q ? text.charCodeAt(q[0]) : 0;
+      if (!q || !(qc >= 65 && qc <= 90)) break;
+      p = q;
+      start = q[0];
+      const w = lower.slice(q[0], q[1]);
+      if (w.length >= 4 && !isCommonEnglish(w)) rare = true;
+    }
+    if (rare) out(start);
+    return;
+  }
+  // deficiency / insufficiency: after a rare word, an abbreviation ("G6PD", "IgA", "AAT") or a number ("factor 8")
+  let caps = 0;
+  let digit = false;
+  for (let k = prev[0]; k < prev[1]; k++) {
+    const ch = text.charCodeAt(k);
+    if (ch >= 65 && ch <= 90) caps++;
+    else if (ch >= 48 && ch <= 57) digit = true;
+  }
+  if (rare || caps >= 2 || digit) out(start);
+}
+
+function nextToken(lower: string, from: number): [number, number] | undefined {
+  let s = from;
+  while (s < lower.length && s - from < 2 && !isTokenChar(lower.charCodeAt(s))) s++;
+  if (s >= lower.length || !isTokenChar(lower.charCodeAt(s))) return undefined;
+  let e = s;
+  while (e < lower.length && isTokenChar(lower.charCodeAt(e))) e++;
+  return [s, e];
 }
 
 /** 1 for the characters tokens are made of (a-z, 0-9, Latin-1 and Latin Extended-A/B letters). */
