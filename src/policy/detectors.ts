@@ -97,6 +97,12 @@ export const DATE_SRC =
 const SEP = '\\s*(?:#|No\\.?|Number|Num\\.?|ID|Ref(?:erence)?\\.?(?:\\s*(?:#|No\\.?))?)?\\s*[:#.]?\\s*';
 // letters, digits and hyphens; also dotted ("123.456.78") and spaced digit groups ("85 11 744")
 const VALUE = '([A-Z0-9](?:[A-Z0-9-]|\\.(?=\\d)| (?=\\d{2,}(?![A-Z0-9-]))){2,24}[A-Z0-9])';
+// a record number may also hold '/' between digits ("MRN# K04/32784"); dates are refused after the match
+const MRN_VALUE = '([A-Z0-9](?:[A-Z0-9-]|\\.(?=\\d)|(?<=\\d)/(?=\\d)| (?=\\d{2,}(?![A-Z0-9-]))){2,24}[A-Z0-9])';
+/** A value that is a date ("03/12/2024", "2024/03/12"), not a record number. */
+const DATE_VALUE = /^(?:\d{1,2}\/\d{1,2}\/\d{2,4}|\d{4}\/\d{1,2}\/\d{1,2})$/;
+/** An 8-character or longer member ID after an insurer's name: a short prefix, then a digit. */
+const PAYER_VALUE = '([A-Z0-9]{1,4}-?\\d[A-Z0-9-]{5,22}[A-Z0-9])(?![A-Za-z0-9])';
 
 function hasDigits(v: string, n: number): boolean {
   let c = 0;
@@ -111,12 +117,14 @@ interface LabelledSpec {
   keywords: string[];
   minDigits: number;
   family?: TriggerFamily;
+  /** Distinguishes a second pattern of the same category in the trigger registry. */
+  tag?: string;
 }
 
 const LABELLED: LabelledSpec[] = [
   {
     category: 'mrn',
-    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|MR(?=\\s*[:#]?\\s*\\d)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#]))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|Unit\\s*Record\\s*(?:No\\.?|Number|#)?|(?:NHS|CHI|IHI)\\s*(?:No\\.?|Number|#)?|(?:Personal\\s*)?Health\\s*(?:Card|Insurance)\\s*(?:No\\.?|Number|#)|PHN|ULI|URN|UR\\s*(?:No\\.?|Number|#)|(?:Resident|Client)\\s*(?:ID|No\\.?|Number|#)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${VALUE}`, 'iy'),
+    re: new RegExp(`\\b(?:MRN|MR#|MR\\s*(?:No\\.?|Number)|MR(?=\\s*[:#]?\\s*\\d)|Med(?:ical)?\\.?\\s*Rec(?:ord)?s?\\.?(?:\\s*(?:No\\.?|Number|#|ID))?|(?:Health\\s*)?Record\\s*(?:No\\.?|Number|#)|Chart(?:\\s*(?:No\\.?|Number|#|ID)|(?=\\s*[:#])|(?=\\s+(?:[A-Z]{1,4}-?\\d{4,}|\\d{6,})\\b))|Patient\\s*(?:ID|No\\.?|Number|#|Identifier)|Pt\\.?\\s*(?:ID|#|No\\.?)|Hosp(?:ital)?\\.?\\s*(?:No\\.?|Number|#)|Unit\\s*(?:No\\.?|Number)|Unit\\s*Record\\s*(?:No\\.?|Number|#)?|(?:NHS|CHI|IHI)\\s*(?:No\\.?|Number|#)?|(?:Personal\\s*)?Health\\s*(?:Card|Insurance)\\s*(?:No\\.?|Number|#)|PHN|ULI|URN|UR\\s*(?:No\\.?|Number|#)|(?:Resident|Client)\\s*(?:ID|No\\.?|Number|#)|EMPI|EMR\\s*(?:No\\.?|Number|#|ID)?|EHR\\s*(?:No\\.?|Number|#|ID)|Enterprise\\s*ID)${SEP}${MRN_VALUE}`, 'iy'),
     keywords: ['mrn', 'mr', 'med', 'medical', 'record', 'health', 'chart', 'patient', 'pt', 'hosp', 'hospital', 'unit', 'resident', 'client', 'empi', 'emr', 'ehr', 'enterprise', 'nhs', 'chi', 'ihi', 'personal', 'phn', 'uli', 'urn', 'ur'],
     minDigits: 4,
   },
@@ -125,6 +133,15 @@ const LABELLED: LabelledSpec[] = [
     re: new RegExp(`\\b(?:(?:Member|Subscriber|Policy(?:holder)?|Insurance|Insured|Health\\s*Plan|Plan|Beneficiary|Medicaid|Medicare|Enrollee|Group|Coverage|Cardholder|Recipient)\\s*(?:ID|No\\.?|Number|#|Identifier)|ID\\s*Card\\s*(?:No\\.?|Number|#)?|HICN|MBI|Medicare\\s*(?=[:#])|Member(?=\\s+[A-Z]{0,4}-?\\d{3,}[-A-Z\\d]*\\d\\b))\\s*[:#.]?\\s*${VALUE}`, 'iy'),
     keywords: ['member', 'subscriber', 'policy', 'insurance', 'insured', 'health', 'plan', 'beneficiary', 'medicaid', 'medicare', 'id', 'hicn', 'mbi', 'enrollee', 'group', 'coverage', 'cardholder', 'recipient'],
     minDigits: 3,
+  },
+  {
+    // "Insurance: Blue Ridge Health XQJ-298-75263-04": the insurer's name (up to four capitalised
+    // words), then the member ID (case-sensitive, so "insurance: pending approval 2024" is not one)
+    category: 'member-id',
+    re: new RegExp(`\\b(?:Insurance|INSURANCE|Ins\\.?|INS|Coverage|COVERAGE|Payer|PAYER|Payor|PAYOR|Carrier|CARRIER)\\s*:\\s*(?:(?:[A-Z][A-Za-z.-]{0,11}|of|and|the)\\s+){1,4}${PAYER_VALUE}`, 'y'),
+    keywords: ['insurance', 'ins', 'coverage', 'payer', 'payor', 'carrier'],
+    minDigits: 4,
+    tag: 'payer',
   },
   {
     category: 'account-number',
@@ -153,12 +170,12 @@ const LABELLED: LabelledSpec[] = [
   },
 ];
 
-for (const spec of LABELLED) spec.family = registerTriggers(`id:${spec.category}`, spec.keywords);
+for (const spec of LABELLED) spec.family = registerTriggers(`id:${spec.category}${spec.tag ? ':' + spec.tag : ''}`, spec.keywords);
 
 const DOB_RE = new RegExp(`\\b(?:DOB|D\\.O\\.B\\.?|Date\\s+of\\s+Birth|Birth\\s*-?date|Born(?:\\s+on)?|Birthday|B/D|b\\.(?=\\s?\\d))\\s*[:#-]?\\s*\\(?\\s*(?:is\\s+|of\\s+)?(${DATE_SRC}|(?:19|20)\\d{6}(?!\\d))`, 'iy');
 const DOB_FAMILY = registerTriggers('dob', ['dob', 'd.o.b', 'date of birth', 'birth', 'birthdate', 'birthday', 'born', 'b/d', 'b']);
 const DOS_RE = new RegExp(
-  `\\b(?:Date\\s+of\\s+(?:Service|Visit|Exam|Surgery|Procedure|Admission|Discharge|Injury|Encounter|Collection)|DOS|Service\\s+Dates?|Visit\\s+Date|Admi(?:ssion|t)\\s+Date|Admitted(?:\\s+on)?|Discharge(?:d)?(?:\\s+(?:on|date))?|Encounter\\s+Date|Collect(?:ion|ed)(?:\\s+(?:on|date))?|Date\\s+Collected|Procedure\\s+Date|Exam\\s+Date|Study\\s+Date|Surgery\\s+Date|Seen(?:\\s+\\w+){0,4}\\s+on|visit(?:\\s+\\w+){0,4}\\s+on|appointment(?:\\s+\\w+){0,3}\\s+(?:on|is|for)|scheduled\\s+(?:for|on)|Received|Reported|Performed(?:\\s+on)?)\\s*[:#-]?\\s*(?:on\\s+)?(${DATE_SRC})`,
+  `\\b(?:Date\\s+of\\s+(?:Service|Visit|Exam|Surgery|Procedure|Admission|Discharge|Injury|Encounter|Collection)|DOS|Service\\s+Dates?|Visit\\s+Date|Admi(?:ssion|t)\\s+Date|Admitted(?:\\s+on)?|Discharge(?:d)?(?:\\s+(?:on|date))?|Encounter\\s+Date|Collect(?:ion|ed)(?:\\s+(?:on|date))?|Date\\s+Collected|Procedure\\s+Date|Exam\\s+Date|Study\\s+Date|Surgery\\s+Date|Seen(?:\\s+\\w+){0,4}\\s+on|visit(?:\\s+\\w+){0,4}\\s+on|appointment(?:\\s+\\w+){0,3}\\s+(?:on|is|for)|scheduled\\s+(?:for|on)|Received|Reported|Performed(?:\\s+on)?)\\s*[:#-]?\\s*(?:on\\s+)?(${DATE_SRC}|(?:19|20)\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])(?!\\d))`,
   'iy',
 );
 const DOS_FAMILY = registerTriggers('dos', ['date', 'dos', 'service', 'visit', 'admission', 'admit', 'admitted', 'discharge', 'discharged', 'encounter', 'collection', 'collected', 'procedure', 'exam', 'study', 'surgery', 'seen', 'appointment', 'scheduled', 'received', 'reported', 'performed']);
@@ -188,7 +205,8 @@ const CPT_SCAN = /(?<![\d$.,-])(?:\d{5}|\d{4}[FTU])(?![\d.]|,\d|-\d)/g;
 const HCPCS_SCAN = /\b[A-CEGHJ-MP-V]\d{4}\b/g;
 const NDC_SCAN = /(?<![\d-])(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])/g;
 const LOINC_SCAN = /\bLOINC\b[^\n]{0,30}?(\d{1,7}-\d)\b/gi;
-const LAB_VALUE = /\b\d{1,5}(?:\.\d{1,3})?\s?(?:mg\/dL|mmol\/L|mIU\/L|mIU\/mL|uIU\/mL|µIU\/mL|ng\/mL|ng\/dL|pg\/mL|g\/dL|g\/L|U\/L|IU\/L|mEq\/L|mmHg|mm Hg|cells\/uL|cells\/µL|x10\^?\d\/[uµ]?L|K\/uL|M\/uL|fL|mL\/min(?:\/1\.73\s?m2)?|mg\/g|µg\/dL|mcg\/dL|ug\/dL|nmol\/L|pmol\/L|µmol\/L|umol\/L|bpm|beats\/min)(?![\w/])/g;
+// a value may carry an abnormal flag between number and unit ("148 H mmol/L", "0.2 * x10^9/L")
+const LAB_VALUE = /\b\d{1,5}(?:\.\d{1,3})?(?:\s(?:HH|LL|H|L|ABN|A|\*)(?=\s))?\s?(?:mOsm\/kg|mOsm\/L|nmol\/hr?\/mL|mcg\/g|µg\/g|ug\/g|RU\/mL|AU\/mL|U\/mL|IU\/mL|kU\/L|ng\/L|mg\/L|mcg\/L|µg\/L|ug\/L|mmol\/mol|mg\/dL|mmol\/L|mIU\/L|mIU\/mL|uIU\/mL|µIU\/mL|ng\/mL|ng\/dL|pg\/mL|g\/dL|g\/L|U\/L|IU\/L|mEq\/L|mmHg|mm Hg|cells\/uL|cells\/µL|x10\^?\d\/[uµ]?L|K\/uL|M\/uL|fL|mL\/min(?:\/1\.73\s?m2)?|mg\/g|µg\/dL|mcg\/dL|ug\/dL|nmol\/L|pmol\/L|µmol\/L|umol\/L|bpm|beats\/min)(?![\w/])/g;
 const DOSAGE = /\b\d{1,5}(?:\.\d{1,3})?\s?(?:(?:mg|mcg|µg|g|mL|units?|IU|mEq)\b|%)(?:\s*(?:\/|per)\s*(?:day|dose|kg|hr|hour|mL|actuation|spray|puff))?(?:\s+(?:tablet|tab|capsule|cap|daily|once|twice|BID|TID|QID|QHS|PRN|PO|IV|IM|SC|subcut|at bedtime|every))?/gi;
 
 // Sticky twins of the numeric patterns, run only where a digit run of the right shape starts
@@ -213,7 +231,7 @@ const isUpperAscii = (c: number) => c >= 65 && c <= 90;
 const LAB_UNIT = 1;
 const DOSE_UNIT = 2;
 const UNIT_START = new Uint8Array(128);
-for (const ch of 'muUnpgIcxKMfb') UNIT_START[ch.charCodeAt(0)]! |= LAB_UNIT;
+for (const ch of 'muUnpgIcxKMfbRAkHL*') UNIT_START[ch.charCodeAt(0)]! |= LAB_UNIT;
 for (const ch of 'mMgGuUiI%') UNIT_START[ch.charCodeAt(0)]! |= DOSE_UNIT;
 
 /** The units c can start (LAB_UNIT | DOSE_UNIT bits): any non-ASCII character can (µ and its case variants). */
@@ -358,10 +376,39 @@ interface CodeStarts {
   dose: number[];
   /** Some run could be a CPT code (five digits, or four and F/T/U) or a HCPCS code (a capital and four digits). */
   cpt: boolean;
+  /** Five digits in parentheses, "(31624)": a procedure code on a billing line (cptInParens). */
+  paren: number[];
+  /** "1:" before a dilution (titers, "1:80"): the start of the "1". */
+  titer: number[];
 }
 
+/** Dilutions a titer is reported at (1:10 ... 1:10240). */
+const TITERS = new Set(['5', '10', '16', '20', '32', '40', '64', '80', '128', '160', '256', '320', '512', '640', '1280', '2560', '5120', '10240']);
+/** Words that make "1:80" a titer rather than a time or a ratio (read on the line, before the value). */
+const TITER_CONTEXT = /\b(?:titers?|titres?|antibod(?:y|ies)|ANA|ANCA|dilution|IgG|IgM|IgA|screen|reactive|positive)\b/i;
+
+/** The digit at s is "1" and not part of a larger number or ratio ("11:80", "2.1:80", "1:1:80"). */
+function first1(text: string, s: number): boolean {
+  if (text.charCodeAt(s) !== 49) return false;
+  const b = s > 0 ? text.charCodeAt(s - 1) : 0;
+  return !(isDigit(b) || b === 46 || b === 58 || b === 44);
+}
+
+function lineAround(text: string, i: number): [number, number] {
+  const ls = text.lastIndexOf('\n', i - 1) + 1;
+  let le = text.indexOf('\n', i);
+  if (le < 0) le = text.length;
+  return [ls, le];
+}
+
+/** A billing line: a dollar amount and a date of service (any DATE_SRC form or YYYYMMDD). */
+const MONEY = /\$\s?\d/;
+const LINE_DATE = new RegExp(`${DATE_SRC}|(?<!\\d)(?:19|20)\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])(?!\\d)`, 'i');
+/** A LOINC-shaped code ("2951-2") on a line that also reports a lab value. */
+const LOINC_ON_LINE = /(?<![\d./-])(\d{3,7}-\d)(?![\d./-])/g;
+
 function codeStarts(text: string, runs: readonly number[]): CodeStarts {
-  const r: CodeStarts = { icd: [], ndc: [], lab: [], dose: [], cpt: false };
+  const r: CodeStarts = { icd: [], ndc: [], lab: [], dose: [], cpt: false, paren: [], titer: [] };
   const n = text.length;
   for (let k = 0; k < runs.length; k += 2) {
     const s = runs[k]!;
@@ -378,6 +425,10 @@ function codeStarts(text: string, runs: readonly number[]): CodeStarts {
       const nx = next;
       r.cpt = (len === 5 && b !== 36 && b !== 46 && b !== 44 && b !== 45) || (len === 4 && (nx === 70 || nx === 84 || nx === 85 || isUpperAscii(b)));
     }
+    if (len === 5 && before === 40 && next === 41) r.paren.push(s);
+    // "1:80": the run "1", a colon, the next run a dilution, then no further ":NN" (a time "1:20:30")
+    if (len === 1 && first1(text, s) && next === 58 && k + 3 < runs.length && runs[k + 2] === e + 1 &&
+      TITERS.has(text.slice(runs[k + 2]!, runs[k + 3]!)) && text.charCodeAt(runs[k + 3]!) !== 58 && text.charCodeAt(runs[k + 3]!) !== 46) r.titer.push(s);
     // lab values and doses: at most five digits, then (a decimal part and) a unit
     if (len <= 5) {
       const units = unitFollows(text, e);
@@ -511,6 +562,7 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
     execAtCandidates(spec.re, text, labelsNearDigits(text, runs, positions(trig, spec.family!)), (mm) => {
       const v = mm[1]!;
       if (!hasDigits(v, spec.minDigits)) return;
+      if (DATE_VALUE.test(v) || (spec.tag === 'payer' && /^\d{4}-\d{2}-\d{2}$/.test(v))) return;
       // "Bank account" is a bank account, not a patient account
       if (spec.category === 'account-number' && /\b(?:bank|checking|savings|routing|deposit)\s*$/i.test(text.slice(Math.max(0, mm.index - 20), mm.index))) return;
       const s = mm.index + mm[0].length - v.length;
@@ -643,9 +695,40 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
     return !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 46);
   };
   // a value is a number of at most five digits (then a decimal part, a unit)
+  let labLine = -1;
   execAtCandidates(LAB_AT, text, at.lab, (mm) => {
-    if (standalone(mm.index)) push(out, 'lab-value', mm.index, mm.index + mm[0].length, mm[0]);
+    if (!standalone(mm.index)) return;
+    push(out, 'lab-value', mm.index, mm.index + mm[0].length, mm[0]);
+    // a result row often names its LOINC code: a check-digit-valid code on the same line counts
+    const [ls, le] = lineAround(text, mm.index);
+    if (ls === labLine || le - ls > 400) return;
+    labLine = ls;
+    LOINC_ON_LINE.lastIndex = ls;
+    let lm: RegExpExecArray | null;
+    while ((lm = LOINC_ON_LINE.exec(text)) && lm.index < le) {
+      const v = lm[1]!;
+      if (isValidLoinc(v) && !out.some((f) => f.category === 'loinc' && f.start === lm!.index)) push(out, 'loinc', lm.index, lm.index + v.length, v);
+    }
   });
+  // titers: "1:80" with an antibody, titer or screen word earlier on the line, not a time ("1:40 pm")
+  for (const s of at.titer) {
+    const [ls] = lineAround(text, s);
+    const colon = text.indexOf(':', s);
+    let e = colon + 1;
+    while (e < text.length && isDigit(text.charCodeAt(e))) e++;
+    if (/^\s?[ap]\.?m\b/i.test(text.slice(e, e + 5))) continue;
+    if (!TITER_CONTEXT.test(text.slice(Math.max(ls, s - 60), s))) continue;
+    push(out, 'lab-value', s, e, text.slice(s, e));
+  }
+  // "(31624)" on a line with a date of service and a dollar amount: a CPT code on a statement
+  for (const s of at.paren) {
+    const v = text.slice(s, s + 5);
+    if (Number(v) < 100 || /^0[2-9]/.test(v) || out.some((f) => f.category === 'cpt' && f.start === s)) continue;
+    const [ls, le] = lineAround(text, s);
+    if (le - ls > 400) continue;
+    const line = text.slice(ls, le);
+    if (MONEY.test(line) && LINE_DATE.test(line)) push(out, 'cpt', s, s + 5, v);
+  }
   execAtCandidates(DOSAGE_AT, text, at.dose, (mm) => {
     if (!standalone(mm.index)) return;
     if (mm[0].endsWith('%') && !/\b(?:A1c|HbA1c|saturation|SpO2|O2|EF|ejection)\b/i.test(text.slice(Math.max(0, mm.index - 30), mm.index))) return;

@@ -81,7 +81,7 @@ describe('not PHI', () => {
 
 describe('organization configuration', () => {
   it('custom MRN patterns, extra terms and the threshold apply', () => {
-    const msg = makeMessage({ parts: [plain('Chart EHX-0098812: needs Zorblax titration per clinic protocol.')] });
+    const msg = makeMessage({ parts: [plain('Folder EHX-0098812: needs Zorblax titration per clinic protocol.')] });
     const base = scoreMessage(msg);
     expect(base.reasons.find((r) => r.category === 'mrn')).toBeUndefined();
     const cfg: PolicyConfig = { mrnPatterns: ['\\bEHX-\\d{7}\\b'], terms: [{ term: 'zorblax', category: 'medication', weight: 3 }, { term: 'titration', category: 'clinical', weight: 2 }] };
