@@ -401,7 +401,7 @@ function lineAround(text: string, i: number): [number, number] {
   return [ls, le];
 }
 
-/** A billing line: a dollar amount and a date of service (any DATE_SRC form or YYYYMMDD). */
+/** A billing line: a date of service (any DATE_SRC form or YYYYMMDD), and a dollar amount on it or the next line. */
 const MONEY = /\$\s?\d/;
 const LINE_DATE = new RegExp(`${DATE_SRC}|(?<!\\d)(?:19|20)\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])(?!\\d)`, 'i');
 /** A LOINC-shaped code ("2951-2") on a line that also reports a lab value. */
@@ -563,6 +563,8 @@ export function detectIdentifiers(text: string, opt: DetectOptions, trig: Trigge
       const v = mm[1]!;
       if (!hasDigits(v, spec.minDigits)) return;
       if (DATE_VALUE.test(v) || (spec.tag === 'payer' && /^\d{4}-\d{2}-\d{2}$/.test(v))) return;
+      // "Visit on 20250716": a lower-case word before a spaced number is prose, not a value
+      if (/^[a-z]{1,4} \d/.test(v)) return;
       // "Bank account" is a bank account, not a patient account
       if (spec.category === 'account-number' && /\b(?:bank|checking|savings|routing|deposit)\s*$/i.test(text.slice(Math.max(0, mm.index - 20), mm.index))) return;
       const s = mm.index + mm[0].length - v.length;
@@ -726,8 +728,9 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
     if (Number(v) < 100 || /^0[2-9]/.test(v) || out.some((f) => f.category === 'cpt' && f.start === s)) continue;
     const [ls, le] = lineAround(text, s);
     if (le - ls > 400) continue;
-    const line = text.slice(ls, le);
-    if (MONEY.test(line) && LINE_DATE.test(line)) push(out, 'cpt', s, s + 5, v);
+    // the amount may sit on the statement line's continuation ("Charged $120.00; you owe ...")
+    const [, ne] = le < text.length ? lineAround(text, le + 1) : [le, le];
+    if (LINE_DATE.test(text.slice(ls, le)) && MONEY.test(text.slice(ls, Math.min(ne, le + 400)))) push(out, 'cpt', s, s + 5, v);
   }
   execAtCandidates(DOSAGE_AT, text, at.dose, (mm) => {
     if (!standalone(mm.index)) return;

@@ -364,14 +364,14 @@ const MORPH_SUFFIXES: Array<[string, string]> = [
     .map((x): [string, string] => [x, 'diagnosis']),
   // more USAN/INN stems: antiepileptics (-racetam, -ampanel, -bamate, -azepine, -toin, -suximide),
   // immunomodulators (-imod, -flunomide), haematology (-trombopag, -dustat, -fiban), anti-infectives
-  // (-zolid, -micin, -bactam, -oquine, -vudine), oncology (-lisib, -trexed, -tabine, -poside,
+  // (-zolid, -micin, -bactam, -oquine, -vudine, -idine: clonidine, dalfampridine), oncology (-lisib, -trexed, -tabine, -poside,
   // -mustine), GI and renal (-opride, -velamer, -sevelam), CNS (-dopa, -pidem, -melteon, -stigmine,
   // -epezil, -mantine, -giline, -pexole, -gotine, -zodone, -promazine, -phenidate, -peridol,
   // -spirone, -milnacipran), cardiovascular (-grelide, -tiazem, -pamil, -darone, -sentan,
   // -glitazone), others (-caftor, -fenacin, -terodine, -steride, -sonide, -inoin, -prost, -kinra).
   // None ends an everyday English word of 6+ letters (checked against english.ts, SCOWL <= 50).
   ...('racetam ampanel bamate azepine toin suximide imod flunomide trombopag dustat fiban zolid micin bactam oquine vudine lisib trexed tabine poside mustine ' +
-    'opride velamer sevelam dopa pidem melteon stigmine epezil mantine giline pexole gotine zodone promazine phenidate peridol spirone milnacipran ' +
+    'opride idine velamer sevelam dopa pidem melteon stigmine epezil mantine giline pexole gotine zodone promazine phenidate peridol spirone milnacipran ' +
     'grelide tiazem pamil darone sentan glitazone caftor fenacin terodine steride sonide inoin prost kinra')
     .split(' ')
     .map((x): [string, string] => [x, 'medication']),
