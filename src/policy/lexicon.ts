@@ -474,6 +474,7 @@ function tokenBefore(lower: string, end: number, gap: number): [number, number] 
 function contextHit(text: string, lower: string, s: number, e: number, info: TermInfo, hits: TermHit[]): void {
   let prev = tokenBefore(lower, s, 2);
   if (!prev) return;
+  const direct = prev[1];
   // "Addison's disease": step over the possessive s
   if (prev[1] - prev[0] === 1 && lower.charCodeAt(prev[0]) === 115 && prev[0] > 0 && (lower.charCodeAt(prev[0] - 1) === 39 || lower.charCodeAt(prev[0] - 1) === 0x2019)) {
     prev = tokenBefore(lower, prev[0] - 1, 1);
@@ -485,7 +486,7 @@ function contextHit(text: string, lower: string, s: number, e: number, info: Ter
   const out = (start: number) => hits.push({ info: { term: head, category, weight: 2, upper: false, label: `'${salt ? 'drug salt' : head}'` }, start, end: e });
   // after a health term: "kidney disease", "iron deficiency", "calcium carbonate", "ozanimod hydrochloride"
   const last = hits[hits.length - 1];
-  if (last && last.end === prev[1]) {
+  if (last && (last.end === prev[1] || last.end === direct)) {
     const c = last.info.category;
     if (salt ? c === 'medication' || c === 'test' : c === 'diagnosis' || c === 'test' || c === 'medication' || c === 'procedure') {
       hits.pop();
