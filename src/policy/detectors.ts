@@ -231,7 +231,7 @@ const isUpperAscii = (c: number) => c >= 65 && c <= 90;
 const LAB_UNIT = 1;
 const DOSE_UNIT = 2;
 const UNIT_START = new Uint8Array(128);
-for (const ch of 'muUnpgIcxKMfbRAkHL*') UNIT_START[ch.charCodeAt(0)]! |= LAB_UNIT;
+for (const ch of 'muUnpgIcxKMfbRAk') UNIT_START[ch.charCodeAt(0)]! |= LAB_UNIT;
 for (const ch of 'mMgGuUiI%') UNIT_START[ch.charCodeAt(0)]! |= DOSE_UNIT;
 
 /** The units c can start (LAB_UNIT | DOSE_UNIT bits): any non-ASCII character can (µ and its case variants). */
@@ -262,7 +262,23 @@ function unitFollows(text: string, e: number): number {
 function unitOrSpaceUnit(text: string, q: number): number {
   const n = text.length;
   const c = q < n ? text.charCodeAt(q) : 0;
-  return unitStart(c) | (isJsSpace(c) ? unitStart(q + 1 < n ? text.charCodeAt(q + 1) : 0) : 0);
+  if (!isJsSpace(c)) return unitStart(c);
+  const d = q + 1 < n ? text.charCodeAt(q + 1) : 0;
+  return unitStart(c) | unitStart(d) | (isFlagChar(d) ? flaggedUnit(text, q + 1) : 0);
+}
+
+/** H, L, A, B, N, '*': the letters of an abnormal flag (H, L, HH, LL, A, ABN, *). */
+function isFlagChar(c: number): boolean {
+  return c === 72 || c === 76 || c === 65 || c === 66 || c === 78 || c === 42;
+}
+
+/** LAB_UNIT if text[f...] is a flag of one to three characters, one white space, then a lab unit's first character. */
+function flaggedUnit(text: string, f: number): number {
+  const n = text.length;
+  let q = f;
+  while (q < n && q - f < 3 && isFlagChar(text.charCodeAt(q))) q++;
+  if (q >= n || !isJsSpace(text.charCodeAt(q))) return 0;
+  return q + 1 < n ? unitStart(text.charCodeAt(q + 1)) & LAB_UNIT : 0;
 }
 
 /**
@@ -394,11 +410,22 @@ function first1(text: string, s: number): boolean {
   return !(isDigit(b) || b === 46 || b === 58 || b === 44);
 }
 
+/** Longest line the line-context rules read (LOINC on a result line, CPT on a statement line, titers). */
+const LINE_CONTEXT_MAX = 400;
+
+/**
+ * The line around i as [start, end), looked for at most LINE_CONTEXT_MAX characters either way so
+ * a long unbroken text costs no more per value; a longer line comes back longer than the limit.
+ */
 function lineAround(text: string, i: number): [number, number] {
-  const ls = text.lastIndexOf('\n', i - 1) + 1;
-  let le = text.indexOf('\n', i);
-  if (le < 0) le = text.length;
-  return [ls, le];
+  let ls = i;
+  const lo = Math.max(0, i - LINE_CONTEXT_MAX - 1);
+  while (ls > lo && text.charCodeAt(ls - 1) !== 10) ls--;
+  if (ls === lo && lo > 0) ls = lo - 1; // not found: too long
+  let le = i;
+  const hi = Math.min(text.length, i + LINE_CONTEXT_MAX + 1);
+  while (le < hi && text.charCodeAt(le) !== 10) le++;
+  return [Math.max(0, ls), le];
 }
 
 /** A billing line: a date of service (any DATE_SRC form or YYYYMMDD), and a dollar amount on it or the next line. */
@@ -703,7 +730,7 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
     push(out, 'lab-value', mm.index, mm.index + mm[0].length, mm[0]);
     // a result row often names its LOINC code: a check-digit-valid code on the same line counts
     const [ls, le] = lineAround(text, mm.index);
-    if (ls === labLine || le - ls > 400) return;
+    if (ls === labLine || le - ls > LINE_CONTEXT_MAX) return;
     labLine = ls;
     LOINC_ON_LINE.lastIndex = ls;
     let lm: RegExpExecArray | null;
@@ -727,10 +754,10 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
     const v = text.slice(s, s + 5);
     if (Number(v) < 100 || /^0[2-9]/.test(v) || out.some((f) => f.category === 'cpt' && f.start === s)) continue;
     const [ls, le] = lineAround(text, s);
-    if (le - ls > 400) continue;
+    if (le - ls > LINE_CONTEXT_MAX) continue;
     // the amount may sit on the statement line's continuation ("Charged $120.00; you owe ...")
     const [, ne] = le < text.length ? lineAround(text, le + 1) : [le, le];
-    if (LINE_DATE.test(text.slice(ls, le)) && MONEY.test(text.slice(ls, Math.min(ne, le + 400)))) push(out, 'cpt', s, s + 5, v);
+    if (LINE_DATE.test(text.slice(ls, le)) && MONEY.test(text.slice(ls, Math.min(ne, le + LINE_CONTEXT_MAX)))) push(out, 'cpt', s, s + 5, v);
   }
   execAtCandidates(DOSAGE_AT, text, at.dose, (mm) => {
     if (!standalone(mm.index)) return;
