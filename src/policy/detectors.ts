@@ -145,8 +145,8 @@ const LABELLED: LabelledSpec[] = [
   },
   {
     category: 'account-number',
-    re: new RegExp(`\\b(?:(?:Patient|Hospital|Guarantor|Billing)\\s*)?(?:Account|Acct|Claim|Accession|Rx|Prescription|Authori[sz]ation|Auth|Prior\\s*Auth(?:ori[sz]ation)?|PA|Encounter|Visit|Specimen|Referral|ICN|DCN|FIN|CSN|HAR|Episode|Admission|Pharmacy\\s*Order)\\b${SEP}${VALUE}`, 'iy'),
-    keywords: ['patient', 'hospital', 'guarantor', 'billing', 'account', 'acct', 'claim', 'accession', 'rx', 'prescription', 'authorization', 'authorisation', 'auth', 'prior', 'pa', 'encounter', 'visit', 'specimen', 'referral', 'icn', 'dcn', 'fin', 'csn', 'har', 'episode', 'admission', 'pharmacy'],
+    re: new RegExp(`\\b(?:(?:Patient|Hospital|Guarantor|Billing)\\s*)?(?:Account|Acct|Claim|Accession|Rx|Prescription|Authori[sz]ation|Auth|Prior\\s*Auth(?:ori[sz]ation)?|PA|Encounter|Visit|Specimen|Referral|ICN|DCN|FIN|CSN|HAR|Episode|Admission|Pharmacy\\s*Order|Enc(?=\\.?\\s*(?:#|No\\.?|:)))\\b\\.?${SEP}${VALUE}`, 'iy'),
+    keywords: ['patient', 'hospital', 'guarantor', 'billing', 'account', 'acct', 'claim', 'accession', 'rx', 'prescription', 'authorization', 'authorisation', 'auth', 'prior', 'pa', 'encounter', 'visit', 'specimen', 'referral', 'icn', 'dcn', 'fin', 'csn', 'har', 'episode', 'admission', 'pharmacy', 'enc'],
     minDigits: 4,
   },
   {
@@ -428,7 +428,7 @@ function lineAround(text: string, i: number): [number, number] {
   return [Math.max(0, ls), le];
 }
 
-/** A billing line: a date of service (any DATE_SRC form or YYYYMMDD), and a dollar amount on it or the next line. */
+/** A billing item: a date of service (any DATE_SRC form or YYYYMMDD) on its line or the one before, a dollar amount on it or the next. */
 const MONEY = /\$\s?\d/;
 const LINE_DATE = new RegExp(`${DATE_SRC}|(?<!\\d)(?:19|20)\\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\\d|3[01])(?!\\d)`, 'i');
 /** A LOINC-shaped code ("2951-2") on a line that also reports a lab value. */
@@ -755,9 +755,11 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
     if (Number(v) < 100 || /^0[2-9]/.test(v) || out.some((f) => f.category === 'cpt' && f.start === s)) continue;
     const [ls, le] = lineAround(text, s);
     if (le - ls > LINE_CONTEXT_MAX) continue;
-    // the amount may sit on the statement line's continuation ("Charged $120.00; you owe ...")
+    // a statement item: the date on its line or the line before ("Service date: ..." above
+    // "Description: ... (64718)"), the amount on its line or the next ("Charges: $120.00")
+    const [ps] = ls > 0 ? lineAround(text, ls - 1) : [ls, ls];
     const [, ne] = le < text.length ? lineAround(text, le + 1) : [le, le];
-    if (LINE_DATE.test(text.slice(ls, le)) && MONEY.test(text.slice(ls, Math.min(ne, le + LINE_CONTEXT_MAX)))) push(out, 'cpt', s, s + 5, v);
+    if (LINE_DATE.test(text.slice(Math.max(ps, ls - LINE_CONTEXT_MAX), le)) && MONEY.test(text.slice(ls, Math.min(ne, le + LINE_CONTEXT_MAX)))) push(out, 'cpt', s, s + 5, v);
   }
   execAtCandidates(DOSAGE_AT, text, at.dose, (mm) => {
     if (!standalone(mm.index)) return;

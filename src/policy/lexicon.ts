@@ -384,7 +384,14 @@ const MORPH_SUFFIXES: Array<[string, string]> = [
 const MORPH_CHECKED: Array<[string, string]> = [
   ['cept', 'medication'], // etanercept, abatacept (not concept, intercept)
   ['mannan', 'test'],
+  ['amine', 'medication'], // fenfluramine, midodrine-like amines (not examine, famine)
 ];
+/** Organ adjectives before deficiency/insufficiency: "adrenal insufficiency", "exocrine pancreatic insufficiency". */
+const ORGAN_ADJ = new Set(
+  ('pancreatic adrenal renal hepatic cardiac venous arterial aortic mitral tricuspid pulmonary pulmonic valvular respiratory placental ' +
+    'ovarian testicular pituitary thyroid parathyroid gonadal exocrine endocrine immune vertebrobasilar velopharyngeal cervical ' +
+    'lactase vitamin iron folate zinc copper magnesium growth hormone factor enzyme').split(' '),
+);
 /** Everyday words with those endings. */
 const MORPH_STOP = new Set(
   ('sympathy empathy apathy telepathy homeopathy diploma aroma stigma program diagram telegram kilogram nostalgia ' +
@@ -540,7 +547,7 @@ function contextHit(text: string, lower: string, s: number, e: number, info: Ter
     if (ch >= 65 && ch <= 90) caps++;
     else if (ch >= 48 && ch <= 57) digit = true;
   }
-  if (rare || caps >= 2 || digit) out(start);
+  if (rare || caps >= 2 || digit || ORGAN_ADJ.has(word)) out(start);
 }
 
 function nextToken(lower: string, from: number): [number, number] | undefined {

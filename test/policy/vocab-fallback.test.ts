@@ -11,7 +11,7 @@ const codes = (text: string) => detectCodes(text).map((f) => [f.category, f.valu
 const ids = (text: string) => detectIdentifiers(text, { mrnPatterns: [], memberIdPatterns: [] }).map((f) => [f.category, f.value]);
 
 describe('drug-name stems outside the lists', () => {
-  it.each(['fingolimod', 'brivaracetam', 'perampanel', 'cenobamate', 'teriflunomide', 'avatrombopag', 'tedizolid', 'colesevelam', 'prucalopride', 'anagrelide', 'carbidopa', 'idelalisib', 'daprodustat', 'levomilnacipran', 'dalfampridine'])(
+  it.each(['fingolimod', 'brivaracetam', 'perampanel', 'cenobamate', 'teriflunomide', 'avatrombopag', 'tedizolid', 'colesevelam', 'prucalopride', 'anagrelide', 'carbidopa', 'idelalisib', 'daprodustat', 'levomilnacipran', 'dalfampridine', 'fenfluramine'])(
     '%s reads as a medication',
     (w) => expect(cats(`she takes ${w} daily`)).toContain('medication'),
   );
@@ -37,6 +37,7 @@ describe('head nouns', () => {
     expect(cats('given your alpha-1 antitrypsin deficiency')).toContain('diagnosis');
     expect(cats('known G6PD deficiency')).toContain('diagnosis');
     expect(cats('a deficiency in the audit, a budget deficiency')).toEqual([]);
+    expect(terms('for my exocrine pancreatic insufficiency')).toEqual([{ cat: 'diagnosis', text: 'pancreatic insufficiency' }]);
   });
   it('a salt word after a rare chemical name is a medication; alone it is nothing', () => {
     expect(terms('down to my last few lanthanum carbonate, thanks')).toEqual([{ cat: 'medication', text: 'lanthanum carbonate' }]);
@@ -74,6 +75,8 @@ describe('lab values, titers and LOINC on a result line', () => {
   it('a five-digit code in parentheses is a CPT code on a statement line with a date and an amount', () => {
     expect(codes('Visit on 20250716 - airway scope (31624) for cough\nCharged $1019.06')).toContainEqual(['cpt', '31624']);
     expect(codes('Order (31624) shipped to 12 Elm St')).toEqual([]);
+    expect(codes('Service date: 2025/12/09\nDescription: nerve transposition (64718)\nCharges: $10362.00')).toContainEqual(['cpt', '64718']);
+    expect(codes('Order date: 2025/12/09\nItem (64718)\nShipped by courier')).toEqual([]);
   });
 });
 
@@ -89,6 +92,10 @@ describe('identifier formats', () => {
   it('an insurer name between the label and the member ID', () => {
     expect(ids('Insurance: Blue Ridge Health XQJ-298-75263-04')).toContainEqual(['member-id', 'XQJ-298-75263-04']);
     expect(ids('insurance: pending review 2024').some(([c]) => c === 'member-id')).toBe(false);
+  });
+  it("'Enc #' is an encounter number", () => {
+    expect(ids('Enc # V46923144')).toContainEqual(['account-number', 'V46923144']);
+    expect(ids('enclosed 12345678').some(([c]) => c === 'account-number')).toBe(false);
   });
   it('a YYYYMMDD date of service; a lower-case word before it is not an account number', () => {
     const f = ids('Visit on 20250716, thanks');
