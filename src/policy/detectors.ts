@@ -206,7 +206,7 @@ const HCPCS_SCAN = /\b[A-CEGHJ-MP-V]\d{4}\b/g;
 const NDC_SCAN = /(?<![\d-])(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])/g;
 const LOINC_SCAN = /\bLOINC\b[^\n]{0,30}?(\d{1,7}-\d)\b/gi;
 // a value may carry an abnormal flag between number and unit ("148 H mmol/L", "0.2 * x10^9/L")
-const LAB_VALUE = /\b\d{1,5}(?:\.\d{1,3})?(?:\s(?:HH|LL|H|L|ABN|A|\*)(?=\s))?\s?(?:mOsm\/kg|mOsm\/L|nmol\/hr?\/mL|mcg\/g|µg\/g|ug\/g|RU\/mL|AU\/mL|U\/mL|IU\/mL|kU\/L|ng\/L|mg\/L|mcg\/L|µg\/L|ug\/L|mmol\/mol|mg\/dL|mmol\/L|mIU\/L|mIU\/mL|uIU\/mL|µIU\/mL|ng\/mL|ng\/dL|pg\/mL|g\/dL|g\/L|U\/L|IU\/L|mEq\/L|mmHg|mm Hg|cells\/uL|cells\/µL|x10\^?\d\/[uµ]?L|K\/uL|M\/uL|fL|mL\/min(?:\/1\.73\s?m2)?|mg\/g|µg\/dL|mcg\/dL|ug\/dL|nmol\/L|pmol\/L|µmol\/L|umol\/L|bpm|beats\/min)(?![\w/])/g;
+const LAB_VALUE = /\b\d{1,5}(?:\.\d{1,3})?(?:\s(?:HH|LL|H|L|ABN|A|\*)(?=\s))?\s?(?:mg\/dL|mmol\/L|mIU\/L|mIU\/mL|uIU\/mL|µIU\/mL|ng\/mL|ng\/dL|pg\/mL|g\/dL|g\/L|U\/L|IU\/L|mEq\/L|mmHg|mm Hg|cells\/uL|cells\/µL|x10\^?\d\/[uµ]?L|K\/uL|M\/uL|fL|mL\/min(?:\/1\.73\s?m2)?|mg\/g|µg\/dL|mcg\/dL|ug\/dL|nmol\/L|pmol\/L|µmol\/L|umol\/L|bpm|beats\/min|mOsm\/kg|mOsm\/L|nmol\/hr?\/mL|mcg\/g|µg\/g|ug\/g|RU\/mL|AU\/mL|U\/mL|IU\/mL|kU\/L|ng\/L|mg\/L|mcg\/L|µg\/L|ug\/L|mmol\/mol)(?![\w/])/g;
 const DOSAGE = /\b\d{1,5}(?:\.\d{1,3})?\s?(?:(?:mg|mcg|µg|g|mL|units?|IU|mEq)\b|%)(?:\s*(?:\/|per)\s*(?:day|dose|kg|hr|hour|mL|actuation|spray|puff))?(?:\s+(?:tablet|tab|capsule|cap|daily|once|twice|BID|TID|QID|QHS|PRN|PO|IV|IM|SC|subcut|at bedtime|every))?/gi;
 
 // Sticky twins of the numeric patterns, run only where a digit run of the right shape starts
@@ -732,6 +732,8 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
     const [ls, le] = lineAround(text, mm.index);
     if (ls === labLine || le - ls > LINE_CONTEXT_MAX) return;
     labLine = ls;
+    const dash = text.indexOf('-', ls);
+    if (dash < 0 || dash >= le) return;
     LOINC_ON_LINE.lastIndex = ls;
     let lm: RegExpExecArray | null;
     while ((lm = LOINC_ON_LINE.exec(text)) && lm.index < le) {
