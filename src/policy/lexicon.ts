@@ -413,12 +413,11 @@ const suffixTails = new Uint32Array((1 << 15) >>> 5);
  * words sharing a suffix's last three letters ("please" / -lase, "doctor" / -caftor, "someone" /
  * -melteon) are rejected before the word is sliced. A three-letter suffix allows every letter.
  */
-const suffixFourth = new Map<number, number>();
+const suffixFourth = new Int32Array(1 << 15);
 for (const [suf] of [...MORPH_SUFFIXES, ...MORPH_CHECKED]) {
   const k = tailKey(suf, suf.length);
   suffixTails[k >>> 5]! |= 1 << (k & 31);
-  const bit = suf.length === 3 ? -1 : 1 << (suf.charCodeAt(suf.length - 4) & 31);
-  suffixFourth.set(k, (suffixFourth.get(k) ?? 0) | bit);
+  suffixFourth[k]! |= suf.length === 3 ? -1 : 1 << (suf.charCodeAt(suf.length - 4) & 31);
 }
 
 /** Key of a word's last three letters, to reject most words before slicing them. */
@@ -429,7 +428,7 @@ function tailKey(s: string, end: number): number {
 function morphologyHit(lower: string, s: number, e: number): TermInfo | undefined {
   const k = tailKey(lower, e);
   if ((suffixTails[k >>> 5]! & (1 << (k & 31))) === 0) return undefined;
-  if ((suffixFourth.get(k)! & (1 << (lower.charCodeAt(e - 4) & 31))) === 0) return undefined;
+  if ((suffixFourth[k]! & (1 << (lower.charCodeAt(e - 4) & 31))) === 0) return undefined;
   const w = lower.slice(s, e);
   const cached = morphCache.get(w);
   if (cached !== undefined) return cached ?? undefined;
