@@ -231,7 +231,7 @@ const isUpperAscii = (c: number) => c >= 65 && c <= 90;
 const LAB_UNIT = 1;
 const DOSE_UNIT = 2;
 const UNIT_START = new Uint8Array(128);
-for (const ch of 'muUnpgIcxKMfbRAk') UNIT_START[ch.charCodeAt(0)]! |= LAB_UNIT;
+for (const ch of 'muUnpgIcxKMfb') UNIT_START[ch.charCodeAt(0)]! |= LAB_UNIT;
 for (const ch of 'mMgGuUiI%') UNIT_START[ch.charCodeAt(0)]! |= DOSE_UNIT;
 
 /** The units c can start (LAB_UNIT | DOSE_UNIT bits): any non-ASCII character can (µ and its case variants). */
@@ -262,9 +262,14 @@ function unitFollows(text: string, e: number): number {
 function unitOrSpaceUnit(text: string, q: number): number {
   const n = text.length;
   const c = q < n ? text.charCodeAt(q) : 0;
-  if (!isJsSpace(c)) return unitStart(c);
+  if (!isJsSpace(c)) return unitStart(c) | unitU(text, q, c);
   const d = q + 1 < n ? text.charCodeAt(q + 1) : 0;
-  return unitStart(c) | unitStart(d) | (isFlagChar(d) ? flaggedUnit(text, q + 1) : 0);
+  return unitStart(d) | unitU(text, q + 1, d) | (d === 72 || d === 76 || d === 65 || d === 42 ? flaggedUnit(text, q + 1) : 0);
+}
+
+/** LAB_UNIT for "AU/", "RU/", "kU/" (arbitrary, relative and kilo units) at q, whose character is c: not "10 AM". */
+function unitU(text: string, q: number, c: number): number {
+  return (c === 65 || c === 82 || c === 107) && q + 1 < text.length && text.charCodeAt(q + 1) === 85 ? LAB_UNIT : 0;
 }
 
 /** H, L, A, B, N, '*': the letters of an abnormal flag (H, L, HH, LL, A, ABN, *). */
@@ -278,7 +283,8 @@ function flaggedUnit(text: string, f: number): number {
   let q = f;
   while (q < n && q - f < 3 && isFlagChar(text.charCodeAt(q))) q++;
   if (q >= n || !isJsSpace(text.charCodeAt(q))) return 0;
-  return q + 1 < n ? unitStart(text.charCodeAt(q + 1)) & LAB_UNIT : 0;
+  const u = q + 1 < n ? text.charCodeAt(q + 1) : 0;
+  return (unitStart(u) | unitU(text, q + 1, u)) & LAB_UNIT;
 }
 
 /**
