@@ -156,6 +156,102 @@ function isRecordNoun(lower: string, s: number, e: number): boolean {
   return false;
 }
 
+// "FYI the ionized calcium on Jane Roe came back ...", "checking in about Jane Roe", "please book
+// Jane Roe for a recheck of ...", "a recheck of Jane Roe": a person the sentence's health content
+// is about (used only when that sentence holds a health term or a lab value)
+const ABOUT_FAMILY = registerTriggers('about-name', ['on', 'about', 'regarding', 'concerning', 'of', 'book', 'rebook', 'schedule', 'reschedule']);
+const ABOUT_NAME = new RegExp(`([Oo]n|[Aa]bout|[Rr]egarding|[Cc]oncerning|of|[Bb]ook|[Rr]ebook|[Ss]chedule|[Rr]eschedule)[ \\t]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?[ \\t]+)?(${FULL_NAME})(?![\\p{L}@])`, 'uy');
+/** Words before "of" that make the person after it the one cared for ("a recheck of Jane Roe"). */
+const CARE_OF = /(?:^|[^\p{L}])(?:recheck|re-check|follow-up|followup|follow up|care)[ \t]+$/u;
+/**
+ * A bare date right after a name ("Jane Roe 11/17/02", "Jane Roe (09.15.1945)", "Jane Roe / 7/13/68")
+ * is a birth date when it lies far enough in the past. The scorer is pure and has no clock, so the
+ * cut-off is a named year: dates after it are read as visits or deadlines, not births.
+ */
+const LATEST_BARE_BIRTH_YEAR = 2015;
+const BARE_DATE_AT = /(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?![\d]|[./-]\d)/y;
+/** The separators allowed between a name and a bare birth date: blanks, '(', '/', ',', '-', '–'. */
+function isNameDateSep(c: number): boolean {
+  return c === 32 || c === 9 || c === 40 || c === 47 || c === 44 || c === 45 || c === 0x2013;
+}
+/** A month/day/year (or day/month/year) that can be a birth date (year at most LATEST_BARE_BIRTH_YEAR). */
+function birthDateParts(a: number, b: number, yearText: string): boolean {
+  const y0 = Number(yearText);
+  const y = yearText.length === 2 ? (y0 > LATEST_BARE_BIRTH_YEAR % 100 ? 1900 + y0 : 2000 + y0) : y0;
+  if (y < 1900 || y > LATEST_BARE_BIRTH_YEAR) return false;
+  const mdy = a >= 1 && a <= 12 && b >= 1 && b <= 31;
+  const dmy = b >= 1 && b <= 12 && a >= 1 && a <= 31;
+  return mdy || dmy;
+}
+// an author byline of a paper: "Ana Ruiz, Ben Okafor, Chen Li, et al." or the names line right
+// above "Background:" / "Methods:" / "Abstract": the people there wrote it, they are not patients
+const ET_AL_END = /\bet\.? al\.?[ \t]*$/;
+const PAPER_SECTION_START = /^[ \t]*(?:Background|Methods?|Abstract|Objectives?|Introduction|Purpose|Aims?|Design|Summary)\b[ \t]*[:.\-–]/;
+/** The line holding `pos` is an author byline (see ET_AL_END and PAPER_SECTION_START). */
+function onBylineLine(text: string, pos: number): boolean {
+  const ls = text.lastIndexOf('\n', pos) + 1;
+  let le = text.indexOf('\n', pos);
+  if (le < 0) le = text.length;
+  const line = text.slice(ls, le);
+  if (ET_AL_END.test(line)) return true;
+  // a comma list of names right above a paper section heading (a blank line between them allowed)
+  if (line.indexOf(',') < 0) return false;
+  let ns = le + 1;
+  for (let k = 0; k < 2 && ns < text.length; k++) {
+    let ne = text.indexOf('\n', ns);
+    if (ne < 0) ne = text.length;
+    if (!isBlank(text, ns, ne)) return PAPER_SECTION_START.test(text.slice(ns, Math.min(ne, ns + 40)));
+    ns = ne + 1;
+  }
+  return false;
+}
+/**
+ * "IBEKWE, MAELYS  75M894206719  01.02.2025 ...": an upper-case "SURNAME, GIVEN" opening a row of a
+ * table whose columns are aligned with two or more blanks (or tabs), under a header naming a patient
+ * or member column.
+ */
+const CAPS_LAST_FIRST_AT = /(\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?,[ \t]?\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?(?:[ \t]\p{Lu}\.?)?)(?=[ \t]{2,}|\t)/uy;
+const ROW_HEADER_ROLE = /(?:^|[ \t])(?:PATIENT|Patient|MEMBER|Member|SUBSCRIBER|Subscriber|BENEFICIARY|Beneficiary|INSURED|Insured|CLAIMANT|Claimant|PT|NAME|Name)(?:[ \t]NAME|[ \t]Name)?(?=[ \t]{2,}|\t|$)/;
+/** Lines above `ls` (at most 30) include a header with a patient/member column aligned by 2+ blanks or tabs. */
+function alignedHeaderAbove(text: string, ls: number): boolean {
+  let e = ls - 1;
+  for (let k = 0; k < 30 && e > 0; k++) {
+    const s = text.lastIndexOf('\n', e - 1) + 1;
+    const line = text.slice(s, e);
+    if (ROW_HEADER_ROLE.test(line) && /\S(?:[ \t]{2,}|\t)\S/.test(line)) return true;
+    e = s - 1;
+  }
+  return false;
+}
+/** Bounds of the sentence holding [s, e): '.' ends one only before white space (so "1.45" does not). */
+function sentenceBounds(text: string, s: number, e: number): [number, number] {
+  const end = (i: number) => {
+    const c = text.charCodeAt(i);
+    return c === 10 || c === 33 || c === 63 || (c === 46 && (i + 1 >= text.length || isJsSpace(text.charCodeAt(i + 1))));
+  };
+  let a = s;
+  while (a > 0 && s - a < 300 && !end(a - 1)) a--;
+  let b = e;
+  while (b < text.length && b - e < 300 && !end(b)) b++;
+  return [a, b];
+}
+/** Luhn-style mod-10 check of a LOINC code "NNNNN-C". */
+function validLoinc(code: string): boolean {
+  const m = /^(\d{1,5})-(\d)$/.exec(code);
+  if (!m) return false;
+  const digits = m[1]!;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return (10 - (sum % 10)) % 10 === Number(m[2]);
+}
+
 const CARE_ACTIVE_FAMILY = registerTriggers('care-active', ['had', 'has', 'underwent', 'received', 'developed', 'reports', 'reported', 'presented', 'presents', 'denies', 'complains', 'tolerated', 'completed']);
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 // the age is on the name's line and a human age: "(724)" on the next line is an area code
@@ -573,7 +669,7 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
   return tables;
 }
 
-type ColRole = 'name' | 'mrn' | 'member-id' | 'mbi' | 'dob' | 'date-of-service' | 'account-number' | 'ssn' | 'phone' | 'email' | 'address' | 'health' | 'note' | 'code';
+type ColRole = 'lab' | 'name' | 'mrn' | 'member-id' | 'mbi' | 'dob' | 'date-of-service' | 'account-number' | 'ssn' | 'phone' | 'email' | 'address' | 'health' | 'note' | 'code';
 
 /** Header -> role (column headers recur across messages: "Patient Name", "DOB", "CPT"). */
 const roleCache = new Map<string, ColRole | null>();
@@ -599,8 +695,10 @@ function columnRoleOf(header: string): ColRole | undefined {
   if (/\b(?:phone|cell|mobile|tel|telephone)\b/.test(h)) return 'phone';
   if (/\b(?:e ?mail)\b/.test(h)) return 'email';
   if (/\b(?:address|street|addr)\b/.test(h)) return 'address';
-  if (/\b(?:cpt|hcpcs|icd|icd ?10|icd10|code|codes|proc(?:edure)? code)\b/.test(h) && !/\b(?:desc|description)\b/.test(h)) return 'code';
-  if (/\b(?:dx|diag|diagnos[ie]s|conditions?|problems?|procedures?|proc|medications?|meds?|drugs?|rx|results?|tests?|labs?|indications?|allerg\w*|findings?|impressions?|complaint|symptoms?|treatment|therapy|vaccines?|immunizations?)\b/.test(h)) return 'health';
+  if (/\b(?:cpt|hcpcs|icd|icd ?10|icd10|loinc|code|codes|proc(?:edure)? code)\b/.test(h) && !/\b(?:desc|description)\b/.test(h)) return 'code';
+  if (/\b(?:dx|diag|diagnos[ie]s|conditions?|problems?|procedures?|proc|medications?|meds?|drugs?|rx|results?|tests?|labs?|indications?|allerg\w*|findings?|impressions?|complaint|symptoms?|treatment|therapy|vaccines?|immunizations?|analytes?|assays?|components?|observations?)\b/.test(h)) return 'health';
+  // a lab table's value, units, reference interval and flag columns: a measured result (see the rows)
+  if (/^(?:value|values|result value|units?|uom|(?:reference )?(?:interval|range)|ref(?:erence)?(?: range)?|flags?|abnormal(?: flag)?|status)$/.test(h)) return 'lab';
   // "Reason", "Description": health data in a visit list, pay or invoice notes elsewhere; only the
   // health words and codes in their cells count
   if (/\b(?:reason|reasons|desc|description)\b/.test(h)) return 'note';
@@ -750,6 +848,8 @@ interface ScoreCtx {
   recipientIsClinician: boolean;
   /** '@' and the From address's domain ('' without one). */
   senderDomain: string;
+  /** The From mailbox looks like one person's (not a list, department or no-reply address). */
+  senderPersonal: boolean;
 }
 
 function link(h: number, p: number, pol: CompiledPolicy): number {
@@ -1002,7 +1102,7 @@ function namesDepartment(text: string, end: number): boolean {
 
 const PATIENT_VERB_AFTER = /^\w+\s+(?:is|was|has|had|reports|reported|presents|presented|denies|denied|complains|complained|continues|remains|takes|took|started|stopped|underwent|developed|needs|tested|was diagnosed|has been)\b/i;
 // "study" as research, not a test ("sleep study", "swallow study")
-const WORK_CONTEXT = /\b(?:certificate|article|paper|manuscript|abstract|journal|publication|accepted|presentation|slides|poster|employee|employees|staff|coverage|schedule|rota|roster|budget|grant|(?<!\b(?:sleep|swallow|swallowing|stress|conduction|urodynamic|imaging|barium|flow|motility|electrophysiology)\s)study|protocol)\b/i;
+const WORK_CONTEXT = /\b(?:certificate|article|paper|manuscript|abstract|journal|publication|accepted|presentation|slides|poster|employee|employees|staff|coverage|schedule|rota|roster|budget|grant|guidelines?|guidance|recommendations?|evidence|order[ \t]sets?|formulary|P&T|(?<!\b(?:sleep|swallow|swallowing|stress|conduction|urodynamic|imaging|barium|flow|motility|electrophysiology)\s)study|protocol)\b/i;
 /** Care nouns after "your": the health word may come a little later ("your visit for headaches"). */
 const CARE_NOUNS = new Set(
   ('results result test tests labs lab bloodwork appointment appointments visit visits follow-up followup prescription prescriptions refill refills ' +
@@ -1045,7 +1145,9 @@ function sentenceAround(text: string, s: number, e: number): string {
 const PRONOUN_FAMILY = registerTriggers('pronoun', ['his', 'her', 'he', 'she', 'him', 'hers']);
 const SECOND_FAMILY = registerTriggers('second-person', ['you', 'your']);
 const FIRST_FAMILY = registerTriggers('first-person', ['my', 'me', 'i']);
-const FIRST_I = /I(?:'m| am| have| was)\b/y;
+// "I have", "I was diagnosed", "I am taking": one's own care; "I read / think / saw / wonder" and
+// "I'm not sure" are opinions, not experiences
+const FIRST_I = /I(?:(?:'ve|’ve| have)(?: been)?| had|(?:'m|’m| am)[ \t]+(?:(?:still|now|currently|also)[ \t]+)?(?:taking|on|having|allergic|pregnant|due|scheduled|booked|feeling|being|getting|out|down|almost|nearly|running)|[ \t]+was[ \t]+(?:diagnosed|told|seen|admitted|prescribed|started|put|given|hospitali[sz]ed|treated|discharged|referred|tested|found)|[ \t]+(?:took|take|started|stopped|ran|run|need|needed|noticed|developed|missed|tested|got))\b/y;
 const SALUTATION_FAMILY = registerTriggers('salutation', ['dear', 'hi', 'hello', 'hey', 'good']);
 const SALUTATION = /(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t,]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}[\p{L}'’-]+)/uy;
 
@@ -1289,6 +1391,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
   const pushName = (v: string, s: number, e: number, patient = false, medium = false) => {
     // weak name evidence in a sentence about jobs, training or events names a colleague
     if (medium && STAFF_CONTEXT.test(sentenceAround(text, s, e))) return;
+    // the authors of a paper are not its patients
+    if (unit.kind !== 'subject' && onBylineLine(text, s)) return;
     nameFindings.push({ category: medium ? 'name-near-health' : 'name-in-clinical-context', start: s, end: e, value: v });
     if (patient) patientNamed = true;
   };
@@ -1364,7 +1468,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       // a list of full names ("Present: Ana Ruiz, Ben Okafor, ..."): "Ruiz, Ben" is the end of one
       // name and the start of the next, not "Last, First"; so is any name on a roster line
       if (ROSTER_LINE.test(text.slice(ls, Math.min(st, ls + 40)))) return;
-      if (/\p{Lu}\p{Ll}+[ \t]$/u.test(text.slice(Math.max(ls, st - 30), st)) && /^[ \t]\p{Lu}\p{Ll}+(?:[ \t]*(?:,|$|\n|\r| and\b))/u.test(text.slice(st + v.length, st + v.length + 40))) return;
+      if (/\p{Lu}\p{Ll}+[ \t]$/u.test(text.slice(Math.max(ls, st - 30), st)) && /^[ \t]\p{Lu}\p{Ll}+(?:[-'’]\p{L}+)?(?:[ \t]*(?:,|$|\n|\r| and\b))/u.test(text.slice(st + v.length, st + v.length + 40))) return;
       let le = text.indexOf('\n', st);
       if (le < 0) le = text.length;
       lf.push({ v, st, sameLine: anyIn(terms, ls, le, (t) => t.info.weight >= 1 && t.start > st) });
@@ -1405,7 +1509,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     let addressed: string | undefined;
     let addressedQuoted = false; // greeted only inside quoted history
     // a message that opens with the recipient's name ("Ana Folau, your potassium ...")
-    const opening = /^\s*(\p{Lu}[\p{L}'’-]+)(?:[ \t]+\p{Lu}[\p{L}'’-]+)?,/u.exec(text.slice(0, 80));
+    const opening = /^\s*(\p{Lu}[\p{L}'’-]+)(?:[ \t]+\p{Lu}[\p{L}'’-]+)?(?:,|:|[ \t]+[-–—])/u.exec(text.slice(0, 80));
     if (opening && ctx.recipientNames.some((toks) => toks.includes(foldName(opening[1]!)))) addressed = opening[1]!;
     for (const p of positions(trig, SALUTATION_FAMILY)) {
       // only at the start of a line (after optional quoting)
@@ -1504,7 +1608,10 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       // the recipient's address identifies the patient
       nameFindings.push({ category: 'patient-contact', start: 0, end: 0, value: ctx.soleRecipient });
       patientNamed = true;
-    } else if (ctx.senderNames.length > 0 && !ctx.senderIsClinician && personal(FIRST_FAMILY) > 0) {
+    } else if (ctx.senderNames.length > 0 && !ctx.senderIsClinician &&
+        (personal(FIRST_FAMILY) > 0 || (ctx.senderPersonal && strongTermIn(terms, 0, Infinity) && ids.some((f) => f.category === 'dob') && positions(trig, FIRST_FAMILY).length > 0))) {
+      // (or a personal mailbox writing in the first person, with a health word, giving a birth
+      // date and signing with the sender's name: a patient identifying themselves)
       const tail = foldName(text.slice(-300));
       const signer = ctx.senderNames.find((toks) => toks.some((t) => t.length > 1 && new RegExp(`\\b${t.replace(/[^a-z]/g, '')}\\b`).test(tail)));
       if (signer) {
@@ -1560,6 +1667,67 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     const v = pm[1]!;
     const st = p + pm[0].indexOf(v);
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
+  }
+  // "the ionized calcium on Jane Roe came back at ...", "checking in about Jane Roe", "please book
+  // Jane Roe for a recheck of the <condition>": the sentence's health content is about the person
+  if (!bulk) {
+    execAtTriggers(ABOUT_NAME, text, trig, ABOUT_FAMILY, (am) => {
+      const word = am[1]!.toLowerCase();
+      if (word === 'of' && !CARE_OF.test(text.slice(Math.max(0, am.index - 12), am.index))) return;
+      const v = am[2]!;
+      const st = am.index + am[0].length - v.length;
+      const [a, b] = sentenceBounds(text, am.index, st + v.length);
+      if (!strongTermIn(terms, a, b) && !anyIn(codes, a, b, (c) => c.category === 'lab-value' || c.category === 'icd10')) return;
+      const sentence = text.slice(a, b);
+      if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) return;
+      if (!isLikelyName(v, ctx, text, st, st + v.length)) return;
+      // booking someone for care makes them a patient (a care relationship)
+      pushName(v, st, st + v.length, word === 'book' || word === 'rebook' || word === 'schedule' || word === 'reschedule' || word === 'of');
+    });
+  }
+  // a name followed by a bare date far enough in the past: "Jane Roe 11/17/02", "Jane Roe (09.15.1945)"
+  for (let k = 0; k < runs.length; k += 2) {
+    const rs = runs[k]!;
+    const len = runs[k + 1]! - rs;
+    if (len < 1 || len > 2 || rs < 3) continue;
+    // back over the separators to the name's last letter (at most four characters)
+    let e = rs;
+    while (e > rs - 4 && e > 0 && isNameDateSep(text.charCodeAt(e - 1))) e--;
+    if (e === rs || e === 0 || rs - e > 3) continue;
+    const lc = text.charCodeAt(e - 1);
+    if (lc < 128 ? !((lc >= 65 && lc <= 90) || (lc >= 97 && lc <= 122)) : !LETTER.test(text[e - 1]!)) continue;
+    BARE_DATE_AT.lastIndex = rs;
+    const dm = BARE_DATE_AT.exec(text);
+    if (!dm || !birthDateParts(Number(dm[1]), Number(dm[2]), dm[3]!)) continue;
+    const nm = nameAtEnd(text, Math.max(0, e - 45), e);
+    if (!nm) continue;
+    const v = nm.v;
+    const st = nm.index;
+    if (!isLikelyName(v, ctx, text, st, e)) continue;
+    pushName(v, st, e);
+    nameFindings.push({ category: 'dob', start: rs, end: rs + dm[0].length, value: dm[0] });
+  }
+  // "IBEKWE, MAELYS  75M894206719  ...": upper-case names opening the rows of a space-aligned table
+  // with a patient/member column, in a part with health codes or terms
+  if (!bulk && (codes.length > 0 || healthAny0(terms))) {
+    let rowsSeen = 0;
+    let headerOk: boolean | undefined;
+    execAtCandidates(CAPS_LAST_FIRST_AT, text, lastFirstStarts(text), (cm) => {
+      const v = cm[1]!;
+      const st = cm.index;
+      const ls = text.lastIndexOf('\n', st) + 1;
+      // the row starts with the name
+      if (!isBlank(text, ls, st) || rowsSeen > 500) return;
+      for (const t of nameSplit(v)) {
+        const f = foldName(t);
+        if (NAME_STOP.has(f) || ORG_WORDS.has(f) || ctx.pol.lexicon.vocabulary.has(f) || CREDENTIAL_TOKEN.test(t)) return;
+      }
+      if (ctx.correspondentNames.has(foldName(v))) return;
+      headerOk ??= alignedHeaderAbove(text, ls);
+      if (!headerOk) return;
+      rowsSeen++;
+      pushName(v, st, st + v.length);
+    });
   }
   // "Wanjiru Kamau had a laparoscopic appendectomy", "Jane Roe underwent ...": a name right before a
   // care verb with a health word just after it
@@ -1631,11 +1799,15 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     roles.forEach((r, i) => {
       // a name column is a person; it is clinical context only when the table also carries health data
       if (r === 'name') reasons.add(roles.includes('health') || roles.includes('code') ? 'name-in-clinical-context' : 'person-name', where, `column '${tb.cols[i]!.slice(0, 30)}' of ${tb.rows.length} row(s)`);
-      else if (r && r !== 'health' && r !== 'note' && r !== 'code') reasons.add(r, where, `column '${tb.cols[i]!.slice(0, 30)}'`);
+      else if (r && r !== 'health' && r !== 'note' && r !== 'code' && r !== 'lab') reasons.add(r, where, `column '${tb.cols[i]!.slice(0, 30)}'`);
     });
     const personalCols = roles.filter((r) => r === 'name' || r === 'phone' || r === 'address' || r === 'email' || r === 'ssn' || r === 'dob').length;
     if (roles.includes('name') && personalCols >= 2) hasPii = true;
     if (!rowsCanRaise && !roles.includes('code')) continue;
+    // a lab table: two or more of value / units / interval / flag columns
+    let labCols = 0;
+    for (const r of roles) if (r === 'lab') labCols++;
+    const labTable = labCols >= 2;
     for (const row of tb.rows) {
       const cells = splitCells(text.slice(row.start, row.end), tb.delim);
       const ev = newEvidence();
@@ -1647,6 +1819,12 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
         const cell = cells[i];
         if (!r || !cell) continue;
         if (r === 'note') continue; // its health words and codes were counted with the row's text
+        if (r === 'lab') {
+          // a number in a value column of a table that also has a units, interval or flag column
+          if (labTable && /^[<>]?=?\s*\d+(?:\.\d+)?$/.test(cell)) addHealthHit(ev, `lab:${i}`, 'lab-value', CODE_WEIGHTS['lab-value']!);
+          else if (labTable && /^(?:H|L|HH|LL|HIGH|LOW|ABN|ABNORMAL|CRIT|CRITICAL|A|\*)$/i.test(cell)) addHealthHit(ev, `labflag:${i}`, 'lab-value', CODE_WEIGHTS['lab-value']!);
+          continue;
+        }
         if (r === 'health' && threeLetters(cell)) {
           // the header says this cell is health data (a diagnosis, an allergy, a medication)
           if (!/^(?:none|n\/?a|no|nil|unknown|-+)$/i.test(cell.trim())) addHealthHit(ev, `col:${i}`, 'clinical', 2.5);
@@ -1656,6 +1834,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
           if (/^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$/.test(code)) {
             addHealthHit(ev, `c:cpt:${code}`, 'cpt', CODE_WEIGHTS['cpt']!);
             reasons.add('cpt', where, code);
+          } else if (validLoinc(code)) {
+            addHealthHit(ev, `c:loinc:${code}`, 'loinc', CODE_WEIGHTS['loinc']!);
+            reasons.add('loinc', where, code);
           } else if (isValidIcd10(code)) {
             addHealthHit(ev, `c:icd10:${code}`, 'icd10', CODE_WEIGHTS['icd10']!);
             reasons.add('icd10', where, code);
@@ -1727,6 +1908,7 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
   let senderIsClinician = false;
   let recipientIsClinician = false;
   let senderDomain = '';
+  let senderPersonal = false;
   for (const c of ex.correspondents) {
     const p = correspondent(c.name, c.address);
     if (p.tokens.length > 0) {
@@ -1735,6 +1917,7 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     }
     if (c.name) correspondentNames.add(p.folded);
     if (c.field === 'from' && p.clinician) senderIsClinician = true;
+    if (c.field === 'from' && p.personalMailbox) senderPersonal = true;
     if ((c.field === 'to' || c.field === 'cc') && p.clinician) recipientIsClinician = true;
     if (c.field === 'from' && !senderDomain && c.address.includes('@')) senderDomain = c.address.slice(c.address.lastIndexOf('@')).toLowerCase();
   }
@@ -1750,6 +1933,7 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     senderIsClinician,
     recipientIsClinician,
     senderDomain,
+    senderPersonal,
   };
   let best = 0;
   let pii = false;
