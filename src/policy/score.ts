@@ -1790,7 +1790,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
   // the whole part's score (scope 2 below); when a part of ordinary length already has the top
   // score, no table row can raise it, and only code cells still have reasons to add
   const WINDOW = 6000;
-  const unitLink = link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol);
+  let unitLink = link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol);
+  let labInPart = false;
   const rowsCanRaise = text.length > WINDOW * 1.5 || unitLink < 1;
 
   // scope 1: table rows (header roles give identity/health to each row)
@@ -1821,8 +1822,12 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
         if (r === 'note') continue; // its health words and codes were counted with the row's text
         if (r === 'lab') {
           // a number in a value column of a table that also has a units, interval or flag column
-          if (labTable && /^[<>]?=?\s*\d+(?:\.\d+)?$/.test(cell)) addHealthHit(ev, `lab:${i}`, 'lab-value', CODE_WEIGHTS['lab-value']!);
-          else if (labTable && /^(?:H|L|HH|LL|HIGH|LOW|ABN|ABNORMAL|CRIT|CRITICAL|A|\*)$/i.test(cell)) addHealthHit(ev, `labflag:${i}`, 'lab-value', CODE_WEIGHTS['lab-value']!);
+          // (a measured result is health data of the whole part too: the patient is often named above the table)
+          if (labTable && (/^[<>]?=?\s*\d+(?:\.\d+)?$/.test(cell) || /^(?:H|L|HH|LL|HIGH|LOW|ABN|ABNORMAL|CRIT|CRITICAL|A|\*)$/i.test(cell))) {
+            addHealthHit(ev, `lab:${i}`, 'lab-value', CODE_WEIGHTS['lab-value']!);
+            addHealthHit(unitEv, `lab:${row.start}:${i}`, 'lab-value', CODE_WEIGHTS['lab-value']!);
+            labInPart = true;
+          }
           continue;
         }
         if (r === 'health' && threeLetters(cell)) {
@@ -1836,6 +1841,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
             reasons.add('cpt', where, code);
           } else if (validLoinc(code)) {
             addHealthHit(ev, `c:loinc:${code}`, 'loinc', CODE_WEIGHTS['loinc']!);
+            addHealthHit(unitEv, `c:loinc:${code}`, 'loinc', CODE_WEIGHTS['loinc']!);
+            labInPart = true;
             reasons.add('loinc', where, code);
           } else if (isValidIcd10(code)) {
             addHealthHit(ev, `c:icd10:${code}`, 'icd10', CODE_WEIGHTS['icd10']!);
@@ -1852,6 +1859,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     }
   }
 
+  if (labInPart) unitLink = link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol);
   // scope 2: the whole part (or windows of a long part)
   if (text.length <= WINDOW * 1.5) {
     best = Math.max(best, unitLink);
