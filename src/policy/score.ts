@@ -235,6 +235,41 @@ function sentenceBounds(text: string, s: number, e: number): [number, number] {
   while (b < text.length && b - e < 300 && !end(b)) b++;
   return [a, b];
 }
+const LOINC_FAMILY = registerTriggers('loinc-column', ['loinc']);
+const LOINC_CELL = /(?<![\d.\/-])\d{3,5}-\d(?![\d\/-]|\.\d)/g;
+/**
+ * Valid LOINC codes (check digit) under a "LOINC" column of a table aligned with two or more blanks
+ * or tabs: the header line has such gaps and "LOINC" stands alone as a cell. Reads the rows below
+ * the header up to a blank line (at most 200 lines).
+ */
+function loincColumnCodes(text: string, at: number): string[] {
+  const ls = text.lastIndexOf('\n', at - 1) + 1;
+  let le = text.indexOf('\n', at);
+  if (le < 0) le = text.length;
+  const gapOrEdge = (i: number, dir: 1 | -1) => {
+    const a = i + (dir === 1 ? 0 : -1);
+    if (dir === 1 ? i >= le || text.charCodeAt(i) === 13 : i <= ls) return true;
+    const c = text.charCodeAt(a);
+    if (c === 9) return true;
+    return c === 32 && (text.charCodeAt(a + dir) === 32 || text.charCodeAt(a + dir) === 9);
+  };
+  if (!gapOrEdge(at, -1) || !gapOrEdge(at + 5, 1)) return [];
+  if (!/\S(?:[ \t]{2,}|\t)\S/.test(text.slice(ls, le))) return [];
+  const out: string[] = [];
+  let rs = le + 1;
+  for (let k = 0; k < 200 && rs < text.length; k++) {
+    let re = text.indexOf('\n', rs);
+    if (re < 0) re = text.length;
+    if (isBlank(text, rs, re)) break;
+    const row = text.slice(rs, re);
+    LOINC_CELL.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = LOINC_CELL.exec(row))) if (validLoinc(m[0])) out.push(m[0]);
+    rs = re + 1;
+  }
+  return out;
+}
+
 /** Luhn-style mod-10 check of a LOINC code "NNNNN-C". */
 function validLoinc(code: string): boolean {
   const m = /^(\d{1,5})-(\d)$/.exec(code);
@@ -295,7 +330,8 @@ function healthAny0(terms: TermHit[]): boolean {
   return terms.some((t) => t.info.weight >= 1.5);
 }
 const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
-const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
+// ("D.O." but not "D.O.B.": a name on the line above a birth date is not an osteopath's)
+const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.(?!B)|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
 const CREDENTIAL_TOKEN = /^(?:MD|DO|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq|Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?$/;
 /** The start of a meeting roster line: the people on it are attendees, not patients. */
 const ROSTER_LINE = /^[ \t>]*(?:present|attendees|attended|in attendance|members present|apologies|absent|excused|invited|guests|chair|minutes taken by|distribution|cc)\s*[:\-–]/i;
@@ -1148,6 +1184,8 @@ const FIRST_FAMILY = registerTriggers('first-person', ['my', 'me', 'i']);
 // "I have", "I was diagnosed", "I am taking": one's own care; "I read / think / saw / wonder" and
 // "I'm not sure" are opinions, not experiences
 const FIRST_I = /I(?:(?:'ve|’ve| have)(?: been)?| had|(?:'m|’m| am)[ \t]+(?:(?:still|now|currently|also)[ \t]+)?(?:taking|on|having|allergic|pregnant|due|scheduled|booked|feeling|being|getting|out|down|almost|nearly|running)|[ \t]+was[ \t]+(?:diagnosed|told|seen|admitted|prescribed|started|put|given|hospitali[sz]ed|treated|discharged|referred|tested|found)|[ \t]+(?:took|take|started|stopped|ran|run|need|needed|noticed|developed|missed|tested|got))\b/y;
+const BILLING_FAMILY = registerTriggers('billing', ['you', 'balance', 'amount', 'guarantor', 'statement', 'patient']);
+const BILLING_AT = /(?:you owe\b|you[ \t]+(?:may )?pay\b|balance[ \t]+(?:due|owed|forward)\b|amount[ \t]+(?:due|owed|you owe)\b|guarantor\b|statement[ \t]+(?:date|balance|of account)\b|patient[ \t]+(?:responsibility|balance|portion)\b)/iy;
 const SALUTATION_FAMILY = registerTriggers('salutation', ['dear', 'hi', 'hello', 'hey', 'good']);
 const SALUTATION = /(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t,]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}[\p{L}'’-]+)/uy;
 
@@ -1383,6 +1421,13 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     else reasons.add(c.category, where, c.category === 'dosage' ? 'dose' : 'value with unit');
   }
 
+  // valid LOINC codes in a space-aligned table's LOINC column
+  for (const p of positions(trig, LOINC_FAMILY)) {
+    for (const code of loincColumnCodes(text, p)) {
+      addHealthHit(unitEv, `c:loinc:${code}`, 'loinc', CODE_WEIGHTS['loinc']!);
+      reasons.add('loinc', where, code);
+    }
+  }
   const nameFindings: Finding[] = [];
   let patientNamed = false;
   // strong: the text says this person is the patient (labels, "patient X", "X, a 54-year-old",
@@ -1549,6 +1594,12 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       }
       return false;
     };
+    // statement / bill wording said to the reader ("you owe", "balance due", "guarantor account")
+    const billingWording = () => {
+      let found = false;
+      execAtTriggers(BILLING_AT, text, trig, BILLING_FAMILY, () => (found = true));
+      return found;
+    };
     const personal = (family: TriggerFamily) => {
       let k = 0;
       for (const p of positions(trig, family)) {
@@ -1608,6 +1659,12 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       // the recipient's address identifies the patient
       nameFindings.push({ category: 'patient-contact', start: 0, end: 0, value: ctx.soleRecipient });
       patientNamed = true;
+    } else if (addressed && !addressedQuoted && ctx.soleRecipient && strongTermIn(terms, 0, Infinity) && billingWording()) {
+      // "Dear Ana Ruiz, here is your statement ... for <condition> ... you owe": a patient's bill
+      // sent to the patient's own mailbox
+      addId(unitEv, 'name-in-clinical-context');
+      patientNamed = true;
+      reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} billed for care`);
     } else if (ctx.senderNames.length > 0 && !ctx.senderIsClinician &&
         (personal(FIRST_FAMILY) > 0 || (ctx.senderPersonal && strongTermIn(terms, 0, Infinity) && ids.some((f) => f.category === 'dob') && positions(trig, FIRST_FAMILY).length > 0))) {
       // (or a personal mailbox writing in the first person, with a health word, giving a birth
@@ -1676,13 +1733,21 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       if (word === 'of' && !CARE_OF.test(text.slice(Math.max(0, am.index - 12), am.index))) return;
       const v = am[2]!;
       const st = am.index + am[0].length - v.length;
-      const [a, b] = sentenceBounds(text, am.index, st + v.length);
-      if (!strongTermIn(terms, a, b) && !anyIn(codes, a, b, (c) => c.category === 'lab-value' || c.category === 'icd10')) return;
+      let [a, b] = sentenceBounds(text, am.index, st + v.length);
+      const healthIn = (x: number, y: number) => strongTermIn(terms, x, y) || anyIn(codes, x, y, (c) => c.category === 'lab-value' || c.category === 'icd10');
+      if (!healthIn(a, b)) {
+        // "Checking in about Jane Roe. The <condition> flared again ...": a sentence that only
+        // names the person, followed by the health news
+        if (word === 'of' || b - (st + v.length) > 2 || b >= text.length) return;
+        const [, b2] = sentenceBounds(text, b + 1, b + 1);
+        if (!healthIn(b + 1, b2)) return;
+        b = b2;
+      }
       const sentence = text.slice(a, b);
       if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) return;
       if (!isLikelyName(v, ctx, text, st, st + v.length)) return;
-      // booking someone for care makes them a patient (a care relationship)
-      pushName(v, st, st + v.length, word === 'book' || word === 'rebook' || word === 'schedule' || word === 'reschedule' || word === 'of');
+      // a person whose test, condition or booked care the sentence reports is a patient (a care relationship)
+      pushName(v, st, st + v.length, true);
     });
   }
   // a name followed by a bare date far enough in the past: "Jane Roe 11/17/02", "Jane Roe (09.15.1945)"
