@@ -161,6 +161,7 @@ function isRecordNoun(lower: string, s: number, e: number): boolean {
 // is about (used only when that sentence holds a health term or a lab value)
 const ABOUT_FAMILY = registerTriggers('about-name', ['on', 'about', 'regarding', 'concerning', 'of', 'book', 'rebook', 'schedule', 'reschedule']);
 const ABOUT_NAME = new RegExp(`([Oo]n|[Aa]bout|[Rr]egarding|[Cc]oncerning|of|[Bb]ook|[Rr]ebook|[Ss]chedule|[Rr]eschedule)[ \\t]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?[ \\t]+)?(${FULL_NAME})(?![\\p{L}@])`, 'uy');
+const RESULT_REPORTED = /^[ \t]+(?:came back|resulted|returned|was|is|measured)[ \t]+(?:at[ \t]+|as[ \t]+)?[<>]?\d/;
 /** Words before "of" that make the person after it the one cared for ("a recheck of Jane Roe"). */
 const CARE_OF = /(?:^|[^\p{L}])(?:recheck|re-check|follow-up|followup|follow up|care)[ \t]+$/u;
 /**
@@ -1148,6 +1149,8 @@ const CARE_NOUNS = new Set(
     // a relative's care: "your mother Evelyn Price's MRI"
     'mother father mom dad son daughter child baby wife husband spouse partner parent grandmother grandfather sister brother').split(' '),
 );
+/** Imaging and test words after a possessive name ("Jane Roe's MR lumbar spine"). */
+const IMAGING_WORDS = new Set('mr mri ct cta pet us x-ray xray echo ecg ekg eeg emg labs lab bloodwork biopsy pathology path culture cultures mammogram colonoscopy endoscopy'.split(' '));
 /** The reply quotes a message written from `address` ("On 3 May, ana@mail.example wrote:" / "From: ... <ana@...>"). */
 function quotesAddress(text: string, address: string): boolean {
   const at = text.toLowerCase().indexOf(address.toLowerCase());
@@ -1734,7 +1737,9 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       const v = am[2]!;
       const st = am.index + am[0].length - v.length;
       let [a, b] = sentenceBounds(text, am.index, st + v.length);
-      const healthIn = (x: number, y: number) => strongTermIn(terms, x, y) || anyIn(codes, x, y, (c) => c.category === 'lab-value' || c.category === 'icd10');
+      // (or a result reported with a number: "the <test> on Jane Roe came back at 0.91")
+      const healthIn = (x: number, y: number) => strongTermIn(terms, x, y) || anyIn(codes, x, y, (c) => c.category === 'lab-value' || c.category === 'icd10') ||
+        (word === 'on' && RESULT_REPORTED.test(text.slice(st + v.length, Math.min(y, st + v.length + 60))));
       if (!healthIn(a, b)) {
         // "Checking in about Jane Roe. The <condition> flared again ...": a sentence that only
         // names the person, followed by the health news
@@ -1749,6 +1754,36 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       // a person whose test, condition or booked care the sentence reports is a patient (a care relationship)
       pushName(v, st, st + v.length, true);
     });
+  }
+  // "Jane Roe's MRI says ...", "Jane Roe's labs": a person's own record, with health news in the
+  // sentence or the next one (found from the apostrophes, a native search)
+  if (!bulk && terms.length > 0) {
+    for (let q = text.indexOf('s ', 2); q >= 0; q = text.indexOf('s ', q + 2)) {
+      const ap = text.charCodeAt(q - 1);
+      if (ap !== 39 && ap !== 0x2019) continue;
+      const e = q - 1;
+      // the next one to three words hold a care noun or an imaging modality
+      let careNoun = false;
+      let pw = q + 2;
+      for (let w = 0; w < 3 && !careNoun; w++) {
+        let nw = pw;
+        while (nw < text.length && nw - pw < 20 && isAsciiLetterOrHyphen(text.charCodeAt(nw))) nw++;
+        if (nw === pw) break;
+        const word = lower.slice(pw, nw);
+        careNoun = CARE_NOUNS.has(word) || IMAGING_WORDS.has(word);
+        if (text.charCodeAt(nw) !== 32) break;
+        pw = nw + 1;
+      }
+      if (!careNoun) continue;
+      const nm = nameAtEnd(text, Math.max(0, e - 45), e);
+      if (!nm) continue;
+      const [a, b] = sentenceBounds(text, nm.index, e);
+      const [, b2] = b < text.length ? sentenceBounds(text, b + 1, b + 1) : [b, b];
+      if (!anyIn(terms, a, b2, (t) => t.info.weight >= 1 && t.info.category !== 'clinical')) continue;
+      const sentence = text.slice(a, b);
+      if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) continue;
+      if (isLikelyName(nm.v, ctx, text, nm.index, e)) pushName(nm.v, nm.index, e, false, true);
+    }
   }
   // a name followed by a bare date far enough in the past: "Jane Roe 11/17/02", "Jane Roe (09.15.1945)"
   for (let k = 0; k < runs.length; k += 2) {
