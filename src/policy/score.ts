@@ -157,13 +157,21 @@ function isRecordNoun(lower: string, s: number, e: number): boolean {
 }
 
 // "FYI the ionized calcium on Jane Roe came back ...", "checking in about Jane Roe", "please book
-// Jane Roe for a recheck of ...", "a recheck of Jane Roe": a person the sentence's health content
+// Jane Roe for a recheck of ...": a person the sentence's health content
 // is about (used only when that sentence holds a health term or a lab value)
-const ABOUT_FAMILY = registerTriggers('about-name', ['on', 'about', 'regarding', 'concerning', 'of', 'book', 'rebook', 'schedule', 'reschedule']);
-const ABOUT_NAME = new RegExp(`([Oo]n|[Aa]bout|[Rr]egarding|[Cc]oncerning|of|[Bb]ook|[Rr]ebook|[Ss]chedule|[Rr]eschedule)[ \\t]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?[ \\t]+)?(${FULL_NAME})(?![\\p{L}@])`, 'uy');
+// (the frequent "on" is not a trigger: it is looked for only right after a health term, "the
+// ionized calcium on Jane Roe")
+const ABOUT_FAMILY = registerTriggers('about-name', ['about', 'regarding', 'concerning', 'book', 'rebook', 'schedule', 'reschedule']);
+// "... on Jane Roe came back at 0.91": a result reported about the person named before it
+const RESULT_VERB_FAMILY = registerTriggers('result-verb', ['came', 'resulted', 'returned']);
+/** Followed by one blank and then a capital letter (or any non-ASCII character): "on Jane", "about Mr. Roe". */
+function capitalAfterBlank(text: string, q: number): boolean {
+  if (q + 1 >= text.length || text.charCodeAt(q) !== 32) return false;
+  const c = text.charCodeAt(q + 1);
+  return c < 128 ? c >= 65 && c <= 90 : true;
+}
+const ABOUT_NAME = new RegExp(`([Oo]n|[Aa]bout|[Rr]egarding|[Cc]oncerning|[Bb]ook|[Rr]ebook|[Ss]chedule|[Rr]eschedule)[ \\t]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?[ \\t]+)?(${FULL_NAME})(?![\\p{L}@])`, 'uy');
 const RESULT_REPORTED = /^[ \t]+(?:came back|resulted|returned|was|is|measured)[ \t]+(?:at[ \t]+|as[ \t]+)?[<>]?\d/;
-/** Words before "of" that make the person after it the one cared for ("a recheck of Jane Roe"). */
-const CARE_OF = /(?:^|[^\p{L}])(?:recheck|re-check|follow-up|followup|follow up|care)[ \t]+$/u;
 /**
  * A bare date right after a name ("Jane Roe 11/17/02", "Jane Roe (09.15.1945)", "Jane Roe / 7/13/68")
  * is a birth date when it lies far enough in the past. The scorer is pure and has no clock, so the
@@ -213,17 +221,6 @@ function onBylineLine(text: string, pos: number): boolean {
  */
 const CAPS_LAST_FIRST_AT = /(\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?,[ \t]?\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?(?:[ \t]\p{Lu}\.?)?)(?=[ \t]{2,}|\t)/uy;
 const ROW_HEADER_ROLE = /(?:^|[ \t])(?:PATIENT|Patient|MEMBER|Member|SUBSCRIBER|Subscriber|BENEFICIARY|Beneficiary|INSURED|Insured|CLAIMANT|Claimant|PT|NAME|Name)(?:[ \t]NAME|[ \t]Name)?(?=[ \t]{2,}|\t|$)/;
-/** Lines above `ls` (at most 30) include a header with a patient/member column aligned by 2+ blanks or tabs. */
-function alignedHeaderAbove(text: string, ls: number): boolean {
-  let e = ls - 1;
-  for (let k = 0; k < 30 && e > 0; k++) {
-    const s = text.lastIndexOf('\n', e - 1) + 1;
-    const line = text.slice(s, e);
-    if (ROW_HEADER_ROLE.test(line) && /\S(?:[ \t]{2,}|\t)\S/.test(line)) return true;
-    e = s - 1;
-  }
-  return false;
-}
 /** Bounds of the sentence holding [s, e): '.' ends one only before white space (so "1.45" does not). */
 function sentenceBounds(text: string, s: number, e: number): [number, number] {
   const end = (i: number) => {
@@ -1406,6 +1403,182 @@ function scanParts(units: readonly TextUnit[], pol: CompiledPolicy): PartScan[] 
   return scans;
 }
 
+/**
+ * The name passes that link a person to the health content around them (kept out of scoreUnit, so
+ * that function stays small enough for V8 to optimise): "the <test> on Jane Roe", "checking in
+ * about Jane Roe", "please book Jane Roe for ...", "Jane Roe's MRI", a name before a bare birth
+ * date, and upper-case "SURNAME, GIVEN" rows of a space-aligned table.
+ */
+function linkedNamePasses(
+  ctx: ScoreCtx, sc: PartScan, bulk: boolean,
+  pushName: (v: string, s: number, e: number, patient?: boolean, medium?: boolean) => void,
+  nameFindings: Finding[],
+): void {
+  const { text, lower, trig, runs, terms, codes } = sc;
+  // "the ionized calcium on Jane Roe came back at ...", "checking in about Jane Roe", "please book
+  // Jane Roe for a recheck of the <condition>": the sentence's health content is about the person
+  // (only a part with a strong health term, a lab value or a diagnosis code can link a name this way)
+  const partHealth = strongTermIn(terms, 0, Infinity) || anyIn(codes, 0, Infinity, (c) => c.category === 'lab-value' || c.category === 'icd10');
+  if (!bulk && partHealth) {
+    const aboutAt: number[] = [];
+    const at = positions(trig, ABOUT_FAMILY);
+    for (let i = 0; i < at.length; i++) {
+      const p = at[i]!;
+      let q = p;
+      while (q < text.length && q - p < 11 && isAsciiLetterOrHyphen(text.charCodeAt(q))) q++;
+      if (capitalAfterBlank(text, q)) aboutAt.push(p);
+    }
+    // "on Jane Roe came back at ...": "on" right before the name before a result verb
+    for (const p of positions(trig, RESULT_VERB_FAMILY)) {
+      if (p < 2 || text.charCodeAt(p - 1) !== 32) continue;
+      const nm = nameAtEnd(text, Math.max(0, p - 45), p - 1);
+      if (!nm || nm.index < 3) continue;
+      const q = nm.index - 3;
+      if (lower.charCodeAt(q) === 111 && lower.charCodeAt(q + 1) === 110 && text.charCodeAt(q + 2) === 32 && (q === 0 || !isAsciiLetterOrHyphen(text.charCodeAt(q - 1)))) aboutAt.push(q);
+    }
+    // "on" within a few words after a health term
+    for (let i = 0; i < terms.length; i++) {
+      const t = terms[i]!;
+      if (t.info.weight < 1 || t.info.category === 'clinical') continue;
+      const lim = Math.min(text.length - 3, t.end + 24);
+      for (let q = t.end; q < lim; q++) {
+        const c = lower.charCodeAt(q);
+        if (c === 10 || c === 46) break;
+        if (c === 111 && lower.charCodeAt(q + 1) === 110 && text.charCodeAt(q - 1) === 32 && capitalAfterBlank(text, q + 2)) {
+          aboutAt.push(q);
+          break;
+        }
+      }
+    }
+    if (aboutAt.length > 1) {
+      aboutAt.sort((x, y) => x - y);
+      let n = 1;
+      for (let i = 1; i < aboutAt.length; i++) if (aboutAt[i] !== aboutAt[n - 1]) aboutAt[n++] = aboutAt[i]!;
+      aboutAt.length = n;
+    }
+    if (aboutAt.length > 0) execAtCandidates(ABOUT_NAME, text, aboutAt, (am) => {
+      const word = am[1]!.toLowerCase();
+      const v = am[2]!;
+      const st = am.index + am[0].length - v.length;
+      let [a, b] = sentenceBounds(text, am.index, st + v.length);
+      // (or a result reported with a number: "the <test> on Jane Roe came back at 0.91")
+      const healthIn = (x: number, y: number) => strongTermIn(terms, x, y) || anyIn(codes, x, y, (c) => c.category === 'lab-value' || c.category === 'icd10') ||
+        (word === 'on' && RESULT_REPORTED.test(text.slice(st + v.length, Math.min(y, st + v.length + 60))));
+      if (!healthIn(a, b)) {
+        // "Checking in about Jane Roe. The <condition> flared again ...": a sentence that only
+        // names the person, followed by the health news
+        if (b - (st + v.length) > 2 || b >= text.length) return;
+        const [, b2] = sentenceBounds(text, b + 1, b + 1);
+        if (!healthIn(b + 1, b2)) return;
+        b = b2;
+      }
+      const sentence = text.slice(a, b);
+      if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) return;
+      if (!isLikelyName(v, ctx, text, st, st + v.length)) return;
+      // a person whose test, condition or booked care the sentence reports is a patient (a care relationship)
+      pushName(v, st, st + v.length, true);
+    });
+  }
+  // "Jane Roe's MRI says ...", "Jane Roe's labs": a person's own record, with health news in the
+  // sentence or the next one (found from the apostrophes, a native search)
+  if (!bulk && partHealth) {
+    const possessives: number[] = [];
+    for (const mark of ["'s ", '’s ']) for (let q = text.indexOf(mark, 2); q >= 0; q = text.indexOf(mark, q + 3)) possessives.push(q + 1);
+    for (const q of possessives) {
+      const e = q - 1;
+      // the next one to three words hold a care noun or an imaging modality
+      let careNoun = false;
+      let pw = q + 2;
+      for (let w = 0; w < 3 && !careNoun; w++) {
+        let nw = pw;
+        while (nw < text.length && nw - pw < 20 && isAsciiLetterOrHyphen(text.charCodeAt(nw))) nw++;
+        if (nw === pw) break;
+        const word = lower.slice(pw, nw);
+        careNoun = CARE_NOUNS.has(word) || IMAGING_WORDS.has(word);
+        if (text.charCodeAt(nw) !== 32) break;
+        pw = nw + 1;
+      }
+      if (!careNoun) continue;
+      const nm = nameAtEnd(text, Math.max(0, e - 45), e);
+      if (!nm) continue;
+      const [a, b] = sentenceBounds(text, nm.index, e);
+      const [, b2] = b < text.length ? sentenceBounds(text, b + 1, b + 1) : [b, b];
+      if (!anyIn(terms, a, b2, (t) => t.info.weight >= 1 && t.info.category !== 'clinical')) continue;
+      const sentence = text.slice(a, b);
+      if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) continue;
+      if (isLikelyName(nm.v, ctx, text, nm.index, e)) pushName(nm.v, nm.index, e, false, true);
+    }
+  }
+  // a name followed by a bare date far enough in the past: "Jane Roe 11/17/02", "Jane Roe (09.15.1945)"
+  for (let k = 0; k < runs.length; k += 2) {
+    const rs = runs[k]!;
+    const len = runs[k + 1]! - rs;
+    if (len < 1 || len > 2 || rs < 3) continue;
+    // a date shape: the run goes on with '.', '/' or '-'
+    const sep = rs + len < text.length ? text.charCodeAt(rs + len) : 0;
+    if (sep !== 46 && sep !== 47 && sep !== 45) continue;
+    // back over the separators to the name's last letter (at most four characters)
+    let e = rs;
+    while (e > rs - 4 && e > 0 && isNameDateSep(text.charCodeAt(e - 1))) e--;
+    if (e === rs || e === 0 || rs - e > 3) continue;
+    const lc = text.charCodeAt(e - 1);
+    if (lc < 128 ? !((lc >= 65 && lc <= 90) || (lc >= 97 && lc <= 122)) : !LETTER.test(text[e - 1]!)) continue;
+    BARE_DATE_AT.lastIndex = rs;
+    const dm = BARE_DATE_AT.exec(text);
+    if (!dm || !birthDateParts(Number(dm[1]), Number(dm[2]), dm[3]!)) continue;
+    const nm = nameAtEnd(text, Math.max(0, e - 45), e);
+    if (!nm) continue;
+    const v = nm.v;
+    const st = nm.index;
+    if (!isLikelyName(v, ctx, text, st, e)) continue;
+    // "the shoulder film on Jane Roe (09.15.1945) shows a rotator cuff tear": a record about a patient
+    const [a, b] = sentenceBounds(text, st, rs);
+    pushName(v, st, e, strongTermIn(terms, a, b));
+    nameFindings.push({ category: 'dob', start: rs, end: rs + dm[0].length, value: dm[0] });
+  }
+  // "IBEKWE, MAELYS  75M894206719  ...": upper-case names opening the rows of a space-aligned table
+  // with a patient/member column, in a part with health codes or terms
+  let alignedHeaderAt = -1;
+  if (!bulk && (codes.length > 0 || healthAny0(terms))) {
+    for (const p of positions(trig, LABELLED_NAME_FAMILY)) {
+      // an upper-case header word ("PATIENT", "MEMBER", "NAME") on a line with 2+ blank gaps
+      const c0 = text.charCodeAt(p);
+      const c1 = codeAt(text, p + 1);
+      if (!(c0 >= 65 && c0 <= 90 && c1 >= 65 && c1 <= 90)) continue;
+      const ls = text.lastIndexOf('\n', p) + 1;
+      let le = text.indexOf('\n', p);
+      if (le < 0) le = text.length;
+      const line = text.slice(ls, le);
+      if (ROW_HEADER_ROLE.test(line) && /\S(?:[ \t]{2,}|\t)\S/.test(line)) {
+        alignedHeaderAt = le;
+        break;
+      }
+    }
+  }
+  if (alignedHeaderAt >= 0) {
+    let rowsSeen = 0;
+    const capsAt = lastFirstStarts(text).filter((p) => {
+      const c = codeAt(text, p + 1);
+      return c < 128 ? c >= 65 && c <= 90 : c > 0;
+    });
+    if (capsAt.length > 0) execAtCandidates(CAPS_LAST_FIRST_AT, text, capsAt, (cm) => {
+      const v = cm[1]!;
+      const st = cm.index;
+      const ls = text.lastIndexOf('\n', st) + 1;
+      // the row starts with the name
+      if (!isBlank(text, ls, st) || rowsSeen > 500) return;
+      for (const t of nameSplit(v)) {
+        const f = foldName(t);
+        if (NAME_STOP.has(f) || ORG_WORDS.has(f) || ctx.pol.lexicon.vocabulary.has(f) || CREDENTIAL_TOKEN.test(t)) return;
+      }
+      if (ctx.correspondentNames.has(foldName(v))) return;
+      if (ls <= alignedHeaderAt) return;
+      rowsSeen++;
+      pushName(v, st, st + v.length);
+    });
+  }
+}
+
 function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
   const { pol, reasons } = ctx;
   const where = unit.where;
@@ -1728,107 +1901,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     const st = p + pm[0].indexOf(v);
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
   }
-  // "the ionized calcium on Jane Roe came back at ...", "checking in about Jane Roe", "please book
-  // Jane Roe for a recheck of the <condition>": the sentence's health content is about the person
-  if (!bulk) {
-    execAtTriggers(ABOUT_NAME, text, trig, ABOUT_FAMILY, (am) => {
-      const word = am[1]!.toLowerCase();
-      if (word === 'of' && !CARE_OF.test(text.slice(Math.max(0, am.index - 12), am.index))) return;
-      const v = am[2]!;
-      const st = am.index + am[0].length - v.length;
-      let [a, b] = sentenceBounds(text, am.index, st + v.length);
-      // (or a result reported with a number: "the <test> on Jane Roe came back at 0.91")
-      const healthIn = (x: number, y: number) => strongTermIn(terms, x, y) || anyIn(codes, x, y, (c) => c.category === 'lab-value' || c.category === 'icd10') ||
-        (word === 'on' && RESULT_REPORTED.test(text.slice(st + v.length, Math.min(y, st + v.length + 60))));
-      if (!healthIn(a, b)) {
-        // "Checking in about Jane Roe. The <condition> flared again ...": a sentence that only
-        // names the person, followed by the health news
-        if (word === 'of' || b - (st + v.length) > 2 || b >= text.length) return;
-        const [, b2] = sentenceBounds(text, b + 1, b + 1);
-        if (!healthIn(b + 1, b2)) return;
-        b = b2;
-      }
-      const sentence = text.slice(a, b);
-      if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) return;
-      if (!isLikelyName(v, ctx, text, st, st + v.length)) return;
-      // a person whose test, condition or booked care the sentence reports is a patient (a care relationship)
-      pushName(v, st, st + v.length, true);
-    });
-  }
-  // "Jane Roe's MRI says ...", "Jane Roe's labs": a person's own record, with health news in the
-  // sentence or the next one (found from the apostrophes, a native search)
-  if (!bulk && terms.length > 0) {
-    for (let q = text.indexOf('s ', 2); q >= 0; q = text.indexOf('s ', q + 2)) {
-      const ap = text.charCodeAt(q - 1);
-      if (ap !== 39 && ap !== 0x2019) continue;
-      const e = q - 1;
-      // the next one to three words hold a care noun or an imaging modality
-      let careNoun = false;
-      let pw = q + 2;
-      for (let w = 0; w < 3 && !careNoun; w++) {
-        let nw = pw;
-        while (nw < text.length && nw - pw < 20 && isAsciiLetterOrHyphen(text.charCodeAt(nw))) nw++;
-        if (nw === pw) break;
-        const word = lower.slice(pw, nw);
-        careNoun = CARE_NOUNS.has(word) || IMAGING_WORDS.has(word);
-        if (text.charCodeAt(nw) !== 32) break;
-        pw = nw + 1;
-      }
-      if (!careNoun) continue;
-      const nm = nameAtEnd(text, Math.max(0, e - 45), e);
-      if (!nm) continue;
-      const [a, b] = sentenceBounds(text, nm.index, e);
-      const [, b2] = b < text.length ? sentenceBounds(text, b + 1, b + 1) : [b, b];
-      if (!anyIn(terms, a, b2, (t) => t.info.weight >= 1 && t.info.category !== 'clinical')) continue;
-      const sentence = text.slice(a, b);
-      if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) continue;
-      if (isLikelyName(nm.v, ctx, text, nm.index, e)) pushName(nm.v, nm.index, e, false, true);
-    }
-  }
-  // a name followed by a bare date far enough in the past: "Jane Roe 11/17/02", "Jane Roe (09.15.1945)"
-  for (let k = 0; k < runs.length; k += 2) {
-    const rs = runs[k]!;
-    const len = runs[k + 1]! - rs;
-    if (len < 1 || len > 2 || rs < 3) continue;
-    // back over the separators to the name's last letter (at most four characters)
-    let e = rs;
-    while (e > rs - 4 && e > 0 && isNameDateSep(text.charCodeAt(e - 1))) e--;
-    if (e === rs || e === 0 || rs - e > 3) continue;
-    const lc = text.charCodeAt(e - 1);
-    if (lc < 128 ? !((lc >= 65 && lc <= 90) || (lc >= 97 && lc <= 122)) : !LETTER.test(text[e - 1]!)) continue;
-    BARE_DATE_AT.lastIndex = rs;
-    const dm = BARE_DATE_AT.exec(text);
-    if (!dm || !birthDateParts(Number(dm[1]), Number(dm[2]), dm[3]!)) continue;
-    const nm = nameAtEnd(text, Math.max(0, e - 45), e);
-    if (!nm) continue;
-    const v = nm.v;
-    const st = nm.index;
-    if (!isLikelyName(v, ctx, text, st, e)) continue;
-    pushName(v, st, e);
-    nameFindings.push({ category: 'dob', start: rs, end: rs + dm[0].length, value: dm[0] });
-  }
-  // "IBEKWE, MAELYS  75M894206719  ...": upper-case names opening the rows of a space-aligned table
-  // with a patient/member column, in a part with health codes or terms
-  if (!bulk && (codes.length > 0 || healthAny0(terms))) {
-    let rowsSeen = 0;
-    let headerOk: boolean | undefined;
-    execAtCandidates(CAPS_LAST_FIRST_AT, text, lastFirstStarts(text), (cm) => {
-      const v = cm[1]!;
-      const st = cm.index;
-      const ls = text.lastIndexOf('\n', st) + 1;
-      // the row starts with the name
-      if (!isBlank(text, ls, st) || rowsSeen > 500) return;
-      for (const t of nameSplit(v)) {
-        const f = foldName(t);
-        if (NAME_STOP.has(f) || ORG_WORDS.has(f) || ctx.pol.lexicon.vocabulary.has(f) || CREDENTIAL_TOKEN.test(t)) return;
-      }
-      if (ctx.correspondentNames.has(foldName(v))) return;
-      headerOk ??= alignedHeaderAbove(text, ls);
-      if (!headerOk) return;
-      rowsSeen++;
-      pushName(v, st, st + v.length);
-    });
-  }
+  linkedNamePasses(ctx, sc, bulk, pushName, nameFindings);
   // "Wanjiru Kamau had a laparoscopic appendectomy", "Jane Roe underwent ...": a name right before a
   // care verb with a health word just after it
   for (const p of positions(trig, CARE_ACTIVE_FAMILY)) {
