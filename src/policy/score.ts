@@ -178,7 +178,6 @@ const RESULT_REPORTED = /^[ \t]+(?:came back|resulted|returned|was|is|measured)[
  * cut-off is a named year: dates after it are read as visits or deadlines, not births.
  */
 const LATEST_BARE_BIRTH_YEAR = 2015;
-const BARE_DATE_AT = /(\d{1,2})[./-](\d{1,2})[./-](\d{4}|\d{2})(?![\d]|[./-]\d)/y;
 /** The separators allowed between a name and a bare birth date: blanks, '(', '/', ',', '-', '–'. */
 function isNameDateSep(c: number): boolean {
   return c === 32 || c === 9 || c === 40 || c === 47 || c === 44 || c === 45 || c === 0x2013;
@@ -194,6 +193,7 @@ function birthDateParts(a: number, b: number, yearText: string): boolean {
 }
 // an author byline of a paper: "Ana Ruiz, Ben Okafor, Chen Li, et al." or the names line right
 // above "Background:" / "Methods:" / "Abstract": the people there wrote it, they are not patients
+const PAPER_FAMILY = registerTriggers('paper', ['et', 'background', 'methods', 'method', 'abstract', 'objective', 'objectives', 'introduction', 'purpose', 'aims', 'aim', 'design']);
 const ET_AL_END = /\bet\.? al\.?[ \t]*$/;
 const PAPER_SECTION_START = /^[ \t]*(?:Background|Methods?|Abstract|Objectives?|Introduction|Purpose|Aims?|Design|Summary)\b[ \t]*[:.\-–]/;
 /** The line holding `pos` is an author byline (see ET_AL_END and PAPER_SECTION_START). */
@@ -1184,7 +1184,8 @@ const FIRST_FAMILY = registerTriggers('first-person', ['my', 'me', 'i']);
 // "I have", "I was diagnosed", "I am taking": one's own care; "I read / think / saw / wonder" and
 // "I'm not sure" are opinions, not experiences
 const FIRST_I = /I(?:(?:'ve|’ve| have)(?: been)?| had|(?:'m|’m| am)[ \t]+(?:(?:still|now|currently|also)[ \t]+)?(?:taking|on|having|allergic|pregnant|due|scheduled|booked|feeling|being|getting|out|down|almost|nearly|running)|[ \t]+was[ \t]+(?:diagnosed|told|seen|admitted|prescribed|started|put|given|hospitali[sz]ed|treated|discharged|referred|tested|found)|[ \t]+(?:took|take|started|stopped|ran|run|need|needed|noticed|developed|missed|tested|got))\b/y;
-const BILLING_FAMILY = registerTriggers('billing', ['you', 'balance', 'amount', 'guarantor', 'statement', 'patient']);
+// ("you" and "patient" are read from the second-person and name-label families' positions)
+const BILLING_FAMILY = registerTriggers('billing', ['balance', 'amount', 'guarantor', 'statement']);
 const BILLING_AT = /(?:you owe\b|you[ \t]+(?:may )?pay\b|balance[ \t]+(?:due|owed|forward)\b|amount[ \t]+(?:due|owed|you owe)\b|guarantor\b|statement[ \t]+(?:date|balance|of account)\b|patient[ \t]+(?:responsibility|balance|portion)\b)/iy;
 const SALUTATION_FAMILY = registerTriggers('salutation', ['dear', 'hi', 'hello', 'hey', 'good']);
 const SALUTATION = /(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t,]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}[\p{L}'’-]+)/uy;
@@ -1436,10 +1437,10 @@ function linkedNamePasses(
       const q = nm.index - 3;
       if (lower.charCodeAt(q) === 111 && lower.charCodeAt(q + 1) === 110 && text.charCodeAt(q + 2) === 32 && (q === 0 || !isAsciiLetterOrHyphen(text.charCodeAt(q - 1)))) aboutAt.push(q);
     }
-    // "on" within a few words after a health term
+    // "on" within a few words after a test or a procedure ("the ionized calcium on", "the MRI on")
     for (let i = 0; i < terms.length; i++) {
       const t = terms[i]!;
-      if (t.info.weight < 1 || t.info.category === 'clinical') continue;
+      if (t.info.weight < 1 || (t.info.category !== 'test' && t.info.category !== 'procedure')) continue;
       const lim = Math.min(text.length - 3, t.end + 24);
       for (let q = t.end; q < lim; q++) {
         const c = lower.charCodeAt(q);
@@ -1521,11 +1522,21 @@ function linkedNamePasses(
     let e = rs;
     while (e > rs - 4 && e > 0 && isNameDateSep(text.charCodeAt(e - 1))) e--;
     if (e === rs || e === 0 || rs - e > 3) continue;
+    // a name ends in a lower-case letter (upper case: a label such as "DOB" or "DOS")
     const lc = text.charCodeAt(e - 1);
-    if (lc < 128 ? !((lc >= 65 && lc <= 90) || (lc >= 97 && lc <= 122)) : !LETTER.test(text[e - 1]!)) continue;
-    BARE_DATE_AT.lastIndex = rs;
-    const dm = BARE_DATE_AT.exec(text);
-    if (!dm || !birthDateParts(Number(dm[1]), Number(dm[2]), dm[3]!)) continue;
+    if (lc < 128 ? !(lc >= 97 && lc <= 122) : !LETTER.test(text[e - 1]!)) continue;
+    // the date from the digit runs: 1-2 digits, the same separator, 1-2 digits, the separator, 2 or 4
+    // digits, not followed by another digit group ("11/17/02", "09.15.1945")
+    if (k + 5 >= runs.length) continue;
+    const r2 = runs[k + 2]!;
+    const l2 = runs[k + 3]! - r2;
+    const r3 = runs[k + 4]!;
+    const l3 = runs[k + 5]! - r3;
+    if (r2 !== rs + len + 1 || l2 < 1 || l2 > 2 || r3 !== r2 + l2 + 1 || text.charCodeAt(r3 - 1) !== sep || (l3 !== 2 && l3 !== 4)) continue;
+    const de = r3 + l3;
+    const after = de < text.length ? text.charCodeAt(de) : 0;
+    if ((after === 46 || after === 47 || after === 45) && de + 1 < text.length && text.charCodeAt(de + 1) >= 48 && text.charCodeAt(de + 1) <= 57) continue;
+    if (!birthDateParts(Number(text.slice(rs, rs + len)), Number(text.slice(r2, r2 + l2)), text.slice(r3, de))) continue;
     const nm = nameAtEnd(text, Math.max(0, e - 45), e);
     if (!nm) continue;
     const v = nm.v;
@@ -1534,7 +1545,7 @@ function linkedNamePasses(
     // "the shoulder film on Jane Roe (09.15.1945) shows a rotator cuff tear": a record about a patient
     const [a, b] = sentenceBounds(text, st, rs);
     pushName(v, st, e, strongTermIn(terms, a, b));
-    nameFindings.push({ category: 'dob', start: rs, end: rs + dm[0].length, value: dm[0] });
+    nameFindings.push({ category: 'dob', start: rs, end: de, value: text.slice(rs, de) });
   }
   // "IBEKWE, MAELYS  75M894206719  ...": upper-case names opening the rows of a space-aligned table
   // with a patient/member column, in a part with health codes or terms
@@ -1606,14 +1617,16 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
   }
   const nameFindings: Finding[] = [];
   let patientNamed = false;
+  const bylinePossible = unit.kind !== 'subject' && positions(trig, PAPER_FAMILY).length > 0;
   // strong: the text says this person is the patient (labels, "patient X", "X, a 54-year-old",
   // Mr./Ms. X); medium (`name-near-health`): a name in a subject line or a "Re:" label, or near
   // his/her + health terms — weaker, and never linked across parts of the message
   const pushName = (v: string, s: number, e: number, patient = false, medium = false) => {
     // weak name evidence in a sentence about jobs, training or events names a colleague
     if (medium && STAFF_CONTEXT.test(sentenceAround(text, s, e))) return;
-    // the authors of a paper are not its patients
-    if (unit.kind !== 'subject' && onBylineLine(text, s)) return;
+    // the authors of a paper are not its patients (only a part with "et al." or a paper section
+    // heading can hold a byline)
+    if (bylinePossible && onBylineLine(text, s)) return;
     nameFindings.push({ category: medium ? 'name-near-health' : 'name-in-clinical-context', start: s, end: e, value: v });
     if (patient) patientNamed = true;
   };
@@ -1774,6 +1787,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     const billingWording = () => {
       let found = false;
       execAtTriggers(BILLING_AT, text, trig, BILLING_FAMILY, () => (found = true));
+      if (!found) execAtTriggers(BILLING_AT, text, trig, SECOND_FAMILY, () => (found = true));
+      if (!found) execAtTriggers(BILLING_AT, text, trig, LABELLED_NAME_FAMILY, () => (found = true));
       return found;
     };
     const personal = (family: TriggerFamily) => {
