@@ -884,6 +884,8 @@ interface ScoreCtx {
   senderDomain: string;
   /** The From mailbox looks like one person's (not a list, department or no-reply address). */
   senderPersonal: boolean;
+  /** Some part scanned with this one has a health term or a health code (a birth date can link to it). */
+  groupHealth: boolean;
 }
 
 function link(h: number, p: number, pol: CompiledPolicy): number {
@@ -1511,7 +1513,8 @@ function linkedNamePasses(
     }
   }
   // a name followed by a bare date far enough in the past: "Jane Roe 11/17/02", "Jane Roe (09.15.1945)"
-  for (let k = 0; k < runs.length; k += 2) {
+  // (only where the message has health content it could be linked to)
+  for (let k = 0; ctx.groupHealth && k < runs.length; k += 2) {
     const rs = runs[k]!;
     const len = runs[k + 1]! - rs;
     if (len < 1 || len > 2 || rs < 3) continue;
@@ -2130,6 +2133,7 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     recipientIsClinician,
     senderDomain,
     senderPersonal,
+    groupHealth: true,
   };
   let best = 0;
   let pii = false;
@@ -2143,6 +2147,8 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     let chars = units[k]!.text.length;
     while (end < units.length && chars + units[end]!.text.length <= SCAN_GROUP_CHARS) chars += units[end++]!.text.length;
     const scans = scanParts(end === units.length && k === 0 ? units : units.slice(k, end), pol);
+    // (a message in several scan groups is read whole: health may sit in another group)
+    ctx.groupHealth = end < units.length || k > 0 || scans.some((sc) => sc.codes.length > 0 || anyHealth(sc.terms));
     for (let j = k; j < end; j++) {
       const r = scoreUnit(ctx, units[j]!, scans[j - k]!);
       best = Math.max(best, r.best);
