@@ -156,6 +156,135 @@ function isRecordNoun(lower: string, s: number, e: number): boolean {
   return false;
 }
 
+// "FYI the ionized calcium on Jane Roe came back ...", "checking in about Jane Roe", "please book
+// Jane Roe for a recheck of ...": a person the sentence's health content
+// is about (used only when that sentence holds a health term or a lab value)
+// (the frequent "on" is not a trigger: it is looked for only right after a health term, "the
+// ionized calcium on Jane Roe")
+const ABOUT_FAMILY = registerTriggers('about-name', ['about', 'regarding', 'concerning', 'book', 'rebook', 'schedule', 'reschedule']);
+// "... on Jane Roe came back at 0.91": a result reported about the person named before it
+const RESULT_VERB_FAMILY = registerTriggers('result-verb', ['came', 'resulted', 'returned']);
+/** Followed by one blank and then a capital letter (or any non-ASCII character): "on Jane", "about Mr. Roe". */
+function capitalAfterBlank(text: string, q: number): boolean {
+  if (q + 1 >= text.length || text.charCodeAt(q) !== 32) return false;
+  const c = text.charCodeAt(q + 1);
+  return c < 128 ? c >= 65 && c <= 90 : true;
+}
+const ABOUT_NAME = new RegExp(`([Oo]n|[Aa]bout|[Rr]egarding|[Cc]oncerning|[Bb]ook|[Rr]ebook|[Ss]chedule|[Rr]eschedule)[ \\t]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\\.?[ \\t]+)?(${FULL_NAME})(?![\\p{L}@])`, 'uy');
+const RESULT_REPORTED = /^[ \t]+(?:came back|resulted|returned|was|is|measured)[ \t]+(?:at[ \t]+|as[ \t]+)?[<>]?\d/;
+/**
+ * A bare date right after a name ("Jane Roe 11/17/02", "Jane Roe (09.15.1945)", "Jane Roe / 7/13/68")
+ * is a birth date when it lies far enough in the past. The scorer is pure and has no clock, so the
+ * cut-off is a named year: dates after it are read as visits or deadlines, not births.
+ */
+const LATEST_BARE_BIRTH_YEAR = 2015;
+/** The separators allowed between a name and a bare birth date: blanks, '(', '/', ',', '-', '–'. */
+function isNameDateSep(c: number): boolean {
+  return c === 32 || c === 9 || c === 40 || c === 47 || c === 44 || c === 45 || c === 0x2013;
+}
+/** A month/day/year (or day/month/year) that can be a birth date (year at most LATEST_BARE_BIRTH_YEAR). */
+function birthDateParts(a: number, b: number, yearText: string): boolean {
+  const y0 = Number(yearText);
+  const y = yearText.length === 2 ? (y0 > LATEST_BARE_BIRTH_YEAR % 100 ? 1900 + y0 : 2000 + y0) : y0;
+  if (y < 1900 || y > LATEST_BARE_BIRTH_YEAR) return false;
+  const mdy = a >= 1 && a <= 12 && b >= 1 && b <= 31;
+  const dmy = b >= 1 && b <= 12 && a >= 1 && a <= 31;
+  return mdy || dmy;
+}
+// an author byline of a paper: "Ana Ruiz, Ben Okafor, Chen Li, et al." or the names line right
+// above "Background:" / "Methods:" / "Abstract": the people there wrote it, they are not patients
+const PAPER_FAMILY = registerTriggers('paper', ['et', 'background', 'methods', 'method', 'abstract', 'objective', 'objectives', 'introduction', 'purpose', 'aims', 'aim', 'design']);
+const ET_AL_END = /\bet\.? al\.?[ \t]*$/;
+const PAPER_SECTION_START = /^[ \t]*(?:Background|Methods?|Abstract|Objectives?|Introduction|Purpose|Aims?|Design|Summary)\b[ \t]*[:.\-–]/;
+/** The line holding `pos` is an author byline (see ET_AL_END and PAPER_SECTION_START). */
+function onBylineLine(text: string, pos: number): boolean {
+  const ls = text.lastIndexOf('\n', pos) + 1;
+  let le = text.indexOf('\n', pos);
+  if (le < 0) le = text.length;
+  const line = text.slice(ls, le);
+  if (ET_AL_END.test(line)) return true;
+  // a comma list of names right above a paper section heading (a blank line between them allowed)
+  if (line.indexOf(',') < 0) return false;
+  let ns = le + 1;
+  for (let k = 0; k < 2 && ns < text.length; k++) {
+    let ne = text.indexOf('\n', ns);
+    if (ne < 0) ne = text.length;
+    if (!isBlank(text, ns, ne)) return PAPER_SECTION_START.test(text.slice(ns, Math.min(ne, ns + 40)));
+    ns = ne + 1;
+  }
+  return false;
+}
+/**
+ * "IBEKWE, MAELYS  75M894206719  01.02.2025 ...": an upper-case "SURNAME, GIVEN" opening a row of a
+ * table whose columns are aligned with two or more blanks (or tabs), under a header naming a patient
+ * or member column.
+ */
+const CAPS_LAST_FIRST_AT = /(\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?,[ \t]?\p{Lu}{2,}(?:[-'’]\p{Lu}{2,})?(?:[ \t]\p{Lu}\.?)?)(?=[ \t]{2,}|\t)/uy;
+const ROW_HEADER_ROLE = /(?:^|[ \t])(?:PATIENT|Patient|MEMBER|Member|SUBSCRIBER|Subscriber|BENEFICIARY|Beneficiary|INSURED|Insured|CLAIMANT|Claimant|PT|NAME|Name)(?:[ \t]NAME|[ \t]Name)?(?=[ \t]{2,}|\t|$)/;
+/** Bounds of the sentence holding [s, e): '.' ends one only before white space (so "1.45" does not). */
+function sentenceBounds(text: string, s: number, e: number): [number, number] {
+  const end = (i: number) => {
+    const c = text.charCodeAt(i);
+    return c === 10 || c === 33 || c === 63 || (c === 46 && (i + 1 >= text.length || isJsSpace(text.charCodeAt(i + 1))));
+  };
+  let a = s;
+  while (a > 0 && s - a < 300 && !end(a - 1)) a--;
+  let b = e;
+  while (b < text.length && b - e < 300 && !end(b)) b++;
+  return [a, b];
+}
+const LOINC_FAMILY = registerTriggers('loinc-column', ['loinc']);
+const LOINC_CELL = /(?<![\d.\/-])\d{3,5}-\d(?![\d\/-]|\.\d)/g;
+/**
+ * Valid LOINC codes (check digit) under a "LOINC" column of a table aligned with two or more blanks
+ * or tabs: the header line has such gaps and "LOINC" stands alone as a cell. Reads the rows below
+ * the header up to a blank line (at most 200 lines).
+ */
+function loincColumnCodes(text: string, at: number): string[] {
+  const ls = text.lastIndexOf('\n', at - 1) + 1;
+  let le = text.indexOf('\n', at);
+  if (le < 0) le = text.length;
+  const gapOrEdge = (i: number, dir: 1 | -1) => {
+    const a = i + (dir === 1 ? 0 : -1);
+    if (dir === 1 ? i >= le || text.charCodeAt(i) === 13 : i <= ls) return true;
+    const c = text.charCodeAt(a);
+    if (c === 9) return true;
+    return c === 32 && (text.charCodeAt(a + dir) === 32 || text.charCodeAt(a + dir) === 9);
+  };
+  if (!gapOrEdge(at, -1) || !gapOrEdge(at + 5, 1)) return [];
+  if (!/\S(?:[ \t]{2,}|\t)\S/.test(text.slice(ls, le))) return [];
+  const out: string[] = [];
+  let rs = le + 1;
+  for (let k = 0; k < 200 && rs < text.length; k++) {
+    let re = text.indexOf('\n', rs);
+    if (re < 0) re = text.length;
+    if (isBlank(text, rs, re)) break;
+    const row = text.slice(rs, re);
+    LOINC_CELL.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    while ((m = LOINC_CELL.exec(row))) if (validLoinc(m[0])) out.push(m[0]);
+    rs = re + 1;
+  }
+  return out;
+}
+
+/** Luhn-style mod-10 check of a LOINC code "NNNNN-C". */
+function validLoinc(code: string): boolean {
+  const m = /^(\d{1,5})-(\d)$/.exec(code);
+  if (!m) return false;
+  const digits = m[1]!;
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  }
+  return (10 - (sum % 10)) % 10 === Number(m[2]);
+}
+
 const CARE_ACTIVE_FAMILY = registerTriggers('care-active', ['had', 'has', 'underwent', 'received', 'developed', 'reports', 'reported', 'presented', 'presents', 'denies', 'complains', 'tolerated', 'completed']);
 const CARE_PASSIVE_FAMILY = registerTriggers('care-passive', ['seen', 'admitted', 'discharged', 'treated', 'evaluated', 'diagnosed', 'referred', 'examined', 'hospitalized', 'transferred', 'prescribed', 'scheduled']);
 // the age is on the name's line and a human age: "(724)" on the next line is an area code
@@ -199,7 +328,8 @@ function healthAny0(terms: TermHit[]): boolean {
   return terms.some((t) => t.info.weight >= 1.5);
 }
 const CANDIDATE_NAME = new RegExp(`(?<![\\p{L}.@])(${FULL_NAME})(?![\\p{L}@])`, 'gu');
-const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
+// ("D.O." but not "D.O.B.": a name on the line above a birth date is not an osteopath's)
+const CREDENTIAL_AFTER = /^,?\s*\(?(?:MD|M\.D\.|DO|D\.O\.(?!B)|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq)\b/;
 const CREDENTIAL_TOKEN = /^(?:MD|DO|RN|NP|PA|PA-C|PharmD|DNP|PhD|MPH|MSc|MS|FACP|FACC|FAAP|APRN|CNM|LPN|BSN|MSN|CRNA|DPM|DDS|DMD|OD|LCSW|MBA|FNP|FNP-BC|RD|LMFT|PT|OT|CMA|DC|MBBS|FRCP|CNS|ANP|MHA|CPC|CCS|RHIA|RPh|CPhT|MA|Jr|Sr|Esq|Dr|Mr|Mrs|Ms|Miss|Mx|Prof)\.?$/;
 /** The start of a meeting roster line: the people on it are attendees, not patients. */
 const ROSTER_LINE = /^[ \t>]*(?:present|attendees|attended|in attendance|members present|apologies|absent|excused|invited|guests|chair|minutes taken by|distribution|cc)\s*[:\-–]/i;
@@ -573,7 +703,7 @@ function findTables(text: string, tabular: boolean): TableInfo[] {
   return tables;
 }
 
-type ColRole = 'name' | 'mrn' | 'member-id' | 'mbi' | 'dob' | 'date-of-service' | 'account-number' | 'ssn' | 'phone' | 'email' | 'address' | 'health' | 'note' | 'code';
+type ColRole = 'lab' | 'name' | 'mrn' | 'member-id' | 'mbi' | 'dob' | 'date-of-service' | 'account-number' | 'ssn' | 'phone' | 'email' | 'address' | 'health' | 'note' | 'code';
 
 /** Header -> role (column headers recur across messages: "Patient Name", "DOB", "CPT"). */
 const roleCache = new Map<string, ColRole | null>();
@@ -599,8 +729,10 @@ function columnRoleOf(header: string): ColRole | undefined {
   if (/\b(?:phone|cell|mobile|tel|telephone)\b/.test(h)) return 'phone';
   if (/\b(?:e ?mail)\b/.test(h)) return 'email';
   if (/\b(?:address|street|addr)\b/.test(h)) return 'address';
-  if (/\b(?:cpt|hcpcs|icd|icd ?10|icd10|code|codes|proc(?:edure)? code)\b/.test(h) && !/\b(?:desc|description)\b/.test(h)) return 'code';
-  if (/\b(?:dx|diag|diagnos[ie]s|conditions?|problems?|procedures?|proc|medications?|meds?|drugs?|rx|results?|tests?|labs?|indications?|allerg\w*|findings?|impressions?|complaint|symptoms?|treatment|therapy|vaccines?|immunizations?)\b/.test(h)) return 'health';
+  if (/\b(?:cpt|hcpcs|icd|icd ?10|icd10|loinc|code|codes|proc(?:edure)? code)\b/.test(h) && !/\b(?:desc|description)\b/.test(h)) return 'code';
+  if (/\b(?:dx|diag|diagnos[ie]s|conditions?|problems?|procedures?|proc|medications?|meds?|drugs?|rx|results?|tests?|labs?|indications?|allerg\w*|findings?|impressions?|complaint|symptoms?|treatment|therapy|vaccines?|immunizations?|analytes?|assays?|components?|observations?)\b/.test(h)) return 'health';
+  // a lab table's value, units, reference interval and flag columns: a measured result (see the rows)
+  if (/^(?:value|values|result value|units?|uom|(?:reference )?(?:interval|range)|ref(?:erence)?(?: range)?|flags?|abnormal(?: flag)?|status)$/.test(h)) return 'lab';
   // "Reason", "Description": health data in a visit list, pay or invoice notes elsewhere; only the
   // health words and codes in their cells count
   if (/\b(?:reason|reasons|desc|description)\b/.test(h)) return 'note';
@@ -750,6 +882,10 @@ interface ScoreCtx {
   recipientIsClinician: boolean;
   /** '@' and the From address's domain ('' without one). */
   senderDomain: string;
+  /** The From mailbox looks like one person's (not a list, department or no-reply address). */
+  senderPersonal: boolean;
+  /** Some part scanned with this one has a health term or a health code (a birth date can link to it). */
+  groupHealth: boolean;
 }
 
 function link(h: number, p: number, pol: CompiledPolicy): number {
@@ -1002,7 +1138,7 @@ function namesDepartment(text: string, end: number): boolean {
 
 const PATIENT_VERB_AFTER = /^\w+\s+(?:is|was|has|had|reports|reported|presents|presented|denies|denied|complains|complained|continues|remains|takes|took|started|stopped|underwent|developed|needs|tested|was diagnosed|has been)\b/i;
 // "study" as research, not a test ("sleep study", "swallow study")
-const WORK_CONTEXT = /\b(?:certificate|article|paper|manuscript|abstract|journal|publication|accepted|presentation|slides|poster|employee|employees|staff|coverage|schedule|rota|roster|budget|grant|(?<!\b(?:sleep|swallow|swallowing|stress|conduction|urodynamic|imaging|barium|flow|motility|electrophysiology)\s)study|protocol)\b/i;
+const WORK_CONTEXT = /\b(?:certificate|article|paper|manuscript|abstract|journal|publication|accepted|presentation|slides|poster|employee|employees|staff|coverage|schedule|rota|roster|budget|grant|guidelines?|guidance|recommendations?|evidence|order[ \t]sets?|formulary|P&T|(?<!\b(?:sleep|swallow|swallowing|stress|conduction|urodynamic|imaging|barium|flow|motility|electrophysiology)\s)study|protocol)\b/i;
 /** Care nouns after "your": the health word may come a little later ("your visit for headaches"). */
 const CARE_NOUNS = new Set(
   ('results result test tests labs lab bloodwork appointment appointments visit visits follow-up followup prescription prescriptions refill refills ' +
@@ -1012,6 +1148,8 @@ const CARE_NOUNS = new Set(
     // a relative's care: "your mother Evelyn Price's MRI"
     'mother father mom dad son daughter child baby wife husband spouse partner parent grandmother grandfather sister brother').split(' '),
 );
+/** Imaging and test words after a possessive name ("Jane Roe's MR lumbar spine"). */
+const IMAGING_WORDS = new Set('mr mri ct cta pet us x-ray xray echo ecg ekg eeg emg labs lab bloodwork biopsy pathology path culture cultures mammogram colonoscopy endoscopy'.split(' '));
 /** The reply quotes a message written from `address` ("On 3 May, ana@mail.example wrote:" / "From: ... <ana@...>"). */
 function quotesAddress(text: string, address: string): boolean {
   const at = text.toLowerCase().indexOf(address.toLowerCase());
@@ -1045,7 +1183,12 @@ function sentenceAround(text: string, s: number, e: number): string {
 const PRONOUN_FAMILY = registerTriggers('pronoun', ['his', 'her', 'he', 'she', 'him', 'hers']);
 const SECOND_FAMILY = registerTriggers('second-person', ['you', 'your']);
 const FIRST_FAMILY = registerTriggers('first-person', ['my', 'me', 'i']);
-const FIRST_I = /I(?:'m| am| have| was)\b/y;
+// "I have", "I was diagnosed", "I am taking": one's own care; "I read / think / saw / wonder" and
+// "I'm not sure" are opinions, not experiences
+const FIRST_I = /I(?:(?:'ve|’ve| have)(?: been)?| had|(?:'m|’m| am)[ \t]+(?:(?:still|now|currently|also)[ \t]+)?(?:taking|on|having|allergic|pregnant|due|scheduled|booked|feeling|being|getting|out|down|almost|nearly|running)|[ \t]+was[ \t]+(?:diagnosed|told|seen|admitted|prescribed|started|put|given|hospitali[sz]ed|treated|discharged|referred|tested|found)|[ \t]+(?:took|take|started|stopped|ran|run|need|needed|noticed|developed|missed|tested|got))\b/y;
+// ("you" and "patient" are read from the second-person and name-label families' positions)
+const BILLING_FAMILY = registerTriggers('billing', ['balance', 'amount', 'guarantor', 'statement']);
+const BILLING_AT = /(?:you owe\b|you[ \t]+(?:may )?pay\b|balance[ \t]+(?:due|owed|forward)\b|amount[ \t]+(?:due|owed|you owe)\b|guarantor\b|statement[ \t]+(?:date|balance|of account)\b|patient[ \t]+(?:responsibility|balance|portion)\b)/iy;
 const SALUTATION_FAMILY = registerTriggers('salutation', ['dear', 'hi', 'hello', 'hey', 'good']);
 const SALUTATION = /(?:Dear|Hi|Hello|Hey|Good (?:morning|afternoon|evening))[ \t,]+(?:(?:Mr|Mrs|Ms|Miss|Mx)\.?\s+)?(\p{Lu}[\p{L}'’-]+)/uy;
 
@@ -1263,6 +1406,193 @@ function scanParts(units: readonly TextUnit[], pol: CompiledPolicy): PartScan[] 
   return scans;
 }
 
+/**
+ * The name passes that link a person to the health content around them (kept out of scoreUnit, so
+ * that function stays small enough for V8 to optimise): "the <test> on Jane Roe", "checking in
+ * about Jane Roe", "please book Jane Roe for ...", "Jane Roe's MRI", a name before a bare birth
+ * date, and upper-case "SURNAME, GIVEN" rows of a space-aligned table.
+ */
+function linkedNamePasses(
+  ctx: ScoreCtx, sc: PartScan, bulk: boolean,
+  pushName: (v: string, s: number, e: number, patient?: boolean, medium?: boolean) => void,
+  nameFindings: Finding[],
+): void {
+  const { text, lower, trig, runs, terms, codes } = sc;
+  // "the ionized calcium on Jane Roe came back at ...", "checking in about Jane Roe", "please book
+  // Jane Roe for a recheck of the <condition>": the sentence's health content is about the person
+  // (only a part with a strong health term, a lab value or a diagnosis code can link a name this way)
+  const partHealth = strongTermIn(terms, 0, Infinity) || anyIn(codes, 0, Infinity, (c) => c.category === 'lab-value' || c.category === 'icd10');
+  if (!bulk && partHealth) {
+    const aboutAt: number[] = [];
+    const at = positions(trig, ABOUT_FAMILY);
+    for (let i = 0; i < at.length; i++) {
+      const p = at[i]!;
+      let q = p;
+      while (q < text.length && q - p < 11 && isAsciiLetterOrHyphen(text.charCodeAt(q))) q++;
+      if (capitalAfterBlank(text, q)) aboutAt.push(p);
+    }
+    // "on Jane Roe came back at ...": "on" right before the name before a result verb
+    for (const p of positions(trig, RESULT_VERB_FAMILY)) {
+      if (p < 2 || text.charCodeAt(p - 1) !== 32) continue;
+      const nm = nameAtEnd(text, Math.max(0, p - 45), p - 1);
+      if (!nm || nm.index < 3) continue;
+      const q = nm.index - 3;
+      if (lower.charCodeAt(q) === 111 && lower.charCodeAt(q + 1) === 110 && text.charCodeAt(q + 2) === 32 && (q === 0 || !isAsciiLetterOrHyphen(text.charCodeAt(q - 1)))) aboutAt.push(q);
+    }
+    // "on" within a few words after a test or a procedure ("the ionized calcium on", "the MRI on")
+    for (let i = 0; i < terms.length; i++) {
+      const t = terms[i]!;
+      if (t.info.weight < 1 || (t.info.category !== 'test' && t.info.category !== 'procedure')) continue;
+      const lim = Math.min(text.length - 3, t.end + 24);
+      for (let q = t.end; q < lim; q++) {
+        const c = lower.charCodeAt(q);
+        if (c === 10 || c === 46) break;
+        if (c === 111 && lower.charCodeAt(q + 1) === 110 && text.charCodeAt(q - 1) === 32 && capitalAfterBlank(text, q + 2)) {
+          aboutAt.push(q);
+          break;
+        }
+      }
+    }
+    if (aboutAt.length > 1) {
+      aboutAt.sort((x, y) => x - y);
+      let n = 1;
+      for (let i = 1; i < aboutAt.length; i++) if (aboutAt[i] !== aboutAt[n - 1]) aboutAt[n++] = aboutAt[i]!;
+      aboutAt.length = n;
+    }
+    if (aboutAt.length > 0) execAtCandidates(ABOUT_NAME, text, aboutAt, (am) => {
+      const word = am[1]!.toLowerCase();
+      const v = am[2]!;
+      const st = am.index + am[0].length - v.length;
+      let [a, b] = sentenceBounds(text, am.index, st + v.length);
+      // (or a result reported with a number: "the <test> on Jane Roe came back at 0.91")
+      const healthIn = (x: number, y: number) => strongTermIn(terms, x, y) || anyIn(codes, x, y, (c) => c.category === 'lab-value' || c.category === 'icd10') ||
+        (word === 'on' && RESULT_REPORTED.test(text.slice(st + v.length, Math.min(y, st + v.length + 60))));
+      if (!healthIn(a, b)) {
+        // "Checking in about Jane Roe. The <condition> flared again ...": a sentence that only
+        // names the person, followed by the health news
+        if (b - (st + v.length) > 2 || b >= text.length) return;
+        const [, b2] = sentenceBounds(text, b + 1, b + 1);
+        if (!healthIn(b + 1, b2)) return;
+        b = b2;
+      }
+      const sentence = text.slice(a, b);
+      if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) return;
+      if (!isLikelyName(v, ctx, text, st, st + v.length)) return;
+      // a person whose test, condition or booked care the sentence reports is a patient (a care relationship)
+      pushName(v, st, st + v.length, true);
+    });
+  }
+  // "Jane Roe's MRI says ...", "Jane Roe's labs": a person's own record, with health news in the
+  // sentence or the next one (found from the apostrophes, a native search)
+  if (!bulk && partHealth) {
+    const possessives: number[] = [];
+    for (const mark of ["'s ", '’s ']) for (let q = text.indexOf(mark, 2); q >= 0; q = text.indexOf(mark, q + 3)) possessives.push(q + 1);
+    for (const q of possessives) {
+      const e = q - 1;
+      // the next one to three words hold a care noun or an imaging modality
+      let careNoun = false;
+      let pw = q + 2;
+      for (let w = 0; w < 3 && !careNoun; w++) {
+        let nw = pw;
+        while (nw < text.length && nw - pw < 20 && isAsciiLetterOrHyphen(text.charCodeAt(nw))) nw++;
+        if (nw === pw) break;
+        const word = lower.slice(pw, nw);
+        careNoun = CARE_NOUNS.has(word) || IMAGING_WORDS.has(word);
+        if (text.charCodeAt(nw) !== 32) break;
+        pw = nw + 1;
+      }
+      if (!careNoun) continue;
+      const nm = nameAtEnd(text, Math.max(0, e - 45), e);
+      if (!nm) continue;
+      const [a, b] = sentenceBounds(text, nm.index, e);
+      const [, b2] = b < text.length ? sentenceBounds(text, b + 1, b + 1) : [b, b];
+      if (!anyIn(terms, a, b2, (t) => t.info.weight >= 1 && t.info.category !== 'clinical')) continue;
+      const sentence = text.slice(a, b);
+      if (STAFF_CONTEXT.test(sentence) || WORK_CONTEXT.test(sentence)) continue;
+      if (isLikelyName(nm.v, ctx, text, nm.index, e)) pushName(nm.v, nm.index, e, false, true);
+    }
+  }
+  // a name followed by a bare date far enough in the past: "Jane Roe 11/17/02", "Jane Roe (09.15.1945)"
+  // (only where the message has health content it could be linked to)
+  for (let k = 0; ctx.groupHealth && k < runs.length; k += 2) {
+    const rs = runs[k]!;
+    const len = runs[k + 1]! - rs;
+    if (len < 1 || len > 2 || rs < 3) continue;
+    // a date shape: the run goes on with '.', '/' or '-'
+    const sep = rs + len < text.length ? text.charCodeAt(rs + len) : 0;
+    if (sep !== 46 && sep !== 47 && sep !== 45) continue;
+    // back over the separators to the name's last letter (at most four characters)
+    let e = rs;
+    while (e > rs - 4 && e > 0 && isNameDateSep(text.charCodeAt(e - 1))) e--;
+    if (e === rs || e === 0 || rs - e > 3) continue;
+    // a name ends in a lower-case letter (upper case: a label such as "DOB" or "DOS")
+    const lc = text.charCodeAt(e - 1);
+    if (lc < 128 ? !(lc >= 97 && lc <= 122) : !LETTER.test(text[e - 1]!)) continue;
+    // the date from the digit runs: 1-2 digits, the same separator, 1-2 digits, the separator, 2 or 4
+    // digits, not followed by another digit group ("11/17/02", "09.15.1945")
+    if (k + 5 >= runs.length) continue;
+    const r2 = runs[k + 2]!;
+    const l2 = runs[k + 3]! - r2;
+    const r3 = runs[k + 4]!;
+    const l3 = runs[k + 5]! - r3;
+    if (r2 !== rs + len + 1 || l2 < 1 || l2 > 2 || r3 !== r2 + l2 + 1 || text.charCodeAt(r3 - 1) !== sep || (l3 !== 2 && l3 !== 4)) continue;
+    const de = r3 + l3;
+    const after = de < text.length ? text.charCodeAt(de) : 0;
+    if ((after === 46 || after === 47 || after === 45) && de + 1 < text.length && text.charCodeAt(de + 1) >= 48 && text.charCodeAt(de + 1) <= 57) continue;
+    if (!birthDateParts(Number(text.slice(rs, rs + len)), Number(text.slice(r2, r2 + l2)), text.slice(r3, de))) continue;
+    const nm = nameAtEnd(text, Math.max(0, e - 45), e);
+    if (!nm) continue;
+    const v = nm.v;
+    const st = nm.index;
+    if (!isLikelyName(v, ctx, text, st, e)) continue;
+    // "the shoulder film on Jane Roe (09.15.1945) shows a rotator cuff tear": a record about a patient
+    const [a, b] = sentenceBounds(text, st, rs);
+    pushName(v, st, e, strongTermIn(terms, a, b));
+    nameFindings.push({ category: 'dob', start: rs, end: de, value: text.slice(rs, de) });
+  }
+  // "IBEKWE, MAELYS  75M894206719  ...": upper-case names opening the rows of a space-aligned table
+  // with a patient/member column, in a part with health codes or terms
+  let alignedHeaderAt = -1;
+  if (!bulk && (codes.length > 0 || healthAny0(terms))) {
+    for (const p of positions(trig, LABELLED_NAME_FAMILY)) {
+      // an upper-case header word ("PATIENT", "MEMBER", "NAME") on a line with 2+ blank gaps
+      const c0 = text.charCodeAt(p);
+      const c1 = codeAt(text, p + 1);
+      if (!(c0 >= 65 && c0 <= 90 && c1 >= 65 && c1 <= 90)) continue;
+      const ls = text.lastIndexOf('\n', p) + 1;
+      let le = text.indexOf('\n', p);
+      if (le < 0) le = text.length;
+      const line = text.slice(ls, le);
+      if (ROW_HEADER_ROLE.test(line) && /\S(?:[ \t]{2,}|\t)\S/.test(line)) {
+        alignedHeaderAt = le;
+        break;
+      }
+    }
+  }
+  if (alignedHeaderAt >= 0) {
+    let rowsSeen = 0;
+    const capsAt = lastFirstStarts(text).filter((p) => {
+      const c = codeAt(text, p + 1);
+      return c < 128 ? c >= 65 && c <= 90 : c > 0;
+    });
+    if (capsAt.length > 0) execAtCandidates(CAPS_LAST_FIRST_AT, text, capsAt, (cm) => {
+      const v = cm[1]!;
+      const st = cm.index;
+      const ls = text.lastIndexOf('\n', st) + 1;
+      // the row starts with the name
+      if (!isBlank(text, ls, st) || rowsSeen > 500) return;
+      for (const t of nameSplit(v)) {
+        const f = foldName(t);
+        if (NAME_STOP.has(f) || ORG_WORDS.has(f) || ctx.pol.lexicon.vocabulary.has(f) || CREDENTIAL_TOKEN.test(t)) return;
+      }
+      if (ctx.correspondentNames.has(foldName(v))) return;
+      if (ls <= alignedHeaderAt) return;
+      rowsSeen++;
+      pushName(v, st, st + v.length);
+    });
+  }
+}
+
 function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
   const { pol, reasons } = ctx;
   const where = unit.where;
@@ -1281,14 +1611,25 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     else reasons.add(c.category, where, c.category === 'dosage' ? 'dose' : 'value with unit');
   }
 
+  // valid LOINC codes in a space-aligned table's LOINC column
+  for (const p of positions(trig, LOINC_FAMILY)) {
+    for (const code of loincColumnCodes(text, p)) {
+      addHealthHit(unitEv, `c:loinc:${code}`, 'loinc', CODE_WEIGHTS['loinc']!);
+      reasons.add('loinc', where, code);
+    }
+  }
   const nameFindings: Finding[] = [];
   let patientNamed = false;
+  const bylinePossible = unit.kind !== 'subject' && positions(trig, PAPER_FAMILY).length > 0;
   // strong: the text says this person is the patient (labels, "patient X", "X, a 54-year-old",
   // Mr./Ms. X); medium (`name-near-health`): a name in a subject line or a "Re:" label, or near
   // his/her + health terms — weaker, and never linked across parts of the message
   const pushName = (v: string, s: number, e: number, patient = false, medium = false) => {
     // weak name evidence in a sentence about jobs, training or events names a colleague
     if (medium && STAFF_CONTEXT.test(sentenceAround(text, s, e))) return;
+    // the authors of a paper are not its patients (only a part with "et al." or a paper section
+    // heading can hold a byline)
+    if (bylinePossible && onBylineLine(text, s)) return;
     nameFindings.push({ category: medium ? 'name-near-health' : 'name-in-clinical-context', start: s, end: e, value: v });
     if (patient) patientNamed = true;
   };
@@ -1364,7 +1705,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       // a list of full names ("Present: Ana Ruiz, Ben Okafor, ..."): "Ruiz, Ben" is the end of one
       // name and the start of the next, not "Last, First"; so is any name on a roster line
       if (ROSTER_LINE.test(text.slice(ls, Math.min(st, ls + 40)))) return;
-      if (/\p{Lu}\p{Ll}+[ \t]$/u.test(text.slice(Math.max(ls, st - 30), st)) && /^[ \t]\p{Lu}\p{Ll}+(?:[ \t]*(?:,|$|\n|\r| and\b))/u.test(text.slice(st + v.length, st + v.length + 40))) return;
+      if (/\p{Lu}\p{Ll}+[ \t]$/u.test(text.slice(Math.max(ls, st - 30), st)) && /^[ \t]\p{Lu}\p{Ll}+(?:[-'’]\p{L}+)?(?:[ \t]*(?:,|$|\n|\r| and\b))/u.test(text.slice(st + v.length, st + v.length + 40))) return;
       let le = text.indexOf('\n', st);
       if (le < 0) le = text.length;
       lf.push({ v, st, sameLine: anyIn(terms, ls, le, (t) => t.info.weight >= 1 && t.start > st) });
@@ -1405,7 +1746,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     let addressed: string | undefined;
     let addressedQuoted = false; // greeted only inside quoted history
     // a message that opens with the recipient's name ("Ana Folau, your potassium ...")
-    const opening = /^\s*(\p{Lu}[\p{L}'’-]+)(?:[ \t]+\p{Lu}[\p{L}'’-]+)?,/u.exec(text.slice(0, 80));
+    const opening = /^\s*(\p{Lu}[\p{L}'’-]+)(?:[ \t]+\p{Lu}[\p{L}'’-]+)?(?:,|:|[ \t]+[-–—])/u.exec(text.slice(0, 80));
     if (opening && ctx.recipientNames.some((toks) => toks.includes(foldName(opening[1]!)))) addressed = opening[1]!;
     for (const p of positions(trig, SALUTATION_FAMILY)) {
       // only at the start of a line (after optional quoting)
@@ -1444,6 +1785,14 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
         if (!STAFF_CONTEXT.test(sentence) && !WORK_CONTEXT.test(sentence)) return true;
       }
       return false;
+    };
+    // statement / bill wording said to the reader ("you owe", "balance due", "guarantor account")
+    const billingWording = () => {
+      let found = false;
+      execAtTriggers(BILLING_AT, text, trig, BILLING_FAMILY, () => (found = true));
+      if (!found) execAtTriggers(BILLING_AT, text, trig, SECOND_FAMILY, () => (found = true));
+      if (!found) execAtTriggers(BILLING_AT, text, trig, LABELLED_NAME_FAMILY, () => (found = true));
+      return found;
     };
     const personal = (family: TriggerFamily) => {
       let k = 0;
@@ -1504,7 +1853,16 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
       // the recipient's address identifies the patient
       nameFindings.push({ category: 'patient-contact', start: 0, end: 0, value: ctx.soleRecipient });
       patientNamed = true;
-    } else if (ctx.senderNames.length > 0 && !ctx.senderIsClinician && personal(FIRST_FAMILY) > 0) {
+    } else if (addressed && !addressedQuoted && ctx.soleRecipient && strongTermIn(terms, 0, Infinity) && billingWording()) {
+      // "Dear Ana Ruiz, here is your statement ... for <condition> ... you owe": a patient's bill
+      // sent to the patient's own mailbox
+      addId(unitEv, 'name-in-clinical-context');
+      patientNamed = true;
+      reasons.add('name-in-clinical-context', where, `recipient ${maskValue('name-in-clinical-context', addressed)} billed for care`);
+    } else if (ctx.senderNames.length > 0 && !ctx.senderIsClinician &&
+        (personal(FIRST_FAMILY) > 0 || (ctx.senderPersonal && strongTermIn(terms, 0, Infinity) && ids.some((f) => f.category === 'dob') && positions(trig, FIRST_FAMILY).length > 0))) {
+      // (or a personal mailbox writing in the first person, with a health word, giving a birth
+      // date and signing with the sender's name: a patient identifying themselves)
       const tail = foldName(text.slice(-300));
       const signer = ctx.senderNames.find((toks) => toks.some((t) => t.length > 1 && new RegExp(`\\b${t.replace(/[^a-z]/g, '')}\\b`).test(tail)));
       if (signer) {
@@ -1561,6 +1919,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     const st = p + pm[0].indexOf(v);
     if (isLikelyName(v, ctx, text, st, st + v.length)) pushName(v, st, st + v.length, false, true);
   }
+  linkedNamePasses(ctx, sc, bulk, pushName, nameFindings);
   // "Wanjiru Kamau had a laparoscopic appendectomy", "Jane Roe underwent ...": a name right before a
   // care verb with a health word just after it
   for (const p of positions(trig, CARE_ACTIVE_FAMILY)) {
@@ -1622,7 +1981,8 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
   // the whole part's score (scope 2 below); when a part of ordinary length already has the top
   // score, no table row can raise it, and only code cells still have reasons to add
   const WINDOW = 6000;
-  const unitLink = link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol);
+  let unitLink = link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol);
+  let labInPart = false;
   const rowsCanRaise = text.length > WINDOW * 1.5 || unitLink < 1;
 
   // scope 1: table rows (header roles give identity/health to each row)
@@ -1631,11 +1991,15 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     roles.forEach((r, i) => {
       // a name column is a person; it is clinical context only when the table also carries health data
       if (r === 'name') reasons.add(roles.includes('health') || roles.includes('code') ? 'name-in-clinical-context' : 'person-name', where, `column '${tb.cols[i]!.slice(0, 30)}' of ${tb.rows.length} row(s)`);
-      else if (r && r !== 'health' && r !== 'note' && r !== 'code') reasons.add(r, where, `column '${tb.cols[i]!.slice(0, 30)}'`);
+      else if (r && r !== 'health' && r !== 'note' && r !== 'code' && r !== 'lab') reasons.add(r, where, `column '${tb.cols[i]!.slice(0, 30)}'`);
     });
     const personalCols = roles.filter((r) => r === 'name' || r === 'phone' || r === 'address' || r === 'email' || r === 'ssn' || r === 'dob').length;
     if (roles.includes('name') && personalCols >= 2) hasPii = true;
     if (!rowsCanRaise && !roles.includes('code')) continue;
+    // a lab table: two or more of value / units / interval / flag columns
+    let labCols = 0;
+    for (const r of roles) if (r === 'lab') labCols++;
+    const labTable = labCols >= 2;
     for (const row of tb.rows) {
       const cells = splitCells(text.slice(row.start, row.end), tb.delim);
       const ev = newEvidence();
@@ -1647,6 +2011,16 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
         const cell = cells[i];
         if (!r || !cell) continue;
         if (r === 'note') continue; // its health words and codes were counted with the row's text
+        if (r === 'lab') {
+          // a number in a value column of a table that also has a units, interval or flag column
+          // (a measured result is health data of the whole part too: the patient is often named above the table)
+          if (labTable && (/^[<>]?=?\s*\d+(?:\.\d+)?$/.test(cell) || /^(?:H|L|HH|LL|HIGH|LOW|ABN|ABNORMAL|CRIT|CRITICAL|A|\*)$/i.test(cell))) {
+            addHealthHit(ev, `lab:${i}`, 'lab-value', CODE_WEIGHTS['lab-value']!);
+            addHealthHit(unitEv, `lab:${row.start}:${i}`, 'lab-value', CODE_WEIGHTS['lab-value']!);
+            labInPart = true;
+          }
+          continue;
+        }
         if (r === 'health' && threeLetters(cell)) {
           // the header says this cell is health data (a diagnosis, an allergy, a medication)
           if (!/^(?:none|n\/?a|no|nil|unknown|-+)$/i.test(cell.trim())) addHealthHit(ev, `col:${i}`, 'clinical', 2.5);
@@ -1656,6 +2030,11 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
           if (/^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$/.test(code)) {
             addHealthHit(ev, `c:cpt:${code}`, 'cpt', CODE_WEIGHTS['cpt']!);
             reasons.add('cpt', where, code);
+          } else if (validLoinc(code)) {
+            addHealthHit(ev, `c:loinc:${code}`, 'loinc', CODE_WEIGHTS['loinc']!);
+            addHealthHit(unitEv, `c:loinc:${code}`, 'loinc', CODE_WEIGHTS['loinc']!);
+            labInPart = true;
+            reasons.add('loinc', where, code);
           } else if (isValidIcd10(code)) {
             addHealthHit(ev, `c:icd10:${code}`, 'icd10', CODE_WEIGHTS['icd10']!);
             reasons.add('icd10', where, code);
@@ -1671,6 +2050,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
     }
   }
 
+  if (labInPart) unitLink = link(healthScore(unitEv), idScore(unitEv, pol.idWeights), pol);
   // scope 2: the whole part (or windows of a long part)
   if (text.length <= WINDOW * 1.5) {
     best = Math.max(best, unitLink);
@@ -1727,6 +2107,7 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
   let senderIsClinician = false;
   let recipientIsClinician = false;
   let senderDomain = '';
+  let senderPersonal = false;
   for (const c of ex.correspondents) {
     const p = correspondent(c.name, c.address);
     if (p.tokens.length > 0) {
@@ -1735,6 +2116,7 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     }
     if (c.name) correspondentNames.add(p.folded);
     if (c.field === 'from' && p.clinician) senderIsClinician = true;
+    if (c.field === 'from' && p.personalMailbox) senderPersonal = true;
     if ((c.field === 'to' || c.field === 'cc') && p.clinician) recipientIsClinician = true;
     if (c.field === 'from' && !senderDomain && c.address.includes('@')) senderDomain = c.address.slice(c.address.lastIndexOf('@')).toLowerCase();
   }
@@ -1750,6 +2132,8 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     senderIsClinician,
     recipientIsClinician,
     senderDomain,
+    senderPersonal,
+    groupHealth: true,
   };
   let best = 0;
   let pii = false;
@@ -1763,6 +2147,8 @@ export function scoreExtraction(ex: Extraction, pol: CompiledPolicy): PhiDecisio
     let chars = units[k]!.text.length;
     while (end < units.length && chars + units[end]!.text.length <= SCAN_GROUP_CHARS) chars += units[end++]!.text.length;
     const scans = scanParts(end === units.length && k === 0 ? units : units.slice(k, end), pol);
+    // (a message in several scan groups is read whole: health may sit in another group)
+    ctx.groupHealth = end < units.length || k > 0 || scans.some((sc) => sc.codes.length > 0 || anyHealth(sc.terms));
     for (let j = k; j < end; j++) {
       const r = scoreUnit(ctx, units[j]!, scans[j - k]!);
       best = Math.max(best, r.best);
