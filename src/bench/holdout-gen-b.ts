@@ -12,36 +12,16 @@
 // Trust level: developer tool; pure (seed in, messages out), no I/O.
 import { deflateSync } from 'node:zlib';
 import { prng } from '../smime/fuzz-enveloped.js';
+import { type HoldoutLabel, type HoldoutMessage, HOLDOUT_KINDS, type Rand, pick, int, digits, chance, planKinds } from './holdout-common.js';
 
-export type HoldoutBLabel = 'phi' | 'clean' | 'pii_only';
+/** This generator's names for the shared shapes (holdout-common.ts). */
+export type HoldoutBLabel = HoldoutLabel;
+export type HoldoutBMessage = HoldoutMessage;
+export const HOLDOUT_B_KINDS = HOLDOUT_KINDS;
 
-export interface HoldoutBMessage {
-  file: string;
-  label: HoldoutBLabel;
-  kind: string;
-  raw: Buffer;
-}
 
-/** The dev corpus README's kinds and counts (scaled to the requested total). */
-export const HOLDOUT_B_KINDS: Array<[HoldoutBLabel, string, number]> = [
-  ['phi', 'referral_letter', 14], ['phi', 'discharge_summary', 13], ['phi', 'lab_result', 14],
-  ['phi', 'pathology_report', 10], ['phi', 'radiology_report', 11], ['phi', 'claim_billing', 13],
-  ['phi', 'remittance_advice', 10], ['phi', 'rx_refill_request', 12], ['phi', 'prior_authorization', 12],
-  ['phi', 'appointment_followup', 13], ['phi', 'care_coordination_thread', 15], ['phi', 'patient_result_reply', 13],
-  ['phi', 'patient_list_csv', 12], ['phi', 'attachment_only_phi', 18],
-  ['clean', 'health_newsletter', 20], ['clean', 'aggregate_statistics', 20], ['clean', 'pharma_device_sales', 18],
-  ['clean', 'conference_cme', 18], ['clean', 'research_abstract', 16], ['clean', 'operations_notice', 24],
-  ['clean', 'staff_schedule', 18], ['clean', 'guideline_discussion', 18], ['clean', 'job_posting', 16],
-  ['clean', 'general_business', 12],
-  ['pii_only', 'payroll_hr', 12], ['pii_only', 'staff_directory', 10], ['pii_only', 'new_hire_paperwork', 10],
-  ['pii_only', 'vendor_tax_form', 8],
-];
 
-type R = () => number;
-const pick = <T>(r: R, a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
-const int = (r: R, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-const digits = (r: R, n: number) => Array.from({ length: n }, () => String(int(r, 0, 9))).join('');
-const chance = (r: R, p: number) => r() < p;
+
 
 // ---------------------------------------------------------------------------------------------
 // Vocabularies (each checked absent from the dev corpus and from the first generator)
@@ -188,17 +168,17 @@ type Loc = 'us' | 'uk' | 'ca' | 'au';
 interface Ymd { y: number; m: number; d: number }
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const p2 = (n: number) => String(n).padStart(2, '0');
-const ymd = (r: R, y0: number, y1: number): Ymd => ({ y: int(r, y0, y1), m: int(r, 1, 12), d: int(r, 1, 28) });
+const ymd = (r: Rand, y0: number, y1: number): Ymd => ({ y: int(r, y0, y1), m: int(r, 1, 12), d: int(r, 1, 28) });
 const ordinal = (n: number) => `${n}${n % 10 === 1 && n !== 11 ? 'st' : n % 10 === 2 && n !== 12 ? 'nd' : n % 10 === 3 && n !== 13 ? 'rd' : 'th'}`;
 
-function date(r: R, loc: Loc, x: Ymd): string {
+function date(r: Rand, loc: Loc, x: Ymd): string {
   const mon = MONTHS[x.m - 1]!;
   if (loc === 'us') return pick(r, [`${p2(x.m)}/${p2(x.d)}/${x.y}`, `${x.m}/${x.d}/${x.y}`, `${mon} ${x.d}, ${x.y}`, `${mon.slice(0, 3)}-${p2(x.d)}-${x.y}`]);
   if (loc === 'ca') return pick(r, [`${x.y}-${p2(x.m)}-${p2(x.d)}`, `${x.d} ${mon} ${x.y}`, `${mon.slice(0, 3)} ${x.d}, ${x.y}`]);
   return pick(r, [`${p2(x.d)}/${p2(x.m)}/${x.y}`, `${x.d} ${mon} ${x.y}`, `${p2(x.d)}.${p2(x.m)}.${x.y}`, `${x.d}-${mon.slice(0, 3)}-${x.y}`, `${ordinal(x.d)} ${mon} ${x.y}`]);
 }
 
-function phone(r: R, loc: Loc): string {
+function phone(r: Rand, loc: Loc): string {
   switch (loc) {
     case 'uk': return pick(r, [`020 7946 0${digits(r, 3)}`, `07700 900${digits(r, 3)}`, `+44 (0)161 496 0${digits(r, 3)}`, `0117 496 0${digits(r, 3)}`]);
     case 'au': return pick(r, [`(02) 5550 ${digits(r, 4)}`, `0491 570 ${digits(r, 3)}`, `+61 3 5550 ${digits(r, 4)}`]);
@@ -216,10 +196,10 @@ function luhnDigit(s: string): number {
   }
   return (10 - (sum % 10)) % 10;
 }
-const npi = (r: R) => { const b = String(int(r, 1, 2)) + digits(r, 8); return b + luhnDigit('80840' + b); };
+const npi = (r: Rand) => { const b = String(int(r, 1, 2)) + digits(r, 8); return b + luhnDigit('80840' + b); };
 const VALID_LOINC = LABS.filter((l) => { const [n, c] = l.loinc.split('-'); return luhnDigit(n!) === Number(c); });
 
-function nhsNumber(r: R): string {
+function nhsNumber(r: Rand): string {
   for (;;) {
     const d = digits(r, 9);
     let s = 0;
@@ -231,10 +211,10 @@ function nhsNumber(r: R): string {
   }
 }
 
-const ssn = (r: R) => `${p2(int(r, 10, 99)).padStart(3, String(int(r, 1, 7)))}-${p2(int(r, 1, 99))}-${String(int(r, 1, 9999)).padStart(4, '0')}`;
+const ssn = (r: Rand) => `${p2(int(r, 10, 99)).padStart(3, String(int(r, 1, 7)))}-${p2(int(r, 1, 99))}-${String(int(r, 1, 9999)).padStart(4, '0')}`;
 
 /** A patient identifier as a "label value" pair, in one of the local conventions. */
-function patientId(r: R, loc: Loc): [string, string] {
+function patientId(r: Rand, loc: Loc): [string, string] {
   switch (loc) {
     case 'uk': return pick(r, [['NHS No.', nhsNumber(r)], ['NHS number', nhsNumber(r)], ['Hospital No.', `K${digits(r, 7)}`], ['Hosp no', `RX${digits(r, 6)}`]]);
     case 'ca': return pick(r, [['Health Card No.', `${digits(r, 4)}-${digits(r, 3)}-${digits(r, 3)}-${pick(r, ['AB', 'KT', 'ZM'])}`], ['PHN', `9${digits(r, 3)} ${digits(r, 3)} ${digits(r, 3)}`], ['Chart No.', `C-${digits(r, 6)}`]]);
@@ -249,7 +229,7 @@ function patientId(r: R, loc: Loc): [string, string] {
 interface Person { given: string; family: string; female: boolean; email: string }
 interface Staff { given: string; family: string; cred: string; role: string; email: string }
 
-function person(r: R): Person {
+function person(r: Rand): Person {
   const female = chance(r, 0.5);
   const given = pick(r, female ? GIVEN_F : GIVEN_M);
   const family = pick(r, FAMILY);
@@ -257,7 +237,7 @@ function person(r: R): Person {
   return { given, family, female, email: `${local}@${pick(r, PATIENT_MAIL)}` };
 }
 
-function staff(r: R, org: Org, role?: [string, string]): Staff {
+function staff(r: Rand, org: Org, role?: [string, string]): Staff {
   const given = pick(r, STAFF_GIVEN);
   const family = pick(r, STAFF_FAMILY);
   const [cred, title] = role ?? pick(r, [['MD', 'Consultant'], ['MBBS FRACP', 'Consultant Physician'], ['DO', 'Attending'], ['NP', 'Nurse Practitioner'], ['MRCGP', 'GP'], ['RN', 'Clinical Nurse Specialist'], ['PA-C', 'Physician Assistant']] as Array<[string, string]>);
@@ -265,7 +245,7 @@ function staff(r: R, org: Org, role?: [string, string]): Staff {
 }
 
 interface Ctx {
-  r: R; loc: Loc; pt: Person; dob: Ymd; dos: Ymd; dos2: Ymd; org: Org; other: Org;
+  r: Rand; loc: Loc; pt: Person; dob: Ymd; dos: Ymd; dos2: Ymd; org: Org; other: Org;
   doc: Staff; doc2: Staff; clerk: Staff; dx: Dx; dx2: Dx; drug: Drug; drug2: Drug; cpt: [string, string]; age: number;
 }
 
@@ -274,7 +254,7 @@ const drName = (s: Staff) => (/MD|DO|MBBS|MRCGP/.test(s.cred) ? `Dr ${s.family}`
 const sign = (s: Staff, org: Org) => `${s.given} ${s.family}, ${s.cred}\n${s.role}, ${org.name}`;
 const honor = (c: Ctx) => (c.pt.female ? pick(c.r, ['Mrs', 'Ms', 'Miss']) : 'Mr');
 const spell = (c: Ctx, uk: string, us: string) => (c.loc === 'us' ? us : uk);
-const labValue = (r: R, l: Lab) => (l.lo + r() * (l.hi - l.lo)).toFixed(l.dp);
+const labValue = (r: Rand, l: Lab) => (l.lo + r() * (l.hi - l.lo)).toFixed(l.dp);
 
 // ---------------------------------------------------------------------------------------------
 // Message model and MIME assembly
@@ -320,7 +300,7 @@ function qp(buf: Buffer): string {
 const b64 = (buf: Buffer) => buf.toString('base64').replace(/.{1,76}/g, '$&\r\n').trimEnd();
 const crlf = (s: string) => s.replace(/\r?\n/g, '\r\n');
 
-function encodeWord(r: R, s: string): string {
+function encodeWord(r: Rand, s: string): string {
   if (/^[\x20-\x7e]*$/.test(s)) return s;
   if (chance(r, 0.5)) return `=?utf-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`;
   const latin = encodeCharset(s, 'iso-8859-1');
@@ -330,13 +310,13 @@ function encodeWord(r: R, s: string): string {
   return `=?${cs}?Q?${q}?=`;
 }
 
-const fmtAddr = (r: R, a: Addr) => (/[^\x20-\x7e]/.test(a.name) || !/[",.]/.test(a.name) ? `${encodeWord(r, a.name)} <${a.email}>` : `"${a.name}" <${a.email}>`);
+const fmtAddr = (r: Rand, a: Addr) => (/[^\x20-\x7e]/.test(a.name) || !/[",.]/.test(a.name) ? `${encodeWord(r, a.name)} <${a.email}>` : `"${a.name}" <${a.email}>`);
 
 let boundarySeq = 0;
-const boundary = (r: R) => `----=_Part_${++boundarySeq}_${digits(r, 8)}.${digits(r, 6)}`;
+const boundary = (r: Rand) => `----=_Part_${++boundarySeq}_${digits(r, 8)}.${digits(r, 6)}`;
 
 /** One text part: content headers and encoded body, charset and transfer encoding chosen here. */
-function textPart(r: R, type: string, text: string): string {
+function textPart(r: Rand, type: string, text: string): string {
   let charset = pick(r, ['utf-8', 'utf-8', 'iso-8859-1', 'windows-1252', 'us-ascii']);
   let bytes = charset === 'utf-8' ? Buffer.from(text, 'utf8') : encodeCharset(text, charset);
   if (!bytes || (charset === 'us-ascii' && /[^\x00-\x7f]/.test(text))) { charset = 'utf-8'; bytes = Buffer.from(text, 'utf8'); }
@@ -351,7 +331,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const htmlOf = (text: string) => `<html><body style="font-family:Calibri,sans-serif">${text.split(/\n{2,}/).map((p) => `<p>${esc(p).replace(/\n/g, '<br>')}</p>`).join('\n')}</body></html>`;
 const textOfHtml = (html: string) => html.replace(/<(br|\/p|\/tr|\/h\d)[^>]*>/gi, '\n').replace(/<\/t[dh]>/gi, '\t').replace(/<[^>]+>/g, '').replace(/&nbsp;/g, ' ').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&').replace(/\n{3,}/g, '\n\n').trim();
 
-function attachmentPart(r: R, a: Attachment): string {
+function attachmentPart(r: Rand, a: Attachment): string {
   if (a.rfc822) {
     const raw = typeof a.data === 'string' ? a.data : a.data.toString('latin1');
     return `Content-Type: message/rfc822${chance(r, 0.5) ? `; name="${a.filename}"` : ''}\r\nContent-Disposition: ${pick(r, ['attachment', 'inline'])}; filename="${a.filename}"\r\n\r\n${raw}`;
@@ -365,13 +345,13 @@ function attachmentPart(r: R, a: Attachment): string {
 }
 
 let msgSeq = 0;
-function rfcDate(r: R): string {
+function rfcDate(r: Rand): string {
   const d = new Date(Date.UTC(2025, int(r, 0, 10), int(r, 1, 28), int(r, 6, 19), int(r, 0, 59), int(r, 0, 59)));
   const off = pick(r, ['+0000', '+0100', '-0500', '-0800', '+1000', '+1100', '-0400']);
   return d.toUTCString().replace('GMT', off).replace(/^(\w+), 0?/, '$1, ');
 }
 
-function assemble(r: R, d: Draft): string {
+function assemble(r: Rand, d: Draft): string {
   const h: string[] = [];
   h.push(`From: ${fmtAddr(r, d.from)}`);
   h.push(`To: ${d.to.map((a) => fmtAddr(r, a)).join(', ')}`);
@@ -399,7 +379,7 @@ function assemble(r: R, d: Draft): string {
 }
 
 /** A small PDF with a text layer: Helvetica, WinAnsi, one page per 50 lines, sometimes FlateDecode and TJ arrays. */
-export function pdfB(r: R, lines: string[]): Buffer {
+export function pdfB(r: Rand, lines: string[]): Buffer {
   const flate = chance(r, 0.6);
   const kern = chance(r, 0.5);
   const pesc = (s: string) => s.replace(/[\\()]/g, '\\$&');
@@ -831,10 +811,7 @@ export function generateHoldoutB(seed = 7, total = 300): HoldoutBMessage[] {
   const r = prng(seed ^ 0x5eb1);
   msgSeq = 0;
   boundarySeq = 0;
-  const sum = HOLDOUT_B_KINDS.reduce((a, k) => a + k[2], 0);
-  const plan: Array<[HoldoutBLabel, string]> = [];
-  for (const [label, kind, n] of HOLDOUT_B_KINDS) for (let i = 0; i < Math.max(1, Math.round((n * total) / sum)); i++) plan.push([label, kind]);
-  for (let i = plan.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [plan[i], plan[j]] = [plan[j]!, plan[i]!]; }
+  const plan = planKinds(r, total);
   return plan.map(([label, kind], i) => {
     const loc = pick(r, ['us', 'us', 'us', 'us', 'uk', 'uk', 'ca', 'au'] as Loc[]);
     const org = pick(r, ORGS);

@@ -13,37 +13,17 @@
 // Used by `node dist/bench/eval-phi.js --holdout-c [SEED]` and test/policy/holdout-generated-c.test.ts.
 // Trust level: developer tool; pure (seed in, messages out), no I/O.
 import { prng } from '../smime/fuzz-enveloped.js';
+import { type HoldoutLabel, type HoldoutMessage, HOLDOUT_KINDS, type Rand, pick, int, digits, chance, planKinds, another } from './holdout-common.js';
 import { makePdf } from './holdout-gen.js';
 
-export type HoldoutCLabel = 'phi' | 'clean' | 'pii_only';
+/** This generator's names for the shared shapes (holdout-common.ts). */
+export type HoldoutCLabel = HoldoutLabel;
+export type HoldoutCMessage = HoldoutMessage;
+export const HOLDOUT_C_KINDS = HOLDOUT_KINDS;
 
-export interface HoldoutCMessage {
-  file: string;
-  label: HoldoutCLabel;
-  kind: string;
-  raw: Buffer;
-}
 
-/** The dev corpus README's kinds and counts (scaled to the requested total). */
-export const HOLDOUT_C_KINDS: Array<[HoldoutCLabel, string, number]> = [
-  ['phi', 'referral_letter', 14], ['phi', 'discharge_summary', 13], ['phi', 'lab_result', 14],
-  ['phi', 'pathology_report', 10], ['phi', 'radiology_report', 11], ['phi', 'claim_billing', 13],
-  ['phi', 'remittance_advice', 10], ['phi', 'rx_refill_request', 12], ['phi', 'prior_authorization', 12],
-  ['phi', 'appointment_followup', 13], ['phi', 'care_coordination_thread', 15], ['phi', 'patient_result_reply', 13],
-  ['phi', 'patient_list_csv', 12], ['phi', 'attachment_only_phi', 18],
-  ['clean', 'health_newsletter', 20], ['clean', 'aggregate_statistics', 20], ['clean', 'pharma_device_sales', 18],
-  ['clean', 'conference_cme', 18], ['clean', 'research_abstract', 16], ['clean', 'operations_notice', 24],
-  ['clean', 'staff_schedule', 18], ['clean', 'guideline_discussion', 18], ['clean', 'job_posting', 16],
-  ['clean', 'general_business', 12],
-  ['pii_only', 'payroll_hr', 12], ['pii_only', 'staff_directory', 10], ['pii_only', 'new_hire_paperwork', 10],
-  ['pii_only', 'vendor_tax_form', 8],
-];
 
-type R = () => number;
-const pick = <T>(r: R, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const int = (r: R, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-const digits = (r: R, n: number) => Array.from({ length: n }, () => String(int(r, 0, 9))).join('');
-const chance = (r: R, p: number) => r() < p;
+
 
 // ---- vocabularies (own lists) ----
 const FIRST = ['Oriel', 'Thandiwe', 'Bastian', 'Eero', 'Leocadia', 'Dashiell', 'Yesenia', 'Tobiah', 'Ferdinand', 'Casimir',
@@ -150,13 +130,13 @@ const SPECIALTY = ['gastroenterology', 'rheumatology', 'neuro-ophthalmology', 'c
 
 // ---- identifiers ----
 const MBI_L = 'ACDEFGHJKMNPQRTUVWXY';
-function mbi(r: R): string {
+function mbi(r: Rand): string {
   const L = () => pick(r, [...MBI_L]);
   const A = () => (chance(r, 0.5) ? L() : String(int(r, 0, 9)));
   const s = `${int(r, 1, 9)}${L()}${A()}${int(r, 0, 9)}${L()}${A()}${int(r, 0, 9)}${L()}${L()}${int(r, 0, 9)}${int(r, 0, 9)}`;
   return chance(r, 0.5) ? `${s.slice(0, 4)}-${s.slice(4, 7)}-${s.slice(7)}` : s;
 }
-function luhnNpi(r: R): string {
+function luhnNpi(r: Rand): string {
   const base = `${pick(r, ['1', '2'])}${digits(r, 8)}`;
   const s = '80840' + base;
   let sum = 0;
@@ -167,7 +147,7 @@ function luhnNpi(r: R): string {
   }
   return base + String((10 - (sum % 10)) % 10);
 }
-function loinc(r: R): string {
+function loinc(r: Rand): string {
   const n = String(int(r, 10000, 99999));
   // mod-10 (Luhn) check digit over the number
   let sum = 0;
@@ -178,28 +158,28 @@ function loinc(r: R): string {
   }
   return `${n}-${(10 - (sum % 10)) % 10}`;
 }
-const ndc = (r: R) => `${digits(r, 5)}-${digits(r, 4)}-${digits(r, 2)}`;
-const mrn = (r: R) => pick(r, [() => `H${digits(r, 3)}-${digits(r, 4)}`, () => `${digits(r, 2)}.${digits(r, 3)}.${digits(r, 3)}`, () => `KV${digits(r, 8)}`, () => `000${digits(r, 6)}`])();
+const ndc = (r: Rand) => `${digits(r, 5)}-${digits(r, 4)}-${digits(r, 2)}`;
+const mrn = (r: Rand) => pick(r, [() => `H${digits(r, 3)}-${digits(r, 4)}`, () => `${digits(r, 2)}.${digits(r, 3)}.${digits(r, 3)}`, () => `KV${digits(r, 8)}`, () => `000${digits(r, 6)}`])();
 const MRN_LABEL = ['MRN', 'Med Rec #', 'Medical Record Number', 'MRN/EHR ID', 'Pt MRN'];
-const memberId = (r: R) => pick(r, [() => `MCQ${digits(r, 9)}`, () => `NFB-${digits(r, 4)}-${digits(r, 5)}`, () => `W${digits(r, 10)}`, () => `${digits(r, 3)}X${digits(r, 6)}01`])();
+const memberId = (r: Rand) => pick(r, [() => `MCQ${digits(r, 9)}`, () => `NFB-${digits(r, 4)}-${digits(r, 5)}`, () => `W${digits(r, 10)}`, () => `${digits(r, 3)}X${digits(r, 6)}01`])();
 const MEMBER_LABEL = ['Member ID', 'Subscriber ID', 'Member #', 'ID No.', 'Cardholder ID'];
-const claimNo = (r: R) => pick(r, [() => `${digits(r, 4)}${int(r, 100, 365)}${digits(r, 6)}`, () => `CLM-${digits(r, 2)}-${digits(r, 7)}`, () => `E${digits(r, 12)}`])();
-const acctNo = (r: R) => pick(r, [() => `GA${digits(r, 7)}`, () => `${digits(r, 3)}-${digits(r, 6)}`, () => `HB${digits(r, 9)}`])();
-const phone = (r: R) => pick(r, [() => `(${int(r, 201, 989)}) 555-01${digits(r, 2)}`, () => `${int(r, 201, 989)}.${int(r, 200, 899)}.${digits(r, 4)}`, () => `+1 ${int(r, 201, 989)} ${int(r, 200, 899)} ${digits(r, 4)}`, () => `${int(r, 201, 989)}-555-01${digits(r, 2)}`])();
-function ssn(r: R): string {
+const claimNo = (r: Rand) => pick(r, [() => `${digits(r, 4)}${int(r, 100, 365)}${digits(r, 6)}`, () => `CLM-${digits(r, 2)}-${digits(r, 7)}`, () => `E${digits(r, 12)}`])();
+const acctNo = (r: Rand) => pick(r, [() => `GA${digits(r, 7)}`, () => `${digits(r, 3)}-${digits(r, 6)}`, () => `HB${digits(r, 9)}`])();
+const phone = (r: Rand) => pick(r, [() => `(${int(r, 201, 989)}) 555-01${digits(r, 2)}`, () => `${int(r, 201, 989)}.${int(r, 200, 899)}.${digits(r, 4)}`, () => `+1 ${int(r, 201, 989)} ${int(r, 200, 899)} ${digits(r, 4)}`, () => `${int(r, 201, 989)}-555-01${digits(r, 2)}`])();
+function ssn(r: Rand): string {
   const area = chance(r, 0.6) ? int(r, 1, 899) : pick(r, [0, int(r, 900, 999)]);
   const a = String(area === 666 ? 667 : area).padStart(3, '0');
   const s = `${a}-${String(int(r, 1, 99)).padStart(2, '0')}-${String(int(r, 1, 9999)).padStart(4, '0')}`;
   return pick(r, [s, s, s.replace(/-/g, ' '), s.replace(/-/g, '')]);
 }
 const STREETS = ['Quillan Ct', 'Marsh Hawk Rd', 'Ebberly Ave', 'Sorrel Bend Dr', 'Tansy Ln', 'Ridgefold Way', 'Old Cannery Rd'];
-const address = (r: R) => `${int(r, 12, 9899)} ${pick(r, STREETS)}${chance(r, 0.3) ? `, Unit ${int(r, 1, 40)}` : ''}, ${pick(r, ORGS).city}, ${pick(r, ORGS).st} ${digits(r, 5)}`;
+const address = (r: Rand) => `${int(r, 12, 9899)} ${pick(r, STREETS)}${chance(r, 0.3) ? `, Unit ${int(r, 1, 40)}` : ''}, ${pick(r, ORGS).city}, ${pick(r, ORGS).st} ${digits(r, 5)}`;
 
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 interface D { y: number; m: number; d: number }
-const date = (r: R, y0: number, y1: number): D => ({ y: int(r, y0, y1), m: int(r, 1, 12), d: int(r, 1, 28) });
+const date = (r: Rand, y0: number, y1: number): D => ({ y: int(r, y0, y1), m: int(r, 1, 12), d: int(r, 1, 28) });
 const p2 = (n: number) => String(n).padStart(2, '0');
-function fmt(r: R, x: D): string {
+function fmt(r: Rand, x: D): string {
   return pick(r, [
     () => `${p2(x.m)}/${p2(x.d)}/${x.y}`, () => `${x.m}/${x.d}/${x.y}`, () => `${x.y}-${p2(x.m)}-${p2(x.d)}`,
     () => `${MONTHS[x.m - 1]} ${x.d}, ${x.y}`, () => `${p2(x.d)}-${MONTHS[x.m - 1]!.slice(0, 3)}-${x.y}`, () => `${p2(x.m)}-${p2(x.d)}-${x.y}`,
@@ -207,7 +187,7 @@ function fmt(r: R, x: D): string {
 }
 
 interface Person { first: string; last: string; full: string; email: string }
-function person(r: R): Person {
+function person(r: Rand): Person {
   const first = pick(r, FIRST);
   const last = pick(r, LAST);
   const mi = chance(r, 0.3) ? ` ${String.fromCharCode(65 + int(r, 0, 25))}.` : '';
@@ -215,7 +195,7 @@ function person(r: R): Person {
   return { first, last, full: `${first}${mi} ${last}`, email: `${plain(first)}.${plain(last)}${int(r, 1, 99)}@${pick(r, MAILHOSTS)}` };
 }
 interface Staff { first: string; last: string; full: string; email: string; cred: string }
-function staff(r: R, org: Org, creds = ['MD', 'DO', 'NP', 'PA-C', 'RN', 'MSN, RN', 'FNP-BC']): Staff {
+function staff(r: Rand, org: Org, creds = ['MD', 'DO', 'NP', 'PA-C', 'RN', 'MSN, RN', 'FNP-BC']): Staff {
   const first = pick(r, STAFF_FIRST);
   const last = pick(r, STAFF_LAST);
   return { first, last, full: `${first} ${last}`, email: `${first[0]!.toLowerCase()}${last.toLowerCase()}@${org.domain}`, cred: pick(r, creds) };
@@ -261,7 +241,7 @@ function encodeText(charset: string, s: string): Buffer {
   }
   return Buffer.from(out);
 }
-function textPart(r: R, subtype: 'plain' | 'html', body: string): string {
+function textPart(r: Rand, subtype: 'plain' | 'html', body: string): string {
   const charset = pick(r, ['utf-8', 'utf-8', 'iso-8859-1', 'windows-1252', 'us-ascii']);
   const cs = charset === 'us-ascii' && /[^\x00-\x7f]/.test(body) ? 'utf-8' : charset;
   const buf = encodeText(cs, crlf(body));
@@ -273,20 +253,20 @@ function toHtml(text: string): string {
   const paras = text.split(/\n{2,}/).map((p) => `<p>${esc(p).replace(/\n/g, '<br>\n')}</p>`);
   return `<html><head><meta http-equiv="Content-Type" content="text/html"></head><body style="font-family:Segoe UI,Arial;font-size:10.5pt">\n${paras.join('\n')}\n</body></html>`;
 }
-function subjectHeader(r: R, s: string): string {
+function subjectHeader(r: Rand, s: string): string {
   if (/[^\x00-\x7f]/.test(s) || chance(r, 0.1)) return `=?utf-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`;
   return s;
 }
 const DAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'];
-const dateHeader = (r: R) => `${pick(r, DAYS)}, ${int(r, 1, 28)} ${pick(r, ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct'])} 2025 ${p2(int(r, 6, 19))}:${p2(int(r, 0, 59))}:${p2(int(r, 0, 59))} ${pick(r, ['-0500', '-0600', '-0700', '-0400'])}`;
-function attPart(r: R, a: Att): string {
+const dateHeader = (r: Rand) => `${pick(r, DAYS)}, ${int(r, 1, 28)} ${pick(r, ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct'])} 2025 ${p2(int(r, 6, 19))}:${p2(int(r, 0, 59))}:${p2(int(r, 0, 59))} ${pick(r, ['-0500', '-0600', '-0700', '-0400'])}`;
+function attPart(r: Rand, a: Att): string {
   if (a.rfc822) return `Content-Type: message/rfc822\r\nContent-Disposition: attachment; filename="${a.filename}"\r\n\r\n${a.data.toString('utf8')}\r\n`;
   const textual = a.type.startsWith('text/');
   const cte = textual ? pick(r, ['base64', 'quoted-printable', '7bit']) : 'base64';
   const enc = cte === 'base64' ? b64(a.data) : cte === 'quoted-printable' ? qp(a.data) : a.data.toString('latin1');
   return `Content-Type: ${a.type}${textual ? '; charset="utf-8"' : ''}; name="${a.filename}"\r\nContent-Transfer-Encoding: ${cte}\r\nContent-Disposition: attachment; filename="${a.filename}"\r\n\r\n${enc}\r\n`;
 }
-function assemble(r: R, d: Draft): Buffer {
+function assemble(r: Rand, d: Draft): Buffer {
   seq++;
   const host = d.from.replace(/.*@/, '').replace(/>.*/, '');
   const head = [`From: ${d.from}`, `To: ${d.to}`];
@@ -314,17 +294,17 @@ const csvAtt = (name: string, rows: string[][], sep = ','): Att => ({
 });
 const txtAtt = (name: string, text: string): Att => ({ filename: name, type: 'text/plain', data: Buffer.from(crlf(text), 'utf8') });
 const pdfAtt = (name: string, title: string, lines: string[]): Att => ({ filename: name, type: 'application/pdf', data: makePdf(lines, title) });
-function fwdAtt(r: R, name: string, from: string, to: string, subject: string, body: string): Att {
+function fwdAtt(r: Rand, name: string, from: string, to: string, subject: string, body: string): Att {
   const raw = `From: ${from}\r\nTo: ${to}\r\nSubject: ${subjectHeader(r, subject)}\r\nDate: ${dateHeader(r)}\r\nMIME-Version: 1.0\r\n${textPart(r, 'plain', body)}`;
   return { filename: name, type: 'message/rfc822', data: Buffer.from(raw, 'latin1'), rfc822: true };
 }
 const addr = (name: string, email: string) => `${/[^\x00-\x7f]/.test(name) ? `=?utf-8?Q?${[...Buffer.from(name, 'utf8')].map((c) => (c > 127 || c === 32 || c === 61 || c === 63 ? '=' + c.toString(16).toUpperCase() : String.fromCharCode(c))).join('')}?=` : `"${name}"`} <${email}>`;
-const sig = (s: Staff, org: Org, r: R) => `${s.full}, ${s.cred}\n${org.name}\n${phone(r)}`;
+const sig = (s: Staff, org: Org, r: Rand) => `${s.full}, ${s.cred}\n${org.name}\n${phone(r)}`;
 const FOOTER = ['', '', '\n\nCONFIDENTIALITY NOTICE: This e-mail may contain protected health information (PHI) under HIPAA. If you received it in error, notify the sender and delete it.', '\n\nThis message is intended only for the addressee and may contain privileged information protected by federal and state privacy law.'];
 
 // ---- per-message context ----
 interface Ctx {
-  r: R; org: Org; other: Org; pt: Person; dob: D; dos: D; dx: Dx; dx2: Dx; drug: Drug; drug2: Drug;
+  r: Rand; org: Org; other: Org; pt: Person; dob: D; dos: D; dx: Dx; dx2: Dx; drug: Drug; drug2: Drug;
   test: typeof TESTS[number]; test2: typeof TESTS[number]; proc: typeof PROCS[number]; doc: Staff; doc2: Staff; clerk: Staff;
   payer: typeof PAYERS[number]; age: number; sex: string;
 }
@@ -692,19 +672,16 @@ const WRITERS: Record<string, Writer> = {
 export function generateHoldoutC(seed = 21, total = 300): HoldoutCMessage[] {
   const r = prng(seed ^ 0xc3c3);
   seq = 0;
-  const sum = HOLDOUT_C_KINDS.reduce((a, k) => a + k[2], 0);
-  const plan: Array<[HoldoutCLabel, string]> = [];
-  for (const [label, kind, n] of HOLDOUT_C_KINDS) for (let i = 0; i < Math.max(1, Math.round((n * total) / sum)); i++) plan.push([label, kind]);
-  for (let i = plan.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [plan[i], plan[j]] = [plan[j]!, plan[i]!]; }
+  const plan = planKinds(r, total);
   return plan.map(([label, kind], i) => {
     const org = pick(r, ORGS);
-    const other = ORGS[(ORGS.indexOf(org) + int(r, 1, ORGS.length - 1)) % ORGS.length]!;
+    const other = another(r, ORGS, org);
     const dx = pick(r, DX);
-    const dx2 = DX[(DX.indexOf(dx) + int(r, 1, DX.length - 1)) % DX.length]!;
+    const dx2 = another(r, DX, dx);
     const drug = pick(r, DRUGS);
-    const drug2 = DRUGS[(DRUGS.indexOf(drug) + int(r, 1, DRUGS.length - 1)) % DRUGS.length]!;
+    const drug2 = another(r, DRUGS, drug);
     const test = pick(r, TESTS);
-    const test2 = TESTS[(TESTS.indexOf(test) + int(r, 1, TESTS.length - 1)) % TESTS.length]!;
+    const test2 = another(r, TESTS, test);
     const dob = date(r, 1938, 2008);
     const c: Ctx = {
       r, org, other, pt: person(r), dob, dos: date(r, 2025, 2025), dx, dx2, drug, drug2, test, test2, proc: pick(r, PROCS),

@@ -11,38 +11,17 @@
 // Used by `node dist/bench/eval-phi.js --holdout-d [SEED]` and test/policy/holdout-generated-d.test.ts.
 // Trust level: developer tool; pure (seed in, messages out), no I/O.
 import { prng } from '../smime/fuzz-enveloped.js';
+import { type HoldoutLabel, type HoldoutMessage, HOLDOUT_KINDS, type Rand, pick, int, digits, chance, pad, planKinds, another } from './holdout-common.js';
 import { makePdf } from './holdout-gen.js';
 
-export type HoldoutDLabel = 'phi' | 'clean' | 'pii_only';
+/** This generator's names for the shared shapes (holdout-common.ts). */
+export type HoldoutDLabel = HoldoutLabel;
+export type HoldoutDMessage = HoldoutMessage;
+export const HOLDOUT_D_KINDS = HOLDOUT_KINDS;
 
-export interface HoldoutDMessage {
-  file: string;
-  label: HoldoutDLabel;
-  kind: string;
-  raw: Buffer;
-}
 
-/** The dev corpus README's kinds and counts (scaled to the requested total). */
-export const HOLDOUT_D_KINDS: Array<[HoldoutDLabel, string, number]> = [
-  ['phi', 'referral_letter', 14], ['phi', 'discharge_summary', 13], ['phi', 'lab_result', 14],
-  ['phi', 'pathology_report', 10], ['phi', 'radiology_report', 11], ['phi', 'claim_billing', 13],
-  ['phi', 'remittance_advice', 10], ['phi', 'rx_refill_request', 12], ['phi', 'prior_authorization', 12],
-  ['phi', 'appointment_followup', 13], ['phi', 'care_coordination_thread', 15], ['phi', 'patient_result_reply', 13],
-  ['phi', 'patient_list_csv', 12], ['phi', 'attachment_only_phi', 18],
-  ['clean', 'health_newsletter', 20], ['clean', 'aggregate_statistics', 20], ['clean', 'pharma_device_sales', 18],
-  ['clean', 'conference_cme', 18], ['clean', 'research_abstract', 16], ['clean', 'operations_notice', 24],
-  ['clean', 'staff_schedule', 18], ['clean', 'guideline_discussion', 18], ['clean', 'job_posting', 16],
-  ['clean', 'general_business', 12],
-  ['pii_only', 'payroll_hr', 12], ['pii_only', 'staff_directory', 10], ['pii_only', 'new_hire_paperwork', 10],
-  ['pii_only', 'vendor_tax_form', 8],
-];
 
-type R = () => number;
-const pick = <T>(r: R, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const int = (r: R, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-const digits = (r: R, n: number) => Array.from({ length: n }, () => String(int(r, 0, 9))).join('');
-const chance = (r: R, p: number) => r() < p;
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
 
 // ---- vocabularies (own lists) ----
 const FIRST = ['Anselm', 'Brisa', 'Calloway', 'Dagny', 'Emrys', 'Fenna', 'Henrike', 'Isolde', 'Jovan', 'Kasimira',
@@ -125,50 +104,50 @@ function luhnDigit(s: string): number {
   }
   return (10 - (sum % 10)) % 10;
 }
-const npi = (r: R) => { const b = String(int(r, 1, 2)) + digits(r, 8); return b + luhnDigit('80840' + b); };
-const loinc = (r: R) => { const b = String(int(r, 10, 99)) + digits(r, 3); return `${b}-${luhnDigit(b)}`; };
+const npi = (r: Rand) => { const b = String(int(r, 1, 2)) + digits(r, 8); return b + luhnDigit('80840' + b); };
+const loinc = (r: Rand) => { const b = String(int(r, 10, 99)) + digits(r, 3); return `${b}-${luhnDigit(b)}`; };
 const MBI_A = 'ACDEFGHJKMNPQRTUVWXY';
-const mbi = (r: R) => {
+const mbi = (r: Rand) => {
   const a = () => pick(r, [...MBI_A]);
   const n = () => String(int(r, 0, 9));
   const an = () => (chance(r, 0.5) ? a() : n());
   const s = `${int(r, 1, 9)}${a()}${an()}${n()}${a()}${an()}${n()}${a()}${a()}${n()}${n()}`;
   return chance(r, 0.5) ? s : `${s.slice(0, 4)}-${s.slice(4, 7)}-${s.slice(7)}`;
 };
-const mrn = (r: R) => pick(r, [
+const mrn = (r: Rand) => pick(r, [
   () => `EMPI ${digits(r, 3)}.${digits(r, 3)}.${digits(r, 3)}`, () => `MRN# K${digits(r, 2)}/${digits(r, 5)}`,
   () => `Med Rec No. ${digits(r, 4)}-${digits(r, 4)}-${String.fromCharCode(65 + int(r, 0, 25))}`, () => `MR ${digits(r, 9)}`,
 ])();
-const fin = (r: R) => pick(r, [() => `FIN ${digits(r, 10)}`, () => `CSN ${int(r, 3, 9)}${digits(r, 9)}`, () => `HAR ${digits(r, 11)}`, () => `Enc # V${digits(r, 8)}`])();
-const memberId = (r: R) => pick(r, [() => `XQJ-${digits(r, 3)}-${digits(r, 5)}-0${int(r, 1, 4)}`, () => `${digits(r, 2)}M${digits(r, 9)}`, () => `UNS${digits(r, 8)}*0${int(r, 1, 3)}`])();
-const claimNo = (r: R) => pick(r, [() => `ICN ${digits(r, 2)}-${digits(r, 3)}-${digits(r, 6)}-00`, () => `DCN ${digits(r, 4)}${String.fromCharCode(65 + int(r, 0, 25))}${digits(r, 7)}`])();
-const authNo = (r: R) => `PA-${int(r, 24, 25)}W-${digits(r, 5)}`;
-const ndc = (r: R) => `${int(r, 6, 7)}${digits(r, 4)}-${digits(r, 4)}-${digits(r, 2)}`;
-const rxNo = (r: R) => `RX-${digits(r, 4)}-${digits(r, 4)}`;
-const phone = (r: R) => {
+const fin = (r: Rand) => pick(r, [() => `FIN ${digits(r, 10)}`, () => `CSN ${int(r, 3, 9)}${digits(r, 9)}`, () => `HAR ${digits(r, 11)}`, () => `Enc # V${digits(r, 8)}`])();
+const memberId = (r: Rand) => pick(r, [() => `XQJ-${digits(r, 3)}-${digits(r, 5)}-0${int(r, 1, 4)}`, () => `${digits(r, 2)}M${digits(r, 9)}`, () => `UNS${digits(r, 8)}*0${int(r, 1, 3)}`])();
+const claimNo = (r: Rand) => pick(r, [() => `ICN ${digits(r, 2)}-${digits(r, 3)}-${digits(r, 6)}-00`, () => `DCN ${digits(r, 4)}${String.fromCharCode(65 + int(r, 0, 25))}${digits(r, 7)}`])();
+const authNo = (r: Rand) => `PA-${int(r, 24, 25)}W-${digits(r, 5)}`;
+const ndc = (r: Rand) => `${int(r, 6, 7)}${digits(r, 4)}-${digits(r, 4)}-${digits(r, 2)}`;
+const rxNo = (r: Rand) => `RX-${digits(r, 4)}-${digits(r, 4)}`;
+const phone = (r: Rand) => {
   const a = pick(r, ['608', '319', '541', '802', '907', '406']);
   const l = chance(r, 0.5) ? `01${digits(r, 2)}` : digits(r, 4);
   const x = chance(r, 0.5) ? '555' : String(int(r, 201, 989));
   return pick(r, [`(${a}) ${x}-${l}`, `${a}.${x}.${l}`, `+1 ${a} ${x} ${l}`, `${a}/${x}-${l}`]);
 };
-const ssn = (r: R) => {
+const ssn = (r: Rand) => {
   const area = chance(r, 0.6) ? pad(pick(r, [int(r, 1, 665), int(r, 667, 899)]), 3) : pick(r, ['000', String(int(r, 900, 999))]);
   const s = [area, pad(int(r, 1, 99)), pad(int(r, 1, 9999), 4)];
   return pick(r, [s.join('-'), s.join(' '), s.join(''), `${s[0]}.${s[1]}.${s[2]}`]);
 };
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 interface D { y: number; m: number; d: number }
-const date = (r: R, y0: number, y1: number): D => ({ y: int(r, y0, y1), m: int(r, 1, 12), d: int(r, 1, 28) });
-const fmtDate = (r: R, x: D) => pick(r, [
+const date = (r: Rand, y0: number, y1: number): D => ({ y: int(r, y0, y1), m: int(r, 1, 12), d: int(r, 1, 28) });
+const fmtDate = (r: Rand, x: D) => pick(r, [
   `${x.m}-${MONTHS[x.m - 1]!.slice(0, 3)}-${x.y}`.replace(/^\d+-/, `${x.d}-`), `${pad(x.m)}.${pad(x.d)}.${x.y}`, `${x.y}/${pad(x.m)}/${pad(x.d)}`,
   `${MONTHS[x.m - 1]} ${x.d}, ${x.y}`, `${x.m}/${x.d}/${String(x.y).slice(2)}`,
 ]);
-const dobLabel = (r: R) => pick(r, ['DOB', 'D.O.B.', 'Birthdate', 'born', 'Date of birth', 'DOB:']);
+const dobLabel = (r: Rand) => pick(r, ['DOB', 'D.O.B.', 'Birthdate', 'born', 'Date of birth', 'DOB:']);
 
 interface Person { first: string; last: string; full: string }
-const person = (r: R): Person => { const first = pick(r, FIRST), last = pick(r, LAST); return { first, last, full: `${first} ${last}` }; };
+const person = (r: Rand): Person => { const first = pick(r, FIRST), last = pick(r, LAST); return { first, last, full: `${first} ${last}` }; };
 interface Staff extends Person { email: string; cred: string }
-const staff = (r: R, org: Org, creds: string[]): Staff => {
+const staff = (r: Rand, org: Org, creds: string[]): Staff => {
   const first = pick(r, STAFF_FIRST), last = pick(r, STAFF_LAST);
   return { first, last, full: `${first} ${last}`, cred: pick(r, creds), email: `${first[0]!.toLowerCase()}${last.toLowerCase()}@${org.dom}` };
 };
@@ -202,7 +181,7 @@ function qp(buf: Buffer): string {
   return out.join('\r\n');
 }
 const b64 = (buf: Buffer) => (buf.toString('base64').match(/.{1,76}/g) ?? ['']).join('\r\n');
-function textPart(r: R, type: string, s: string): string {
+function textPart(r: Rand, type: string, s: string): string {
   const latin = ![...s].some((ch) => ch.charCodeAt(0) > 255) && chance(r, 0.3);
   const charset = latin ? 'iso-8859-1' : 'utf-8';
   const buf = Buffer.from(s.replace(/\r?\n/g, '\n'), latin ? 'latin1' : 'utf8');
@@ -213,7 +192,7 @@ function textPart(r: R, type: string, s: string): string {
 }
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const toHtml = (t: string) => `<html><body style="font-family:Calibri,Arial,sans-serif;font-size:11pt">${t.split(/\n\n+/).map((p) => `<p>${esc(p).replace(/\n/g, '<br>\n')}</p>`).join('\n')}</body></html>`;
-function attPart(r: R, a: Att): string {
+function attPart(r: Rand, a: Att): string {
   if (a.type === 'message/rfc822') {
     return `Content-Type: message/rfc822; name="${a.name}"\r\nContent-Disposition: attachment; filename="${a.name}"\r\n\r\n${String(a.data)}\r\n`;
   }
@@ -223,7 +202,7 @@ function attPart(r: R, a: Att): string {
   const ctype = textual ? `${a.type}; charset=utf-8; name="${a.name}"` : `${a.type}; name="${a.name}"`;
   return `Content-Type: ${ctype}\r\nContent-Disposition: attachment; filename="${a.name}"\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n${cte === 'base64' ? b64(buf) : qp(buf)}\r\n`;
 }
-function assemble(r: R, m: Mail): Buffer {
+function assemble(r: Rand, m: Mail): Buffer {
   seq++;
   const bnd = (t: string) => `----=_Part_${t}_${seq}_${digits(r, 8)}`;
   const d = `${pick(r, ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'])}, ${int(r, 1, 28)} ${pick(r, ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct'])} 2025 ${pad(int(r, 6, 19))}:${pad(int(r, 0, 59))}:${pad(int(r, 0, 59))} ${pick(r, ['-0500', '-0600', '-0700', '-0400'])}`;
@@ -241,7 +220,7 @@ function assemble(r: R, m: Mail): Buffer {
   } else top = bodyPart;
   return Buffer.from(`${head.join('\r\n')}\r\n${top}`, 'utf8');
 }
-function rfc822(r: R, from: string, to: string, subject: string, text: string): string {
+function rfc822(r: Rand, from: string, to: string, subject: string, text: string): string {
   return [`From: ${from}`, `To: ${to}`, `Subject: ${enc2047(subject)}`, `Date: Tue, ${int(r, 1, 28)} Jul 2025 09:${pad(int(r, 0, 59))}:00 -0500`,
     `Message-ID: <${digits(r, 10)}@fwd.example>`, 'MIME-Version: 1.0', 'Content-Type: text/plain; charset=utf-8', 'Content-Transfer-Encoding: 8bit', '', text.replace(/\n/g, '\r\n')].join('\r\n');
 }
@@ -250,21 +229,21 @@ const outlookQuote = (from: string, to: string, subj: string, t: string) => `\n\
 
 // ---- per-message context ----
 interface Ctx {
-  r: R; org: Org; other: Org; pt: Person; pt2: Person; pt3: Person; dob: D; dos: D; dx: Dx; dx2: Dx; drug: string; drug2: string;
+  r: Rand; org: Org; other: Org; pt: Person; pt2: Person; pt3: Person; dob: D; dos: D; dx: Dx; dx2: Dx; drug: string; drug2: string;
   test: Test; test2: Test; proc: (typeof PROCS)[number]; doc: Staff; doc2: Staff; clerk: Staff; payer: (typeof PAYERS)[number];
   age: number; sex: string;
 }
 const sig = (s: Staff, org: Org) => `${s.full}, ${s.cred}\n${org.name}\n${org.city}`;
-const greet = (r: R, n: string) => pick(r, [`Dear ${n},`, `Hi ${n},`, `${n} -`, `Good morning ${n},`, `Hello ${n},`]);
-const close = (r: R) => pick(r, ['Thanks,', 'Best regards,', 'Sincerely,', 'Respectfully,', 'Thank you,', 'Warmly,', '-']);
-const footer = (r: R) => (chance(r, 0.45) ? pick(r, [
+const greet = (r: Rand, n: string) => pick(r, [`Dear ${n},`, `Hi ${n},`, `${n} -`, `Good morning ${n},`, `Hello ${n},`]);
+const close = (r: Rand) => pick(r, ['Thanks,', 'Best regards,', 'Sincerely,', 'Respectfully,', 'Thank you,', 'Warmly,', '-']);
+const footer = (r: Rand) => (chance(r, 0.45) ? pick(r, [
   '\n\nCONFIDENTIALITY NOTICE: This e-mail may contain protected health information (PHI) subject to HIPAA. If you received it in error, notify the sender and delete it.',
   '\n\nThe information in this message is intended only for the addressee and may be privileged under HIPAA. Unauthorized review or disclosure is prohibited.',
   '\n\n** This message was sent from an externally monitored mailbox. Do not forward PHI outside the organization without encryption. **',
 ]) : '');
 const ptEmail = (c: Ctx) => `${c.pt.first.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}.${c.pt.last.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}${int(c.r, 1, 99)}@${pick(c.r, PT_DOMAINS)}`;
 const mrs = (c: Ctx) => (c.sex === 'F' ? 'Ms.' : 'Mr.');
-const val = (r: R, t: Test) => (t.hi - t.lo > 20 ? String(int(r, t.lo, t.hi)) : (t.lo + r() * (t.hi - t.lo)).toFixed(1));
+const val = (r: Rand, t: Test) => (t.hi - t.lo > 20 ? String(int(r, t.lo, t.hi)) : (t.lo + r() * (t.hi - t.lo)).toFixed(1));
 
 type Writer = (c: Ctx) => Mail;
 const W: Record<string, Writer> = {};
@@ -521,19 +500,16 @@ W.vendor_tax_form = (c) => {
 export function generateHoldoutD(seed = 31, total = 300): HoldoutDMessage[] {
   const r = prng(seed ^ 0xd4d4);
   seq = 0;
-  const sum = HOLDOUT_D_KINDS.reduce((a, k) => a + k[2], 0);
-  const plan: Array<[HoldoutDLabel, string]> = [];
-  for (const [label, kind, n] of HOLDOUT_D_KINDS) for (let i = 0; i < Math.max(1, Math.round((n * total) / sum)); i++) plan.push([label, kind]);
-  for (let i = plan.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [plan[i], plan[j]] = [plan[j]!, plan[i]!]; }
+  const plan = planKinds(r, total);
   return plan.map(([label, kind], i) => {
     const org = pick(r, ORGS);
-    const other = ORGS[(ORGS.indexOf(org) + int(r, 1, ORGS.length - 1)) % ORGS.length]!;
+    const other = another(r, ORGS, org);
     const dx = pick(r, DX);
-    const dx2 = DX[(DX.indexOf(dx) + int(r, 1, DX.length - 1)) % DX.length]!;
+    const dx2 = another(r, DX, dx);
     const drug = pick(r, DRUGS);
-    const drug2 = DRUGS[(DRUGS.indexOf(drug) + int(r, 1, DRUGS.length - 1)) % DRUGS.length]!;
+    const drug2 = another(r, DRUGS, drug);
     const test = pick(r, TESTS);
-    const test2 = TESTS[(TESTS.indexOf(test) + int(r, 1, TESTS.length - 1)) % TESTS.length]!;
+    const test2 = another(r, TESTS, test);
     const dob = date(r, 1936, 2009);
     const c: Ctx = {
       r, org, other, pt: person(r), pt2: person(r), pt3: person(r), dob, dos: date(r, 2025, 2025), dx, dx2, drug, drug2, test, test2,

@@ -5,36 +5,16 @@
 // from the dev corpus, the other generators and the bundled lexicon when it was written.
 // Trust level: developer tool; everything is synthetic, every domain is under .example or .test.
 import { prng } from '../smime/fuzz-enveloped.js';
+import { type HoldoutLabel, type HoldoutMessage, HOLDOUT_KINDS, type Rand, pick, int, digits, pad, planKinds, another } from './holdout-common.js';
 
-export type HoldoutELabel = 'phi' | 'clean' | 'pii_only';
+/** This generator's names for the shared shapes (holdout-common.ts). */
+export type HoldoutELabel = HoldoutLabel;
+export type HoldoutEMessage = HoldoutMessage;
+export const HOLDOUT_E_KINDS = HOLDOUT_KINDS;
 
-export interface HoldoutEMessage {
-  file: string;
-  label: HoldoutELabel;
-  kind: string;
-  raw: Buffer;
-}
 
-/** The dev corpus README's kinds and counts (scaled to the requested total). */
-export const HOLDOUT_E_KINDS: Array<[HoldoutELabel, string, number]> = [
-  ['phi', 'referral_letter', 14], ['phi', 'discharge_summary', 13], ['phi', 'lab_result', 14],
-  ['phi', 'pathology_report', 10], ['phi', 'radiology_report', 11], ['phi', 'claim_billing', 13],
-  ['phi', 'remittance_advice', 10], ['phi', 'rx_refill_request', 12], ['phi', 'prior_authorization', 12],
-  ['phi', 'appointment_followup', 13], ['phi', 'care_coordination_thread', 15], ['phi', 'patient_result_reply', 13],
-  ['phi', 'patient_list_csv', 12], ['phi', 'attachment_only_phi', 18],
-  ['clean', 'health_newsletter', 20], ['clean', 'aggregate_statistics', 20], ['clean', 'pharma_device_sales', 18],
-  ['clean', 'conference_cme', 18], ['clean', 'research_abstract', 16], ['clean', 'operations_notice', 24],
-  ['clean', 'staff_schedule', 18], ['clean', 'guideline_discussion', 18], ['clean', 'job_posting', 16],
-  ['clean', 'general_business', 12],
-  ['pii_only', 'payroll_hr', 12], ['pii_only', 'staff_directory', 10], ['pii_only', 'new_hire_paperwork', 10],
-  ['pii_only', 'vendor_tax_form', 8],
-];
 
-type R = () => number;
-const pick = <T>(r: R, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-const int = (r: R, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-const digits = (r: R, n: number) => Array.from({ length: n }, () => String(int(r, 0, 9))).join('');
-const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+
 
 // ---- vocabulary -------------------------------------------------------------------------------
 
@@ -207,36 +187,36 @@ function luhnOk(s: string): boolean {
   }
   return sum % 10 === 0;
 }
-function npi(r: R): string {
+function npi(r: Rand): string {
   const base = String(int(r, 1, 2)) + digits(r, 8);
   for (let c = 0; c < 10; c++) if (luhnOk('80840' + base + c)) return base + c;
   return base + '0';
 }
 /** LOINC-style code with its mod-10 check digit. */
-function loinc(r: R): string {
+function loinc(r: Rand): string {
   const body = String(int(r, 1000, 99999));
   for (let c = 0; c < 10; c++) if (luhnOk(body + c)) return `${body}-${c}`;
   return `${body}-0`;
 }
-function mbi(r: R, dashed: boolean): string {
+function mbi(r: Rand, dashed: boolean): string {
   const a = () => pick(r, MBI_ALPHA.split(''));
   const n = () => String(int(r, 0, 9));
   const an = () => (r() < 0.5 ? a() : n());
   const s = String(int(r, 1, 9)) + a() + an() + n() + a() + an() + n() + a() + a() + n() + n();
   return dashed ? `${s.slice(0, 4)}-${s.slice(4, 7)}-${s.slice(7)}` : s;
 }
-const mrn = (r: R) => pick(r, [() => `KV-${digits(r, 7)}`, () => `Q${digits(r, 5)}/${digits(r, 2)}`, () => `LHC${digits(r, 6)}`, () => `${digits(r, 4)}.${digits(r, 4)}`])();
-const memberId = (r: R, pre: string) => pick(r, [() => `${pre}-${digits(r, 4)}-${digits(r, 5)}`, () => `${pre}${digits(r, 3)}X${digits(r, 6)}`])();
-const claimNo = (r: R) => `CLM-${int(r, 24, 25)}-${digits(r, 7)}-${digits(r, 2)}`;
-const ndc = (r: R) => `${digits(r, 5)}-${digits(r, 4)}-${digits(r, 2)}`;
-function ssn(r: R): string {
+const mrn = (r: Rand) => pick(r, [() => `KV-${digits(r, 7)}`, () => `Q${digits(r, 5)}/${digits(r, 2)}`, () => `LHC${digits(r, 6)}`, () => `${digits(r, 4)}.${digits(r, 4)}`])();
+const memberId = (r: Rand, pre: string) => pick(r, [() => `${pre}-${digits(r, 4)}-${digits(r, 5)}`, () => `${pre}${digits(r, 3)}X${digits(r, 6)}`])();
+const claimNo = (r: Rand) => `CLM-${int(r, 24, 25)}-${digits(r, 7)}-${digits(r, 2)}`;
+const ndc = (r: Rand) => `${digits(r, 5)}-${digits(r, 4)}-${digits(r, 2)}`;
+function ssn(r: Rand): string {
   const area = r() < 0.6 ? pick(r, [int(r, 1, 665), int(r, 667, 899)]) : pick(r, [0, int(r, 900, 999)]);
   const g = int(r, 1, 99), s = int(r, 1, 9999);
   const fmt = pick(r, ['dash', 'space', 'dot', 'plain']);
   const p = [pad(area, 3), pad(g), pad(s, 4)];
   return fmt === 'dash' ? p.join('-') : fmt === 'space' ? p.join(' ') : fmt === 'dot' ? p.join('.') : p.join('');
 }
-function phone(r: R, area: string): string {
+function phone(r: Rand, area: string): string {
   const line = r() < 0.5 ? `01${digits(r, 2)}` : digits(r, 4);
   const ex = r() < 0.5 ? '555' : String(int(r, 201, 989));
   return pick(r, [`+1 ${area} ${ex} ${line}`, `${area}/${ex}-${line}`, `(${area})${ex}-${line}`, `${area} ${ex} ${line}`]);
@@ -244,9 +224,9 @@ function phone(r: R, area: string): string {
 
 interface D { y: number; m: number; d: number }
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const date = (r: R, y0: number, y1: number): D => ({ y: int(r, y0, y1), m: int(r, 1, 12), d: int(r, 1, 28) });
+const date = (r: Rand, y0: number, y1: number): D => ({ y: int(r, y0, y1), m: int(r, 1, 12), d: int(r, 1, 28) });
 const addDays = (x: D, n: number): D => { const t = new Date(Date.UTC(x.y, x.m - 1, x.d + n)); return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() }; };
-function fmtDate(r: R, x: D): string {
+function fmtDate(r: Rand, x: D): string {
   return pick(r, [
     `${MONTHS[x.m - 1]!.slice(0, 3)}-${pad(x.d)}-${x.y}`,
     `${x.d} ${MONTHS[x.m - 1]} ${x.y}`,
@@ -257,18 +237,18 @@ function fmtDate(r: R, x: D): string {
 }
 
 interface Person { first: string; last: string; full: string; email: string }
-function person(r: R): Person {
+function person(r: Rand): Person {
   const first = pick(r, GIVEN), last = pick(r, FAMILY);
   const ascii = (s: string) => s.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/ł/g, 'l').replace(/ø/gi, 'o').toLowerCase();
   return { first, last, full: `${first} ${last}`, email: `${ascii(first)}.${ascii(last)}${int(r, 1, 99)}@${pick(r, WEBMAIL)}` };
 }
 interface Staff extends Person { cred: string; org: Org; addr: string }
-function staff(r: R, org: Org, creds: string[]): Staff {
+function staff(r: Rand, org: Org, creds: string[]): Staff {
   const p = person(r);
   const ascii = p.email.split('@')[0]!.replace(/\d+$/, '');
   return { ...p, cred: pick(r, creds), org, addr: `${ascii}@${org.domain}` };
 }
-const street = (r: R, o: Org) => `${int(r, 12, 9870)} ${pick(r, ['Tamarind', 'Quillback', 'Heronsgate', 'Larkspur', 'Millrace', 'Foundry'])} ${pick(r, ['Way', 'Row', 'Terrace', 'Crossing', 'Hollow'])}, ${o.city}, ${o.st} ${o.zip}${digits(r, 2)}`;
+const street = (r: Rand, o: Org) => `${int(r, 12, 9870)} ${pick(r, ['Tamarind', 'Quillback', 'Heronsgate', 'Larkspur', 'Millrace', 'Foundry'])} ${pick(r, ['Way', 'Row', 'Terrace', 'Crossing', 'Hollow'])}, ${o.city}, ${o.st} ${o.zip}${digits(r, 2)}`;
 
 // ---- MIME assembly ------------------------------------------------------------------------------
 
@@ -307,7 +287,7 @@ function qp(buf: Buffer): string {
   return out.join('\r\n');
 }
 const b64 = (buf: Buffer) => buf.toString('base64').replace(/.{76}/g, '$&\r\n');
-function leaf(r: R, type: string, text: string, extra = ''): string {
+function leaf(r: Rand, type: string, text: string, extra = ''): string {
   const charset = /[^\x00-\x7f]/.test(text) ? pick(r, ['utf-8', 'iso-8859-1']) : pick(r, ['us-ascii', 'utf-8']);
   const buf = charset === 'iso-8859-1' && ![...text].some((c) => c.charCodeAt(0) > 255) ? Buffer.from(text, 'latin1') : Buffer.from(text, 'utf8');
   const cs = buf.length === Buffer.byteLength(text, 'utf8') && charset === 'iso-8859-1' ? 'utf-8' : charset;
@@ -347,7 +327,7 @@ function pdf(lines: string[]): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
-function bodyPart(r: R, d: Draft): string {
+function bodyPart(r: Rand, d: Draft): string {
   const form = d.form ?? pick(r, ['plain', 'plain', 'html', 'alt', 'alt']);
   if (form === 'plain') return leaf(r, 'text/plain', d.text);
   if (form === 'html') return leaf(r, 'text/html', htmlDoc(d.text));
@@ -355,7 +335,7 @@ function bodyPart(r: R, d: Draft): string {
   return `Content-Type: multipart/alternative; boundary="${b}"\r\n\r\n--${b}\r\n${leaf(r, 'text/plain', d.text)}\r\n--${b}\r\n${leaf(r, 'text/html', htmlDoc(d.text))}\r\n--${b}--\r\n`;
 }
 
-function message(r: R, d: Draft, when: D): string {
+function message(r: Rand, d: Draft, when: D): string {
   seq++;
   const hh = int(r, 6, 19), mm = int(r, 0, 59);
   const wd = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'][new Date(Date.UTC(when.y, when.m - 1, when.d)).getUTCDay()];
@@ -385,14 +365,14 @@ function message(r: R, d: Draft, when: D): string {
 // ---- per-message context ------------------------------------------------------------------------
 
 interface Ctx {
-  r: R; org: Org; other: Org; pt: Person; dob: D; dos: D; dx: Dx; dx2: Dx; drug: Drug; drug2: Drug; test: Test; test2: Test;
+  r: Rand; org: Org; other: Org; pt: Person; dob: D; dos: D; dx: Dx; dx2: Dx; drug: Drug; drug2: Drug; test: Test; test2: Test;
   proc: Proc; em: Proc; doc: Staff; doc2: Staff; clerk: Staff; payer: typeof PAYERS[number]; age: number; he: string; his: string;
 }
 const sig = (s: Staff, role: string) => `${s.full}${s.cred ? ', ' + s.cred : ''}\n${role}\n${s.org.name}\n`;
-const signoff = (r: R, s: Staff, role: string) => `${pick(r, ['Regards,', 'With thanks,', 'Cheers,', 'Warmly,', 'Respectfully,'])}\n${sig(s, role)}tel ${phone(r, s.org.area)}`;
+const signoff = (r: Rand, s: Staff, role: string) => `${pick(r, ['Regards,', 'With thanks,', 'Cheers,', 'Warmly,', 'Respectfully,'])}\n${sig(s, role)}tel ${phone(r, s.org.area)}`;
 const from = (s: Staff) => addr(s.full, s.addr);
 const ptAddr = (p: Person) => addr(p.full, p.email);
-const val = (r: R, t: Test) => (t.hi === 0 ? pick(r, ['1:80', '1:160', '1:320']) : (t.lo + r() * (t.hi - t.lo)).toFixed(t.dec));
+const val = (r: Rand, t: Test) => (t.hi === 0 ? pick(r, ['1:80', '1:160', '1:320']) : (t.lo + r() * (t.hi - t.lo)).toFixed(t.dec));
 const flag = (t: Test, v: string) => {
   const n = Number(v);
   if (Number.isNaN(n)) return 'ABN';
@@ -402,8 +382,8 @@ const flag = (t: Test, v: string) => {
   return n < lo! ? 'LOW' : n > hi! ? 'HIGH' : '';
 };
 const csv = (rows: string[][]) => rows.map((row) => row.map((c) => (/[",]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\r\n') + '\r\n';
-const money = (r: R, lo: number, hi: number) => (lo + r() * (hi - lo)).toFixed(2);
-const footer = (r: R, o: Org) => pick(r, [
+const money = (r: Rand, lo: number, hi: number) => (lo + r() * (hi - lo)).toFixed(2);
+const footer = (r: Rand, o: Org) => pick(r, [
   '',
   `\n\n${o.name} notice: this transmission may include protected health information covered by HIPAA. If it reached you by mistake, tell the sender and erase it.`,
   '\n\nPRIVACY: Intended only for the addressee. Misdirected? Reply to let us know and remove all copies. (HIPAA/PHI safeguards apply.)',
@@ -711,19 +691,16 @@ const W: Record<string, Writer> = {
 export function generateHoldoutE(seed = 41, total = 300): HoldoutEMessage[] {
   const r = prng(seed ^ 0xe5e5);
   seq = 0;
-  const sum = HOLDOUT_E_KINDS.reduce((a, k) => a + k[2], 0);
-  const plan: Array<[HoldoutELabel, string]> = [];
-  for (const [label, kind, n] of HOLDOUT_E_KINDS) for (let i = 0; i < Math.max(1, Math.round((n * total) / sum)); i++) plan.push([label, kind]);
-  for (let i = plan.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [plan[i], plan[j]] = [plan[j]!, plan[i]!]; }
+  const plan = planKinds(r, total);
   return plan.map(([label, kind], i) => {
     const org = pick(r, ORGS);
-    const other = ORGS[(ORGS.indexOf(org) + int(r, 1, ORGS.length - 1)) % ORGS.length]!;
+    const other = another(r, ORGS, org);
     const dx = pick(r, DX);
-    const dx2 = DX[(DX.indexOf(dx) + int(r, 1, DX.length - 1)) % DX.length]!;
+    const dx2 = another(r, DX, dx);
     const drug = pick(r, DRUGS);
-    const drug2 = DRUGS[(DRUGS.indexOf(drug) + int(r, 1, DRUGS.length - 1)) % DRUGS.length]!;
+    const drug2 = another(r, DRUGS, drug);
     const test = pick(r, TESTS);
-    const test2 = TESTS[(TESTS.indexOf(test) + int(r, 1, TESTS.length - 1)) % TESTS.length]!;
+    const test2 = another(r, TESTS, test);
     const dob = date(r, 1936, 2007);
     const he = pick(r, ['he', 'she']);
     const c: Ctx = {

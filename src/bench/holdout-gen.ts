@@ -6,30 +6,12 @@
 // estimate how the scorer generalises. Everything is invented; no real person is described.
 // Trust level: developer tool; pure (seed in, messages out), no I/O.
 import { prng } from '../smime/fuzz-enveloped.js';
+import { type HoldoutLabel, type HoldoutMessage, HOLDOUT_KINDS, type Rand, pick, int, digits, pad, planKinds } from './holdout-common.js';
 
-export type HoldoutLabel = 'phi' | 'clean' | 'pii_only';
+export { type HoldoutLabel, type HoldoutMessage, HOLDOUT_KINDS };
 
-export interface HoldoutMessage {
-  file: string;
-  label: HoldoutLabel;
-  kind: string;
-  raw: Buffer;
-}
 
-/** Kinds and their share (dev corpus counts; scaled to `total`). */
-export const HOLDOUT_KINDS: Array<[HoldoutLabel, string, number]> = [
-  ['phi', 'referral_letter', 14], ['phi', 'discharge_summary', 13], ['phi', 'lab_result', 14],
-  ['phi', 'pathology_report', 10], ['phi', 'radiology_report', 11], ['phi', 'claim_billing', 13],
-  ['phi', 'remittance_advice', 10], ['phi', 'rx_refill_request', 12], ['phi', 'prior_authorization', 12],
-  ['phi', 'appointment_followup', 13], ['phi', 'care_coordination_thread', 15], ['phi', 'patient_result_reply', 13],
-  ['phi', 'patient_list_csv', 12], ['phi', 'attachment_only_phi', 18],
-  ['clean', 'health_newsletter', 20], ['clean', 'aggregate_statistics', 20], ['clean', 'pharma_device_sales', 18],
-  ['clean', 'conference_cme', 18], ['clean', 'research_abstract', 16], ['clean', 'operations_notice', 24],
-  ['clean', 'staff_schedule', 18], ['clean', 'guideline_discussion', 18], ['clean', 'job_posting', 16],
-  ['clean', 'general_business', 12],
-  ['pii_only', 'payroll_hr', 12], ['pii_only', 'staff_directory', 10], ['pii_only', 'new_hire_paperwork', 10],
-  ['pii_only', 'vendor_tax_form', 8],
-];
+
 
 // ---------------------------------------------------------------------------------------------
 // Vocabularies (chosen to be absent from the dev corpus)
@@ -204,18 +186,13 @@ const PATHS: Path[] = [
 // ---------------------------------------------------------------------------------------------
 // Small helpers
 
-type Rnd = () => number;
-const pick = <T>(r: Rnd, a: readonly T[]): T => a[Math.floor(r() * a.length)]!;
-const int = (r: Rnd, lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));
-const digits = (r: Rnd, n: number): string => { let s = ''; for (let i = 0; i < n; i++) s += String(int(r, 0, 9)); return s; };
-const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 const MON = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const MONTH = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 const DAY = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
 interface Ymd { y: number; m: number; d: number }
-const ymd = (r: Rnd, y0: number, y1: number): Ymd => ({ y: int(r, y0, y1), m: int(r, 1, 12), d: int(r, 1, 28) });
-function fmtDate(r: Rnd, t: Ymd): string {
+const ymd = (r: Rand, y0: number, y1: number): Ymd => ({ y: int(r, y0, y1), m: int(r, 1, 12), d: int(r, 1, 28) });
+function fmtDate(r: Rand, t: Ymd): string {
   switch (int(r, 0, 5)) {
     case 0: return `${pad(t.m)}/${pad(t.d)}/${t.y}`;
     case 1: return `${t.y}-${pad(t.m)}-${pad(t.d)}`;
@@ -225,7 +202,7 @@ function fmtDate(r: Rnd, t: Ymd): string {
     default: return `${t.m}.${t.d}.${t.y}`;
   }
 }
-function fmtPhone(r: Rnd, patient = true): string {
+function fmtPhone(r: Rand, patient = true): string {
   const a = pick(r, ['262', '319', '406', '573', '616', '702', '724', '808', '929', '971']);
   const ex = patient && r() < 0.5 ? `555-01${digits(r, 2)}` : `${int(r, 201, 989)}-${digits(r, 4)}`;
   const [p, q] = ex.split('-') as [string, string];
@@ -239,10 +216,10 @@ function fmtPhone(r: Rnd, patient = true): string {
 }
 const STREETS = ['Quarry Hill Rd', 'Birchwood Terrace', 'Old Mill Lane', 'Kittiwake Way', 'Sumac Court', 'Tallgrass Pkwy', 'Heron Bluff Dr', 'Cinder Ave'];
 const CITIES = ['Pocatello, ID 83201', 'Keene, NH 03431', 'Bismarck, ND 58501', 'Hilo, HI 96720', 'Muncie, IN 47303', 'Grand Junction, CO 81501', 'Dothan, AL 36301', 'Yakima, WA 98901'];
-const fmtAddress = (r: Rnd): string => `${int(r, 12, 9870)} ${pick(r, STREETS)}${r() < 0.3 ? `, Unit ${int(r, 1, 40)}${pick(r, ['', 'B', 'C'])}` : ''}, ${pick(r, CITIES)}`;
+const fmtAddress = (r: Rand): string => `${int(r, 12, 9870)} ${pick(r, STREETS)}${r() < 0.3 ? `, Unit ${int(r, 1, 40)}${pick(r, ['', 'B', 'C'])}` : ''}, ${pick(r, CITIES)}`;
 
 /** MRN in one of several styles, with its label. */
-function mrn(r: Rnd): string {
+function mrn(r: Rand): string {
   switch (int(r, 0, 6)) {
     case 0: return `Med Rec #: ${digits(r, 4)}-${digits(r, 4)}`;
     case 1: return `Chart No. ${pick(r, ['HX', 'KV', 'TQ'])}${digits(r, 6)}`;
@@ -253,7 +230,7 @@ function mrn(r: Rnd): string {
     default: return `MRN ${digits(r, 3)}.${digits(r, 3)}.${digits(r, 2)}`;
   }
 }
-function memberId(r: Rnd): string {
+function memberId(r: Rand): string {
   switch (int(r, 0, 4)) {
     case 0: return `Subscriber No. ${pick(r, ['QHX', 'CSH', 'PMB'])}${digits(r, 9)}`;
     case 1: return `Member # ${pick(r, ['Y', 'K'])}${digits(r, 3)}-${digits(r, 4)}-${digits(r, 2)}`;
@@ -262,7 +239,7 @@ function memberId(r: Rnd): string {
     default: return `Beneficiary ID ${pick(r, ['MCD', 'TX'])}${digits(r, 8)}`;
   }
 }
-function mbi(r: Rnd): string {
+function mbi(r: Rand): string {
   const A = 'ACDEFGHJKMNPQRTUVWXY';
   const N = '0123456789';
   const AN = A + N;
@@ -271,7 +248,7 @@ function mbi(r: Rnd): string {
   return r() < 0.5 ? s : `${s.slice(0, 4)}-${s.slice(4, 7)}-${s.slice(7)}`;
 }
 /** NPI with a valid Luhn check digit over 80840 + the first nine digits. */
-function npi(r: Rnd): string {
+function npi(r: Rand): string {
   const base = pick(r, ['1', '2']) + digits(r, 8);
   const full = '80840' + base;
   let sum = 0;
@@ -282,7 +259,7 @@ function npi(r: Rnd): string {
   }
   return base + String((10 - (sum % 10)) % 10);
 }
-function ssn(r: Rnd): string {
+function ssn(r: Rand): string {
   const area = r() < 0.6 ? int(r, 101, 665) : int(r, 900, 999);
   const g = pad(int(r, 1, 99));
   const s = pad(int(r, 1, 9999), 4);
@@ -295,14 +272,14 @@ function ssn(r: Rnd): string {
 const age = (t: Ymd): number => 2025 - t.y;
 
 interface Person { first: string; last: string; female: boolean }
-function person(r: Rnd): Person {
+function person(r: Rand): Person {
   const female = r() < 0.5;
   return { first: pick(r, female ? FIRST_F : FIRST_M), last: pick(r, LAST), female };
 }
 const full = (p: Person): string => `${p.first} ${p.last}`;
 const inverted = (p: Person): string => `${p.last}, ${p.first}`;
 interface Staff { first: string; last: string; cred: string }
-const staff = (r: Rnd): Staff => ({ first: pick(r, STAFF_FIRST), last: pick(r, STAFF_LAST), cred: pick(r, CREDS) });
+const staff = (r: Rand): Staff => ({ first: pick(r, STAFF_FIRST), last: pick(r, STAFF_LAST), cred: pick(r, CREDS) });
 const sname = (s: Staff): string => `${s.first} ${s.last}`;
 const email = (s: { first: string; last: string }, domain: string): string =>
   `${s.first[0]!.toLowerCase()}.${s.last.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}@${domain}`;
@@ -359,16 +336,16 @@ const isAscii = (s: string): boolean => /^[\x00-\x7f]*$/.test(s);
 const isLatin1 = (s: string): boolean => /^[\x00-\xff]*$/.test(s);
 
 /** RFC 2047 encoded word for a display name when needed. */
-function headerName(r: Rnd, name: string): string {
+function headerName(r: Rand, name: string): string {
   if (isAscii(name)) return /[,.]/.test(name) ? `"${name}"` : name;
   if (r() < 0.5) return `=?UTF-8?B?${Buffer.from(name, 'utf8').toString('base64')}?=`;
   const q = [...Buffer.from(name, 'utf8')].map((b) => (b >= 33 && b <= 126 && b !== 61 && b !== 63 && b !== 95 && b !== 44 ? String.fromCharCode(b) : b === 32 ? '_' : '=' + b.toString(16).toUpperCase().padStart(2, '0'))).join('');
   return `=?utf-8?Q?${q}?=`;
 }
-function addr(r: Rnd, name: string, mail: string): string {
+function addr(r: Rand, name: string, mail: string): string {
   return `${headerName(r, name)} <${mail}>`;
 }
-function subjectHeader(r: Rnd, s: string): string {
+function subjectHeader(r: Rand, s: string): string {
   if (isAscii(s)) return s;
   return `=?UTF-8?B?${Buffer.from(s, 'utf8').toString('base64')}?=`;
 }
@@ -399,7 +376,7 @@ function toHtml(text: string): string {
   return out.join('\n');
 }
 
-function textPart(r: Rnd, type: 'plain' | 'html', content: string): string {
+function textPart(r: Rand, type: 'plain' | 'html', content: string): string {
   let charset = 'utf-8';
   let bytes = Buffer.from(content, 'utf8');
   if (isLatin1(content) && !isAscii(content) && r() < 0.35) { charset = 'iso-8859-1'; bytes = Buffer.from(content, 'latin1'); }
@@ -415,11 +392,11 @@ function textPart(r: Rnd, type: 'plain' | 'html', content: string): string {
   return `Content-Type: text/${type}; charset="${ctype}"\r\nContent-Transfer-Encoding: ${cte}\r\n\r\n${payload}\r\n`;
 }
 
-function boundary(r: Rnd): string {
+function boundary(r: Rand): string {
   return `=_sg${digits(r, 6)}.${Math.floor(r() * 0xffffff).toString(16)}`;
 }
 
-function renderBody(r: Rnd, text: string, forceHtml = false): string {
+function renderBody(r: Rand, text: string, forceHtml = false): string {
   const mode = forceHtml ? 'html' : pick(r, ['plain', 'plain', 'html', 'alt', 'alt'] as const);
   if (mode === 'plain') return textPart(r, 'plain', text);
   if (mode === 'html') return textPart(r, 'html', toHtml(text));
@@ -428,13 +405,13 @@ function renderBody(r: Rnd, text: string, forceHtml = false): string {
 }
 
 let msgSeq = 0;
-function dateHeader(r: Rnd): string {
+function dateHeader(r: Rand): string {
   const t = ymd(r, 2025, 2025);
   const dow = DAY[new Date(Date.UTC(t.y, t.m - 1, t.d)).getUTCDay()]!;
   return `${dow}, ${pad(t.d)} ${MON[t.m - 1]} ${t.y} ${pad(int(r, 7, 18))}:${pad(int(r, 0, 59))}:${pad(int(r, 0, 59))} ${pick(r, ['-0500', '-0600', '-0700', '-0800'])}`;
 }
 
-function assemble(r: Rnd, d: Draft): Buffer {
+function assemble(r: Rand, d: Draft): Buffer {
   let text = d.body;
   if (d.quoted) text += `\n\n${d.quoted.when}, ${d.quoted.who} wrote:\n` + d.quoted.text.split('\n').map((l) => '> ' + l).join('\n');
   if (r() < 0.7) text += '\n\n' + pick(r, FOOTERS);
@@ -493,7 +470,7 @@ const csv = (name: string, rows: string[][]): Attachment => ({
 });
 const txt = (name: string, text: string): Attachment => ({ filename: name, type: 'text/plain', data: Buffer.from(crlf(text), 'utf8') });
 const pdf = (name: string, title: string, lines: string[]): Attachment => ({ filename: name, type: 'application/pdf', data: makePdf(lines, title) });
-function forward(r: Rnd, name: string, from: string, to: string, subject: string, body: string): Attachment {
+function forward(r: Rand, name: string, from: string, to: string, subject: string, body: string): Attachment {
   const raw = `From: ${from}\r\nTo: ${to}\r\nSubject: ${subjectHeader(r, subject)}\r\nDate: ${dateHeader(r)}\r\nMIME-Version: 1.0\r\n${textPart(r, 'plain', body)}`;
   return { filename: name, type: 'message/rfc822', data: Buffer.from(raw, 'utf8'), rfc822: true };
 }
@@ -502,7 +479,7 @@ function forward(r: Rnd, name: string, from: string, to: string, subject: string
 // Message context shared by the kind writers
 
 interface Ctx {
-  r: Rnd;
+  r: Rand;
   pt: Person; dob: Ymd; dos: Ymd;
   doc: Staff; doc2: Staff; clerk: Staff;
   clinic: Org; other: Org;
@@ -934,10 +911,7 @@ const WRITERS: Record<string, Writer> = {
 export function generateHoldout(seed = 14, total = 300): HoldoutMessage[] {
   const r = prng(seed);
   msgSeq = 0;
-  const sum = HOLDOUT_KINDS.reduce((a, k) => a + k[2], 0);
-  const plan: Array<[HoldoutLabel, string]> = [];
-  for (const [label, kind, n] of HOLDOUT_KINDS) for (let i = 0; i < Math.max(1, Math.round((n * total) / sum)); i++) plan.push([label, kind]);
-  for (let i = plan.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [plan[i], plan[j]] = [plan[j]!, plan[i]!]; }
+  const plan = planKinds(r, total);
   return plan.map(([label, kind], i) => {
     const clinic = pick(r, CLINICS);
     let other = pick(r, CLINICS);

@@ -1,28 +1,12 @@
-// The fifth generated hold-out corpus (src/bench/holdout-gen-e.ts: about 300 messages over the dev
-// corpus's 28 kinds, templates and vocabulary written to be disjoint from the dev corpus, the other
-// generators and the lexicon) is a first-contact probe: this file checks only that it is
-// deterministic and complete. No accuracy target is asserted yet.
-import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { HOLDOUT_E_KINDS, generateHoldoutE } from '../../src/bench/holdout-gen-e.js';
+// The fifth generated hold-out corpus (src/bench/holdout-gen-e.ts), written as a first-contact
+// probe by an author who read no other generator's templates (first contact and the fixes that
+// followed: docs/policy.md). Deterministic and complete; after the session-5 fixes the scorer keeps
+// the floors below on it (tuned on it, so these guard against regressions rather than measure
+// generalisation).
+import { describe } from 'vitest';
+import { generateHoldoutE } from '../../src/bench/holdout-gen-e.js';
+import { generatedHoldoutTests } from './holdout-suite.js';
 
-const digest = (ms: ReturnType<typeof generateHoldoutE>) => {
-  const h = createHash('sha256');
-  for (const m of ms) h.update(`${m.file} ${m.label} ${m.kind}\n`).update(m.raw);
-  return h.digest('hex');
-};
-
-describe('generated hold-out corpus E', () => {
-  const corpus = generateHoldoutE();
-
-  it('is deterministic: the same seed gives the same bytes, another seed other messages', () => {
-    expect(digest(generateHoldoutE())).toBe(digest(corpus));
-    expect(digest(generateHoldoutE(42))).not.toBe(digest(corpus));
-  });
-
-  it('covers all 28 kinds in the dev proportions (about 300 messages)', () => {
-    expect(new Set(corpus.map((m) => m.kind)).size).toBe(28);
-    expect(corpus.length).toBeGreaterThanOrEqual(290);
-    for (const [label, kind] of HOLDOUT_E_KINDS) expect(corpus.find((m) => m.kind === kind)?.label, kind).toBe(label);
-  });
+describe('PHI scorer on generated hold-out corpus E', () => {
+  generatedHoldoutTests(generateHoldoutE, generateHoldoutE(), 42, { recall: 0.97, precision: 0.95, seedRecall: 0.95 });
 });
