@@ -157,10 +157,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const args = process.argv.slice(2);
   const ai = args.indexOf('--ablate');
   const fraction = ai >= 0 ? Number(args.splice(ai, 2)[1]) : 0;
-  // --holdout [SEED]: the generated hold-out corpus (src/bench/holdout-gen.ts) instead of a directory
-  // --holdout-b [SEED]: the second, independently written generator (src/bench/holdout-gen-b.ts)
-  // --holdout-c [SEED]: the third, independently written generator (src/bench/holdout-gen-c.ts)
-  // --holdout-d [SEED]: the fourth, independently written generator (src/bench/holdout-gen-d.ts)
+  // --holdout[-b|-c|-d|-e] [SEED]: a generated hold-out corpus (src/bench/holdout-gen*.ts, each written
+  // independently; default seeds below) instead of a directory
   const generators: Record<string, { name: string; seed: number; make: (seed: number) => Array<Label & { raw: Buffer }> }> = {
     '--holdout': { name: '', seed: 14, make: generateHoldout },
     '--holdout-b': { name: ' B', seed: 7, make: generateHoldoutB },

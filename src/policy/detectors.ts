@@ -200,7 +200,8 @@ const CPT_LINE = /\b(?:CPT|HCPCS|procedure[^\S\n]+codes?|proc(?:edure)?[^\S\n]*c
 /** Lines after a line naming CPT/HCPCS (or billing) that are still read for codes. */
 const CPT_CONTEXT_CHARS = 4000;
 const CPT_FAMILY = registerTriggers('cpt', ['cpt', 'hcpcs', 'procedure code', 'proc code', 'proc. code', 'e/m', 'service code', 'billing code', 'claim', 'claims', 'dos', 'billed', 'charge', 'charges']);
-const LOINC_FAMILY = registerTriggers('loinc', ['loinc']);
+/** "LOINC" in a text: before a code (LOINC_SCAN here) or heading a table column (score.ts). */
+export const LOINC_FAMILY = registerTriggers('loinc', ['loinc']);
 const CPT_SCAN = /(?<![\d$.,-])(?:\d{5}|\d{4}[FTU])(?![\d.]|,\d|-\d)/g;
 const HCPCS_SCAN = /\b[A-CEGHJ-MP-V]\d{4}\b/g;
 const NDC_SCAN = /(?<![\d-])(?:\d{4}-\d{4}-\d{2}|\d{5}-\d{3}-\d{2}|\d{5}-\d{4}-\d{1,2})(?![\d-])/g;
@@ -440,6 +441,14 @@ const LINE_DATE = new RegExp(`${DATE_SRC}|(?<!\\d)(?:19|20)\\d{2}(?:0[1-9]|1[0-2
 /** A LOINC-shaped code ("2951-2") on a line that also reports a lab value. */
 const LOINC_ON_LINE = /(?<![\d./-])(\d{3,7}-\d)(?![\d./-])/g;
 
+/**
+ * Five digits that no CPT code has: below 00100, or 02000-09999 (category I codes run 00100-01999
+ * for anaesthesia, then from 10004: "07700 900123" is a phone number).
+ */
+function outsideCptRange(v: string): boolean {
+  return Number(v) < 100 || /^0[2-9]/.test(v);
+}
+
 function codeStarts(text: string, runs: readonly number[]): CodeStarts {
   const r: CodeStarts = { icd: [], ndc: [], lab: [], dose: [], cpt: false, paren: [], titer: [] };
   const n = text.length;
@@ -512,9 +521,7 @@ function cptCodes(text: string, a: number, b: number, out: Finding[]): void {
     const ls = text.lastIndexOf('\n', m.index - 1) + 1;
     const before = text.slice(Math.max(ls, m.index - 4), m.index);
     if (/[A-Z]{2}\s$/.test(before) && !/(?:CPT|PCS|DOS)\s$/.test(before)) continue; // "OK 74148" is a ZIP code
-    if (/^\d{5}$/.test(v) && Number(v) < 100) continue;
-    // category I codes begin 00100-01999 (anaesthesia), then 10004 up: "07700 900123" is a phone number
-    if (/^0[2-9]\d{3}$/.test(v)) continue;
+    if (/^\d{5}$/.test(v) && outsideCptRange(v)) continue;
     cpt.push([ls, { category: 'cpt', start: m.index, end: m.index + v.length, value: v }]);
   }
   HCPCS_SCAN.lastIndex = a;
@@ -760,7 +767,7 @@ export function detectCodes(text: string, tabularCodeColumns = false, trig: Trig
   // "(31624)" on a line with a date of service and a dollar amount: a CPT code on a statement
   for (const s of at.paren) {
     const v = text.slice(s, s + 5);
-    if (Number(v) < 100 || /^0[2-9]/.test(v) || out.some((f) => f.category === 'cpt' && f.start === s)) continue;
+    if (outsideCptRange(v) || out.some((f) => f.category === 'cpt' && f.start === s)) continue;
     const [ls, le] = lineAround(text, s);
     if (le - ls > LINE_CONTEXT_MAX) continue;
     // a statement item: the date on its line or the line before ("Service date: ..." above

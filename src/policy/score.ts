@@ -6,7 +6,7 @@
 // Trust level: pure and deterministic over untrusted bytes; never logs; reasons carry only masked
 // identifiers (mask.ts) and the health terms that were matched.
 import { type CompiledPolicy, type PolicyConfig, PII_CATEGORIES, WEAK_ID_CATEGORIES, compilePolicy } from './config.js';
-import { type Finding, detectCodes, detectHl7, detectIdentifiers, isValidIcd10 } from './detectors.js';
+import { type Finding, LOINC_FAMILY, detectCodes, detectHl7, detectIdentifiers, isValidIcd10, isValidLoinc } from './detectors.js';
 import { type Extraction, type TextUnit, extractText } from './extract.js';
 import type { Lexicon, TermHit, TermInfo } from './lexicon.js';
 import { maskValue } from './mask.js';
@@ -233,7 +233,6 @@ function sentenceBounds(text: string, s: number, e: number): [number, number] {
   while (b < text.length && b - e < 300 && !end(b)) b++;
   return [a, b];
 }
-const LOINC_FAMILY = registerTriggers('loinc-column', ['loinc']);
 const LOINC_CELL = /(?<![\d.\/-])\d{3,5}-\d(?![\d\/-]|\.\d)/g;
 /**
  * Valid LOINC codes (check digit) under a "LOINC" column of a table aligned with two or more blanks
@@ -262,27 +261,10 @@ function loincColumnCodes(text: string, at: number): string[] {
     const row = text.slice(rs, re);
     LOINC_CELL.lastIndex = 0;
     let m: RegExpExecArray | null;
-    while ((m = LOINC_CELL.exec(row))) if (validLoinc(m[0])) out.push(m[0]);
+    while ((m = LOINC_CELL.exec(row))) if (isValidLoinc(m[0])) out.push(m[0]);
     rs = re + 1;
   }
   return out;
-}
-
-/** Luhn-style mod-10 check of a LOINC code "NNNNN-C". */
-function validLoinc(code: string): boolean {
-  const m = /^(\d{1,5})-(\d)$/.exec(code);
-  if (!m) return false;
-  const digits = m[1]!;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = digits.charCodeAt(digits.length - 1 - i) - 48;
-    if (i % 2 === 0) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return (10 - (sum % 10)) % 10 === Number(m[2]);
 }
 
 const CARE_ACTIVE_FAMILY = registerTriggers('care-active', ['had', 'has', 'underwent', 'received', 'developed', 'reports', 'reported', 'presented', 'presents', 'denies', 'complains', 'tolerated', 'completed']);
@@ -1307,6 +1289,24 @@ const TEST_STOP = new Set((
 ).split(' '));
 const cueInfos = new Map<string, TermInfo>();
 
+/** A lower-case word that is not a cue's everyday follower, not lexicon vocabulary and not common English. */
+function unknownWord(lw: string, vocabulary: ReadonlySet<string>): boolean {
+  return !CUE_STOP.has(lw) && !vocabulary.has(lw) && !isCommonEnglish(lw);
+}
+
+/** Adds a weak (1.5) hit of `category` for the word [s, e) to `added`, unless it overlaps a term. */
+function cuedHit(terms: TermHit[], added: TermHit[], s: number, e: number, category: string, lw: string): void {
+  const k = lowerBound(terms, s);
+  if (k < terms.length && terms[k]!.start < e) return; // already a term
+  if (k > 0 && terms[k - 1]!.end > s) return;
+  let info = cueInfos.get(category + lw);
+  if (!info) {
+    info = { term: lw, category, weight: 1.5, upper: false, label: `'${lw}'` };
+    if (cueInfos.size < 100_000) cueInfos.set(category + lw, info);
+  }
+  added.push({ info, start: s, end: e });
+}
+
 /** The health words introduced by clinical cues (see CUE_AT), merged into the part's terms. */
 function cuedTerms(text: string, trig: Triggers, terms: TermHit[], vocabulary: ReadonlySet<string>): TermHit[] {
   const added: TermHit[] = [];
@@ -1316,18 +1316,9 @@ function cuedTerms(text: string, trig: Triggers, terms: TermHit[], vocabulary: R
     // a capitalised word only after a field label ("Dx: Keratoconus"); otherwise it is a name or a heading
     if (!label && w.charCodeAt(0) < 97) return;
     const lw = w.toLowerCase();
-    if (CUE_STOP.has(lw) || vocabulary.has(lw) || /(?:ing|ly|ed|tion|ment|ness|ity)$/.test(lw) || isCommonEnglish(lw)) return;
+    if (/(?:ing|ly|ed|tion|ment|ness|ity)$/.test(lw) || !unknownWord(lw, vocabulary)) return;
     const s = m.index + m[0].length - w.length;
-    const k = lowerBound(terms, s);
-    if (k < terms.length && terms[k]!.start < s + w.length) return; // already a term
-    if (k > 0 && terms[k - 1]!.end > s) return;
-    const cat = m[1] !== undefined ? 'medication' : 'diagnosis';
-    let info = cueInfos.get(cat + lw);
-    if (!info) {
-      info = { term: lw, category: cat, weight: 1.5, upper: false, label: `'${lw}'` };
-      if (cueInfos.size < 100_000) cueInfos.set(cat + lw, info);
-    }
-    added.push({ info, start: s, end: s + w.length });
+    cuedHit(terms, added, s, s + w.length, m[1] !== undefined ? 'medication' : 'diagnosis', lw);
   });
   // "the fructosamine level", "a ceruloplasmin specimen": the word before names a test
   for (const p of positions(trig, TEST_AFTER_FAMILY)) {
@@ -1338,16 +1329,8 @@ function cuedTerms(text: string, trig: Triggers, terms: TermHit[], vocabulary: R
     while (s > 0 && s > e - 30 && text.charCodeAt(s - 1) >= 97 && text.charCodeAt(s - 1) <= 122) s--;
     if (e - s < 5 || (s > 0 && /[\p{L}\d]/u.test(text[s - 1]!))) continue;
     const lw = text.slice(s, e);
-    if (CUE_STOP.has(lw) || TEST_STOP.has(lw) || vocabulary.has(lw) || /(?:ing|ly|ed|tion|ment|ness|ity|ive|al)$/.test(lw) || isCommonEnglish(lw)) continue;
-    const k = lowerBound(terms, s);
-    if (k < terms.length && terms[k]!.start < e) continue;
-    if (k > 0 && terms[k - 1]!.end > s) continue;
-    let info = cueInfos.get('test' + lw);
-    if (!info) {
-      info = { term: lw, category: 'test', weight: 1.5, upper: false, label: `'${lw}'` };
-      if (cueInfos.size < 100_000) cueInfos.set('test' + lw, info);
-    }
-    added.push({ info, start: s, end: e });
+    if (TEST_STOP.has(lw) || /(?:ing|ly|ed|tion|ment|ness|ity|ive|al)$/.test(lw) || !unknownWord(lw, vocabulary)) continue;
+    cuedHit(terms, added, s, e, 'test', lw);
   }
   if (added.length === 0) return terms;
   return [...terms, ...added].sort((a, b) => a.start - b.start);
@@ -2030,7 +2013,7 @@ function scoreUnit(ctx: ScoreCtx, unit: TextUnit, sc: PartScan): UnitResult {
           if (/^(?:\d{5}|\d{4}[FTU]|[A-V]\d{4})$/.test(code)) {
             addHealthHit(ev, `c:cpt:${code}`, 'cpt', CODE_WEIGHTS['cpt']!);
             reasons.add('cpt', where, code);
-          } else if (validLoinc(code)) {
+          } else if (code.length <= 7 && isValidLoinc(code)) { // at most five digits before the check digit
             addHealthHit(ev, `c:loinc:${code}`, 'loinc', CODE_WEIGHTS['loinc']!);
             addHealthHit(unitEv, `c:loinc:${code}`, 'loinc', CODE_WEIGHTS['loinc']!);
             labInPart = true;
